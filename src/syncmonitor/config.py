@@ -1,0 +1,182 @@
+"""The configuration file (`config.toml`) and what it means.
+
+Every key, with its default, is documented in README.md. Secrets never live here: see secrets.py.
+With neither remote configured the app runs against its built-in sandbox.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from syncmonitor.errors import UserFacingError
+
+
+class ConfigError(UserFacingError):
+    """The configuration file cannot be used as it is."""
+
+    title = "The configuration file has a problem"
+
+
+@dataclass(frozen=True)
+class OutreachSettings:
+    base_url: str | None = None
+    page_size: int = 1000
+
+
+@dataclass(frozen=True)
+class WorkbooksSettings:
+    base_url: str | None = None
+    sequence_state_field: str = "cf_person_sequence_state"
+    state_updated_at_field: str = "cf_person_sequence_state_updated_at"
+    outreach_id_field: str = "cf_person_outreach_id"
+    no_email_field: str = "no_email_soliciting"
+    push_enabled: bool = True
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    seed: int = 1
+    people: int = 500
+    states_per_person: float = 3.0
+    tick_seconds: float = 3.0
+    changes_per_tick: int = 4
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    interval_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration, validated."""
+
+    outreach: OutreachSettings = field(default_factory=OutreachSettings)
+    workbooks: WorkbooksSettings = field(default_factory=WorkbooksSettings)
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    source: Path | None = None
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """No remote configured: run against the built-in sandbox."""
+        return not self.outreach.base_url and not self.workbooks.base_url
+
+
+def check_base_url(url: str, where: str) -> str:
+    """Refuse anything but HTTPS, except for a loopback host (local testing, the sandbox)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{where} is {url!r}, which is not a web address.",
+            "Use the full address, for example https://api.outreach.io/api/v2.",
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"{where} uses plain http:// to {parts.hostname}, so tokens would cross the network "
+            "unencrypted.",
+            "Change it to https://. Plain http is only accepted for this computer "
+            "(localhost, 127.0.0.1, ::1).",
+        )
+    return url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_SECTIONS: dict[str, type] = {
+    "outreach": OutreachSettings,
+    "workbooks": WorkbooksSettings,
+    "sandbox": SandboxSettings,
+    "sync": SyncSettings,
+}
+
+_BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
+    ("outreach", "page_size"): (1, 1000),
+    ("sandbox", "people"): (1, 2_000_000),
+    ("sandbox", "states_per_person"): (0, 20),
+    ("sandbox", "tick_seconds"): (0, 3600),
+    ("sandbox", "changes_per_tick"): (0, 10_000),
+    ("sync", "interval_minutes"): (5, 24 * 60),
+}
+
+
+def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
+    """Validate a decoded TOML document into a Config; every problem names the key."""
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in _SECTIONS:
+            raise ConfigError(
+                f"Unknown section [{name}].",
+                f"Known sections: {', '.join('[' + s + ']' for s in _SECTIONS)}.",
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(f"{name} must be a section ([{name}]), not a single value.", "")
+        sections[name] = _parse_section(name, value)
+    return Config(source=source, **sections)
+
+
+def _parse_section(name: str, values: dict[str, Any]) -> Any:
+    cls = _SECTIONS[name]
+    defaults = cls()
+    known = {k: getattr(defaults, k) for k in cls.__dataclass_fields__}
+    parsed: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(
+                f"Unknown key {key!r} in [{name}].", f"Known keys: {', '.join(sorted(known))}."
+            )
+        default = known[key]
+        expected = type(default) if default is not None else str
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(
+                f"[{name}] {key} must be {_kind(expected)}, not {value!r}.",
+                "Fix the value in the configuration file, or delete the line to use the default.",
+            )
+        bounds = _BOUNDS.get((name, key))
+        if bounds and not bounds[0] <= value <= bounds[1]:
+            raise ConfigError(
+                f"[{name}] {key} is {value}, outside {bounds[0]:g} to {bounds[1]:g}.", ""
+            )
+        if key == "base_url":
+            value = check_base_url(value, f"[{name}] base_url")
+        if key.endswith("_field") and not value.strip():
+            raise ConfigError(f"[{name}] {key} is empty.", "Give the Workbooks field's API name.")
+        parsed[key] = value
+    return cls(**parsed)
+
+
+def _kind(expected: type) -> str:
+    return {str: "text", int: "a whole number", float: "a number", bool: "true or false"}.get(
+        expected, expected.__name__
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read config.toml; a missing file means all defaults (sandbox mode)."""
+    if not path.exists():
+        return Config(source=None)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc}.", "Fix the line it names, or move the file away."
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path} cannot be read: {exc}.", "Check the file's permissions."
+        ) from exc
+    return parse_config(data, source=path)

@@ -1,0 +1,355 @@
+"""Queries behind the People page and `syncmonitor people show`.
+
+Every query reads a bounded window (keyset paging) so the page stays fast however large the history
+grows: nothing here loads a whole table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, func, or_, select, tuple_
+
+from syncmonitor.domain.states import CanonicalState, ResolvedState, StateReason
+from syncmonitor.store.schema import (
+    prospects,
+    sequence_states,
+    sequence_steps,
+    sequences,
+    state_history,
+    workbooks_people,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One row of the People list."""
+
+    provider: str
+    prospect_id: int
+    name: str
+    email: str
+    opted_out: bool
+    sequence_count: int
+    latest_state: ResolvedState | None
+    latest_changed_at: str | None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The keyset position of this row in the name-ordered list."""
+        return (self.name, self.prospect_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentStateRow:
+    """A person's current state in one sequence."""
+
+    sequence_state_id: int
+    sequence_id: int | None
+    sequence_name: str
+    step_order: int | None
+    step_count: int | None
+    state: ResolvedState
+    state_changed_at: str | None
+    updated_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionRow:
+    """One observed transition in a person's history."""
+
+    id: int
+    provider: str
+    sequence_state_id: int
+    sequence_name: str
+    step_order: int | None
+    state: ResolvedState
+    state_changed_at: str | None
+    observed_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDetail:
+    """Everything the person page and `people show` present about one person."""
+
+    provider: str
+    prospect_id: int
+    name: str
+    email: str
+    opted_out: bool
+    workbooks_person_id: int | None
+    workbooks_sequence_state: str | None
+    workbooks_no_email: bool | None
+
+
+def resolved_from_row(raw: str, state: str, reason: str) -> ResolvedState:
+    """Rebuild a ResolvedState from its stored columns (unknown stored values stay Unknown)."""
+    try:
+        canonical = CanonicalState(state)
+    except ValueError:
+        canonical = CanonicalState.UNKNOWN
+    try:
+        why = StateReason(reason) if reason else None
+    except ValueError:
+        why = None
+    return ResolvedState(raw, canonical, why)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search_filter(text: str):  # type: ignore[no-untyped-def]
+    words = text.lower().split()
+    return and_(*(prospects.c.search_text.like(f"%{_escape_like(w)}%", escape="\\") for w in words))
+
+
+def search_people(
+    conn: Connection,
+    text: str = "",
+    *,
+    after: tuple[str, int] | None = None,
+    limit: int = 200,
+) -> list[PersonRow]:
+    """People whose name or email contains every word of `text`, ordered by name.
+
+    `after` is the key of the last row already shown; the next window starts behind it.
+    """
+    count = (
+        select(func.count())
+        .where(
+            sequence_states.c.provider == prospects.c.provider,
+            sequence_states.c.prospect_id == prospects.c.id,
+        )
+        .correlate(prospects)
+        .scalar_subquery()
+    )
+    query = select(
+        prospects.c.provider,
+        prospects.c.id,
+        prospects.c.name,
+        prospects.c.email,
+        prospects.c.opted_out,
+        count,
+    )
+    if text.strip():
+        query = query.where(_search_filter(text))
+    if after is not None:
+        query = query.where(tuple_(prospects.c.name, prospects.c.id) > tuple_(*after))
+    query = query.order_by(prospects.c.name, prospects.c.id).limit(limit)
+    return _with_latest_states(conn, conn.execute(query).all())
+
+
+def _with_latest_states(conn: Connection, rows: list) -> list[PersonRow]:  # type: ignore[type-arg]
+    """Attach each person's most recently changed state (one query for the whole window)."""
+    keys = [(r[0], r[1]) for r in rows]
+    latest: dict[tuple[str, int], tuple[ResolvedState, str | None]] = {}
+    if keys:
+        found = conn.execute(
+            select(
+                sequence_states.c.provider,
+                sequence_states.c.prospect_id,
+                sequence_states.c.raw_state,
+                sequence_states.c.state,
+                sequence_states.c.reason,
+                sequence_states.c.state_changed_at,
+                sequence_states.c.id,
+            ).where(tuple_(sequence_states.c.provider, sequence_states.c.prospect_id).in_(keys))
+        ).all()
+        best: dict[tuple[str, int], tuple[str, int]] = {}
+        for provider, pid, raw, state, reason, changed, sid in found:
+            rank = (changed or "", sid)
+            if (provider, pid) not in best or rank > best[(provider, pid)]:
+                best[(provider, pid)] = rank
+                latest[(provider, pid)] = (resolved_from_row(raw, state, reason), changed)
+    result = []
+    for r in rows:
+        state, changed = latest.get((r[0], r[1]), (None, None))
+        result.append(
+            PersonRow(
+                provider=r[0],
+                prospect_id=r[1],
+                name=r[2],
+                email=r[3],
+                opted_out=bool(r[4]),
+                sequence_count=int(r[5] or 0),
+                latest_state=state,
+                latest_changed_at=changed,
+            )
+        )
+    return result
+
+
+def count_people(conn: Connection, text: str = "") -> int:
+    """How many people match `text` (the same rule as search_people)."""
+    query = select(func.count()).select_from(prospects)
+    if text.strip():
+        query = query.where(_search_filter(text))
+    return int(conn.execute(query).scalar_one())
+
+
+def current_states(conn: Connection, provider: str, prospect_id: int) -> list[CurrentStateRow]:
+    """The person's current state in each sequence, most recently changed first."""
+    query = (
+        select(
+            sequence_states.c.id,
+            sequence_states.c.sequence_id,
+            func.coalesce(sequences.c.name, ""),
+            sequence_steps.c.step_order,
+            sequences.c.step_count,
+            sequence_states.c.raw_state,
+            sequence_states.c.state,
+            sequence_states.c.reason,
+            sequence_states.c.state_changed_at,
+            sequence_states.c.updated_at,
+        )
+        .select_from(
+            sequence_states.outerjoin(
+                sequences,
+                and_(
+                    sequences.c.provider == sequence_states.c.provider,
+                    sequences.c.id == sequence_states.c.sequence_id,
+                ),
+            ).outerjoin(
+                sequence_steps,
+                and_(
+                    sequence_steps.c.provider == sequence_states.c.provider,
+                    sequence_steps.c.id == sequence_states.c.step_id,
+                ),
+            )
+        )
+        .where(
+            sequence_states.c.provider == provider,
+            sequence_states.c.prospect_id == prospect_id,
+        )
+        .order_by(sequence_states.c.state_changed_at.desc(), sequence_states.c.id.desc())
+    )
+    return [
+        CurrentStateRow(
+            sequence_state_id=r[0],
+            sequence_id=r[1],
+            sequence_name=r[2] or _unnamed(r[1]),
+            step_order=r[3],
+            step_count=r[4],
+            state=resolved_from_row(r[5], r[6], r[7]),
+            state_changed_at=r[8],
+            updated_at=r[9],
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def _unnamed(sequence_id: int | None) -> str:
+    return f"Sequence {sequence_id}" if sequence_id is not None else "(no sequence)"
+
+
+def history(
+    conn: Connection,
+    provider: str | None,
+    prospect_id: int,
+    *,
+    before_id: int | None = None,
+    limit: int = 500,
+) -> list[TransitionRow]:
+    """The person's transitions, newest first; `before_id` continues after a window.
+
+    `provider=None` merges every provider's history for the prospect id space of each (used when a
+    person's page shows Outreach and Salesmate together).
+    """
+    cond = [state_history.c.prospect_id == prospect_id]
+    if provider is not None:
+        cond.append(state_history.c.provider == provider)
+    if before_id is not None:
+        cond.append(state_history.c.id < before_id)
+    query = (
+        select(
+            state_history.c.id,
+            state_history.c.provider,
+            state_history.c.sequence_state_id,
+            func.coalesce(sequences.c.name, ""),
+            state_history.c.sequence_id,
+            sequence_steps.c.step_order,
+            state_history.c.raw_state,
+            state_history.c.state,
+            state_history.c.reason,
+            state_history.c.state_changed_at,
+            state_history.c.observed_at,
+        )
+        .select_from(
+            state_history.outerjoin(
+                sequences,
+                and_(
+                    sequences.c.provider == state_history.c.provider,
+                    sequences.c.id == state_history.c.sequence_id,
+                ),
+            ).outerjoin(
+                sequence_steps,
+                and_(
+                    sequence_steps.c.provider == state_history.c.provider,
+                    sequence_steps.c.id == state_history.c.step_id,
+                ),
+            )
+        )
+        .where(*cond)
+        .order_by(state_history.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        TransitionRow(
+            id=r[0],
+            provider=r[1],
+            sequence_state_id=r[2],
+            sequence_name=r[3] or _unnamed(r[4]),
+            step_order=r[5],
+            state=resolved_from_row(r[6], r[7], r[8]),
+            state_changed_at=r[9] or None,
+            observed_at=r[10],
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def find_person(conn: Connection, email_or_id: str) -> PersonDetail | None:
+    """A person by email (case-insensitive) or by prospect id."""
+    text = email_or_id.strip()
+    cond = prospects.c.id == int(text) if text.isdigit() else prospects.c.email == text.lower()
+    row = conn.execute(
+        select(
+            prospects.c.provider,
+            prospects.c.id,
+            prospects.c.name,
+            prospects.c.email,
+            prospects.c.opted_out,
+        )
+        .where(cond)
+        .order_by(prospects.c.provider)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    person = conn.execute(
+        select(
+            workbooks_people.c.id,
+            workbooks_people.c.sequence_state,
+            workbooks_people.c.no_email,
+        )
+        .where(
+            or_(
+                workbooks_people.c.outreach_id == row[1],
+                and_(workbooks_people.c.email == row[3], workbooks_people.c.email != ""),
+            ),
+            workbooks_people.c.is_deleted.is_(False),
+        )
+        .order_by((workbooks_people.c.outreach_id == row[1]).desc())
+        .limit(1)
+    ).first()
+    return PersonDetail(
+        provider=row[0],
+        prospect_id=row[1],
+        name=row[2],
+        email=row[3],
+        opted_out=bool(row[4]),
+        workbooks_person_id=person[0] if person else None,
+        workbooks_sequence_state=person[1] if person else None,
+        workbooks_no_email=bool(person[2]) if person else None,
+    )
