@@ -100,13 +100,14 @@ def resolve_outreach(
     reply_count: int | None = 0,
     bounce_count: int | None = 0,
     opt_out_count: int | None = 0,
-    prospect_opted_out: bool = False,
 ) -> ResolvedState:
     """Translate an Outreach `sequenceState.state` (and the counters beside it).
 
     Outreach does not enumerate `state`; its documentation names active, paused, failed, bounced,
     pending, disabled and the terminal finished. Why a state finished is only visible in the
     counters, so they decide the reason: an opt-out wins over a bounce, which wins over a reply.
+    Whether the prospect has opted out is deliberately not used: a sequence that finished on a
+    reply last month did not finish because of an opt-out today (No Email covers that).
     """
     text = (raw or "").strip()
     key = text.lower()
@@ -116,7 +117,7 @@ def resolve_outreach(
         reason = _OUTREACH_PAUSE_REASONS.get((pause_reason or "").strip().lower())
         return ResolvedState(text, CanonicalState.ACTIVE_PAUSED, reason or StateReason.MANUAL)
     if key == "finished":
-        if (opt_out_count or 0) > 0 or prospect_opted_out:
+        if (opt_out_count or 0) > 0:
             return ResolvedState(text, CanonicalState.OPTED_OUT, StateReason.OPT_OUT)
         if (bounce_count or 0) > 0:
             return ResolvedState(text, CanonicalState.BOUNCED, StateReason.BOUNCED)

@@ -1,0 +1,102 @@
+"""Starting the app's services: the cache, the remotes or the built-in sandbox, and the facade.
+
+Shared by the GUI and the CLI so both run exactly the same way. In sandbox mode the sandbox runs in
+its own process with fresh random credentials, handed over through the child's environment (never
+its command line, which any user on the machine can read).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from syncmonitor.config import Config
+from syncmonitor.credentials import Secret, require_secret
+from syncmonitor.engine.instance_lock import SyncLock
+from syncmonitor.engine.service import Remotes, SyncService
+from syncmonitor.paths import AppPaths
+from syncmonitor.sandbox.process import SandboxProcess
+from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.runs import close_interrupted_runs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a running app holds; `close()` releases it all."""
+
+    service: SyncService
+    database: Database
+    sandbox: SandboxProcess | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        return self.database.engine
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.sandbox is not None:
+            self.sandbox.stop()
+        self.database.close()
+
+
+def resolve_remotes(config: Config) -> Remotes:
+    """The configured remotes with their secrets (a missing secret is a clear error)."""
+    token = key = None
+    if config.outreach.base_url:
+        token = require_secret(Secret.OUTREACH_TOKEN)
+    if config.workbooks.base_url:
+        key = require_secret(Secret.WORKBOOKS_API_KEY)
+    return Remotes(config.outreach.base_url, token, config.workbooks.base_url, key)
+
+
+def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = True) -> Services:
+    """Open the cache and connect the remotes (starting the sandbox in sandbox mode).
+
+    Blocks for a few seconds in sandbox mode: call it off the GUI thread.
+    """
+    paths.ensure()
+    database = open_database(paths.database_file)
+    try:
+        with database.engine.begin() as conn:
+            interrupted = close_interrupted_runs(conn)
+        if interrupted:
+            log.warning("%d run(s) were interrupted by a previous exit", interrupted)
+        sandbox = None
+        if config.sandbox_mode and start_sandbox:
+            sandbox = SandboxProcess(
+                port=0,
+                seed=config.sandbox.seed,
+                people=config.sandbox.people,
+                states_per_person=config.sandbox.states_per_person,
+                tick=config.sandbox.tick_seconds,
+                changes_per_tick=config.sandbox.changes_per_tick,
+                outreach_token=secrets.token_urlsafe(24),
+                workbooks_api_key=secrets.token_urlsafe(24),
+            )
+            ep = sandbox.start()
+            remotes = Remotes(
+                ep.outreach_base_url, ep.outreach_token, ep.workbooks_base_url, ep.workbooks_api_key
+            )
+        elif config.sandbox_mode:
+            remotes = Remotes(None, None, None, None)
+        else:
+            remotes = resolve_remotes(config)
+        service = SyncService(
+            config,
+            database,
+            remotes,
+            lock=SyncLock(paths.lock_file),
+            sandbox_mode=config.sandbox_mode,
+        )
+        return Services(service, database, sandbox)
+    except BaseException:
+        database.close()
+        raise

@@ -1,0 +1,80 @@
+"""What the engine tells its clients (GUI, CLI) while and after it works. No Qt here: the GUI turns
+these plain objects into signals."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+class RunOutcome(enum.StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    """A progress report: which step, how far, in words a person reads."""
+
+    phase: str  # "outreach", "workbooks-read", "workbooks-push"
+    message: str
+    done: int = 0
+    total: int | None = None  # None: unknown, show a busy indicator
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """How a run ended."""
+
+    run_id: int
+    outcome: RunOutcome
+    started_at: str
+    finished_at: str
+    duration_s: float
+    records_read: dict[str, int] = field(default_factory=dict)
+    records_written: dict[str, int] = field(default_factory=dict)
+    error_title: str | None = None
+    error_message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is RunOutcome.SUCCEEDED
+
+    @property
+    def summary(self) -> str:
+        """One line for a status bar or a terminal."""
+        if self.outcome is RunOutcome.SUCCEEDED:
+            new = self.records_written.get("transitions", 0)
+            pushed = self.records_written.get("workbooks_people", 0)
+            return (
+                f"Synced in {self.duration_s:.1f} s: {new} new transitions, "
+                f"{pushed} Workbooks people updated."
+            )
+        if self.outcome is RunOutcome.CANCELLED:
+            return "Sync cancelled; everything read before the cancel is kept."
+        return f"Sync failed: {self.error_title}. {self.error_message}"
+
+
+class CancelToken:
+    """Set by a client to stop a run at the next safe point (between pages)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+class SyncCancelled(Exception):
+    """Raised inside a run when its CancelToken is set."""

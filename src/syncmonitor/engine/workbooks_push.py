@@ -1,0 +1,390 @@
+"""Write each person's sequence state back to Workbooks, as the real integration does.
+
+The pull leaves the people whose state changed in an outbox (same transaction as the change). This
+job takes them in batches: finds each person in Workbooks by the Outreach id kept on the person, or
+else by email; derives the fields with `domain.person_state`; and writes only what differs, in PUT
+batches of at most 100. A stale `lock_version` is re-read and retried once; after that the person
+stays in the outbox with the reason, and the next run tries again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, delete, select, update
+
+from syncmonitor.config import WorkbooksSettings
+from syncmonitor.connectors.workbooks import RecordUpdate, UpdateResult, WorkbooksClient
+from syncmonitor.connectors.workbooks_format import (
+    format_workbooks_datetime,
+    parse_workbooks_datetime,
+)
+from syncmonitor.domain.person_state import (
+    CurrentSequenceState,
+    PersonSequenceFields,
+    person_fields,
+)
+from syncmonitor.domain.states import Provider
+from syncmonitor.domain.timestamps import parse_iso
+from syncmonitor.engine.events import CancelToken, ProgressCallback, SyncCancelled, SyncProgress
+from syncmonitor.store import bulk
+from syncmonitor.store.people import resolved_from_row
+from syncmonitor.store.schema import prospects, push_outbox, sequence_states, workbooks_people
+
+PEOPLE_ENDPOINT = "crm/people.api"
+BATCH = 100
+MAX_ATTEMPTS = 3
+PROVIDER = Provider.OUTREACH.value
+UNMATCHED = "No Workbooks person has this Outreach id or email."
+
+
+@dataclass
+class PushCounts:
+    """What one push looked at and wrote."""
+
+    queued: int = 0
+    people_updated: int = 0
+    already_current: int = 0
+    unmatched: int = 0
+    conflicts: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class _Pending:
+    prospect_id: int
+    email: str
+    fields: PersonSequenceFields
+
+
+def _columns(settings: WorkbooksSettings) -> list[str]:
+    return [
+        "id",
+        "lock_version",
+        "name",
+        "main_location[email]",
+        "updated_at",
+        "is_deleted",
+        settings.outreach_id_field,
+        settings.sequence_state_field,
+        settings.state_updated_at_field,
+        settings.no_email_field,
+    ]
+
+
+def _load_batch(engine: Engine, limit: int, after: int) -> list[_Pending]:
+    """The next outbox batch with each person's derived Workbooks fields."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(push_outbox.c.prospect_id, prospects.c.email, prospects.c.opted_out)
+            .select_from(
+                push_outbox.outerjoin(
+                    prospects,
+                    (prospects.c.provider == push_outbox.c.provider)
+                    & (prospects.c.id == push_outbox.c.prospect_id),
+                )
+            )
+            .where(
+                push_outbox.c.provider == PROVIDER,
+                push_outbox.c.attempts < MAX_ATTEMPTS,
+                push_outbox.c.prospect_id > after,
+            )
+            .order_by(push_outbox.c.prospect_id)
+            .limit(limit)
+        ).all()
+        ids = [r[0] for r in rows]
+        states: dict[int, list[CurrentSequenceState]] = {i: [] for i in ids}
+        if ids:
+            for pid, sid, raw, state, reason, changed in conn.execute(
+                select(
+                    sequence_states.c.prospect_id,
+                    sequence_states.c.id,
+                    sequence_states.c.raw_state,
+                    sequence_states.c.state,
+                    sequence_states.c.reason,
+                    sequence_states.c.state_changed_at,
+                ).where(
+                    sequence_states.c.provider == PROVIDER,
+                    sequence_states.c.prospect_id.in_(bindparam("ids", expanding=True)),
+                ),
+                {"ids": ids},
+            ):
+                states[pid].append(
+                    CurrentSequenceState(
+                        sid, "", resolved_from_row(raw, state, reason), parse_iso(changed)
+                    )
+                )
+    return [
+        _Pending(pid, email or "", person_fields(states[pid], prospect_opted_out=bool(opted)))
+        for pid, email, opted in rows
+    ]
+
+
+def _wants(
+    fields: PersonSequenceFields, person: dict[str, Any], s: WorkbooksSettings
+) -> dict[str, Any]:
+    """The field values to write so the person matches `fields` (empty: already current)."""
+    changes: dict[str, Any] = {}
+    if (person.get(s.sequence_state_field) or "") != fields.sequence_state:
+        changes[s.sequence_state_field] = fields.sequence_state
+    if fields.state_updated_at is not None:
+        current = parse_workbooks_datetime(person.get(s.state_updated_at_field))
+        if current is None or _seconds(current) != _seconds(fields.state_updated_at):
+            changes[s.state_updated_at_field] = format_workbooks_datetime(fields.state_updated_at)
+    # No Email is only ever set, never cleared: opting back in is a person's decision.
+    if fields.no_email and not _truthy(person.get(s.no_email_field)):
+        changes[s.no_email_field] = True
+    return changes
+
+
+def _seconds(value: datetime) -> int:
+    return int(value.timestamp())
+
+
+def _truthy(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
+def _to_int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+async def _find_people(
+    client: WorkbooksClient, batch: list[_Pending], s: WorkbooksSettings
+) -> dict[int, dict[str, Any]]:
+    """prospect id -> Workbooks person, matched by Outreach id first, then by email."""
+    cols = _columns(s)
+    found: dict[int, dict[str, Any]] = {}
+    by_id = await client.people_by_field(
+        s.outreach_id_field, [str(p.prospect_id) for p in batch], cols
+    )
+    for person in by_id:
+        oid = _to_int(person.get(s.outreach_id_field))
+        if oid is not None and not _truthy(person.get("is_deleted")):
+            found.setdefault(oid, person)
+    rest = [p for p in batch if p.prospect_id not in found and p.email]
+    if rest:
+        by_email: dict[str, dict[str, Any]] = {}
+        for person in await client.people_by_field(
+            "main_location[email]", [p.email for p in rest], cols
+        ):
+            email = str(person.get("main_location[email]") or "").strip().lower()
+            if email and not _truthy(person.get("is_deleted")):
+                by_email.setdefault(email, person)
+        for p in rest:
+            if p.email in by_email:
+                found[p.prospect_id] = by_email[p.email]
+    return found
+
+
+def _cache_rows(people: list[dict[str, Any]], s: WorkbooksSettings) -> list[tuple[Any, ...]]:
+    return [
+        (
+            int(p["id"]),
+            int(p.get("lock_version") or 0),
+            str(p.get("name") or ""),
+            str(p.get("main_location[email]") or "").strip().lower(),
+            _to_int(p.get(s.outreach_id_field)),
+            _truthy(p.get(s.no_email_field)),
+            p.get(s.sequence_state_field),
+            p.get(s.state_updated_at_field),
+            p.get("updated_at"),
+            _truthy(p.get("is_deleted")),
+        )
+        for p in people
+    ]
+
+
+_PEOPLE_COLS = (
+    "id",
+    "lock_version",
+    "name",
+    "email",
+    "outreach_id",
+    "no_email",
+    "sequence_state",
+    "state_updated_at",
+    "updated_at",
+    "is_deleted",
+)
+_PEOPLE_SQL = bulk.upsert_sql(workbooks_people, _PEOPLE_COLS, ("id",))
+
+
+def _record_outcome(
+    engine: Engine,
+    people: list[dict[str, Any]],
+    done: list[int],
+    errors: dict[int, str],
+    s: WorkbooksSettings,
+    *,
+    park: dict[int, str] | None = None,
+) -> None:
+    """Cache what Workbooks now holds, clear done people, note errors (one transaction)."""
+    with engine.begin() as conn:
+        bulk.executemany(conn, _PEOPLE_SQL, _cache_rows(people, s))
+        if done:
+            conn.execute(
+                delete(push_outbox).where(
+                    push_outbox.c.provider == PROVIDER,
+                    push_outbox.c.prospect_id.in_(bindparam("ids", expanding=True)),
+                ),
+                {"ids": done},
+            )
+        for pid, message in errors.items():
+            conn.execute(
+                update(push_outbox)
+                .where(push_outbox.c.provider == PROVIDER, push_outbox.c.prospect_id == pid)
+                .values(attempts=push_outbox.c.attempts + 1, last_error=message)
+            )
+        for pid, message in (park or {}).items():
+            conn.execute(
+                update(push_outbox)
+                .where(push_outbox.c.provider == PROVIDER, push_outbox.c.prospect_id == pid)
+                .values(attempts=MAX_ATTEMPTS, last_error=message)
+            )
+
+
+async def push_people(
+    client: WorkbooksClient,
+    engine: Engine,
+    settings: WorkbooksSettings,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> PushCounts:
+    """Bring every queued person's Workbooks record up to date."""
+    counts = PushCounts()
+    after = -1
+    while True:
+        if cancel is not None and cancel.cancelled:
+            raise SyncCancelled()
+        batch = await asyncio.to_thread(_load_batch, engine, BATCH, after)
+        if not batch:
+            return counts
+        after = batch[-1].prospect_id
+        counts.queued += len(batch)
+        await _push_batch(client, engine, settings, batch, counts)
+        if progress is not None:
+            progress(
+                SyncProgress(
+                    "workbooks-push",
+                    f"Updating Workbooks people: {counts.people_updated:,} updated",
+                    counts.queued,
+                    None,
+                )
+            )
+
+
+async def _push_batch(
+    client: WorkbooksClient,
+    engine: Engine,
+    s: WorkbooksSettings,
+    batch: list[_Pending],
+    counts: PushCounts,
+) -> None:
+    found = await _find_people(client, batch, s)
+    unmatched = {p.prospect_id: UNMATCHED for p in batch if p.prospect_id not in found}
+    counts.unmatched += len(unmatched)
+    updates: dict[int, tuple[_Pending, dict[str, Any]]] = {}
+    done: list[int] = []
+    for p in batch:
+        person = found.get(p.prospect_id)
+        if person is None:
+            continue
+        changes = _wants(p.fields, person, s)
+        if changes:
+            updates[p.prospect_id] = (p, changes)
+        else:
+            counts.already_current += 1
+            done.append(p.prospect_id)
+    errors: dict[int, str] = {}
+    people_after = list(found.values())
+    if updates:
+        results = await _write(client, found, updates)
+        retry: dict[int, tuple[_Pending, dict[str, Any]]] = {}
+        for pid, result in results.items():
+            if result.ok:
+                done.append(pid)
+                counts.people_updated += 1
+            elif result.conflict:
+                counts.conflicts += 1
+                retry[pid] = updates[pid]
+            else:
+                counts.failed += 1
+                errors[pid] = "; ".join(result.errors) or "Workbooks refused the update."
+        if retry:
+            # Someone else saved the person since we read it: read it again and decide again.
+            fresh = await _find_people(client, [p for p, _ in retry.values()], s)
+            people_after.extend(fresh.values())
+            again = {
+                pid: (p, _wants(p.fields, fresh[pid], s))
+                for pid, (p, _) in retry.items()
+                if pid in fresh
+            }
+            for pid in retry:
+                if pid not in fresh:
+                    unmatched[pid] = UNMATCHED
+            now_current = [pid for pid, (_, ch) in again.items() if not ch]
+            done.extend(now_current)
+            again = {pid: v for pid, v in again.items() if v[1]}
+            if again:
+                for pid, result in (await _write(client, fresh, again)).items():
+                    if result.ok:
+                        done.append(pid)
+                        counts.people_updated += 1
+                    else:
+                        counts.failed += 1
+                        errors[pid] = (
+                            "Workbooks kept answering that the person was updated elsewhere "
+                            "(lock_version conflict). It will be tried again on the next sync."
+                            if result.conflict
+                            else "; ".join(result.errors) or "Workbooks refused the update."
+                        )
+        people_after = _apply(people_after, updates, results, s)
+    await asyncio.to_thread(_record_outcome, engine, people_after, done, errors, s, park=unmatched)
+
+
+async def _write(
+    client: WorkbooksClient,
+    people: dict[int, dict[str, Any]],
+    updates: dict[int, tuple[_Pending, dict[str, Any]]],
+) -> dict[int, UpdateResult]:
+    order = list(updates)
+    requests = [
+        RecordUpdate(
+            id=int(people[pid]["id"]),
+            lock_version=int(people[pid].get("lock_version") or 0),
+            fields=updates[pid][1],
+        )
+        for pid in order
+    ]
+    results = await client.update_records(PEOPLE_ENDPOINT, requests)
+    by_person = {r.id: r for r in results}
+    return {
+        pid: by_person[int(people[pid]["id"])]
+        for pid in order
+        if int(people[pid]["id"]) in by_person
+    }
+
+
+def _apply(
+    people: list[dict[str, Any]],
+    updates: dict[int, tuple[_Pending, dict[str, Any]]],
+    results: dict[int, UpdateResult],
+    s: WorkbooksSettings,
+) -> list[dict[str, Any]]:
+    """The cached copies of people as Workbooks holds them after successful writes."""
+    by_id = {int(p["id"]): dict(p) for p in people}
+    for pid, result in results.items():
+        if result.ok and result.id in by_id:
+            person = by_id[result.id]
+            person.update(updates[pid][1])
+            if result.lock_version is not None:
+                person["lock_version"] = result.lock_version
+    return list(by_id.values())

@@ -1,0 +1,98 @@
+"""The record of every sync run, and the incremental sync watermarks."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from syncmonitor.domain.timestamps import format_iso, utc_now
+from syncmonitor.store.schema import sync_cursors, sync_runs
+
+
+def start_run(conn: Connection, kind: str, trigger: str, started: datetime) -> int:
+    """Record that a run started; returns its id."""
+    result = conn.execute(
+        insert(sync_runs).values(
+            kind=kind, trigger=trigger, started_at=format_iso(started), outcome="running"
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def finish_run(
+    conn: Connection,
+    run_id: int,
+    *,
+    outcome: str,
+    finished: datetime,
+    duration_s: float,
+    records_read: dict[str, int],
+    records_written: dict[str, int],
+    error_title: str | None = None,
+    error_message: str | None = None,
+) -> None:
+    """Record how a run ended."""
+    conn.execute(
+        update(sync_runs)
+        .where(sync_runs.c.id == run_id)
+        .values(
+            outcome=outcome,
+            finished_at=format_iso(finished),
+            duration_s=duration_s,
+            records_read=json.dumps(records_read, sort_keys=True),
+            records_written=json.dumps(records_written, sort_keys=True),
+            error_title=error_title,
+            error_message=error_message,
+        )
+    )
+
+
+def close_interrupted_runs(conn: Connection) -> int:
+    """Runs still marked running belong to a process that died: mark them failed."""
+    result = conn.execute(
+        update(sync_runs)
+        .where(sync_runs.c.outcome == "running")
+        .values(
+            outcome="failed",
+            error_title="The app stopped during this run",
+            error_message="Sync Monitor quit or crashed before the run ended. Everything it had "
+            "committed is kept; the next run continues from there.",
+            finished_at=format_iso(utc_now()),
+        )
+    )
+    return int(result.rowcount)
+
+
+def recent_runs(conn: Connection, limit: int = 50) -> list[dict[str, object]]:
+    """The newest runs first, as plain dictionaries (for `status --json` and the GUI)."""
+    rows = conn.execute(select(sync_runs).order_by(sync_runs.c.id.desc()).limit(limit)).mappings()
+    result = []
+    for row in rows:
+        item = dict(row)
+        item["records_read"] = json.loads(item["records_read"] or "{}")
+        item["records_written"] = json.loads(item["records_written"] or "{}")
+        result.append(item)
+    return result
+
+
+def get_cursor(conn: Connection, name: str) -> str | None:
+    """A watermark's value, or None before the first sync."""
+    return conn.execute(
+        select(sync_cursors.c.value).where(sync_cursors.c.name == name)
+    ).scalar_one_or_none()
+
+
+def set_cursor(conn: Connection, name: str, value: str) -> None:
+    """Move a watermark, inside the caller's transaction (with the data it covers)."""
+    stmt = sqlite_insert(sync_cursors).values(
+        name=name, value=value, updated_at=format_iso(utc_now())
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+    )
