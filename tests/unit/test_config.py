@@ -1,0 +1,69 @@
+"""Configuration: defaults, validation with messages that name the key, HTTPS rule."""
+
+from pathlib import Path
+
+import pytest
+
+from syncmonitor.config import ConfigError, check_base_url, load_config, parse_config
+
+
+def test_missing_file_means_sandbox_mode(tmp_path: Path) -> None:
+    config = load_config(tmp_path / "config.toml")
+    assert config.sandbox_mode
+    assert config.workbooks.sequence_state_field == "cf_person_sequence_state"
+
+
+def test_full_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[outreach]\nbase_url = "https://api.outreach.io/api/v2/"\npage_size = 500\n'
+        '[workbooks]\nbase_url = "https://secure.workbooks.com"\n'
+        'sequence_state_field = "cf_person_seq"\n[sync]\ninterval_minutes = 60\n'
+    )
+    config = load_config(path)
+    assert not config.sandbox_mode
+    assert config.outreach.base_url == "https://api.outreach.io/api/v2"
+    assert config.outreach.page_size == 500
+    assert config.workbooks.sequence_state_field == "cf_person_seq"
+    assert config.sync.interval_minutes == 60
+    assert config.source == path
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:8080/api", "http://127.0.0.1:9/x", "http://[::1]:80/", "https://x.io"]
+)
+def test_https_or_loopback_is_accepted(url: str) -> None:
+    assert check_base_url(url, "test") == url.rstrip("/")
+
+
+@pytest.mark.parametrize("url", ["http://api.outreach.io/api/v2", "http://10.0.0.5/", "ftp://x"])
+def test_plain_http_to_another_host_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        check_base_url(url, "[outreach] base_url")
+    assert "[outreach] base_url" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ({"outreach": {"page_size": 5000}}, "page_size"),
+        ({"outreach": {"page_size": "big"}}, "a whole number"),
+        ({"outreach": {"base_url": 42}}, "text"),
+        ({"outreach": {"token": "secret"}}, "Unknown key 'token'"),
+        ({"salesforce": {}}, "Unknown section [salesforce]"),
+        ({"outreach": "x"}, "must be a section"),
+        ({"workbooks": {"sequence_state_field": "  "}}, "is empty"),
+        ({"workbooks": {"push_enabled": 1}}, "true or false"),
+    ],
+)
+def test_bad_values_name_the_key(data: dict, needle: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(data)
+    assert needle in str(err.value)
+
+
+def test_invalid_toml_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[outreach\nbase_url=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)

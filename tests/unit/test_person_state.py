@@ -1,0 +1,43 @@
+"""Which sequence state the Workbooks person shows, and when No Email is set."""
+
+from datetime import UTC, datetime
+
+from syncmonitor.domain.person_state import CurrentSequenceState, person_fields
+from syncmonitor.domain.states import resolve_outreach
+
+
+def _state(sid: int, raw: str, when: datetime | None, **counters: int) -> CurrentSequenceState:
+    return CurrentSequenceState(sid, f"Sequence {sid}", resolve_outreach(raw, **counters), when)
+
+
+T1 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+T2 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def test_the_most_recently_changed_sequence_wins() -> None:
+    fields = person_fields([_state(1, "active", T2), _state(2, "finished", T1, reply_count=1)])
+    assert fields.sequence_state == "Active – Running"
+    assert fields.state_updated_at == T2
+    assert not fields.no_email
+
+
+def test_ties_go_to_the_newer_sequence_state() -> None:
+    fields = person_fields([_state(5, "paused", T1), _state(9, "bounced", T1)])
+    assert fields.sequence_state == "Bounced"
+
+
+def test_opt_out_anywhere_sets_no_email() -> None:
+    fields = person_fields([_state(1, "active", T2), _state(2, "finished", T1, opt_out_count=1)])
+    assert fields.no_email
+    assert fields.sequence_state == "Active – Running"
+
+
+def test_prospect_opt_out_sets_no_email_even_without_states() -> None:
+    fields = person_fields([], prospect_opted_out=True)
+    assert fields.no_email and fields.sequence_state == "Opted Out"
+    assert person_fields([]).sequence_state == "Not Active"
+
+
+def test_a_state_without_a_change_time_loses_to_one_with() -> None:
+    fields = person_fields([_state(7, "failed", None), _state(3, "pending", T1)])
+    assert fields.sequence_state == "Pending"
