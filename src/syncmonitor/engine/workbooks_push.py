@@ -18,10 +18,7 @@ from sqlalchemy import Engine, bindparam, delete, select, update
 
 from syncmonitor.config import WorkbooksSettings
 from syncmonitor.connectors.workbooks import RecordUpdate, UpdateResult, WorkbooksClient
-from syncmonitor.connectors.workbooks_format import (
-    format_workbooks_datetime,
-    parse_workbooks_datetime,
-)
+from syncmonitor.connectors.workbooks_format import format_datetime, parse_optional_datetime
 from syncmonitor.domain.person_state import (
     CurrentSequenceState,
     PersonSequenceFields,
@@ -131,13 +128,21 @@ def _wants(
     if (person.get(s.sequence_state_field) or "") != fields.sequence_state:
         changes[s.sequence_state_field] = fields.sequence_state
     if fields.state_updated_at is not None:
-        current = parse_workbooks_datetime(person.get(s.state_updated_at_field))
+        current = _when(person.get(s.state_updated_at_field))
         if current is None or _seconds(current) != _seconds(fields.state_updated_at):
-            changes[s.state_updated_at_field] = format_workbooks_datetime(fields.state_updated_at)
+            changes[s.state_updated_at_field] = format_datetime(fields.state_updated_at)
     # No Email is only ever set, never cleared: opting back in is a person's decision.
     if fields.no_email and not _truthy(person.get(s.no_email_field)):
         changes[s.no_email_field] = True
     return changes
+
+
+def _when(value: Any) -> datetime | None:
+    """A Workbooks datetime field; an unreadable value counts as blank (it gets overwritten)."""
+    try:
+        return parse_optional_datetime(value)
+    except ValueError:
+        return None
 
 
 def _seconds(value: datetime) -> int:
