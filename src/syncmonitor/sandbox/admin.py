@@ -1,0 +1,75 @@
+"""A small synchronous client for the sandbox's `/_admin` API, for tests and scripts."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+
+class AdminClient:
+    """Drives a running sandbox: faults, live changes, stats, stored Workbooks people.
+
+    Every method raises `httpx.HTTPStatusError` when the sandbox refuses the call (a fault
+    setting it does not know, an unknown person).
+    """
+
+    def __init__(self, admin_url: str, timeout: float = 30.0) -> None:
+        self.admin_url = admin_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.admin_url, timeout=timeout)
+
+    def faults(self) -> dict[str, Any]:
+        """The fault switches as they stand."""
+        return self._call("GET", "/faults")
+
+    def set_faults(self, **switches: Any) -> dict[str, Any]:
+        """Merge switches (`fail_next=2`, `target="outreach"`...); answers them all."""
+        return self._call("PUT", "/faults", switches)
+
+    def clear_faults(self) -> dict[str, Any]:
+        """Every switch off and a full rate-limit budget."""
+        return self._call("DELETE", "/faults")
+
+    def tick(self, changes: int) -> list[dict[str, Any]]:
+        """Apply `changes` live changes now; what changed, one entry per change."""
+        changed: list[dict[str, Any]] = self._call("POST", "/tick", {"changes": changes})["changes"]
+        return changed
+
+    def set_live(self, tick: float, changes_per_tick: int) -> dict[str, Any]:
+        """Change the ticker: `changes_per_tick` changes every `tick` seconds (0 freezes)."""
+        return self._call("POST", "/live", {"tick": tick, "changes_per_tick": changes_per_tick})
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of records and of requests served, the live settings, the rate limit."""
+        return self._call("GET", "/stats")
+
+    def person(self, person_id: int) -> dict[str, Any]:
+        """A Workbooks person exactly as stored, every field."""
+        return self._call("GET", f"/workbooks/people/{person_id}")
+
+    def shutdown(self) -> None:
+        """Ask the sandbox to stop; it answers first, then stops."""
+        self._call("POST", "/shutdown")
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> AdminClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _call(
+        self, method: str, path: str, payload: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        response = self._http.request(method, path, json=payload)
+        response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer

@@ -1,0 +1,298 @@
+"""Outreach REST API v2 as the sandbox serves it, under `/outreach/api/v2`.
+
+JSON:API documents, Bearer auth, the `application/vnd.api+json` content type on every request,
+keyset paging with `page[size]`/`page[after]`, `filter[...]`, `sort`, `include`, `fields[type]`
+and `count=false`. Rate limiting is the server's job (it wraps every Outreach answer).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+
+from syncmonitor.sandbox.http_types import Request, Response
+from syncmonitor.sandbox.outreach_keyset import SORTS, CursorError, Query, select
+from syncmonitor.sandbox.outreach_resources import (
+    RESOURCE_TYPES,
+    ResourceType,
+    render,
+    resolve_includes,
+    validate_include,
+)
+from syncmonitor.sandbox.timefmt import parse_iso_ms
+from syncmonitor.sandbox.world import World
+
+PREFIX = "/outreach/api/v2"
+MEDIA_TYPE = "application/vnd.api+json"
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+_ERROR_TITLES = {
+    401: "Unauthorized",
+    404: "Resource Not Found",
+    405: "Method Not Allowed",
+    415: "Unsupported Media Type",
+    422: "Validation Error",
+    429: "Rate Limit Exceeded",
+    500: "Internal Server Error",
+    503: "Scheduled Server Maintenance",
+}
+# Parameters that are known but change nothing here (deprecated offset paging, cache busters).
+_IGNORED_PARAMETERS = frozenset({"page[offset]", "page[limit]", "_"})
+
+
+class ApiError(Exception):
+    """An answer in Outreach's error format: `{"errors": [{"id", "title", "detail", ...}]}`."""
+
+    def __init__(self, status: int, code: str, detail: str, parameter: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.parameter = status, code, detail, parameter
+
+    def response(self) -> Response:
+        return error_response(self.status, self.code, self.detail, self.parameter)
+
+
+def error_response(status: int, code: str, detail: str, parameter: str | None = None) -> Response:
+    """An Outreach error document."""
+    error: dict[str, Any] = {
+        "id": code,
+        "title": _ERROR_TITLES.get(status, "Error"),
+        "detail": detail,
+    }
+    if parameter is not None:
+        error["source"] = {"parameter": parameter}
+    body = orjson.dumps({"errors": [error]})
+    return Response(status, body, {"Content-Type": MEDIA_TYPE})
+
+
+class OutreachApi:
+    """Answers Outreach requests from a `World`."""
+
+    def __init__(self, world: World, token: str) -> None:
+        self.world = world
+        self._token = token
+
+    def handle(self, request: Request) -> Response:
+        try:
+            self._check_auth(request)
+            self._check_media_type(request)
+            return self._route(request)
+        except ApiError as error:
+            return error.response()
+
+    def _check_auth(self, request: Request) -> None:
+        scheme, _, token = request.header("authorization").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), self._token.encode()
+        ):
+            raise ApiError(401, "unauthorized", "The access token is missing, invalid or expired.")
+
+    @staticmethod
+    def _check_media_type(request: Request) -> None:
+        content_type = request.header("content-type").split(";", 1)[0].strip().lower()
+        if content_type != MEDIA_TYPE:
+            raise ApiError(
+                415,
+                "unsupportedMediaType",
+                f"Requests must carry Content-Type: {MEDIA_TYPE}.",
+            )
+
+    def _route(self, request: Request) -> Response:
+        parts = [p for p in request.path[len(PREFIX) :].split("/") if p]
+        rtype = RESOURCE_TYPES.get(parts[0]) if parts else None
+        if rtype is None or len(parts) > 2:
+            raise ApiError(404, "resourceNotFound", f"No resource is found at {request.path}.")
+        if request.method != "GET":
+            raise ApiError(
+                405, "methodNotAllowed", f"{request.method} is not supported on {request.path}."
+            )
+        params = dict(request.query_pairs())  # a repeated parameter: the last one wins
+        base = request.base_url + PREFIX
+        if len(parts) == 2:
+            return self._one(rtype, parts[1], params, base)
+        return self._many(rtype, params, base, request.path)
+
+    def _one(self, rtype: ResourceType, raw_id: str, params: dict[str, str], base: str) -> Response:
+        fields, includes = _fields(params), _includes(rtype, params)
+        with self.world.lock:
+            record = rtype.store(self.world).get(int(raw_id)) if raw_id.isdigit() else None
+            if record is None:
+                raise ApiError(404, "resourceNotFound", f"No {rtype.name} has the id {raw_id}.")
+            document: dict[str, Any] = {"data": render(self.world, rtype, record, base, fields)}
+            if includes:
+                document["included"] = [
+                    render(self.world, t, r, base, fields)
+                    for t, r in resolve_includes(self.world, rtype, [record], includes)
+                ]
+        return Response(200, orjson.dumps(document), {"Content-Type": MEDIA_TYPE})
+
+    def _many(self, rtype: ResourceType, params: dict[str, str], base: str, path: str) -> Response:
+        size = _page_size(params)
+        query = self._query(rtype, params)
+        fields, includes = _fields(params), _includes(rtype, params)
+        want_count = params.get("count", "true").lower() != "false"
+        with self.world.lock:
+            try:
+                page = select(
+                    rtype.store(self.world), query, params.get("page[after]"), size, want_count
+                )
+            except CursorError as error:
+                raise ApiError(422, "validationError", str(error), "page[after]") from error
+            data = [render(self.world, rtype, r, base, fields) for r in page.records]
+            included = (
+                [
+                    render(self.world, t, r, base, fields)
+                    for t, r in resolve_includes(self.world, rtype, page.records, includes)
+                ]
+                if includes
+                else None
+            )
+        kept = [(k, v) for k, v in params.items() if k != "page[after]"]
+        url = f"{base}{path[len(PREFIX) :]}"
+        links = {"first": f"{url}?{urlencode(kept)}" if kept else url}
+        if page.next_cursor is not None:
+            links["next"] = f"{url}?{urlencode([*kept, ('page[after]', page.next_cursor)])}"
+        document: dict[str, Any] = {"data": data}
+        if included is not None:
+            document["included"] = included
+        document["links"] = links
+        document["meta"] = (
+            {"count": page.count, "count_truncated": False} if page.count is not None else {}
+        )
+        return Response(200, orjson.dumps(document), {"Content-Type": MEDIA_TYPE})
+
+    def _query(self, rtype: ResourceType, params: dict[str, str]) -> Query:
+        """Turn `sort` and `filter[...]` into a keyset query, or refuse them with a 422."""
+        sort = params.get("sort", "id")
+        if sort not in SORTS:
+            raise ApiError(422, "validationError", f"Cannot sort by {sort!r}.", "sort")
+        ids: set[int] | None = None
+        updated_from = updated_to = None
+        tests: list[Any] = []
+        for name, value in params.items():
+            if not name.startswith("filter["):
+                if not _known_parameter(name):
+                    raise ApiError(422, "validationError", f"Unknown parameter {name}.", name)
+                continue
+            if name == "filter[id]":
+                ids = _intersect(ids, set(_int_list(name, value)))
+            elif name == "filter[updatedAt]":
+                updated_from, updated_to = _range(name, value)
+            else:
+                found, test = self._relation_filter(rtype, name, value)
+                if found is not None:
+                    ids = _intersect(ids, found)
+                if test is not None:
+                    tests.append(test)
+        predicate = None
+        if tests:
+
+            def predicate(record: Any) -> bool:
+                return all(test(record) for test in tests)
+
+        return Query(
+            sort,
+            updated_from,
+            updated_to,
+            frozenset(ids) if ids is not None else None,
+            predicate,
+        )
+
+    def _relation_filter(self, rtype: ResourceType, name: str, value: str) -> tuple[Any, Any]:
+        """Type-specific filters: a set of candidate ids, a record test, or both None."""
+        world = self.world
+        if rtype.name == "sequenceState" and name == "filter[prospect][id]":
+            wanted = _int_list(name, value)
+            return {s for p in wanted for s in world.states_by_prospect.get(p, ())}, None
+        if rtype.name == "sequenceState" and name == "filter[sequence][id]":
+            wanted = _int_list(name, value)
+            return {s for q in wanted for s in world.states_by_sequence.get(q, ())}, None
+        if rtype.name == "sequenceState" and name == "filter[state]":
+            states = set(_text_list(value))
+            return None, lambda record: record.state in states
+        if rtype.name == "sequenceStep" and name == "filter[sequence][id]":
+            wanted_sequences = set(_int_list(name, value))
+            return None, lambda record: record.sequence_id in wanted_sequences
+        if rtype.name == "prospect" and name == "filter[emails]":
+            return {
+                p for email in _text_list(value) for p in world.prospects_with_email(email)
+            }, None
+        if rtype.name == "prospect" and name == "filter[externalId]":
+            external = set(_text_list(value))
+            return None, lambda record: str(record.person_id) in external
+        raise ApiError(422, "validationError", f"Cannot filter {rtype.collection} by {name}.", name)
+
+
+def _known_parameter(name: str) -> bool:
+    return (
+        name in ("sort", "include", "count", "page[size]", "page[after]")
+        or name in _IGNORED_PARAMETERS
+        or (name.startswith("fields[") and name.endswith("]"))
+    )
+
+
+def _intersect(current: set[int] | None, more: set[int]) -> set[int]:
+    return more if current is None else current & more
+
+
+def _text_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _int_list(name: str, value: str) -> list[int]:
+    items = _text_list(value)
+    if not items or not all(v.isdigit() for v in items):
+        raise ApiError(422, "validationError", f"{name} must be a list of integer ids.", name)
+    return [int(v) for v in items]
+
+
+def _range(name: str, value: str) -> tuple[int | None, int | None]:
+    """`A..B`, `A..inf`, `neginf..B` (bounds inclusive) or a single instant."""
+    low_text, dots, high_text = value.partition("..")
+    if not dots:
+        high_text = low_text
+    try:
+        low = None if low_text.strip() in ("neginf", "") else parse_iso_ms(low_text)
+        high = None if high_text.strip() in ("inf", "") else parse_iso_ms(high_text)
+    except ValueError as error:
+        raise ApiError(
+            422, "validationError", f"{name} must look like 2024-01-01T00:00:00Z..inf.", name
+        ) from error
+    return low, high
+
+
+def _page_size(params: dict[str, str]) -> int:
+    raw = params.get("page[size]", str(DEFAULT_PAGE_SIZE))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise ApiError(
+            422,
+            "validationError",
+            f"page[size] must be an integer from 1 to {MAX_PAGE_SIZE}.",
+            "page[size]",
+        )
+    return int(raw)
+
+
+def _fields(params: dict[str, str]) -> dict[str, frozenset[str]]:
+    """Sparse fieldsets by type name; a name the type does not have is simply not shown."""
+    return {
+        key[len("fields[") : -1]: frozenset(_text_list(value))
+        for key, value in params.items()
+        if key.startswith("fields[") and key.endswith("]")
+    }
+
+
+def _includes(rtype: ResourceType, params: dict[str, str]) -> list[list[str]]:
+    paths = [item.split(".") for item in _text_list(params.get("include", ""))]
+    for path in paths:
+        bad = validate_include(rtype, path)
+        if bad is not None:
+            raise ApiError(
+                422,
+                "validationError",
+                f"{rtype.collection} cannot include {'.'.join(path)}: no {bad} relationship here.",
+                "include",
+            )
+    return paths

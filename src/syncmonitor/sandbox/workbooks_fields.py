@@ -1,0 +1,144 @@
+"""The Workbooks fields of people and organisations: names on the wire, kinds, read and write.
+
+Workbooks names nested values with brackets (`main_location[email]`) and answers with those names
+as flat keys. Datetimes go out as `Fri May 15 14:36:54 UTC 2009`; booleans as true/false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from syncmonitor.sandbox.records import Organisation, Person
+from syncmonitor.sandbox.timefmt import parse_workbooks_datetime, workbooks_datetime
+from syncmonitor.sandbox.world import World
+
+INT, TEXT, BOOL, DATETIME = "int", "text", "bool", "datetime"
+_TRUE = frozenset({"true", "1", "yes", "t", "y", "on"})
+_FALSE = frozenset({"false", "0", "no", "f", "n", "off", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One Workbooks field: `read` gives the stored value (datetimes as epoch seconds)."""
+
+    name: str
+    kind: str
+    read: Callable[[World, Any], Any]
+    attribute: str | None = None  # set when the field can be written
+
+    def wire(self, world: World, record: Any) -> Any:
+        """The value as Workbooks sends it."""
+        value = self.read(world, record)
+        return workbooks_datetime(value) if self.kind == DATETIME else value
+
+
+def _attr(name: str, kind: str, attribute: str, writable: bool = True) -> Field:
+    def read(world: World, record: Any) -> Any:
+        return getattr(record, attribute)
+
+    return Field(name, kind, read, attribute if writable else None)
+
+
+def parse_value(kind: str, raw: str) -> Any:
+    """Turn a submitted text into a stored value; ValueError when it is not one."""
+    if kind == INT:
+        return int(raw.strip())
+    if kind == BOOL:
+        text = raw.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(raw)
+    if kind == DATETIME:
+        return parse_workbooks_datetime(raw) if raw.strip() else None
+    return raw
+
+
+def _employer_name(world: World, person: Person) -> str | None:
+    org = world.organisations.get(person.organisation_id) if person.organisation_id else None
+    return org.name if org else None
+
+
+def _person_name(world: World, person: Person) -> str:
+    return " ".join(part for part in (person.first_name, person.last_name) if part)
+
+
+PERSON_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        _attr("id", INT, "id", writable=False),
+        _attr("lock_version", INT, "lock_version", writable=False),
+        Field("object_ref", TEXT, lambda w, p: f"PERS-{p.id}"),
+        Field("name", TEXT, _person_name),
+        _attr("person_first_name", TEXT, "first_name"),
+        _attr("person_last_name", TEXT, "last_name"),
+        _attr("main_location[email]", TEXT, "email"),
+        _attr("employer_link", INT, "organisation_id"),
+        Field("employer_name", TEXT, _employer_name),
+        _attr("no_email_soliciting", BOOL, "no_email_soliciting"),
+        _attr("created_at", DATETIME, "created_at", writable=False),
+        _attr("updated_at", DATETIME, "updated_at", writable=False),
+        _attr("is_deleted", BOOL, "is_deleted", writable=False),
+        _attr("created_through_reference", TEXT, "created_through_reference"),
+        _attr("cf_person_outreach_id", TEXT, "outreach_id"),
+        _attr("cf_person_sequence_state", TEXT, "sequence_state"),
+        _attr("cf_person_sequence_state_updated_at", DATETIME, "sequence_state_updated_at"),
+        _attr("cf_person_sync_to_outreach", BOOL, "sync_to_outreach"),
+        _attr("cf_person_outreach_sync_error", BOOL, "sync_error"),
+        _attr("cf_person_outreach_duplicate", BOOL, "duplicate"),
+    )
+}
+
+ORGANISATION_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        _attr("id", INT, "id", writable=False),
+        _attr("lock_version", INT, "lock_version", writable=False),
+        Field("object_ref", TEXT, lambda w, o: f"ORG-{o.id}"),
+        _attr("name", TEXT, "name"),
+        _attr("industry", TEXT, "industry"),
+        _attr("main_location[town]", TEXT, "town"),
+        _attr("main_location[country]", TEXT, "country"),
+        _attr("website", TEXT, "website"),
+        _attr("created_at", DATETIME, "created_at", writable=False),
+        _attr("updated_at", DATETIME, "updated_at", writable=False),
+        _attr("is_deleted", BOOL, "is_deleted", writable=False),
+        _attr("created_through_reference", TEXT, "created_through_reference"),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One `<controller>.api` the sandbox serves."""
+
+    path: str
+    fields: dict[str, Field]
+    store: Callable[[World], dict[int, Any]]
+    create: Callable[[World, int, int], Any]
+
+
+def _new_person(world: World, person_id: int, now: int) -> Person:
+    return Person(person_id, "", "", "", None, now)
+
+
+def _new_organisation(world: World, org_id: int, now: int) -> Organisation:
+    return Organisation(org_id, "", "", "", "", "", now)
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "crm/people": Endpoint("crm/people", PERSON_FIELDS, lambda w: w.people, _new_person),
+    "crm/organisations": Endpoint(
+        "crm/organisations", ORGANISATION_FIELDS, lambda w: w.organisations, _new_organisation
+    ),
+}
+
+
+def record_json(
+    world: World, fields: dict[str, Field], record: Any, columns: list[str]
+) -> dict[str, Any]:
+    """One record as Workbooks answers it, limited to `columns`."""
+    return {name: fields[name].wire(world, record) for name in columns}
