@@ -98,6 +98,8 @@ class ConnectorError(Exception):
         self.retryable = self.default_retryable if retryable is None else retryable
         self.status_code = status_code
         self.url = redact_url(url) if url is not None else None
+        # How many times the request was sent before giving up (set by the transport).
+        self.attempts = 1
 
     def __str__(self) -> str:
         return f"{self.title}: {self.message}"
@@ -182,9 +184,29 @@ class ServerError(ConnectorError):
 
 
 class NetworkError(ConnectorError):
-    """No complete answer arrived: connection refused, timeout, dropped connection, cut body."""
+    """No complete answer arrived: connection refused, timeout, dropped connection, cut body.
+
+    `request_sent` is False when the request cannot have reached the remote (the connection was
+    never made), so even a non-idempotent request is safe to send again.
+    """
 
     default_retryable = True
+
+    def __init__(
+        self,
+        service: str,
+        title: str,
+        message: str,
+        *,
+        request_sent: bool = True,
+        retryable: bool | None = None,
+        status_code: int | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(
+            service, title, message, retryable=retryable, status_code=status_code, url=url
+        )
+        self.request_sent = request_sent
 
 
 class MalformedResponseError(ConnectorError):
