@@ -1,0 +1,200 @@
+"""The desktop app: QApplication on a qasync loop, the window at once, the engine in the background.
+
+Quitting is orderly and async: a Quit (tray, window close without a tray, Ctrl+C, SIGTERM) sets an
+event, and the main coroutine then cancels a running sync, closes the services (which stops the
+sandbox) and returns, which ends the loop. Nothing calls QApplication.quit() directly, because that
+would stop the loop before the cleanup could run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import logging.handlers
+import signal
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtWidgets import QApplication
+
+from syncmonitor import APP_ID, APP_NAME
+from syncmonitor.config import Config
+from syncmonitor.paths import AppPaths
+from syncmonitor.ui.crash import CrashReporter
+from syncmonitor.ui.main_window import MainWindow
+from syncmonitor.ui.models.lazy import wait_for_reads
+from syncmonitor.ui.notifier import Level, LogNotifier, Notifier, TrayNotifier
+from syncmonitor.ui.resources import icon
+from syncmonitor.ui.style import apply_look
+from syncmonitor.ui.sync_controller import ServicesStarter, SyncController
+from syncmonitor.ui.tray import TrayIcon, tray_available
+
+log = logging.getLogger(__name__)
+
+
+class SyncMonitorApp(QObject):
+    """The running app: the sync controller, the window, and the tray where there is one."""
+
+    def __init__(
+        self,
+        config: Config,
+        starter: ServicesStarter,
+        *,
+        use_tray: bool | None = None,
+        notifier: Notifier | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._quit = asyncio.Event()
+        self._closed = False
+        self._told_about_tray = False
+        starting = "Starting the sandbox…" if config.sandbox_mode else "Opening the local cache…"
+        self.controller = SyncController(
+            starter,
+            interval=timedelta(minutes=config.sync.interval_minutes),
+            notifier=notifier or LogNotifier(),
+            starting_message=starting,
+            parent=self,
+        )
+        self.window = MainWindow(self.controller, sandbox_mode=config.sandbox_mode)
+        self.tray: TrayIcon | None = None
+        if tray_available() if use_tray is None else use_tray:
+            self.tray = TrayIcon(
+                self.controller,
+                open_window=self.window.bring_to_front,
+                quit_app=self.request_quit,
+                parent=self,
+            )
+            if notifier is None:
+                self.controller.notifier = TrayNotifier(self.tray)
+            self.window.hide_on_close = True
+        self.window.close_requested.connect(self.request_quit)
+        self.window.hidden_to_tray.connect(self._tell_about_tray)
+
+    def start(self) -> None:
+        """Show the window at once and start the services behind it."""
+        # Quitting goes through request_quit, so a closed or hidden window never ends the loop.
+        QApplication.setQuitOnLastWindowClosed(False)
+        self.window.restore_geometry()
+        self.window.show()
+        if self.tray is not None:
+            self.tray.show()
+        self.controller.start()
+
+    def request_quit(self) -> None:
+        self._quit.set()
+
+    @property
+    def quitting(self) -> bool:
+        return self._quit.is_set()
+
+    async def run(self) -> int:
+        """Run until Quit, then shut down in order."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self.request_quit)
+        self.start()
+        try:
+            await self._quit.wait()
+        finally:
+            await self.shutdown()
+        return 0
+
+    async def shutdown(self) -> None:
+        """Cancel a running sync, close the services and the window."""
+        if self._closed:
+            return
+        self._closed = True
+        self.window.save_geometry()
+        await self.controller.shutdown(before_close=lambda: wait_for_reads(3000))
+        if self.tray is not None:
+            self.tray.hide()
+        self.window.hide_on_close = False
+        self.window.close_requested.disconnect(self.request_quit)
+        self.window.close()
+
+    def emergency_close(self) -> None:
+        """The session is ending and the loop is gone: stop the sync and the services at once."""
+        if self._closed:
+            return
+        self._closed = True
+        self.controller.close_now()
+
+    def _tell_about_tray(self) -> None:
+        if self._told_about_tray or self.quitting:
+            return
+        self._told_about_tray = True
+        self.controller.notifier.notify(
+            Level.INFO,
+            f"{APP_NAME} is still running",
+            "It keeps syncing from the tray. Choose Quit in the tray menu to stop it.",
+        )
+
+
+def _ensure_logging(paths: AppPaths) -> Path | None:
+    """Log to the app's log file unless the caller (the CLI) has set logging up already."""
+    root = logging.getLogger()
+    if root.handlers:
+        return paths.log_file
+    try:
+        paths.ensure()
+        handler = logging.handlers.RotatingFileHandler(
+            paths.log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return paths.log_file
+
+
+def make_application() -> QApplication:
+    """The QApplication with the app's names, icon and look."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(icon("app"))
+    app.setQuitOnLastWindowClosed(False)  # quitting goes through SyncMonitorApp.request_quit
+    apply_look(app)
+    return app
+
+
+def run_gui(config: Config, paths: AppPaths, starter: ServicesStarter | None = None) -> int:
+    """Run the desktop app until the person quits; returns the exit status."""
+    log_file = _ensure_logging(paths)
+    app = make_application()
+    # Window geometry lives with the config file, so SYNCMONITOR_HOME moves it too.
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(paths.config_dir))
+    gui = SyncMonitorApp(config, starter or _bootstrap(config, paths))
+    reporter = CrashReporter(lambda: gui.window, log_file, on_interrupt=gui.request_quit)
+    reporter.install()
+    app.aboutToQuit.connect(gui.emergency_close)
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            return runner.run(gui.run())
+    except RuntimeError as exc:
+        if "stopped before Future completed" not in str(exc):
+            raise
+        # The desktop session ended and Qt left its loop under us: clean up what we can.
+        log.warning("The event loop stopped early (%s); closing down", exc)
+        gui.emergency_close()
+        return 0
+    finally:
+        reporter.uninstall()
+        app.aboutToQuit.disconnect(gui.emergency_close)
+
+
+def _bootstrap(config: Config, paths: AppPaths) -> ServicesStarter:
+    from syncmonitor.engine.bootstrap import start_services  # the engine loads only when needed
+
+    return lambda: start_services(config, paths)

@@ -1,0 +1,290 @@
+"""A table model that reads its rows from the cache one keyset window at a time.
+
+The view asks for more rows as the person scrolls (canFetchMore/fetchMore), so the first paint costs
+one window however many rows match. Every read runs in a worker thread and its rows arrive through a
+queued signal: a search for a rare word may scan the whole table and a refresh re-reads every loaded
+row, and neither may freeze the window. A newer query makes older results stale (a generation
+number). A refresh updates rows in place, so the view keeps its scroll position; the page
+re-selects the selected row by its key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from sqlalchemy import Connection, Engine
+
+log = logging.getLogger(__name__)
+
+RowT = TypeVar("RowT")
+ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # data(index, ROW_ROLE) is the row object itself
+SLOW_QUERY_S = 0.05
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+@contextmanager
+def timed_read(engine: Engine, what: str) -> Iterator[Connection]:
+    """A connection for one bounded read; a read slower than a few frames is logged."""
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        yield conn
+    elapsed = time.perf_counter() - started
+    if elapsed > SLOW_QUERY_S:
+        log.warning("Reading %s took %.0f ms", what, elapsed * 1000)
+
+
+@dataclass
+class _Batch(Generic[RowT]):
+    """What a background read brings back."""
+
+    rows: list[RowT]
+    exhausted: bool
+    extra: Any
+
+
+class _Delivery(QObject):
+    """Carries a worker's result back to the GUI thread (a queued signal)."""
+
+    done = Signal(int, object, str)  # generation, _Batch or exception, what it was for
+
+
+_NEW, _REFRESH, _MORE = "new", "refresh", "more"
+
+
+class _Read(QRunnable):
+    def __init__(self, job: Callable[[], Any], generation: int, kind: str, to: _Delivery):
+        super().__init__()
+        self._job, self._generation, self._kind, self._to = job, generation, kind, to
+
+    def run(self) -> None:
+        try:
+            result = self._job()
+        except Exception as exc:  # delivered to the GUI thread, which reports it
+            result = exc
+        # The model may have been deleted while this read ran: then there is nobody to tell.
+        with contextlib.suppress(RuntimeError):
+            self._to.done.emit(self._generation, result, self._kind)
+
+
+_POOL = QThreadPool()
+_POOL.setMaxThreadCount(2)
+
+
+def wait_for_reads(msecs: int = 5000) -> bool:
+    """Wait for background reads to finish (shutdown, tests)."""
+    return _POOL.waitForDone(msecs)
+
+
+class LazyTableModel(QAbstractTableModel, Generic[RowT]):
+    """Rows read window by window; subclasses say how to read a window and how to show a row."""
+
+    refreshed = Signal()  # a new query or a refresh has put its rows in place
+
+    headers: tuple[str, ...] = ()
+
+    def __init__(self, page_size: int = 200, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.page_size = page_size
+        self._engine: Engine | None = None
+        self._rows: list[RowT] = []
+        self._exhausted = True
+        self._generation = 0  # bumps on every new query, so a stale result is dropped
+        self.loading = False  # a new query is being read
+        self.fetching = False  # the next window is being read
+        self._delivery = _Delivery(self)
+        self._delivery.done.connect(self._on_read)
+
+    # What a subclass provides -----------------------------------------------------------------
+
+    def query(self) -> Any:
+        """What the rows are read for (a search text, a person), captured when a read starts."""
+        return None
+
+    def read_window(
+        self, conn: Connection, query: Any, after: RowT | None, limit: int
+    ) -> list[RowT]:
+        """Up to `limit` rows for `query` behind `after` (None: from the start)."""
+        raise NotImplementedError
+
+    def read_extra(self, conn: Connection, query: Any) -> Any:
+        """Anything else a new query or a refresh needs (a count), read in the same worker."""
+        return None
+
+    def apply_extra(self, extra: Any) -> None:
+        """Put read_extra's result in place (on the GUI thread)."""
+
+    def cell(self, row: RowT, column: int, role: int) -> Any:
+        """What the view shows for `role` in `column` of `row` (None: nothing)."""
+        raise NotImplementedError
+
+    # Loading ------------------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine | None:
+        return self._engine
+
+    def set_engine(self, engine: Engine | None) -> None:
+        self._engine = engine
+        self.reload()
+
+    def reload(self) -> None:
+        """Start over from the first window (a new search, another person)."""
+        if self._engine is None:
+            self.clear()
+            return
+        self._start(self.page_size, refresh=False)
+
+    def refresh(self) -> None:
+        """Re-read the rows already shown (after a sync) without resetting the view."""
+        if self._engine is not None:
+            self._start(max(len(self._rows), self.page_size), refresh=True)
+
+    def clear(self) -> None:
+        """No rows, and nothing to fetch."""
+        self._generation += 1
+        self.loading = self.fetching = False
+        self.beginResetModel()
+        self._rows = []
+        self._exhausted = True
+        self.endResetModel()
+
+    def _start(self, target: int, *, refresh: bool) -> None:
+        assert self._engine is not None
+        self._generation += 1
+        self.loading = not refresh
+        self.fetching = False
+        engine, query, page = self._engine, self.query(), self.page_size
+        name = type(self).__name__
+
+        def job() -> _Batch[RowT]:
+            rows: list[RowT] = []
+            with timed_read(engine, f"{name} ({target} rows)") as conn:
+                while True:
+                    limit = min(page, target - len(rows))
+                    window = self.read_window(conn, query, rows[-1] if rows else None, limit)
+                    rows.extend(window)
+                    if len(window) < limit or len(rows) >= target:
+                        break
+                extra = self.read_extra(conn, query)
+            return _Batch(rows, len(window) < limit, extra)
+
+        _POOL.start(_Read(job, self._generation, _REFRESH if refresh else _NEW, self._delivery))
+
+    def _on_read(self, generation: int, result: object, kind: str) -> None:
+        if generation != self._generation:
+            return  # a newer query replaced this one
+        self.loading = self.fetching = False
+        if isinstance(result, BaseException):
+            raise result  # reaches sys.excepthook: logged and shown
+        assert isinstance(result, _Batch)
+        if kind == _MORE:
+            self._append(result)
+            return
+        self.apply_extra(result.extra)
+        if kind == _REFRESH:
+            self._replace_in_place(result.rows, exhausted=result.exhausted)
+        else:
+            self.beginResetModel()
+            self._rows = result.rows
+            self._exhausted = result.exhausted
+            self.endResetModel()
+        self.refreshed.emit()
+
+    def _replace_in_place(self, rows: list[RowT], *, exhausted: bool) -> None:
+        old, new = len(self._rows), len(rows)
+        if new < old:
+            self.beginRemoveRows(QModelIndex(), new, old - 1)
+            self._rows = self._rows[:new]
+            self.endRemoveRows()
+        elif new > old:
+            self.beginInsertRows(QModelIndex(), old, new - 1)
+            self._rows = self._rows + rows[old:]
+            self.endInsertRows()
+        self._rows = rows
+        self._exhausted = exhausted
+        if new:
+            last = self.index(new - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return (
+            not parent.isValid()
+            and not self._exhausted
+            and not self.loading
+            and not self.fetching
+            and self._engine is not None
+        )
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        """Read the next window in the worker; the rows appear when it is back."""
+        if not self.canFetchMore(parent):
+            return
+        assert self._engine is not None
+        self.fetching = True
+        engine, query, page = self._engine, self.query(), self.page_size
+        after = self._rows[-1] if self._rows else None
+        name = type(self).__name__
+
+        def job() -> _Batch[RowT]:
+            with timed_read(engine, f"{name} (next window)") as conn:
+                window = self.read_window(conn, query, after, page)
+            return _Batch(window, len(window) < page, None)
+
+        _POOL.start(_Read(job, self._generation, _MORE, self._delivery))
+
+    def _append(self, batch: _Batch[RowT]) -> None:
+        self._exhausted = batch.exhausted
+        if batch.rows:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(batch.rows) - 1)
+            self._rows.extend(batch.rows)
+            self.endInsertRows()
+
+    # Access -------------------------------------------------------------------------------------
+
+    def row_at(self, row: int) -> RowT | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def find_row(self, match: Callable[[RowT], bool]) -> int | None:
+        """The position of the first loaded row that `match`es."""
+        return next((i for i, r in enumerate(self._rows) if match(r)), None)
+
+    # Qt model -----------------------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == ROW_ROLE:
+            return row
+        return self.cell(row, index.column(), int(role))
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section] if 0 <= section < len(self.headers) else None
+        return None

@@ -1,0 +1,31 @@
+"""What every page of the main window can be told. Adding a page is one line in MainWindow."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QWidget
+
+from syncmonitor.engine.events import RunResult
+from syncmonitor.store.database import Database
+
+
+class Page(QWidget):
+    """A page in the sidebar. Override what the page needs; every hook does nothing by default."""
+
+    title = "Page"
+    icon_name = ""
+
+    def set_waiting(self, message: str) -> None:
+        """The cache is not open yet; `message` says why ("Starting the sandbox…")."""
+
+    def set_database(self, database: Database | None) -> None:
+        """The cache is open (or closed, with None)."""
+
+    def sync_finished(self, result: RunResult) -> None:
+        """A run ended (whatever its outcome); re-read what the page shows."""
+
+    def save_state(self, settings: QSettings) -> None:
+        """Keep splitter positions and the like for the next start."""
+
+    def restore_state(self, settings: QSettings) -> None:
+        """Put back what save_state kept."""

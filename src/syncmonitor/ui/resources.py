@@ -1,0 +1,68 @@
+"""Icons: the SVGs in resources/icons, and small painted markers for states."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+
+
+def icons_dir() -> Path | None:
+    """Where the icon files are: a PyInstaller bundle, the installed package, or the source tree."""
+    candidates = []
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        candidates.append(Path(bundle) / "resources" / "icons")
+    try:  # installed: the top-level resources/ folder ships as syncmonitor.resources
+        import syncmonitor.resources as packaged
+
+        candidates.append(Path(packaged.__path__[0]) / "icons")
+    except ImportError:
+        pass
+    package = Path(__file__).resolve().parent.parent
+    candidates.append(package.parent.parent / "resources" / "icons")  # source checkout
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+@functools.cache
+def icon(name: str) -> QIcon:
+    """The icon `name` (file stem, e.g. "tray-idle"); an empty icon when the file is missing."""
+    folder = icons_dir()
+    if folder is None or not (folder / f"{name}.svg").exists():
+        return QIcon()
+    return QIcon(str(folder / f"{name}.svg"))
+
+
+@functools.cache
+def dot(colour: str, size: int = 10) -> QIcon:
+    """A filled circle: the marker beside a sequence state."""
+    pixmap = QPixmap(size * 2, size * 2)  # drawn at 2x so it stays crisp on HiDPI screens
+    pixmap.setDevicePixelRatio(2.0)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    painter.drawEllipse(QRectF(1, 1, size - 2, size - 2))
+    painter.end()
+    return QIcon(pixmap)
+
+
+@functools.cache
+def no_email_marker(size: int = 12) -> QIcon:
+    """A circle with a slash: this person opted out and must not be emailed."""
+    pixmap = QPixmap(size * 2, size * 2)
+    pixmap.setDevicePixelRatio(2.0)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor("#c9372c"), 1.6))
+    centre, radius = QPointF(size / 2, size / 2), size / 2 - 1.5
+    painter.drawEllipse(centre, radius, radius)
+    offset = QPointF(radius * 0.7071, -radius * 0.7071)
+    painter.drawLine(centre + offset, centre - offset)
+    painter.end()
+    return QIcon(pixmap)

@@ -1,0 +1,169 @@
+"""The status bar: what the sync is doing now, the last error, and when it ran and runs next.
+
+Relative times ("3 min ago", "in 27 min") are re-rendered every 30 seconds so they never go stale,
+and "next sync" never shows a time in the past.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+
+from syncmonitor.domain.timestamps import parse_iso, utc_now
+from syncmonitor.engine.events import RunOutcome, RunResult, SyncProgress
+from syncmonitor.ui import formatting
+from syncmonitor.ui.sync_controller import Phase, SyncController
+from syncmonitor.ui.widgets import named
+
+REFRESH_MS = 30_000
+
+
+class SyncStatusBar(QStatusBar):
+    """Progress while a sync runs, a dismissible error after a failed one, last and next sync."""
+
+    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeGripEnabled(False)
+        self.setContentsMargins(8, 2, 4, 2)
+        self._controller = controller
+
+        self.activity = named(QLabel(), "activity")
+        self.progress = named(QProgressBar(), "syncProgress")
+        self.progress.setFixedWidth(160)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(12)
+        self.progress.hide()
+
+        self.error_box = named(QWidget(), "errorBox")
+        self.error_label = named(QLabel(), "errorText")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.dismiss_button = named(QToolButton(), "dismissError")
+        self.dismiss_button.setText("Dismiss")
+        self.dismiss_button.setToolTip("Hide this message (the next sync reports again)")
+        self.dismiss_button.clicked.connect(self.dismiss_error)
+        error_layout = QHBoxLayout(self.error_box)
+        error_layout.setContentsMargins(8, 0, 4, 0)
+        error_layout.setSpacing(8)
+        error_layout.addWidget(self.error_label, 1)
+        error_layout.addWidget(self.dismiss_button)
+        self.error_box.hide()
+
+        self.last_label = named(QLabel(), "lastSync")
+        self.next_label = named(QLabel(), "nextSync")
+        self.addWidget(self.progress)
+        self.addWidget(self.activity, 1)
+        self.addWidget(self.error_box, 3)
+        self.addPermanentWidget(self.last_label)
+        self.addPermanentWidget(self.next_label)
+
+        self._pending: SyncProgress | None = None
+        self._clock = QTimer(self)
+        self._clock.setInterval(REFRESH_MS)
+        self._clock.timeout.connect(self.refresh_times)
+        self._clock.start()
+        controller.phase_changed.connect(self._on_phase)
+        controller.progress.connect(self._on_progress)
+        controller.run_finished.connect(self._on_finished)
+        controller.services_failed.connect(self.show_error)
+        self._on_phase()
+
+    # Progress -----------------------------------------------------------------------------------
+
+    def _on_phase(self) -> None:
+        phase = self._controller.phase
+        running = self._controller.running
+        self.progress.setVisible(running)
+        if phase is Phase.STARTING:
+            self.dismiss_error()  # a retry: the old start error no longer applies
+            self.activity.setText(self._controller.starting_message)
+            self.progress.setRange(0, 0)
+            self.progress.show()
+        elif phase is Phase.SYNCING and not self.activity.text().startswith("Syncing"):
+            self.dismiss_error()  # the new run reports again when it ends
+            self.progress.setRange(0, 0)
+            self.activity.setText("Syncing…")
+        elif phase is Phase.IDLE and self.activity.text() == self._controller.starting_message:
+            self.activity.setText("Ready")
+        self.refresh_times()
+
+    def _on_progress(self, report: SyncProgress) -> None:
+        # An engine can report thousands of times a second; paint at most every 50 ms.
+        first = self._pending is None
+        self._pending = report
+        if first:
+            QTimer.singleShot(50, self._show_progress)
+
+    def _show_progress(self) -> None:
+        report, self._pending = self._pending, None
+        if report is None or not self._controller.running:
+            return
+        if report.total is None or report.total <= 0:
+            self.progress.setRange(0, 0)  # busy: the engine cannot say how much is left
+            count = f" ({report.done:,})" if report.done else ""
+        else:
+            self.progress.setRange(0, report.total)
+            self.progress.setValue(min(report.done, report.total))
+            count = f" ({report.done:,} of {report.total:,})"
+        self.activity.setText(f"Syncing: {report.message}{count}")
+
+    def _on_finished(self, result: RunResult) -> None:
+        self._pending = None
+        self.progress.hide()
+        self.activity.setText(result.summary if result.outcome is not RunOutcome.FAILED else "")
+        if result.outcome is RunOutcome.FAILED:
+            self.show_error(result.error_title or "The sync failed", result.error_message or "")
+        else:
+            self.dismiss_error()
+        self.refresh_times()
+
+    # Errors -------------------------------------------------------------------------------------
+
+    def show_error(self, title: str, message: str) -> None:
+        text = f"{title}. {message}".strip() if message else title
+        self.error_label.setText(text)
+        self.error_label.setToolTip(text)
+        self.error_box.show()
+        self.activity.setVisible(False)
+
+    def dismiss_error(self) -> None:
+        self.error_box.hide()
+        self.error_label.clear()
+        self.activity.setVisible(True)
+
+    @property
+    def error_text(self) -> str:
+        return self.error_label.text() if self.error_box.isVisibleTo(self) else ""
+
+    # Times --------------------------------------------------------------------------------------
+
+    def refresh_times(self) -> None:
+        now = utc_now()
+        self.last_label.setText(self._last_text(now))
+        self.next_label.setText(self._next_text(now))
+        last = self._controller.last_result
+        self.last_label.setToolTip(last.summary if last else "")
+
+    def _last_text(self, now: datetime) -> str:
+        last = self._controller.last_result
+        if self._controller.service is None and last is None:
+            return ""
+        finished = parse_iso(last.finished_at) if last else None
+        if last is None or finished is None:
+            return "Never synced"
+        ago = formatting.relative_past(finished, now)
+        if last.outcome is RunOutcome.FAILED:
+            return f"Last sync failed {ago}"
+        if last.outcome is RunOutcome.CANCELLED:
+            return f"Last sync cancelled {ago}"
+        return f"Last sync {ago}"
+
+    def _next_text(self, now: datetime) -> str:
+        controller = self._controller
+        if controller.running:
+            return "Next sync: after this one"
+        if controller.phase is not Phase.IDLE or controller.next_due is None:
+            return ""
+        when = formatting.relative_future(controller.next_due, now)
+        return "Next sync due now" if when == "now" else f"Next sync {when}"

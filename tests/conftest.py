@@ -1,0 +1,95 @@
+"""Test setup shared by every suite.
+
+Qt runs offscreen, no test touches the real keyring or the user's folders, and an exception that
+escapes into `sys.excepthook` (a Qt virtual method, an async slot, a loop callback) fails the test
+instead of scrolling past in the log. The qasync loop for async GUI tests: tests/gui/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+import sys
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+import keyring
+import keyring.backend
+import keyring.errors
+import pytest
+
+from syncmonitor.paths import HOME_ENV
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives in a dict, so tests never read or write the user's real one."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.passwords.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(f"No {username} for {service}")
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """A fresh in-memory keyring for every test."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+@pytest.fixture(autouse=True)
+def fail_on_unhandled_exceptions() -> Iterator[list[ExcInfo]]:
+    """Fail the test when an exception reaches sys.excepthook during it.
+
+    qasync hands exceptions from async slots to sys.excepthook, and Qt does the same for Python
+    code called from C++; without this they would only be printed.
+    """
+    caught: list[ExcInfo] = []
+    previous = sys.excepthook
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        caught.append((exc_type, exc, tb))
+        traceback.print_exception(exc_type, exc, tb)
+
+    sys.excepthook = hook
+    try:
+        yield caught
+    finally:
+        sys.excepthook = previous
+    if caught:
+        text = "".join(
+            "".join(traceback.format_exception(exc_type, exc, tb)) for exc_type, exc, tb in caught
+        )
+        pytest.fail(f"Unhandled exception(s) during the test:\n{text}", pytrace=False)
+
+
+@pytest.fixture
+def tmp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """SYNCMONITOR_HOME in a temporary folder: config, cache and logs all land there."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv(HOME_ENV, str(home))
+    return home
