@@ -225,11 +225,11 @@ def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) ->
             transitions: list[Any] = []
             before = None
             while True:  # the whole history, a window at a time
-                window = history(conn, None, person.prospect_id, before_id=before, limit=1000)
+                window = history(conn, None, person.prospect_id, before=before, limit=1000)
                 transitions.extend(window)
                 if len(window) < 1000:
                     break
-                before = window[-1].id
+                before = window[-1].key
     finally:
         db.close()
     data = {

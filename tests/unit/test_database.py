@@ -52,3 +52,33 @@ def test_garbage_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(CacheError, match="not a readable SQLite database"):
         open_database(path)
+
+
+def test_an_older_cache_is_backed_up_then_upgraded(tmp_path: Path) -> None:
+    from alembic import command
+
+    from syncmonitor.store.database import _alembic_config, create_cache_engine
+
+    path = tmp_path / "cache.sqlite3"
+    engine = create_cache_engine(path)
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO sync_cursors VALUES ('kept', 'yes', 'now')"))
+    engine.dispose()
+    db = open_database(path)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+                head_revision()
+            )
+            assert conn.execute(text("SELECT value FROM sync_cursors")).scalar() == "yes"
+            indexes = {r[1] for r in conn.execute(text("PRAGMA index_list('prospects')"))}
+        assert "ix_prospects_name_search" in indexes
+    finally:
+        db.close()
+    backup = tmp_path / "cache.sqlite3.before-0001.bak"
+    assert backup.exists()
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)

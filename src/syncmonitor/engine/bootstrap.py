@@ -18,7 +18,11 @@ from syncmonitor.credentials import Secret, require_secret
 from syncmonitor.engine.instance_lock import SyncLock
 from syncmonitor.engine.service import Remotes, SyncService
 from syncmonitor.paths import AppPaths
-from syncmonitor.sandbox.process import SandboxProcess
+from syncmonitor.sandbox.process import (
+    ENV_OUTREACH_TOKEN,
+    ENV_WORKBOOKS_API_KEY,
+    SandboxProcess,
+)
 from syncmonitor.store.database import Database, open_database
 from syncmonitor.store.runs import close_interrupted_runs
 
@@ -78,8 +82,10 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
                 states_per_person=config.sandbox.states_per_person,
                 tick=config.sandbox.tick_seconds,
                 changes_per_tick=config.sandbox.changes_per_tick,
-                outreach_token=secrets.token_urlsafe(24),
-                workbooks_api_key=secrets.token_urlsafe(24),
+                env={
+                    ENV_OUTREACH_TOKEN: secrets.token_urlsafe(24),
+                    ENV_WORKBOOKS_API_KEY: secrets.token_urlsafe(24),
+                },
             )
             ep = sandbox.start()
             remotes = Remotes(

@@ -6,7 +6,9 @@ grows: nothing here loads a whole table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, tuple_
 
@@ -66,6 +68,11 @@ class TransitionRow:
     state: ResolvedState
     state_changed_at: str | None
     observed_at: str
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The keyset position of this row in the timeline (newest change first)."""
+        return (self.state_changed_at or "", self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,28 +147,34 @@ def search_people(
     return _with_latest_states(conn, conn.execute(query).all())
 
 
-def _with_latest_states(conn: Connection, rows: list) -> list[PersonRow]:  # type: ignore[type-arg]
-    """Attach each person's most recently changed state (one query for the whole window)."""
-    keys = [(r[0], r[1]) for r in rows]
+def _with_latest_states(conn: Connection, rows: Sequence[Any]) -> list[PersonRow]:
+    """Attach each person's most recently changed state (one query per provider)."""
+    by_provider: dict[str, list[int]] = {}
+    for r in rows:
+        by_provider.setdefault(r[0], []).append(r[1])
     latest: dict[tuple[str, int], tuple[ResolvedState, str | None]] = {}
-    if keys:
+    best: dict[tuple[str, int], tuple[str, int]] = {}
+    for provider_name, ids in by_provider.items():
+        # provider = ? AND prospect_id IN (...) uses the index; a (provider, id) tuple IN
+        # makes SQLite scan the whole table.
         found = conn.execute(
             select(
-                sequence_states.c.provider,
                 sequence_states.c.prospect_id,
                 sequence_states.c.raw_state,
                 sequence_states.c.state,
                 sequence_states.c.reason,
                 sequence_states.c.state_changed_at,
                 sequence_states.c.id,
-            ).where(tuple_(sequence_states.c.provider, sequence_states.c.prospect_id).in_(keys))
-        ).all()
-        best: dict[tuple[str, int], tuple[str, int]] = {}
-        for provider, pid, raw, state, reason, changed, sid in found:
-            rank = (changed or "", sid)
-            if (provider, pid) not in best or rank > best[(provider, pid)]:
-                best[(provider, pid)] = rank
-                latest[(provider, pid)] = (resolved_from_row(raw, state, reason), changed)
+            ).where(
+                sequence_states.c.provider == provider_name,
+                sequence_states.c.prospect_id.in_(ids),
+            )
+        )
+        for pid, raw, state, reason, changed, sid in found:
+            key, rank = (provider_name, pid), (changed or "", sid)
+            if key not in best or rank > best[key]:
+                best[key] = rank
+                latest[key] = (resolved_from_row(raw, state, reason), changed)
     result = []
     for r in rows:
         state, changed = latest.get((r[0], r[1]), (None, None))
@@ -248,10 +261,12 @@ def history(
     provider: str | None,
     prospect_id: int,
     *,
-    before_id: int | None = None,
+    before: tuple[str, int] | None = None,
     limit: int = 500,
 ) -> list[TransitionRow]:
-    """The person's transitions, newest first; `before_id` continues after a window.
+    """The person's transitions, most recent change first; `before` (a row's `key`) continues
+    after a window. Ordered by when the provider says the state changed, not when Sync Monitor
+    saw it: a first sync observes months of states at once.
 
     `provider=None` merges every provider's history for the prospect id space of each (used when a
     person's page shows Outreach and Salesmate together).
@@ -259,8 +274,8 @@ def history(
     cond = [state_history.c.prospect_id == prospect_id]
     if provider is not None:
         cond.append(state_history.c.provider == provider)
-    if before_id is not None:
-        cond.append(state_history.c.id < before_id)
+    if before is not None:
+        cond.append(tuple_(state_history.c.state_changed_at, state_history.c.id) < tuple_(*before))
     query = (
         select(
             state_history.c.id,
@@ -291,7 +306,7 @@ def history(
             )
         )
         .where(*cond)
-        .order_by(state_history.c.id.desc())
+        .order_by(state_history.c.state_changed_at.desc(), state_history.c.id.desc())
         .limit(limit)
     )
     return [
