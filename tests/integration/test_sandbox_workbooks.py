@@ -463,3 +463,43 @@ def test_read_only_and_unknown_fields_are_refused(own: tuple[httpx.Client, Admin
     errors = result["affected_object_information"][0]["errors"]
     assert set(errors) == {"updated_at", "shoe_size"}
     assert admin.person(10009) == person
+
+
+# -- lookups (answered from value indexes; tests/unit/test_sandbox_lookup_index.py compares them
+# with the scan) -----------------------------------------------------------------------------------
+
+
+def _lookup(client: httpx.Client, field: str, values: list[str]) -> list[int]:
+    params: Params = [("_fm", "or")]
+    for value in values:
+        params += where(field, "eq", value)
+    return [p["id"] for p in people(client, params)]
+
+
+def test_or_lookups_find_people_by_value_and_follow_writes(
+    own: tuple[httpx.Client, AdminClient],
+) -> None:
+    client, admin = own
+    everyone = people(client)
+    linked = [p for p in everyone if p["cf_person_outreach_id"]][:40]
+    wanted = [str(p["cf_person_outreach_id"]) for p in linked] + ["no-such-id"]
+    assert _lookup(client, "cf_person_outreach_id", wanted) == sorted(p["id"] for p in linked)
+    emails = [p["main_location[email]"] for p in everyone[40:80]]
+    assert _lookup(client, "main_location[email]", [e.swapcase() for e in emails]) == [
+        p["id"] for p in everyone[40:80]
+    ]
+    person = admin.person(linked[0]["id"])
+    old = str(person["cf_person_outreach_id"])
+    saved = update(
+        client,
+        [
+            {
+                "id": person["id"],
+                "lock_version": person["lock_version"],
+                "cf_person_outreach_id": "X1",
+            }
+        ],
+    )
+    assert saved["success"] is True
+    assert _lookup(client, "cf_person_outreach_id", ["x1"]) == [person["id"]]
+    assert person["id"] not in _lookup(client, "cf_person_outreach_id", [old])
