@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -26,10 +27,29 @@ def _route_to_excepthook(loop: asyncio.AbstractEventLoop, context: dict[str, Any
         loop.default_exception_handler(context)
 
 
+class _TestLoop(qasync.QEventLoop):  # type: ignore[misc]
+    """qasync's loop, but one that really lets go of its Qt timers when it closes.
+
+    qasync's close() only marks its timer object stopped; the Qt timers stay registered until
+    that object is destroyed, which the garbage collector may do later on any thread, where Qt
+    cannot unregister them: the next event loop pass then fires a timer into freed memory (the
+    suite crashed in pytest-qt's processEvents this way). The app has one loop for its whole
+    life, so only tests, which make a loop per test, need this.
+    """
+
+    def close(self) -> None:
+        super().close()
+        timer = self._timer
+        callbacks = timer._SimpleTimer__callbacks
+        for timer_id in list(callbacks):
+            timer.killTimer(timer_id)
+        callbacks.clear()
+
+
 def qasync_loop() -> asyncio.AbstractEventLoop:
     """A qasync loop on the session's QApplication, the loop the app itself runs on."""
     app = QApplication.instance() or QApplication([])
-    loop = qasync.QEventLoop(app)
+    loop = _TestLoop(app)
     loop.set_exception_handler(_route_to_excepthook)
     return loop
 
@@ -48,6 +68,9 @@ def isolated_settings(tmp_path: Path) -> Iterator[None]:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
     yield
     wait_for_reads()  # no page read may outlive the test's cache
+    # Collect this test's Qt wrappers here, on the GUI thread: collected later on a worker
+    # thread, a QObject's destructor cannot stop its timers.
+    gc.collect()
 
 
 @pytest.fixture

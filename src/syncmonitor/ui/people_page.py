@@ -117,7 +117,7 @@ class PeoplePage(Page):
         super().showEvent(event)
         if not self._sized:  # first show: the list gets 55 %, unless restore_state said otherwise
             self._sized = True
-            QTimer.singleShot(0, self._initial_split)
+            QTimer.singleShot(0, self, self._initial_split)
 
     def _initial_split(self) -> None:
         width = sum(self.splitter.sizes())

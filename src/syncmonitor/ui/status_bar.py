@@ -93,7 +93,7 @@ class SyncStatusBar(QStatusBar):
         first = self._pending is None
         self._pending = report
         if first:
-            QTimer.singleShot(50, self._show_progress)
+            QTimer.singleShot(50, self, self._show_progress)
 
     def _show_progress(self) -> None:
         report, self._pending = self._pending, None

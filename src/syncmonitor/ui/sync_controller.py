@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import functools
 import logging
 import sys
 from collections.abc import Callable
@@ -228,7 +229,11 @@ class SyncController(QObject):
         self._set_phase(Phase.CANCELLING)
         self.progress.emit(SyncProgress("cancel", "Cancelling: stopping after the current page…"))
         task = self._task
-        QTimer.singleShot(int(HARD_CANCEL_AFTER_S * 1000), lambda: self._hard_cancel(task))
+        # With `self` as the context the timer dies with the controller: a bare lambda would
+        # fire into whatever is left of it after the window closes.
+        QTimer.singleShot(
+            int(HARD_CANCEL_AFTER_S * 1000), self, functools.partial(self._hard_cancel, task)
+        )
 
     def _hard_cancel(self, task: asyncio.Task[None] | None) -> None:
         if task is not None and task is self._task and not task.done():

@@ -11,9 +11,14 @@ re-selects the selected row by its key.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -23,9 +28,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRunnable,
     Qt,
-    QThreadPool,
     Signal,
 )
 from sqlalchemy import Connection, Engine
@@ -59,37 +62,81 @@ class _Batch(Generic[RowT]):
     extra: Any
 
 
-class _Delivery(QObject):
-    """Carries a worker's result back to the GUI thread (a queued signal)."""
+class _Router(QObject):
+    """Carries workers' results back to the GUI thread (a queued signal) and hands each to its
+    model, if that model still exists.
 
-    done = Signal(int, object, str)  # generation, _Batch or exception, what it was for
+    Worker threads never hold a reference to a model or any other QObject: if a worker dropped
+    the last reference, PySide would destroy the Qt object on the wrong thread and its timers
+    would fire into freed memory (seen as crashes in the test suite). So a job is a plain
+    function, and models are found again by key, through weak references, on the GUI thread.
+    """
+
+    done = Signal(int, int, object, str)  # model key, generation, _Batch or exception, kind
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.models: weakref.WeakValueDictionary[int, LazyTableModel[Any]] = (
+            weakref.WeakValueDictionary()
+        )
+        self.done.connect(self._deliver)
+
+    def _deliver(self, key: int, generation: int, result: object, kind: str) -> None:
+        model = self.models.get(key)
+        if model is not None:
+            model._on_read(generation, result, kind)
+
+
+_ROUTER: _Router | None = None
+_KEYS = itertools.count(1)
+
+
+def _router() -> _Router:
+    """The one router, created on the GUI thread by the first model."""
+    global _ROUTER
+    if _ROUTER is None:
+        _ROUTER = _Router()
+    return _ROUTER
 
 
 _NEW, _REFRESH, _MORE = "new", "refresh", "more"
 
 
-class _Read(QRunnable):
-    def __init__(self, job: Callable[[], Any], generation: int, kind: str, to: _Delivery):
-        super().__init__()
-        self._job, self._generation, self._kind, self._to = job, generation, kind, to
-
-    def run(self) -> None:
-        try:
-            result = self._job()
-        except Exception as exc:  # delivered to the GUI thread, which reports it
-            result = exc
-        # The model may have been deleted while this read ran: then there is nobody to tell.
-        with contextlib.suppress(RuntimeError):
-            self._to.done.emit(self._generation, result, self._kind)
+# Plain Python threads, not QThreadPool + QRunnable: a Python-subclassed QRunnable is deleted by
+# Qt on the worker thread when it finishes, which crashed the interpreter under load (seen in the
+# test suite). A queued signal still carries each result back to the GUI thread.
+_EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cache-read")
+_PENDING: set[Future[None]] = set()
+_PENDING_LOCK = threading.Lock()
 
 
-_POOL = QThreadPool()
-_POOL.setMaxThreadCount(2)
+def _read(job: Callable[[], Any], key: int, generation: int, kind: str, to: _Router) -> None:
+    try:
+        result = job()
+    except Exception as exc:  # delivered to the GUI thread, which reports it
+        result = exc
+    with contextlib.suppress(RuntimeError):  # the app is shutting down
+        to.done.emit(key, generation, result, kind)
+
+
+def _submit(job: Callable[[], Any], key: int, generation: int, kind: str) -> None:
+    future = _EXECUTOR.submit(_read, job, key, generation, kind, _router())
+    with _PENDING_LOCK:
+        _PENDING.add(future)
+    future.add_done_callback(_forget)
+
+
+def _forget(future: Future[None]) -> None:
+    with _PENDING_LOCK:
+        _PENDING.discard(future)
 
 
 def wait_for_reads(msecs: int = 5000) -> bool:
-    """Wait for background reads to finish (shutdown, tests)."""
-    return _POOL.waitForDone(msecs)
+    """Wait for background reads to finish (shutdown, tests); False if some are still running."""
+    with _PENDING_LOCK:
+        pending = set(_PENDING)
+    _done, not_done = futures_wait(pending, timeout=msecs / 1000)
+    return not not_done
 
 
 class LazyTableModel(QAbstractTableModel, Generic[RowT]):
@@ -108,8 +155,8 @@ class LazyTableModel(QAbstractTableModel, Generic[RowT]):
         self._generation = 0  # bumps on every new query, so a stale result is dropped
         self.loading = False  # a new query is being read
         self.fetching = False  # the next window is being read
-        self._delivery = _Delivery(self)
-        self._delivery.done.connect(self._on_read)
+        self._key = next(_KEYS)
+        _router().models[self._key] = self
 
     # What a subclass provides -----------------------------------------------------------------
 
@@ -117,13 +164,15 @@ class LazyTableModel(QAbstractTableModel, Generic[RowT]):
         """What the rows are read for (a search text, a person), captured when a read starts."""
         return None
 
-    def read_window(
-        self, conn: Connection, query: Any, after: RowT | None, limit: int
-    ) -> list[RowT]:
+    # The two readers run on a worker thread: they are static so that they cannot touch the
+    # model (or keep it alive) from there.
+    @staticmethod
+    def read_window(conn: Connection, query: Any, after: Any, limit: int) -> list[Any]:
         """Up to `limit` rows for `query` behind `after` (None: from the start)."""
         raise NotImplementedError
 
-    def read_extra(self, conn: Connection, query: Any) -> Any:
+    @staticmethod
+    def read_extra(conn: Connection, query: Any) -> Any:
         """Anything else a new query or a refresh needs (a count), read in the same worker."""
         return None
 
@@ -171,21 +220,22 @@ class LazyTableModel(QAbstractTableModel, Generic[RowT]):
         self.loading = not refresh
         self.fetching = False
         engine, query, page = self._engine, self.query(), self.page_size
-        name = type(self).__name__
+        cls = type(self)
+        read_window, read_extra, name = cls.read_window, cls.read_extra, cls.__name__
 
-        def job() -> _Batch[RowT]:
-            rows: list[RowT] = []
+        def job() -> _Batch[Any]:
+            rows: list[Any] = []
             with timed_read(engine, f"{name} ({target} rows)") as conn:
                 while True:
                     limit = min(page, target - len(rows))
-                    window = self.read_window(conn, query, rows[-1] if rows else None, limit)
+                    window = read_window(conn, query, rows[-1] if rows else None, limit)
                     rows.extend(window)
                     if len(window) < limit or len(rows) >= target:
                         break
-                extra = self.read_extra(conn, query)
+                extra = read_extra(conn, query)
             return _Batch(rows, len(window) < limit, extra)
 
-        _POOL.start(_Read(job, self._generation, _REFRESH if refresh else _NEW, self._delivery))
+        _submit(job, self._key, self._generation, _REFRESH if refresh else _NEW)
 
     def _on_read(self, generation: int, result: object, kind: str) -> None:
         if generation != self._generation:
@@ -240,14 +290,14 @@ class LazyTableModel(QAbstractTableModel, Generic[RowT]):
         self.fetching = True
         engine, query, page = self._engine, self.query(), self.page_size
         after = self._rows[-1] if self._rows else None
-        name = type(self).__name__
+        read_window, name = type(self).read_window, type(self).__name__
 
-        def job() -> _Batch[RowT]:
+        def job() -> _Batch[Any]:
             with timed_read(engine, f"{name} (next window)") as conn:
-                window = self.read_window(conn, query, after, page)
+                window = read_window(conn, query, after, page)
             return _Batch(window, len(window) < page, None)
 
-        _POOL.start(_Read(job, self._generation, _MORE, self._delivery))
+        _submit(job, self._key, self._generation, _MORE)
 
     def _append(self, batch: _Batch[RowT]) -> None:
         self._exhausted = batch.exhausted

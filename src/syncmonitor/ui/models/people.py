@@ -44,12 +44,14 @@ class PeopleModel(LazyTableModel[PersonRow]):
     def query(self) -> str:
         return self.search_text
 
+    @staticmethod
     def read_window(
-        self, conn: Connection, query: str, after: PersonRow | None, limit: int
+        conn: Connection, query: str, after: PersonRow | None, limit: int
     ) -> list[PersonRow]:
         return search_people(conn, query, after=after.key if after else None, limit=limit)
 
-    def read_extra(self, conn: Connection, query: str) -> int:
+    @staticmethod
+    def read_extra(conn: Connection, query: str) -> int:
         return count_people(conn, query)
 
     def apply_extra(self, extra: int) -> None:

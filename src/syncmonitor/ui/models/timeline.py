@@ -44,8 +44,8 @@ class TimelineModel(LazyTableModel[TransitionRow]):
     def query(self) -> tuple[str, int] | None:
         return self.person
 
+    @staticmethod
     def read_window(
-        self,
         conn: Connection,
         query: tuple[str, int] | None,
         after: TransitionRow | None,
