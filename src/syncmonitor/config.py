@@ -6,6 +6,7 @@ With neither remote configured the app runs against its built-in sandbox.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import tomllib
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
 def _parse_section(name: str, values: dict[str, Any]) -> Any:
     cls = _SECTIONS[name]
     defaults = cls()
-    known = {k: getattr(defaults, k) for k in cls.__dataclass_fields__}
+    known = {f.name: getattr(defaults, f.name) for f in dataclasses.fields(defaults)}
     parsed: dict[str, Any] = {}
     for key, value in values.items():
         if key not in known:
@@ -147,7 +148,7 @@ def _parse_section(name: str, values: dict[str, Any]) -> Any:
                 "Fix the value in the configuration file, or delete the line to use the default.",
             )
         bounds = _BOUNDS.get((name, key))
-        if bounds and not bounds[0] <= value <= bounds[1]:
+        if bounds and isinstance(value, int | float) and not bounds[0] <= value <= bounds[1]:
             raise ConfigError(
                 f"[{name}] {key} is {value}, outside {bounds[0]:g} to {bounds[1]:g}.", ""
             )
