@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         setup_logging(paths, verbose=args.verbose, console=args.command is not None)
         if args.command is None:
+            _check_display()
             from syncmonitor.ui.app import run_gui
 
             return run_gui(config, paths)
@@ -100,6 +102,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     parser.print_help()
     return EXIT_USAGE
+
+
+class NoDisplayError(UserFacingError):
+    """The window cannot be shown: no screen."""
+
+    title = "Cannot open the window"
+
+
+def _check_display(environ: dict[str, str] | None = None) -> None:
+    """On Linux, say what to do when there is no screen, instead of Qt's plugin abort."""
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux"):
+        return
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"):
+        return
+    raise NoDisplayError(
+        "There is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set).",
+        "Run it from a desktop session, or with `xvfb-run syncmonitor` on a server; the "
+        "headless commands (`syncmonitor sync --once`, `status`, `people show`) need no display.",
+    )
 
 
 def _sync(config: Config, paths: AppPaths, *, as_json: bool) -> int:

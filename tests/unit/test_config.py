@@ -67,3 +67,16 @@ def test_invalid_toml_says_so(tmp_path: Path) -> None:
     path.write_text("[outreach\nbase_url=")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(path)
+
+
+def test_no_display_on_linux_says_what_to_do(monkeypatch) -> None:
+    import sys
+
+    from syncmonitor import cli
+    from syncmonitor.errors import UserFacingError
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    with pytest.raises(UserFacingError, match="xvfb-run"):
+        cli._check_display({})
+    cli._check_display({"DISPLAY": ":0"})
+    cli._check_display({"QT_QPA_PLATFORM": "offscreen"})

@@ -15,14 +15,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import logging
 import random as _random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import certifi
 import httpx
 import orjson
 
@@ -223,6 +226,21 @@ def install_log_redaction() -> None:
         httpx_logger.addFilter(_HTTPX_FILTER)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every client shares: certificate and host name verification on.
+
+    Loading the CA bundle takes tens of milliseconds; done once (`warm_up()` does it off the GUI
+    thread at start-up) instead of for every client a sync creates, on the event loop.
+    """
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def warm_up() -> None:
+    """Do the slow one-time set-up now (call it from a worker thread at start-up)."""
+    tls_context()
+
+
 class ResilientClient:
     """An `httpx.AsyncClient` with retries, backoff, rate-limit handling and counters.
 
@@ -261,6 +279,7 @@ class ResilientClient:
             timeout=timeout,
             transport=transport,
             follow_redirects=False,
+            verify=tls_context(),
         )
         # Set when the remote reported an exhausted budget; cleared once we have waited.
         self._budget_reset_at: float | None = None
@@ -289,6 +308,7 @@ class ResilientClient:
         params: QueryParams | None = None,
         form: Sequence[tuple[str, str]] | None = None,
         idempotent: bool | None = None,
+        parse_in_thread: bool = False,
     ) -> T:
         """Send a request until it succeeds or cannot, and return `parse(response)`.
 
@@ -296,7 +316,9 @@ class ResilientClient:
         (parallel arrays keep their order). `parse` gets a 2xx response with its body read and
         may raise `ConnectorError` (a `MalformedResponseError` is retried like any retryable
         error). Non-idempotent requests (POST unless `idempotent=True`) are only retried when
-        the remote cannot have acted on them: connection refused, 429.
+        the remote cannot have acted on them: connection refused, 429. With `parse_in_thread`
+        a successful answer is parsed on a worker thread, so decoding a large page never holds
+        up the event loop (the GUI's) for more than a frame.
         """
         method = method.upper()
         if idempotent is None:
@@ -321,6 +343,8 @@ class ResilientClient:
             await self._wait_for_budget(request)
             try:
                 response = await self._exchange(request)
+                if parse_in_thread and 200 <= response.status_code < 300:
+                    return await asyncio.to_thread(self._check, response, parse)
                 return self._check(response, parse)
             except ConnectorError as error:
                 error.attempts = attempt

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TypeVar
 
 import httpx
+import orjson
 
 from syncmonitor.connectors.errors import OUTREACH, MalformedResponseError
 from syncmonitor.connectors.http import (
@@ -72,6 +73,32 @@ PROSPECT_FIELDS = "emails,firstName,lastName,optedOut,emailsOptStatus,externalId
 SEQUENCE_FIELDS = "name,enabled,sequenceType,sequenceStepCount,updatedAt"
 # JSON:API sparse fieldsets cover relationships too: name `sequence` or it is left out.
 STEP_FIELDS = "order,stepType,sequence"
+
+
+def sequence_state_query(updated_since: str | None, page_size: int) -> list[tuple[str, str]]:
+    """The query for sequence states changed since `updated_since` (inclusive), oldest first,
+    with their prospects, sequences and steps included and only the attributes the app reads."""
+    params: list[tuple[str, str]] = [("sort", "updatedAt")]
+    if updated_since:
+        params.append(("filter[updatedAt]", f"{updated_since}..inf"))
+    params += [
+        ("include", "prospect,sequence,sequenceStep"),
+        ("fields[sequenceState]", STATE_FIELDS),
+        ("fields[prospect]", PROSPECT_FIELDS),
+        ("fields[sequence]", SEQUENCE_FIELDS),
+        ("fields[sequenceStep]", STEP_FIELDS),
+        ("page[size]", str(page_size)),
+        ("count", "false"),
+    ]
+    return params
+
+
+def parse_state_page(body: bytes) -> SequenceStatePage:
+    """One sequenceStates page from its raw body (what the client does to each answer)."""
+    try:
+        return state_page(check_document(orjson.loads(body)))
+    except (orjson.JSONDecodeError, ShapeError) as exc:
+        raise ValueError(f"not a sequenceStates page: {exc}") from exc
 
 
 def _outreach_problem(response: httpx.Response) -> RemoteProblem:
@@ -174,7 +201,9 @@ class OutreachClient:
         query = params
         seen: set[str] = set()
         while url is not None:
-            page, link = await self._http.request("GET", url, params=query, parse=parse)
+            page, link = await self._http.request(
+                "GET", url, params=query, parse=parse, parse_in_thread=True
+            )
             yield page
             url, query = self._follow(link, seen), None
 
@@ -228,18 +257,7 @@ class OutreachClient:
         again: callers de-duplicate by id. Records changed while paging move behind the cursor
         and are met again later in the same run.
         """
-        params: list[tuple[str, str]] = [("sort", "updatedAt")]
-        if updated_since:
-            params.append(("filter[updatedAt]", f"{updated_since}..inf"))
-        params += [
-            ("include", "prospect,sequence,sequenceStep"),
-            ("fields[sequenceState]", STATE_FIELDS),
-            ("fields[prospect]", PROSPECT_FIELDS),
-            ("fields[sequence]", SEQUENCE_FIELDS),
-            ("fields[sequenceStep]", STEP_FIELDS),
-            ("page[size]", str(self.page_size)),
-            ("count", "false"),
-        ]
+        params = sequence_state_query(updated_since, self.page_size)
         async for page in self._pages("sequenceStates", params, state_page):
             yield page
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from syncmonitor.config import Config
+from syncmonitor.connectors.http import warm_up
 from syncmonitor.credentials import Secret, require_secret
 from syncmonitor.engine.instance_lock import SyncLock
 from syncmonitor.engine.service import Remotes, SyncService
@@ -67,6 +68,7 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
     Blocks for a few seconds in sandbox mode: call it off the GUI thread.
     """
     paths.ensure()
+    warm_up()  # the TLS context, built here off the GUI thread rather than during a sync
     database = open_database(paths.database_file)
     try:
         with database.engine.begin() as conn:

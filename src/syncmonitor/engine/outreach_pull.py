@@ -23,7 +23,7 @@ from syncmonitor.connectors.outreach import (
     ProspectRecord,
     SequenceStatePage,
 )
-from syncmonitor.domain.states import Provider, resolve_outreach
+from syncmonitor.domain.states import CanonicalState, Provider, resolve_outreach
 from syncmonitor.domain.timestamps import format_iso, utc_now
 from syncmonitor.engine.events import CancelToken, ProgressCallback, SyncCancelled, SyncProgress
 from syncmonitor.store import bulk
@@ -133,10 +133,23 @@ def prospect_row(p: ProspectRecord) -> tuple[Any, ...]:
     )
 
 
-def write_page(engine: Engine, page: SequenceStatePage, counts: PullCounts) -> None:
-    """Write one page and move the watermark, in one transaction (runs on a worker thread)."""
-    observed = format_iso(utc_now())
-    state_rows: list[tuple[Any, ...]] = []
+@dataclass(frozen=True)
+class PageRows:
+    """One page as rows of the cache's tables."""
+
+    prospects: list[tuple[Any, ...]]
+    sequences: list[tuple[Any, ...]]
+    steps: list[tuple[Any, ...]]
+    states: list[tuple[Any, ...]]
+    unknown_raw_values: frozenset[str]
+    states_without_prospect: int
+
+
+def page_rows(page: SequenceStatePage) -> PageRows:
+    """Resolve every state and turn the page into table rows (pure: no database)."""
+    states: list[tuple[Any, ...]] = []
+    unknown: set[str] = set()
+    orphans = 0
     for s in page.states:
         resolved = resolve_outreach(
             s.state,
@@ -145,12 +158,11 @@ def write_page(engine: Engine, page: SequenceStatePage, counts: PullCounts) -> N
             bounce_count=s.bounce_count,
             opt_out_count=s.opt_out_count,
         )
-        if resolved.state.value == "Unknown":
-            counts.unknown_states += 1
-            counts.unknown_raw_values.add(resolved.raw)
+        if resolved.state is CanonicalState.UNKNOWN:
+            unknown.add(resolved.raw)
         if s.prospect_id is None:
-            counts.states_without_prospect += 1
-        state_rows.append(
+            orphans += 1
+        states.append(
             (
                 PROVIDER,
                 s.id,
@@ -166,49 +178,58 @@ def write_page(engine: Engine, page: SequenceStatePage, counts: PullCounts) -> N
                 s.error_reason,
             )
         )
-    prospect_rows = [prospect_row(p) for p in page.prospects.values()]
+    return PageRows(
+        prospects=[prospect_row(p) for p in page.prospects.values()],
+        sequences=[
+            (PROVIDER, q.id, q.name or "", q.enabled, q.sequence_type, q.step_count, q.updated_at)
+            for q in page.sequences.values()
+        ],
+        steps=[(PROVIDER, t.id, t.sequence_id, t.order, t.step_type) for t in page.steps.values()],
+        states=states,
+        unknown_raw_values=frozenset(unknown),
+        states_without_prospect=orphans,
+    )
+
+
+def history_row(state_row: tuple[Any, ...], observed: str) -> tuple[Any, ...]:
+    """The history row recording `state_row` as observed at `observed`."""
+    r = state_row
+    return (PROVIDER, r[1], r[2], r[3], r[4] or 0, r[5], r[6], r[7], r[8] or "", observed)
+
+
+def write_page(engine: Engine, page: SequenceStatePage, counts: PullCounts) -> None:
+    """Write one page and move the watermark, in one transaction (runs on a worker thread)."""
+    write_rows(engine, page_rows(page), page.max_updated_at, counts)
+
+
+def write_rows(
+    engine: Engine, rows: PageRows, max_updated_at: str | None, counts: PullCounts
+) -> None:
+    """Upsert a page's rows, record new transitions, queue people, move the watermark."""
+    observed = format_iso(utc_now())
     with engine.begin() as conn:
-        changed = _changed_states(conn, state_rows)
-        opted_out_now = _newly_opted_out(conn, prospect_rows)
-        bulk.executemany(conn, _SQL["prospects"], prospect_rows)
-        bulk.executemany(
-            conn,
-            _SQL["sequences"],
-            [
-                (
-                    PROVIDER,
-                    q.id,
-                    q.name or "",
-                    q.enabled,
-                    q.sequence_type,
-                    q.step_count,
-                    q.updated_at,
-                )
-                for q in page.sequences.values()
-            ],
-        )
-        bulk.executemany(
-            conn,
-            _SQL["steps"],
-            [(PROVIDER, t.id, t.sequence_id, t.order, t.step_type) for t in page.steps.values()],
-        )
-        bulk.executemany(conn, _SQL["states"], state_rows)
-        history_rows = [
-            (PROVIDER, r[1], r[2], r[3], r[4] or 0, r[5], r[6], r[7], r[8] or "", observed)
-            for r in changed
-        ]
+        changed = _changed_states(conn, rows.states)
+        opted_out_now = _newly_opted_out(conn, rows.prospects)
+        bulk.executemany(conn, _SQL["prospects"], rows.prospects)
+        bulk.executemany(conn, _SQL["sequences"], rows.sequences)
+        bulk.executemany(conn, _SQL["steps"], rows.steps)
+        bulk.executemany(conn, _SQL["states"], rows.states)
+        history_rows = [history_row(r, observed) for r in changed]
         counts.transitions += bulk.executemany(conn, _SQL["history"], history_rows)
         queue = {r[2] for r in changed if r[2] is not None} | opted_out_now
         counts.people_queued += bulk.executemany(
             conn, _SQL["outbox"], [(PROVIDER, pid, observed, 0, None) for pid in sorted(queue)]
         )
-        if page.max_updated_at:
+        if max_updated_at:
             current = get_cursor(conn, WATERMARK)
-            if current is None or page.max_updated_at > current:
-                set_cursor(conn, WATERMARK, page.max_updated_at)
+            if current is None or max_updated_at > current:
+                set_cursor(conn, WATERMARK, max_updated_at)
     counts.pages += 1
-    counts.states += len(state_rows)
-    counts.prospects += len(prospect_rows)
+    counts.states += len(rows.states)
+    counts.prospects += len(rows.prospects)
+    counts.unknown_states += sum(1 for r in rows.states if r[6] == CanonicalState.UNKNOWN.value)
+    counts.unknown_raw_values |= rows.unknown_raw_values
+    counts.states_without_prospect += rows.states_without_prospect
 
 
 def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:

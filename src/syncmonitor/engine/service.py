@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from syncmonitor.config import Config
 from syncmonitor.connectors.errors import ConnectorError
+from syncmonitor.connectors.http import RetryPolicy
 from syncmonitor.connectors.outreach import OutreachClient
 from syncmonitor.connectors.workbooks import WorkbooksClient
 from syncmonitor.domain.timestamps import format_iso, utc_now
@@ -57,8 +58,11 @@ class SyncService:
         *,
         lock: SyncLock,
         sandbox_mode: bool,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         self.config = config
+        # None: the connectors' default policy. Tests pass short delays.
+        self.retry_policy = retry_policy
         self.database = database
         self.remotes = remotes
         self.sandbox_mode = sandbox_mode
@@ -172,7 +176,10 @@ class SyncService:
             )
         engine = self.database.engine
         async with OutreachClient(
-            r.outreach_base_url, r.outreach_token, page_size=self.config.outreach.page_size
+            r.outreach_base_url,
+            r.outreach_token,
+            page_size=self.config.outreach.page_size,
+            policy=self.retry_policy,
         ) as outreach:
             pulled = await pull_sequence_states(outreach, engine, progress=progress, cancel=cancel)
         read["sequence_states"] = pulled.states
@@ -187,7 +194,9 @@ class SyncService:
         settings = self.config.workbooks
         if not (r.workbooks_base_url and r.workbooks_api_key and settings.push_enabled):
             return
-        async with WorkbooksClient(r.workbooks_base_url, r.workbooks_api_key) as workbooks:
+        async with WorkbooksClient(
+            r.workbooks_base_url, r.workbooks_api_key, policy=self.retry_policy
+        ) as workbooks:
             pushed = await push_people(
                 workbooks, engine, settings, progress=progress, cancel=cancel
             )

@@ -29,6 +29,7 @@ from syncmonitor.ui.main_window import MainWindow
 from syncmonitor.ui.models.lazy import wait_for_reads
 from syncmonitor.ui.notifier import Level, LogNotifier, Notifier, TrayNotifier
 from syncmonitor.ui.resources import icon
+from syncmonitor.ui.responsiveness import tune_for_interactive_use
 from syncmonitor.ui.style import apply_look
 from syncmonitor.ui.sync_controller import ServicesStarter, SyncController
 from syncmonitor.ui.tray import TrayIcon, tray_available
@@ -179,6 +180,7 @@ def run_gui(config: Config, paths: AppPaths, starter: ServicesStarter | None = N
     reporter = CrashReporter(lambda: gui.window, log_file, on_interrupt=gui.request_quit)
     reporter.install()
     app.aboutToQuit.connect(gui.emergency_close)
+    tune_for_interactive_use()
     try:
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
             return runner.run(gui.run())

@@ -115,13 +115,13 @@ class PeoplePage(Page):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._sized:  # first show: the list gets 55 %, unless restore_state said otherwise
+        if not self._sized:  # first show: the list gets 60 %, unless restore_state said otherwise
             self._sized = True
             QTimer.singleShot(0, self, self._initial_split)
 
     def _initial_split(self) -> None:
         width = sum(self.splitter.sizes())
-        self.splitter.setSizes([width * 55 // 100, width - width * 55 // 100])
+        self.splitter.setSizes([width * 60 // 100, width - width * 60 // 100])
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("people/splitter", self.splitter.saveState())
