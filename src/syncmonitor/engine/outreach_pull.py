@@ -26,6 +26,7 @@ from syncmonitor.connectors.outreach import (
 from syncmonitor.domain.states import CanonicalState, Provider, resolve_outreach
 from syncmonitor.domain.timestamps import format_iso, utc_now
 from syncmonitor.engine.events import CancelToken, ProgressCallback, SyncCancelled, SyncProgress
+from syncmonitor.engine.workers import in_writer
 from syncmonitor.store import bulk
 from syncmonitor.store.runs import get_cursor, set_cursor
 from syncmonitor.store.schema import (
@@ -298,7 +299,7 @@ async def pull_sequence_states(
                 await pending  # keep pages in order: the watermark only moves forward
             if cancel is not None and cancel.cancelled:
                 raise SyncCancelled()
-            pending = asyncio.ensure_future(asyncio.to_thread(write_page, engine, page, counts))
+            pending = asyncio.ensure_future(in_writer(write_page, engine, page, counts))
             if progress is not None:
                 progress(
                     SyncProgress(

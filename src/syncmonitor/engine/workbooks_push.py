@@ -27,6 +27,7 @@ from syncmonitor.domain.person_state import (
 from syncmonitor.domain.states import Provider
 from syncmonitor.domain.timestamps import parse_iso
 from syncmonitor.engine.events import CancelToken, ProgressCallback, SyncCancelled, SyncProgress
+from syncmonitor.engine.workers import in_writer
 from syncmonitor.store import bulk
 from syncmonitor.store.people import resolved_from_row
 from syncmonitor.store.schema import prospects, push_outbox, sequence_states, workbooks_people
@@ -352,7 +353,7 @@ async def _push_batch(
                             else "; ".join(result.errors) or "Workbooks refused the update."
                         )
         people_after = _apply(people_after, updates, results, s)
-    await asyncio.to_thread(_record_outcome, engine, people_after, done, errors, s, park=unmatched)
+    await in_writer(_record_outcome, engine, people_after, done, errors, s, park=unmatched)
 
 
 async def _write(
