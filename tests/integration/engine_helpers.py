@@ -48,7 +48,7 @@ FAST_RETRY = RetryPolicy(
     redirect_delay=0.01,
 )
 WATERMARK = "outreach.sequenceStates.updatedAt"
-PARKED_ATTEMPTS = 3  # workbooks_push.MAX_ATTEMPTS: a parked person is not tried again
+PARKED_ATTEMPTS = 3  # workbooks_push.PARKED: a person no Workbooks record matches
 FIRST_PERSON_ID = 10001
 SEQUENCE_STATE = "cf_person_sequence_state"
 STATE_UPDATED_AT = "cf_person_sequence_state_updated_at"

@@ -409,11 +409,6 @@ def test_lock_conflicts_that_persist_fail_the_run_and_the_people_stay_queued(
     assert_converged(h, reference, same_lock_versions=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: service.py raises a bare UserFacingError for people Workbooks refused, "
-    "so the run's title is the generic 'Something went wrong'",
-)
 def test_a_run_whose_workbooks_writes_failed_has_a_title_that_says_so(h: Harness) -> None:
     h.admin.set_faults(target="workbooks", lock_conflict_next=10_000)
     result = h.sync()
@@ -421,11 +416,6 @@ def test_a_run_whose_workbooks_writes_failed_has_a_title_that_says_so(h: Harness
     assert "Workbooks" in (result.error_title or ""), result.error_title
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: workbooks_push._push_batch caches only the first write's results, so a "
-    "person saved on the retry after a lock conflict keeps its old values in workbooks_people",
-)
 def test_the_cached_workbooks_person_matches_workbooks_after_a_conflict_retry(
     h: Harness, reference: Reference
 ) -> None:
@@ -435,11 +425,6 @@ def test_the_cached_workbooks_person_matches_workbooks_after_a_conflict_retry(
     assert snapshot(h.engine).workbooks_people == reference.cache.workbooks_people
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: after MAX_ATTEMPTS failed runs workbooks_push skips the person for good "
-    "while later runs report success",
-)
 def test_people_whose_writes_failed_three_runs_running_are_still_written_later(
     h: Harness, reference: Reference
 ) -> None:
@@ -496,11 +481,6 @@ def test_a_wrong_workbooks_key_is_one_clear_failed_run_with_no_retries(
         assert_converged(fixed, reference)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: service._sync fills the run's counts only after the pull returns, so a "
-    "run that fails at page 4 records no transitions though pages 1-3 were kept",
-)
 def test_a_failed_run_still_reports_what_it_kept(h: Harness, reference: Reference) -> None:
     progress = fault_after(h.admin, "outreach", PAGES_BEFORE_FAULT, target="outreach", drop_next=99)
     result = h.sync(progress)
@@ -509,11 +489,6 @@ def test_a_failed_run_still_reports_what_it_kept(h: Harness, reference: Referenc
     assert last_recorded_run(h.engine)["records_written"] == result.records_written
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: workbooks_push counts a person whose save went through but whose answer "
-    "was lost (a retried PUT then meets a conflict, the re-read finds it current) as not updated",
-)
 def test_people_saved_by_a_write_whose_answer_was_lost_are_counted_as_updated(
     h: Harness, reference: Reference, monkeypatch: pytest.MonkeyPatch
 ) -> None:

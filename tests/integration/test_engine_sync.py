@@ -432,11 +432,6 @@ def test_changes_made_while_a_sync_pages_are_all_caught_by_the_next_sync(
         assert mismatches(world, read_people(h.admin, PEOPLE)) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: outreach_pull counts prospects and queued people per page, so a person "
-    "on several pages is counted several times in the run's records",
-)
 def test_a_run_reports_each_person_once(world_sandbox: SandboxEndpoints, tmp_path: Path) -> None:
     with harness(world_sandbox, tmp_path / "cache") as h:
         result = h.sync()

@@ -107,12 +107,22 @@ class PullCounts:
 
     pages: int = 0
     states: int = 0
-    prospects: int = 0
     transitions: int = 0
-    people_queued: int = 0
+    prospect_ids: set[int] = field(default_factory=set)
+    queued_ids: set[int] = field(default_factory=set)
     states_without_prospect: int = 0
     unknown_states: int = 0
     unknown_raw_values: set[str] = field(default_factory=set)
+
+    @property
+    def prospects(self) -> int:
+        """Distinct prospects read (one may come with several pages)."""
+        return len(self.prospect_ids)
+
+    @property
+    def people_queued(self) -> int:
+        """Distinct people queued for a Workbooks update."""
+        return len(self.queued_ids)
 
 
 def prospect_row(p: ProspectRecord) -> tuple[Any, ...]:
@@ -218,7 +228,7 @@ def write_rows(
         history_rows = [history_row(r, observed) for r in changed]
         counts.transitions += bulk.executemany(conn, _SQL["history"], history_rows)
         queue = {r[2] for r in changed if r[2] is not None} | opted_out_now
-        counts.people_queued += bulk.executemany(
+        bulk.executemany(
             conn, _SQL["outbox"], [(PROVIDER, pid, observed, 0, None) for pid in sorted(queue)]
         )
         if max_updated_at:
@@ -227,7 +237,8 @@ def write_rows(
                 set_cursor(conn, WATERMARK, max_updated_at)
     counts.pages += 1
     counts.states += len(rows.states)
-    counts.prospects += len(rows.prospects)
+    counts.prospect_ids.update(r[1] for r in rows.prospects)
+    counts.queued_ids.update(queue)
     counts.unknown_states += sum(1 for r in rows.states if r[6] == CanonicalState.UNKNOWN.value)
     counts.unknown_raw_values |= rows.unknown_raw_values
     counts.states_without_prospect += rows.states_without_prospect
@@ -287,9 +298,13 @@ async def pull_sequence_states(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    counts: PullCounts | None = None,
 ) -> PullCounts:
-    """Read every sequence state changed since the watermark; returns what was read and written."""
-    counts = PullCounts()
+    """Read every sequence state changed since the watermark; returns what was read and written.
+
+    Pass `counts` to keep what was committed visible when the pull fails part-way.
+    """
+    counts = PullCounts() if counts is None else counts
     since = await asyncio.to_thread(_read_watermark, engine)
     pending: asyncio.Task[None] | None = None
     try:

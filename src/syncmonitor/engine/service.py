@@ -23,8 +23,8 @@ from syncmonitor.engine.events import (
     SyncProgress,
 )
 from syncmonitor.engine.instance_lock import AlreadySyncingError, SyncLock
-from syncmonitor.engine.outreach_pull import pull_sequence_states
-from syncmonitor.engine.workbooks_push import push_people
+from syncmonitor.engine.outreach_pull import PullCounts, pull_sequence_states
+from syncmonitor.engine.workbooks_push import PushCounts, push_people
 from syncmonitor.errors import UserFacingError
 from syncmonitor.store.database import Database
 from syncmonitor.store.runs import finish_run, recent_runs, start_run
@@ -45,6 +45,39 @@ class Remotes:
         return (
             f"Remotes(outreach={self.outreach_base_url!r}, workbooks={self.workbooks_base_url!r})"
         )
+
+
+class NotConfiguredError(UserFacingError):
+    """There is nothing to sync from."""
+
+    title = "Outreach is not set up"
+
+
+class WorkbooksWritesFailedError(UserFacingError):
+    """Workbooks refused some of the run's updates."""
+
+    title = "Some Workbooks people were not updated"
+
+
+def _note_pull(pulled: PullCounts, read: dict[str, int], written: dict[str, int]) -> None:
+    read["sequence_states"] = pulled.states
+    read["prospects"] = pulled.prospects
+    read["pages"] = pulled.pages
+    written["transitions"] = pulled.transitions
+    written["people_queued"] = pulled.people_queued
+    if pulled.unknown_states:
+        read["unknown_states"] = pulled.unknown_states
+    if pulled.states_without_prospect:
+        read["states_without_prospect"] = pulled.states_without_prospect
+
+
+def _note_push(pushed: PushCounts, read: dict[str, int], written: dict[str, int]) -> None:
+    written["workbooks_people"] = pushed.people_updated
+    read["workbooks_people_checked"] = pushed.queued
+    if pushed.unmatched:
+        read["unmatched_people"] = pushed.unmatched
+    if pushed.failed:
+        written["workbooks_failed"] = pushed.failed
 
 
 class SyncService:
@@ -170,43 +203,39 @@ class SyncService:
     ) -> None:
         r = self.remotes
         if not (r.outreach_base_url and r.outreach_token):
-            raise UserFacingError(
+            raise NotConfiguredError(
                 "Outreach is not configured, so there are no sequence states to read.",
                 "Set [outreach] base_url in config.toml and the Outreach token in Settings.",
             )
         engine = self.database.engine
-        async with OutreachClient(
-            r.outreach_base_url,
-            r.outreach_token,
-            page_size=self.config.outreach.page_size,
-            policy=self.retry_policy,
-        ) as outreach:
-            pulled = await pull_sequence_states(outreach, engine, progress=progress, cancel=cancel)
-        read["sequence_states"] = pulled.states
-        read["prospects"] = pulled.prospects
-        read["pages"] = pulled.pages
-        written["transitions"] = pulled.transitions
-        written["people_queued"] = pulled.people_queued
-        if pulled.unknown_states:
-            read["unknown_states"] = pulled.unknown_states
-        if pulled.states_without_prospect:
-            read["states_without_prospect"] = pulled.states_without_prospect
+        pulled = PullCounts()
+        try:
+            async with OutreachClient(
+                r.outreach_base_url,
+                r.outreach_token,
+                page_size=self.config.outreach.page_size,
+                policy=self.retry_policy,
+            ) as outreach:
+                await pull_sequence_states(
+                    outreach, engine, progress=progress, cancel=cancel, counts=pulled
+                )
+        finally:  # what was committed before a failure is reported too
+            _note_pull(pulled, read, written)
         settings = self.config.workbooks
         if not (r.workbooks_base_url and r.workbooks_api_key and settings.push_enabled):
             return
-        async with WorkbooksClient(
-            r.workbooks_base_url, r.workbooks_api_key, policy=self.retry_policy
-        ) as workbooks:
-            pushed = await push_people(
-                workbooks, engine, settings, progress=progress, cancel=cancel
-            )
-        written["workbooks_people"] = pushed.people_updated
-        read["workbooks_people_checked"] = pushed.queued
-        if pushed.unmatched:
-            read["unmatched_people"] = pushed.unmatched
+        pushed = PushCounts()
+        try:
+            async with WorkbooksClient(
+                r.workbooks_base_url, r.workbooks_api_key, policy=self.retry_policy
+            ) as workbooks:
+                await push_people(
+                    workbooks, engine, settings, progress=progress, cancel=cancel, counts=pushed
+                )
+        finally:
+            _note_push(pushed, read, written)
         if pushed.failed:
-            written["workbooks_failed"] = pushed.failed
-            raise UserFacingError(
+            raise WorkbooksWritesFailedError(
                 f"{pushed.failed} Workbooks people could not be updated.",
                 "They stay queued and are retried on the next sync; the log has each reason.",
             )

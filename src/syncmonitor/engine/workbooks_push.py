@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, func, select, update
 
 from syncmonitor.config import WorkbooksSettings
 from syncmonitor.connectors.workbooks import RecordUpdate, UpdateResult, WorkbooksClient
@@ -34,7 +34,9 @@ from syncmonitor.store.schema import prospects, push_outbox, sequence_states, wo
 
 PEOPLE_ENDPOINT = "crm/people.api"
 BATCH = 100
-MAX_ATTEMPTS = 3
+# A person no Workbooks record matches is parked (attempts = PARKED) until a new transition
+# queues them again. A failed write is never parked: it is retried on every run.
+PARKED = 3
 PROVIDER = Provider.OUTREACH.value
 UNMATCHED = "No Workbooks person has this Outreach id or email."
 
@@ -87,7 +89,7 @@ def _load_batch(engine: Engine, limit: int, after: int) -> list[_Pending]:
             )
             .where(
                 push_outbox.c.provider == PROVIDER,
-                push_outbox.c.attempts < MAX_ATTEMPTS,
+                (push_outbox.c.last_error.is_(None)) | (push_outbox.c.last_error != UNMATCHED),
                 push_outbox.c.prospect_id > after,
             )
             .order_by(push_outbox.c.prospect_id)
@@ -246,13 +248,15 @@ def _record_outcome(
             conn.execute(
                 update(push_outbox)
                 .where(push_outbox.c.provider == PROVIDER, push_outbox.c.prospect_id == pid)
-                .values(attempts=push_outbox.c.attempts + 1, last_error=message)
+                .values(
+                    attempts=func.min(push_outbox.c.attempts + 1, PARKED - 1), last_error=message
+                )
             )
         for pid, message in (park or {}).items():
             conn.execute(
                 update(push_outbox)
                 .where(push_outbox.c.provider == PROVIDER, push_outbox.c.prospect_id == pid)
-                .values(attempts=MAX_ATTEMPTS, last_error=message)
+                .values(attempts=PARKED, last_error=message)
             )
 
 
@@ -263,9 +267,10 @@ async def push_people(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    counts: PushCounts | None = None,
 ) -> PushCounts:
-    """Bring every queued person's Workbooks record up to date."""
-    counts = PushCounts()
+    """Bring every queued person's Workbooks record up to date (`counts` as in the pull)."""
+    counts = PushCounts() if counts is None else counts
     after = -1
     while True:
         if cancel is not None and cancel.cancelled:
@@ -297,63 +302,75 @@ async def _push_batch(
     found = await _find_people(client, batch, s)
     unmatched = {p.prospect_id: UNMATCHED for p in batch if p.prospect_id not in found}
     counts.unmatched += len(unmatched)
-    updates: dict[int, tuple[_Pending, dict[str, Any]]] = {}
     done: list[int] = []
-    for p in batch:
-        person = found.get(p.prospect_id)
-        if person is None:
-            continue
-        changes = _wants(p.fields, person, s)
-        if changes:
-            updates[p.prospect_id] = (p, changes)
-        else:
-            counts.already_current += 1
-            done.append(p.prospect_id)
     errors: dict[int, str] = {}
-    people_after = list(found.values())
-    if updates:
-        results = await _write(client, found, updates)
-        retry: dict[int, tuple[_Pending, dict[str, Any]]] = {}
-        for pid, result in results.items():
-            if result.ok:
-                done.append(pid)
-                counts.people_updated += 1
-            elif result.conflict:
-                counts.conflicts += 1
-                retry[pid] = updates[pid]
+    # What Workbooks holds once this batch is through, to keep the cache's copy true.
+    holds: dict[int, dict[str, Any]] = {int(p["id"]): dict(p) for p in found.values()}
+    todo: dict[int, tuple[_Pending, dict[str, Any]]] = {}
+    for p in batch:
+        if p.prospect_id in found:
+            changes = _wants(p.fields, found[p.prospect_id], s)
+            if changes:
+                todo[p.prospect_id] = (p, changes)
             else:
-                counts.failed += 1
-                errors[pid] = "; ".join(result.errors) or "Workbooks refused the update."
-        if retry:
-            # Someone else saved the person since we read it: read it again and decide again.
-            fresh = await _find_people(client, [p for p, _ in retry.values()], s)
-            people_after.extend(fresh.values())
-            again = {
-                pid: (p, _wants(p.fields, fresh[pid], s))
-                for pid, (p, _) in retry.items()
-                if pid in fresh
-            }
-            for pid in retry:
-                if pid not in fresh:
-                    unmatched[pid] = UNMATCHED
-            now_current = [pid for pid, (_, ch) in again.items() if not ch]
-            done.extend(now_current)
-            again = {pid: v for pid, v in again.items() if v[1]}
-            if again:
-                for pid, result in (await _write(client, fresh, again)).items():
-                    if result.ok:
-                        done.append(pid)
-                        counts.people_updated += 1
-                    else:
-                        counts.failed += 1
-                        errors[pid] = (
-                            "Workbooks kept answering that the person was updated elsewhere "
-                            "(lock_version conflict). It will be tried again on the next sync."
-                            if result.conflict
-                            else "; ".join(result.errors) or "Workbooks refused the update."
-                        )
-        people_after = _apply(people_after, updates, results, s)
-    await in_writer(_record_outcome, engine, people_after, done, errors, s, park=unmatched)
+                counts.already_current += 1
+                done.append(p.prospect_id)
+
+    retry = await _write_and_note(client, found, todo, holds, done, errors, counts)
+    if retry:
+        # Someone saved the person since we read them, or our own write went through and only
+        # its answer was lost: read them again and decide again.
+        fresh = await _find_people(client, [p for p, _ in retry.values()], s)
+        holds.update({int(p["id"]): dict(p) for p in fresh.values()})
+        again: dict[int, tuple[_Pending, dict[str, Any]]] = {}
+        for pid, (p, _old) in retry.items():
+            if pid not in fresh:
+                unmatched[pid] = UNMATCHED
+                counts.unmatched += 1
+                continue
+            changes = _wants(p.fields, fresh[pid], s)
+            if changes:
+                again[pid] = (p, changes)
+            else:  # already what we wanted: our conflicting write is what saved it
+                counts.people_updated += 1
+                done.append(pid)
+        for pid in await _write_and_note(client, fresh, again, holds, done, errors, counts):
+            counts.failed += 1
+            errors[pid] = (
+                "Workbooks kept answering that the person was updated elsewhere "
+                "(lock_version conflict). It will be tried again on the next sync."
+            )
+    await in_writer(_record_outcome, engine, list(holds.values()), done, errors, s, park=unmatched)
+
+
+async def _write_and_note(
+    client: WorkbooksClient,
+    people: dict[int, dict[str, Any]],
+    todo: dict[int, tuple[_Pending, dict[str, Any]]],
+    holds: dict[int, dict[str, Any]],
+    done: list[int],
+    errors: dict[int, str],
+    counts: PushCounts,
+) -> dict[int, tuple[_Pending, dict[str, Any]]]:
+    """Write `todo`; note successes and refusals; return the lock_version conflicts."""
+    if not todo:
+        return {}
+    conflicts: dict[int, tuple[_Pending, dict[str, Any]]] = {}
+    for pid, result in (await _write(client, people, todo)).items():
+        if result.ok:
+            done.append(pid)
+            counts.people_updated += 1
+            saved = holds.setdefault(result.id, dict(people[pid]))
+            saved.update(todo[pid][1])
+            if result.lock_version is not None:
+                saved["lock_version"] = result.lock_version
+        elif result.conflict:
+            counts.conflicts += 1
+            conflicts[pid] = todo[pid]
+        else:
+            counts.failed += 1
+            errors[pid] = "; ".join(result.errors) or "Workbooks refused the update."
+    return conflicts
 
 
 async def _write(
@@ -377,20 +394,3 @@ async def _write(
         for pid in order
         if int(people[pid]["id"]) in by_person
     }
-
-
-def _apply(
-    people: list[dict[str, Any]],
-    updates: dict[int, tuple[_Pending, dict[str, Any]]],
-    results: dict[int, UpdateResult],
-    s: WorkbooksSettings,
-) -> list[dict[str, Any]]:
-    """The cached copies of people as Workbooks holds them after successful writes."""
-    by_id = {int(p["id"]): dict(p) for p in people}
-    for pid, result in results.items():
-        if result.ok and result.id in by_id:
-            person = by_id[result.id]
-            person.update(updates[pid][1])
-            if result.lock_version is not None:
-                person["lock_version"] = result.lock_version
-    return list(by_id.values())
