@@ -139,48 +139,36 @@ class AuthenticationError(ConnectorError):
         )
 
 
-class RateLimitedError(ConnectorError):
+class _RetryAfterError(ConnectorError):
+    """An error that may come with the remote's own `Retry-After`, in seconds."""
+
+    def __init__(
+        self,
+        service: str,
+        title: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        retryable: bool | None = None,
+        status_code: int | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(
+            service, title, message, retryable=retryable, status_code=status_code, url=url
+        )
+        self.retry_after = retry_after
+
+
+class RateLimitedError(_RetryAfterError):
     """The remote asked us to slow down for longer than we are prepared to wait."""
 
     default_retryable = True
 
-    def __init__(
-        self,
-        service: str,
-        title: str,
-        message: str,
-        *,
-        retry_after: float | None = None,
-        retryable: bool | None = None,
-        status_code: int | None = None,
-        url: str | None = None,
-    ) -> None:
-        super().__init__(
-            service, title, message, retryable=retryable, status_code=status_code, url=url
-        )
-        self.retry_after = retry_after
 
-
-class ServerError(ConnectorError):
+class ServerError(_RetryAfterError):
     """The remote failed (5xx). Usually temporary."""
 
     default_retryable = True
-
-    def __init__(
-        self,
-        service: str,
-        title: str,
-        message: str,
-        *,
-        retry_after: float | None = None,
-        retryable: bool | None = None,
-        status_code: int | None = None,
-        url: str | None = None,
-    ) -> None:
-        super().__init__(
-            service, title, message, retryable=retryable, status_code=status_code, url=url
-        )
-        self.retry_after = retry_after
 
 
 class NetworkError(ConnectorError):

@@ -17,11 +17,11 @@ from syncmonitor.connectors.errors import OUTREACH, MalformedResponseError
 from syncmonitor.connectors.http import (
     DEFAULT_TIMEOUT,
     QueryParams,
+    RemoteClient,
     RemoteProblem,
     ResilientClient,
     RetryPolicy,
     Sleep,
-    TransportStats,
     decode_json,
 )
 from syncmonitor.connectors.outreach_records import (
@@ -119,7 +119,7 @@ def _outreach_problem(response: httpx.Response) -> RemoteProblem:
 # -- the client ---------------------------------------------------------------------------------
 
 
-class OutreachClient:
+class OutreachClient(RemoteClient):
     """An async client for the parts of Outreach v2 the sync reads. Use as `async with`.
 
     `transport` lets tests inject `httpx.MockTransport`; `sleep`, `random` and `clock` make
@@ -142,37 +142,25 @@ class OutreachClient:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
         self.page_size = page_size
-        self._http = ResilientClient(
-            service=OUTREACH,
-            base_url=base_url,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Content-Type": JSON_API,
-                "Accept": JSON_API,
-            },
-            policy=policy,
-            transport=transport,
-            describe_error=_outreach_problem,
-            secrets=(token,),
-            sleep=sleep,
-            random=random,
-            clock=clock,
-            timeout=timeout,
+        super().__init__(
+            ResilientClient(
+                service=OUTREACH,
+                base_url=base_url,
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": JSON_API,
+                    "Accept": JSON_API,
+                },
+                policy=policy,
+                transport=transport,
+                describe_error=_outreach_problem,
+                secrets=(token,),
+                sleep=sleep,
+                random=random,
+                clock=clock,
+                timeout=timeout,
+            )
         )
-
-    @property
-    def stats(self) -> TransportStats:
-        """Requests, retries, bytes and rate-limit figures so far."""
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> OutreachClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # -- generic paging ---------------------------------------------------------------------
 

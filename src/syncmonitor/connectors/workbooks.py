@@ -21,11 +21,11 @@ from syncmonitor import __version__
 from syncmonitor.connectors.errors import WORKBOOKS, MalformedResponseError, RequestRejectedError
 from syncmonitor.connectors.http import (
     DEFAULT_TIMEOUT,
+    RemoteClient,
     RemoteProblem,
     ResilientClient,
     RetryPolicy,
     Sleep,
-    TransportStats,
     decode_json,
 )
 
@@ -140,7 +140,7 @@ def _chunk_values(values: Sequence[str], field_name: str) -> list[list[str]]:
     return chunks
 
 
-class WorkbooksClient:
+class WorkbooksClient(RemoteClient):
     """An async client for the Workbooks API. Use as `async with`.
 
     `transport` lets tests inject `httpx.MockTransport`; `sleep`, `random` and `clock` make
@@ -161,33 +161,21 @@ class WorkbooksClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
         self._auth = (("api_key", api_key), ("_api_version", "1"), ("client", "api"))
-        self._http = ResilientClient(
-            service=WORKBOOKS,
-            base_url=base_url,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
-            policy=policy,
-            transport=transport,
-            describe_error=_workbooks_problem,
-            secrets=(api_key,),
-            sleep=sleep,
-            random=random,
-            clock=clock,
-            timeout=timeout,
+        super().__init__(
+            ResilientClient(
+                service=WORKBOOKS,
+                base_url=base_url,
+                headers={"User-Agent": user_agent, "Accept": "application/json"},
+                policy=policy,
+                transport=transport,
+                describe_error=_workbooks_problem,
+                secrets=(api_key,),
+                sleep=sleep,
+                random=random,
+                clock=clock,
+                timeout=timeout,
+            )
         )
-
-    @property
-    def stats(self) -> TransportStats:
-        """Requests, retries, redirects and bytes so far."""
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> WorkbooksClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # -- answers ----------------------------------------------------------------------------
 
