@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from syncmonitor.config import Config
 from syncmonitor.connectors.errors import ConnectorError
@@ -117,15 +118,15 @@ class SyncService:
             return None
         row = rows[0]
         return RunResult(
-            run_id=int(row["id"]),  # type: ignore[call-overload]
+            run_id=int(row["id"]),
             outcome=RunOutcome(str(row["outcome"])),
             started_at=str(row["started_at"]),
             finished_at=str(row["finished_at"] or row["started_at"]),
-            duration_s=float(row["duration_s"] or 0.0),  # type: ignore[arg-type]
-            records_read=dict(row["records_read"]),  # type: ignore[call-overload]
-            records_written=dict(row["records_written"]),  # type: ignore[call-overload]
-            error_title=row["error_title"],  # type: ignore[arg-type]
-            error_message=row["error_message"],  # type: ignore[arg-type]
+            duration_s=float(row["duration_s"] or 0.0),
+            records_read=dict(row["records_read"]),
+            records_written=dict(row["records_written"]),
+            error_title=row["error_title"],
+            error_message=row["error_message"],
         )
 
     async def sync_once(
@@ -154,7 +155,7 @@ class SyncService:
         try:
             self._lock.acquire()
         except AlreadySyncingError as exc:
-            return self._record_refused(trigger, started, exc)
+            return _refused(exc)
         try:
             run_id = await asyncio.to_thread(self._start, trigger, started)
             try:
@@ -162,9 +163,7 @@ class SyncService:
             except SyncCancelled:
                 outcome = RunOutcome.CANCELLED
                 title, message = "Cancelled", "The run was cancelled; what it had read is kept."
-            except ConnectorError as exc:
-                outcome, title, message = RunOutcome.FAILED, exc.title, exc.message
-            except UserFacingError as exc:
+            except (ConnectorError, UserFacingError) as exc:
                 outcome, title, message = RunOutcome.FAILED, exc.title, exc.message
             except Exception as exc:  # a bug: record it, keep the app alive, log the traceback
                 log.exception("sync run failed unexpectedly")
@@ -240,17 +239,17 @@ class SyncService:
                 "They stay queued and are retried on the next sync; the log has each reason.",
             )
 
-    def _start(self, trigger: str, started: object) -> int:
+    def _start(self, trigger: str, started: datetime) -> int:
         with self.database.engine.begin() as conn:
-            return start_run(conn, "sequence_states", trigger, started)  # type: ignore[arg-type]
+            return start_run(conn, "sequence_states", trigger, started)
 
-    def _finish(self, result: RunResult, finished: object) -> None:
+    def _finish(self, result: RunResult, finished: datetime) -> None:
         with self.database.engine.begin() as conn:
             finish_run(
                 conn,
                 result.run_id,
                 outcome=result.outcome.value,
-                finished=finished,  # type: ignore[arg-type]
+                finished=finished,
                 duration_s=result.duration_s,
                 records_read=result.records_read,
                 records_written=result.records_written,
@@ -258,14 +257,16 @@ class SyncService:
                 error_message=result.error_message,
             )
 
-    def _record_refused(self, trigger: str, started: object, exc: UserFacingError) -> RunResult:
-        now = format_iso(utc_now())
-        return RunResult(
-            run_id=0,
-            outcome=RunOutcome.FAILED,
-            started_at=now,
-            finished_at=now,
-            duration_s=0.0,
-            error_title=exc.title,
-            error_message=exc.message,
-        )
+
+def _refused(exc: UserFacingError) -> RunResult:
+    """The result of a run that could not start (another process holds the sync lock)."""
+    now = format_iso(utc_now())
+    return RunResult(
+        run_id=0,
+        outcome=RunOutcome.FAILED,
+        started_at=now,
+        finished_at=now,
+        duration_s=0.0,
+        error_title=exc.title,
+        error_message=exc.message,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -66,7 +67,7 @@ def close_interrupted_runs(conn: Connection) -> int:
     return int(result.rowcount)
 
 
-def recent_runs(conn: Connection, limit: int = 50) -> list[dict[str, object]]:
+def recent_runs(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     """The newest runs first, as plain dictionaries (for `status --json` and the GUI)."""
     rows = conn.execute(select(sync_runs).order_by(sync_runs.c.id.desc()).limit(limit)).mappings()
     result = []
