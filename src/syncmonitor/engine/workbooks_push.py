@@ -9,7 +9,6 @@ stays in the outbox with the reason, and the next run tries again.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -275,7 +274,7 @@ async def push_people(
     while True:
         if cancel is not None and cancel.cancelled:
             raise SyncCancelled()
-        batch = await asyncio.to_thread(_load_batch, engine, BATCH, after)
+        batch = await in_writer(_load_batch, engine, BATCH, after)
         if not batch:
             return counts
         after = batch[-1].prospect_id
