@@ -158,6 +158,7 @@ class SyncService:
             return _refused(exc)
         try:
             run_id = await asyncio.to_thread(self._start, trigger, started)
+            log.info("Run %d started (%s)", run_id, trigger)
             try:
                 await self._sync(read, written, progress, cancel)
             except SyncCancelled:
@@ -189,6 +190,16 @@ class SyncService:
         finally:
             self._lock.release()
         self._last = result
+        log.log(
+            logging.INFO if result.ok else logging.WARNING,
+            "Run %d %s in %.1f s: read %s, wrote %s%s",
+            result.run_id,
+            result.outcome.value,
+            result.duration_s,
+            result.records_read,
+            result.records_written,
+            f"; {result.error_title}: {result.error_message}" if result.error_title else "",
+        )
         if progress is not None:
             progress(SyncProgress("done", result.summary, 1, 1))
         return result
