@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import Engine, select
 
 from syncmonitor.config import Config, OutreachSettings, WorkbooksSettings
-from syncmonitor.connectors.http import RetryPolicy
+from syncmonitor.connectors.retry import RetryPolicy
 from syncmonitor.domain.person_state import CurrentSequenceState, person_fields
 from syncmonitor.domain.states import ResolvedState, resolve_outreach
 from syncmonitor.engine.events import RunResult, SyncProgress

@@ -20,7 +20,7 @@ from syncmonitor.connectors.errors import (
     RequestRejectedError,
     ServerError,
 )
-from syncmonitor.connectors.http import RetryPolicy
+from syncmonitor.connectors.retry import RetryPolicy
 from syncmonitor.connectors.workbooks import RecordUpdate, WorkbooksClient
 from syncmonitor.connectors.workbooks_format import format_datetime, parse_datetime
 from syncmonitor.sandbox.admin import AdminClient

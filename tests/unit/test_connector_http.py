@@ -20,11 +20,9 @@ from syncmonitor.connectors.errors import (
     RequestRejectedError,
     ServerError,
 )
-from syncmonitor.connectors.http import (
-    RemoteProblem,
-    ResilientClient,
+from syncmonitor.connectors.http import RemoteProblem, ResilientClient, decode_json
+from syncmonitor.connectors.retry import (
     RetryPolicy,
-    decode_json,
     parse_rate_limit_remaining,
     parse_rate_limit_reset,
     parse_retry_after,

@@ -15,7 +15,6 @@ from syncmonitor.connectors.errors import (
     MalformedResponseError,
     RequestRejectedError,
 )
-from syncmonitor.connectors.http import RetryPolicy
 from syncmonitor.connectors.outreach import (
     OutreachClient,
     ProspectRecord,
@@ -27,6 +26,7 @@ from syncmonitor.connectors.outreach import (
     parse_sequence_state,
     parse_sequence_step,
 )
+from syncmonitor.connectors.retry import RetryPolicy
 
 BASE = "https://api.outreach.test/api/v2"
 TOKEN = "outreach-secret-token"

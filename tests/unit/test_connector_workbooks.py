@@ -15,7 +15,7 @@ from syncmonitor.connectors.errors import (
     MalformedResponseError,
     RequestRejectedError,
 )
-from syncmonitor.connectors.http import RetryPolicy
+from syncmonitor.connectors.retry import RetryPolicy
 from syncmonitor.connectors.workbooks import (
     CONFLICT_MARKER,
     RecordUpdate,

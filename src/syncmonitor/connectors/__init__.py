@@ -15,7 +15,7 @@ from syncmonitor.connectors.errors import (
     ServerError,
     redact_url,
 )
-from syncmonitor.connectors.http import RetryPolicy, TransportStats
+from syncmonitor.connectors.http import TransportStats
 from syncmonitor.connectors.outreach import (
     OutreachClient,
     ProspectRecord,
@@ -24,6 +24,7 @@ from syncmonitor.connectors.outreach import (
     SequenceStateRecord,
     SequenceStepRecord,
 )
+from syncmonitor.connectors.retry import RetryPolicy
 from syncmonitor.connectors.workbooks import RecordUpdate, UpdateResult, WorkbooksClient
 
 __all__ = [

@@ -20,7 +20,6 @@ from syncmonitor.connectors.http import (
     RemoteClient,
     RemoteProblem,
     ResilientClient,
-    RetryPolicy,
     Sleep,
     decode_json,
 )
@@ -43,6 +42,7 @@ from syncmonitor.connectors.outreach_records import (
     prospect_page,
     state_page,
 )
+from syncmonitor.connectors.retry import RetryPolicy
 
 __all__ = [
     "OutreachClient",

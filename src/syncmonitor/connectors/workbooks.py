@@ -24,10 +24,10 @@ from syncmonitor.connectors.http import (
     RemoteClient,
     RemoteProblem,
     ResilientClient,
-    RetryPolicy,
     Sleep,
     decode_json,
 )
+from syncmonitor.connectors.retry import RetryPolicy
 
 DEFAULT_USER_AGENT = f"SyncMonitor/{__version__}"
 BATCH_LIMIT = 100  # objects per write request, Workbooks' own limit

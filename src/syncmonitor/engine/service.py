@@ -11,8 +11,8 @@ from datetime import datetime
 
 from syncmonitor.config import Config
 from syncmonitor.connectors.errors import ConnectorError
-from syncmonitor.connectors.http import RetryPolicy
 from syncmonitor.connectors.outreach import OutreachClient
+from syncmonitor.connectors.retry import RetryPolicy
 from syncmonitor.connectors.workbooks import WorkbooksClient
 from syncmonitor.domain.timestamps import format_iso, utc_now
 from syncmonitor.engine.events import (

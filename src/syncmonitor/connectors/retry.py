@@ -1,0 +1,101 @@
+"""How hard to try again, and what the remote's rate-limit headers say.
+
+Pure functions and a policy object, kept apart from the client so the retry rules can be read
+(and tested) on their own.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# Below this an X-RateLimit-Reset value is a number of seconds, not an epoch time.
+_EPOCH_THRESHOLD = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard to try before giving up.
+
+    Backoff is "full jitter": before retry n (1-based) wait a uniform random time in
+    [0, min(max_delay, base_delay * 2 ** (n - 1))]. A wait the remote asks for (Retry-After,
+    an exhausted rate-limit budget) is honoured instead, unless it exceeds
+    `max_wait_for_rate_limit`, in which case the call fails with `RateLimitedError` at once.
+    """
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_wait_for_rate_limit: float = 120.0
+    max_redirects: int = 5
+    redirect_delay: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if min(self.base_delay, self.max_delay, self.max_wait_for_rate_limit) < 0:
+            raise ValueError("delays must not be negative")
+        if self.max_redirects < 0 or self.redirect_delay < 0:
+            raise ValueError("max_redirects and redirect_delay must not be negative")
+
+    def backoff_cap(self, retry: int) -> float:
+        """The longest backoff before retry number `retry` (1-based)."""
+        exponent = min(max(retry - 1, 0), 62)  # 2**62 * base is already far beyond max_delay
+        return float(min(self.max_delay, self.base_delay * (2**exponent)))
+
+    def backoff(self, retry: int, random: Callable[[], float]) -> float:
+        """A jittered delay before retry number `retry`; `random()` returns [0, 1)."""
+        return random() * self.backoff_cap(retry)
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header (delta seconds or an HTTP-date), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP-date is always GMT; be lenient about the zone being absent
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def parse_rate_limit_remaining(value: str | None) -> int | None:
+    """The smallest of the comma-separated counts in X-RateLimit-Remaining, or None."""
+    if not value:
+        return None
+    counts: list[int] = []
+    for part in value.split(","):
+        try:
+            counts.append(int(float(part.strip())))
+        except ValueError:
+            continue
+    return min(counts) if counts else None
+
+
+def parse_rate_limit_reset(value: str | None, now: float) -> float | None:
+    """Epoch seconds when the budget refills, from X-RateLimit-Reset, or None.
+
+    Outreach documents epoch seconds; a small number is taken as seconds from now and a huge
+    one as epoch milliseconds, so either reading of the header works.
+    """
+    if not value:
+        return None
+    try:
+        number = min(float(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        return None
+    if number < _EPOCH_THRESHOLD:
+        return now + max(0.0, number)
+    if number > _EPOCH_THRESHOLD * 1000:
+        return number / 1000.0
+    return number
