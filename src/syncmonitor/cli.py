@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="configuration file (default: config.toml in the config folder)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation end to end (Qt, cache, sandbox, one sync) in a temporary "
+        "folder, then exit 0 or 1",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sync = sub.add_parser("sync", help="sync everything configured")
@@ -73,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse already printed the usage problem
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    if args.self_test:  # before config and logging: it must not touch the user's folders
+        from syncmonitor.selftest import main as self_test
+
+        return self_test()
     if args.command == "sandbox":
         from syncmonitor.sandbox.server import main as sandbox_main
 
