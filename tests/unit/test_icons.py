@@ -100,3 +100,15 @@ def test_every_png_size_exists_and_loads(stem: str, size: int) -> None:
     assert not image.isNull(), f"Qt cannot read {path.name}"
     assert (image.width(), image.height()) == (size, size)
     assert image.hasAlphaChannel()
+
+
+def test_each_desktop_gets_the_tray_drawing_that_reads_on_it() -> None:
+    from syncmonitor.ui.resources import TRAY_STATES, tray_icon, tray_variant
+
+    assert tray_variant("darwin", window_is_dark=False) == "Template"
+    assert tray_variant("darwin", window_is_dark=True) == "Template"
+    assert tray_variant("win32", window_is_dark=False) == "dark"  # the taskbar is dark
+    assert tray_variant("linux", window_is_dark=False) == "light"
+    assert tray_variant("linux", window_is_dark=True) == "dark"
+    for state in TRAY_STATES:
+        assert not tray_icon(state).isNull(), state

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPen, QPixmap
 
 
 def icons_dir() -> Path | None:
@@ -34,6 +34,34 @@ def icon(name: str) -> QIcon:
     if folder is None or not (folder / f"{name}.svg").exists():
         return QIcon()
     return QIcon(str(folder / f"{name}.svg"))
+
+
+TRAY_STATES = ("idle", "syncing", "paused", "offline", "attention", "error")
+
+
+def tray_variant(platform: str, window_is_dark: bool) -> str:
+    """Which drawing of the tray icons suits the desktop.
+
+    macOS tints "Template" images itself for light and dark menu bars. Windows' taskbar is dark
+    unless the person changed it, so it gets the light glyph ("dark" variant). Elsewhere the
+    desktop palette decides.
+    """
+    if platform == "darwin":
+        return "Template"
+    if platform == "win32" or window_is_dark:
+        return "dark"
+    return "light"
+
+
+def tray_icon(state: str) -> QIcon:
+    """The tray icon for `state` (one of TRAY_STATES), drawn for this desktop."""
+    app = QGuiApplication.instance()
+    window = app.palette().window().color() if isinstance(app, QGuiApplication) else None
+    variant = tray_variant(sys.platform, window is not None and window.lightness() < 128)
+    result = QIcon(icon(f"tray-{state}-{variant}"))
+    if variant == "Template":
+        result.setIsMask(True)
+    return result
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from syncmonitor import APP_NAME
 from syncmonitor.engine.events import RunOutcome
-from syncmonitor.ui.resources import icon
+from syncmonitor.ui.resources import tray_icon
 from syncmonitor.ui.sync_controller import Phase, SyncController
 
 
@@ -72,13 +72,13 @@ class TrayIcon(QSystemTrayIcon):
             last is not None and last.outcome is RunOutcome.FAILED
         )
         if controller.running:
-            self.setIcon(icon("tray-syncing"))
+            self.setIcon(tray_icon("syncing"))
             self.setToolTip(f"{APP_NAME}: syncing…")
         elif failed:
-            self.setIcon(icon("tray-error"))
+            self.setIcon(tray_icon("error"))
             self.setToolTip(f"{APP_NAME}: the last sync failed. Open the window for details.")
         else:
-            self.setIcon(icon("tray-idle"))
+            self.setIcon(tray_icon("idle"))
             self.setToolTip(f"{APP_NAME}: {last.summary if last else 'idle'}")
         self.sync_action.setText("Cancel sync" if phase is Phase.SYNCING else "Sync now")
         self.sync_action.setEnabled(phase in (Phase.IDLE, Phase.SYNCING))
