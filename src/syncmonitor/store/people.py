@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, tuple_
+from sqlalchemy import Connection, Join, Table, and_, func, or_, select, tuple_
 
 from syncmonitor.domain.states import CanonicalState, ResolvedState, StateReason
 from syncmonitor.store.schema import (
@@ -201,6 +201,20 @@ def count_people(conn: Connection, text: str = "") -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def _with_sequence_and_step(table: Table) -> Join:
+    """`table` (sequence states or their history) with its sequence and step, when known."""
+    return table.outerjoin(
+        sequences,
+        and_(sequences.c.provider == table.c.provider, sequences.c.id == table.c.sequence_id),
+    ).outerjoin(
+        sequence_steps,
+        and_(
+            sequence_steps.c.provider == table.c.provider,
+            sequence_steps.c.id == table.c.step_id,
+        ),
+    )
+
+
 def current_states(conn: Connection, provider: str, prospect_id: int) -> list[CurrentStateRow]:
     """The person's current state in each sequence, most recently changed first."""
     query = (
@@ -216,21 +230,7 @@ def current_states(conn: Connection, provider: str, prospect_id: int) -> list[Cu
             sequence_states.c.state_changed_at,
             sequence_states.c.updated_at,
         )
-        .select_from(
-            sequence_states.outerjoin(
-                sequences,
-                and_(
-                    sequences.c.provider == sequence_states.c.provider,
-                    sequences.c.id == sequence_states.c.sequence_id,
-                ),
-            ).outerjoin(
-                sequence_steps,
-                and_(
-                    sequence_steps.c.provider == sequence_states.c.provider,
-                    sequence_steps.c.id == sequence_states.c.step_id,
-                ),
-            )
-        )
+        .select_from(_with_sequence_and_step(sequence_states))
         .where(
             sequence_states.c.provider == provider,
             sequence_states.c.prospect_id == prospect_id,
@@ -290,21 +290,7 @@ def history(
             state_history.c.state_changed_at,
             state_history.c.observed_at,
         )
-        .select_from(
-            state_history.outerjoin(
-                sequences,
-                and_(
-                    sequences.c.provider == state_history.c.provider,
-                    sequences.c.id == state_history.c.sequence_id,
-                ),
-            ).outerjoin(
-                sequence_steps,
-                and_(
-                    sequence_steps.c.provider == state_history.c.provider,
-                    sequence_steps.c.id == state_history.c.step_id,
-                ),
-            )
-        )
+        .select_from(_with_sequence_and_step(state_history))
         .where(*cond)
         .order_by(state_history.c.state_changed_at.desc(), state_history.c.id.desc())
         .limit(limit)
