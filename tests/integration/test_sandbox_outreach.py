@@ -19,7 +19,7 @@ from referencing.jsonschema import DRAFT4
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints
 
-SPEC_PATH = Path("/work/shared/reference/outreach-openapi.json")
+SPEC_PATH = Path(__file__).resolve().parents[1] / "data" / "outreach-openapi.json"
 SPEC_URI = "urn:outreach-openapi"
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 COLLECTIONS = {
