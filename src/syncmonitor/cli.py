@@ -199,7 +199,13 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
             }
     finally:
         db.close()
-    secrets_found = {s.value: where_is(s).found_in for s in Secret if not config.sandbox_mode}
+    outreach_secrets = (
+        [Secret.OUTREACH_CLIENT_SECRET, Secret.OUTREACH_REFRESH_TOKEN]
+        if config.outreach.oauth_client_id
+        else [Secret.OUTREACH_TOKEN]
+    )
+    needed = [*outreach_secrets, Secret.WORKBOOKS_API_KEY] if not config.sandbox_mode else []
+    secrets_found = {s.value: where_is(s).found_in for s in needed}
     data = {
         "version": __version__,
         "mode": "sandbox" if config.sandbox_mode else "remote",

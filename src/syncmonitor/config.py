@@ -27,6 +27,9 @@ class ConfigError(UserFacingError):
 class OutreachSettings:
     base_url: str | None = None
     page_size: int = 1000
+    # The OAuth app's client id (not a secret). With it, and the client secret and a refresh
+    # token in the keyring or environment, access tokens are renewed as they expire.
+    oauth_client_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,10 @@ class Secret(StrEnum):
 
     OUTREACH_TOKEN = "outreach_token"
     WORKBOOKS_API_KEY = "workbooks_api_key"
+    # Outreach OAuth (instead of a static token): the app's secret and the user's refresh token,
+    # which Outreach replaces at every renewal (the app saves each new one in the keyring).
+    OUTREACH_CLIENT_SECRET = "outreach_client_secret"
+    OUTREACH_REFRESH_TOKEN = "outreach_refresh_token"
 
     @property
     def env_var(self) -> str:
@@ -31,9 +35,15 @@ class Secret(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"outreach_token": "Outreach token", "workbooks_api_key": "Workbooks API key"}[
-            self.value
-        ]
+        return _LABELS[self.value]
+
+
+_LABELS = {
+    "outreach_token": "Outreach token",
+    "workbooks_api_key": "Workbooks API key",
+    "outreach_client_secret": "Outreach OAuth client secret",
+    "outreach_refresh_token": "Outreach sign-in (refresh token)",
+}
 
 
 class NoSecureStoreError(UserFacingError):

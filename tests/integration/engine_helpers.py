@@ -21,6 +21,7 @@ import httpx
 from sqlalchemy import Engine, select
 
 from syncmonitor.config import Config, OutreachSettings, WorkbooksSettings
+from syncmonitor.connectors.outreach_auth import RefreshingBearer
 from syncmonitor.connectors.retry import RetryPolicy
 from syncmonitor.domain.person_state import CurrentSequenceState, person_fields
 from syncmonitor.domain.states import ResolvedState, resolve_outreach
@@ -90,6 +91,7 @@ def make_harness(
     outreach_token: str | None = None,
     workbooks_api_key: str | None = None,
     push_enabled: bool = True,
+    outreach_auth: RefreshingBearer | None = None,
 ) -> Harness:
     """A fresh cache in `folder` and a service reaching the sandbox with its real credentials
     unless others are given."""
@@ -103,9 +105,10 @@ def make_harness(
     )
     remotes = Remotes(
         endpoints.outreach_base_url,
-        outreach_token or endpoints.outreach_token,
+        None if outreach_auth else (outreach_token or endpoints.outreach_token),
         endpoints.workbooks_base_url,
         workbooks_api_key or endpoints.workbooks_api_key,
+        outreach_auth,
     )
     service = SyncService(
         config,

@@ -179,13 +179,15 @@ class ResilientClient:
         random: Callable[[], float] | None = None,
         clock: Callable[[], float] | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        auth: httpx.Auth | None = None,
     ) -> None:
         install_log_redaction()
         self.service = service
         self.policy = policy or RetryPolicy()
         self.stats = TransportStats()
         self._describe_error = describe_error
-        self._secrets = tuple(s for s in secrets if s)
+        self._static_secrets = tuple(s for s in secrets if s)
+        self._auth = auth
         self._sleep: Sleep = sleep or asyncio.sleep
         self._random = random or _random.random
         self._clock = clock or time.time
@@ -196,9 +198,16 @@ class ResilientClient:
             transport=transport,
             follow_redirects=False,
             verify=tls_context(),
+            auth=auth,
         )
         # Set when the remote reported an exhausted budget; cleared once we have waited.
         self._budget_reset_at: float | None = None
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        """The secrets to scrub from remote text: fixed ones, and tokens an auth renews."""
+        dynamic = getattr(self._auth, "secrets", None)
+        return self._static_secrets + (tuple(dynamic()) if callable(dynamic) else ())
 
     @property
     def base_url(self) -> httpx.URL:

@@ -122,15 +122,18 @@ def _outreach_problem(response: httpx.Response) -> RemoteProblem:
 class OutreachClient(RemoteClient):
     """An async client for the parts of Outreach v2 the sync reads. Use as `async with`.
 
-    `transport` lets tests inject `httpx.MockTransport`; `sleep`, `random` and `clock` make
-    retry timing deterministic in tests. `timeout` defaults to 30 s (10 s to connect).
+    Authentication is either a static `token` or `auth`, a `RefreshingBearer` that renews
+    OAuth access tokens as they expire (outreach_auth.py). `transport` lets tests inject
+    `httpx.MockTransport`; `sleep`, `random` and `clock` make retry timing deterministic in
+    tests. `timeout` defaults to 30 s (10 s to connect).
     """
 
     def __init__(
         self,
         base_url: str,
-        token: str,
+        token: str | None,
         *,
+        auth: httpx.Auth | None = None,
         page_size: int = MAX_PAGE_SIZE,
         policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -141,20 +144,22 @@ class OutreachClient(RemoteClient):
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        if (token is None) == (auth is None):
+            raise ValueError("give either a static token or a refreshing auth, not both")
         self.page_size = page_size
+        headers = {"Content-Type": JSON_API, "Accept": JSON_API}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         super().__init__(
             ResilientClient(
                 service=OUTREACH,
                 base_url=base_url,
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "Content-Type": JSON_API,
-                    "Accept": JSON_API,
-                },
+                headers=headers,
+                auth=auth,
                 policy=policy,
                 transport=transport,
                 describe_error=_outreach_problem,
-                secrets=(token,),
+                secrets=(token or "",),
                 sleep=sleep,
                 random=random,
                 clock=clock,

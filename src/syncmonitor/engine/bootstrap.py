@@ -17,6 +17,7 @@ from syncmonitor.config import Config
 from syncmonitor.connectors.http import warm_up
 from syncmonitor.credentials import Secret, require_secret
 from syncmonitor.engine.instance_lock import SyncLock
+from syncmonitor.engine.outreach_sign_in import outreach_oauth
 from syncmonitor.engine.service import Remotes, SyncService
 from syncmonitor.paths import AppPaths
 from syncmonitor.sandbox.process import (
@@ -55,11 +56,12 @@ class Services:
 def resolve_remotes(config: Config) -> Remotes:
     """The configured remotes with their secrets (a missing secret is a clear error)."""
     token = key = None
-    if config.outreach.base_url:
+    auth = outreach_oauth(config)
+    if config.outreach.base_url and auth is None:
         token = require_secret(Secret.OUTREACH_TOKEN)
     if config.workbooks.base_url:
         key = require_secret(Secret.WORKBOOKS_API_KEY)
-    return Remotes(config.outreach.base_url, token, config.workbooks.base_url, key)
+    return Remotes(config.outreach.base_url, token, config.workbooks.base_url, key, auth)
 
 
 def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = True) -> Services:

@@ -12,6 +12,7 @@ from datetime import datetime
 from syncmonitor.config import Config
 from syncmonitor.connectors.errors import ConnectorError
 from syncmonitor.connectors.outreach import OutreachClient
+from syncmonitor.connectors.outreach_auth import RefreshingBearer
 from syncmonitor.connectors.retry import RetryPolicy
 from syncmonitor.connectors.workbooks import WorkbooksClient
 from syncmonitor.domain.timestamps import format_iso, utc_now
@@ -41,6 +42,9 @@ class Remotes:
     outreach_token: str | None
     workbooks_base_url: str | None
     workbooks_api_key: str | None
+    # OAuth instead of a static token: renews access tokens as they expire (kept across runs,
+    # so a token is reused until it expires rather than renewed for every run).
+    outreach_auth: RefreshingBearer | None = None
 
     def __repr__(self) -> str:  # never print a secret by accident
         return (
@@ -212,7 +216,7 @@ class SyncService:
         cancel: CancelToken | None,
     ) -> None:
         r = self.remotes
-        if not (r.outreach_base_url and r.outreach_token):
+        if not (r.outreach_base_url and (r.outreach_token or r.outreach_auth)):
             raise NotConfiguredError(
                 "Outreach is not configured, so there are no sequence states to read.",
                 "Set [outreach] base_url in config.toml and the Outreach token in Settings.",
@@ -222,7 +226,8 @@ class SyncService:
         try:
             async with OutreachClient(
                 r.outreach_base_url,
-                r.outreach_token,
+                None if r.outreach_auth else r.outreach_token,
+                auth=r.outreach_auth,
                 page_size=self.config.outreach.page_size,
                 policy=self.retry_policy,
             ) as outreach:

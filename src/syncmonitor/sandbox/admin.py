@@ -27,6 +27,15 @@ class AdminClient:
         """Merge switches (`fail_next=2`, `target="outreach"`...); answers them all."""
         return self._call("PUT", "/faults", switches)
 
+    def oauth(self, **settings: Any) -> dict[str, Any]:
+        """The OAuth endpoint's state; with settings (`token_lifetime_s`, `refuse_refresh`),
+        change them first."""
+        return self._call("PUT", "/oauth", settings) if settings else self._call("GET", "/oauth")
+
+    def expire_oauth_tokens(self) -> int:
+        """Make every access token the sandbox issued expire now; how many there were."""
+        return int(self._call("POST", "/oauth/expire")["expired"])
+
     def clear_faults(self) -> dict[str, Any]:
         """Every switch off and a full rate-limit budget."""
         return self._call("DELETE", "/faults")

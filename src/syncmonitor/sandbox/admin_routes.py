@@ -14,6 +14,7 @@ import orjson
 
 from syncmonitor.sandbox.faults import FaultError, Faults
 from syncmonitor.sandbox.http_types import Request, Response, json_response
+from syncmonitor.sandbox.outreach_oauth import OAuthServer
 from syncmonitor.sandbox.workbooks_fields import PERSON_FIELDS, record_json
 from syncmonitor.sandbox.world import World
 
@@ -75,9 +76,12 @@ class AdminApi:
         ticker: Ticker,
         server_stats: Callable[[], dict[str, Any]],
         shutdown: Callable[[], None],
+        *,
+        oauth: OAuthServer | None = None,
     ) -> None:
         self.world, self.faults, self.ticker = world, faults, ticker
         self._server_stats, self._shutdown = server_stats, shutdown
+        self.oauth = oauth
 
     def handle(self, request: Request, client_host: str) -> Response:
         if not _is_loopback(client_host):
@@ -122,10 +126,25 @@ class AdminApi:
             return json_response(200, stats)
         elif route.startswith("/workbooks/people/") and method == "GET":
             return self._person(route.rsplit("/", 1)[1])
+        elif route.startswith("/oauth") and self.oauth is not None:
+            return self._oauth(method, route, payload, self.oauth)
         elif route == "/shutdown" and method == "POST":
             response = json_response(200, {"stopping": True})
             response.after_send = self._shutdown  # answer first, then stop
             return response
+        return _error(404, f"No admin route {method} {PREFIX}{route}.")
+
+    @staticmethod
+    def _oauth(method: str, route: str, payload: dict[str, Any], oauth: OAuthServer) -> Response:
+        if route == "/oauth" and method == "GET":
+            return json_response(200, oauth.state())
+        if route == "/oauth" and method == "PUT":
+            try:
+                return json_response(200, oauth.configure(payload))
+            except ValueError as error:
+                return _error(422, str(error))
+        if route == "/oauth/expire" and method == "POST":
+            return json_response(200, {"expired": oauth.expire_all()})
         return _error(404, f"No admin route {method} {PREFIX}{route}.")
 
     def _person(self, raw_id: str) -> Response:

@@ -29,11 +29,12 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from syncmonitor.sandbox import outreach_api
+from syncmonitor.sandbox import outreach_api, outreach_oauth
 from syncmonitor.sandbox.admin_routes import AdminApi, Ticker
 from syncmonitor.sandbox.faults import Faults, Plan
 from syncmonitor.sandbox.http_types import Request, Response, json_response
 from syncmonitor.sandbox.outreach_api import OutreachApi, error_response
+from syncmonitor.sandbox.outreach_oauth import OAuthServer, oauth_from_environment
 from syncmonitor.sandbox.workbooks_api import WorkbooksApi, failure
 from syncmonitor.sandbox.world import World
 
@@ -73,9 +74,12 @@ class SandboxServer(ThreadingHTTPServer):
         self.world = world
         self.faults = Faults(world.seed)
         self.ticker = Ticker(world, tick, changes_per_tick)
-        self.outreach = OutreachApi(world, outreach_token)
+        self.oauth: OAuthServer = oauth_from_environment()
+        self.outreach = OutreachApi(world, outreach_token, also_valid=self.oauth.is_valid)
         self.workbooks = WorkbooksApi(world, workbooks_api_key, self.faults)
-        self.admin = AdminApi(world, self.faults, self.ticker, self._stats, self.request_stop)
+        self.admin = AdminApi(
+            world, self.faults, self.ticker, self._stats, self.request_stop, oauth=self.oauth
+        )
         self._counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -130,6 +134,9 @@ class SandboxServer(ThreadingHTTPServer):
             service = "outreach"
         elif path.startswith("/workbooks/"):
             service = "workbooks"
+        elif path == outreach_oauth.PATH:
+            self._count("outreach-oauth")
+            return self.oauth.handle(request), None
         elif path == "/_admin" or path.startswith("/_admin/"):
             self._count("admin")
             return self.admin.handle(request, client_host), None
