@@ -176,7 +176,7 @@ async def test_sequence_state_pages_asks_for_exactly_what_it_parses() -> None:
     assert q["filter[updatedAt]"] == ["2026-11-01T00:00:00.000Z..inf"]
     assert q["include"] == ["prospect,sequence,sequenceStep"]
     assert q["page[size]"] == ["500"]
-    assert q["count"] == ["false"]
+    assert q["count"] == ["true"]  # the first page carries meta.count for the completeness check
     assert set(q["fields[sequenceState]"][0].split(",")) >= {
         "state",
         "updatedAt",
@@ -230,7 +230,8 @@ async def test_paging_follows_links_next_until_absent() -> None:
     assert [[s.id for s in p.states] for p in result] == [[1], [2], [3]]
     assert len(seen) == 3
     # the next links are followed as given, without adding the first request's parameters
-    assert seen[1] == f"{BASE}/sequenceStates?p=2"
+    # (only `count` is set to false: the first page's meta.count is all the pull needs)
+    assert seen[1] == f"{BASE}/sequenceStates?p=2&count=false"
 
 
 @pytest.mark.asyncio
@@ -498,3 +499,22 @@ async def test_stats_are_exposed() -> None:
         _ = [p async for p in client.iter_pages("prospects")]
         assert client.stats.requests == 1
         assert client.stats.bytes_received > 0
+
+
+@pytest.mark.asyncio
+async def test_only_the_first_page_asks_outreach_to_count() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        after = int(query(request).get("page[after]", ["0"])[0])
+        # Outreach's next link keeps the query it was given, count=true included
+        nxt = f"{BASE}/sequenceStates?count=true&page%5Bafter%5D={after + 1}" if after < 2 else None
+        body = orjson.loads(document([state(after + 1)], next_url=nxt))
+        body["meta"] = {"count": 3}
+        return json_api(orjson.dumps(body))
+
+    async with client_for(handler) as client:
+        pages = [p async for p in client.sequence_state_pages(None)]
+    assert [query(r)["count"] for r in seen] == [["true"], ["false"], ["false"]]
+    assert [p.count for p in pages] == [3, 3, 3]  # meta.count read wherever it is sent

@@ -75,9 +75,12 @@ SEQUENCE_FIELDS = "name,enabled,sequenceType,sequenceStepCount,updatedAt"
 STEP_FIELDS = "order,stepType,sequence"
 
 
-def sequence_state_query(updated_since: str | None, page_size: int) -> list[tuple[str, str]]:
+def sequence_state_query(
+    updated_since: str | None, page_size: int, *, count: bool = False
+) -> list[tuple[str, str]]:
     """The query for sequence states changed since `updated_since` (inclusive), oldest first,
-    with their prospects, sequences and steps included and only the attributes the app reads."""
+    with their prospects, sequences and steps included and only the attributes the app reads.
+    `count` asks Outreach for `meta.count` (the pull asks on the first page only)."""
     params: list[tuple[str, str]] = [("sort", "updatedAt")]
     if updated_since:
         params.append(("filter[updatedAt]", f"{updated_since}..inf"))
@@ -88,7 +91,7 @@ def sequence_state_query(updated_since: str | None, page_size: int) -> list[tupl
         ("fields[sequence]", SEQUENCE_FIELDS),
         ("fields[sequenceStep]", STEP_FIELDS),
         ("page[size]", str(page_size)),
-        ("count", "false"),
+        ("count", "true" if count else "false"),
     ]
     return params
 
@@ -181,7 +184,12 @@ class OutreachClient(RemoteClient):
             yield doc
 
     async def _pages(
-        self, path: str, params: QueryParams | None, convert: Callable[[Document], T]
+        self,
+        path: str,
+        params: QueryParams | None,
+        convert: Callable[[Document], T],
+        *,
+        recount: bool | None = None,
     ) -> AsyncIterator[T]:
         def parse(response: httpx.Response) -> tuple[T, str | None]:
             try:
@@ -198,14 +206,17 @@ class OutreachClient(RemoteClient):
                 "GET", url, params=query, parse=parse, parse_in_thread=True
             )
             yield page
-            url, query = self._follow(link, seen), None
+            url, query = self._follow(link, seen, recount), None
 
-    def _follow(self, link: str | None, seen: set[str]) -> str | None:
-        """The absolute URL of the next page, refusing loops and foreign hosts."""
+    def _follow(self, link: str | None, seen: set[str], recount: bool | None = None) -> str | None:
+        """The absolute URL of the next page, refusing loops and foreign hosts; `recount` sets
+        its `count` parameter."""
         if link is None:
             return None
         base = self._http.base_url
         target = base.join(link)
+        if recount is not None:
+            target = target.copy_set_param("count", str(recount).lower())
         if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
             raise MalformedResponseError(
                 OUTREACH,
@@ -250,8 +261,10 @@ class OutreachClient(RemoteClient):
         again: callers de-duplicate by id. Records changed while paging move behind the cursor
         and are met again later in the same run.
         """
-        params = sequence_state_query(updated_since, self.page_size)
-        async for page in self._pages("sequenceStates", params, state_page):
+        # The first page carries meta.count, so the pull can tell whether paging lost a page;
+        # the next links are asked not to count again (counting costs Outreach on every page).
+        params = sequence_state_query(updated_since, self.page_size, count=True)
+        async for page in self._pages("sequenceStates", params, state_page, recount=False):
             yield page
 
     async def prospects_by_id(self, ids: Iterable[int]) -> dict[int, ProspectRecord]:

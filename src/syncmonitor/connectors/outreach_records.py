@@ -79,7 +79,8 @@ class SequenceStatePage:
 
     A prospect/sequence/step that a state refers to but Outreach did not include is simply
     absent from its dict (see `OutreachClient.prospects_by_id`). `max_updated_at` is the latest
-    `updatedAt` on the page, as sent: the cursor for the next incremental sync.
+    `updatedAt` on the page, as sent: the cursor for the next incremental sync. `count` is
+    Outreach's `meta.count` (how many records match the whole query) when it was asked for.
     """
 
     states: list[SequenceStateRecord]
@@ -87,6 +88,7 @@ class SequenceStatePage:
     sequences: dict[int, SequenceRecord]
     steps: dict[int, SequenceStepRecord]
     max_updated_at: str | None
+    count: int | None = None
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -374,8 +376,15 @@ def state_page(doc: Document) -> SequenceStatePage:
             st = parse_sequence_step(resource)
             steps[st.id] = st
         # other included types (accounts, mailboxes...) are not ours to read
+    meta = doc.get("meta")
+    count = meta.get("count") if type(meta) is dict else None
     return SequenceStatePage(
-        states, prospects, sequences, steps, latest_timestamp(s.updated_at for s in states)
+        states,
+        prospects,
+        sequences,
+        steps,
+        latest_timestamp(s.updated_at for s in states),
+        count if type(count) is int and count >= 0 else None,
     )
 
 

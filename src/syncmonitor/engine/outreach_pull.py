@@ -5,6 +5,11 @@ that fails at page 57 keeps pages 1 to 56 and the next run resumes from page 57'
 Outreach's `updatedAt` filter is inclusive, so the boundary record is read twice; the upserts and
 the history's uniqueness make that harmless.
 
+Page links are Outreach's, and a link that skips a page would lose its records for good (the
+watermark moves past them). So the first page asks for `meta.count`, and a pull that read fewer
+distinct records than that fails, saying so, and puts the watermark back where it started: the
+next pull reads the whole stretch again.
+
 Pages are written on a worker thread while the next page is fetched, so the event loop only ever
 does the network and the JSON decoding of one page at a time.
 """
@@ -16,8 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, delete, select
 
+from syncmonitor.connectors.errors import OUTREACH, MalformedResponseError
 from syncmonitor.connectors.outreach import (
     OutreachClient,
     ProspectRecord,
@@ -36,6 +42,7 @@ from syncmonitor.store.schema import (
     sequence_steps,
     sequences,
     state_history,
+    sync_cursors,
 )
 
 WATERMARK = "outreach.sequenceStates.updatedAt"
@@ -113,6 +120,8 @@ class PullCounts:
     states_without_prospect: int = 0
     unknown_states: int = 0
     unknown_raw_values: set[str] = field(default_factory=set)
+    state_ids: set[int] = field(default_factory=set)  # distinct states read (completeness check)
+    expected: int | None = None  # Outreach's meta.count on the first page
 
     @property
     def prospects(self) -> int:
@@ -309,6 +318,9 @@ async def pull_sequence_states(
     pending: asyncio.Task[None] | None = None
     try:
         async for page in client.sequence_state_pages(since):
+            if counts.expected is None:
+                counts.expected = page.count
+            counts.state_ids.update(s.id for s in page.states)
             await _fill_missing_prospects(client, page)
             if pending is not None:
                 await pending  # keep pages in order: the watermark only moves forward
@@ -321,18 +333,47 @@ async def pull_sequence_states(
                         "outreach",
                         f"Reading Outreach sequence states: {counts.states + len(page.states):,}",
                         counts.states + len(page.states),
-                        None,
+                        counts.expected,
                     )
                 )
         if pending is not None:
             await pending
             pending = None
+        if counts.expected is not None and len(counts.state_ids) < counts.expected:
+            await in_writer(_rewind_watermark, engine, since)
+            raise PagesSkippedError.of(counts.expected, len(counts.state_ids), since)
     finally:
         if pending is not None:
             # A fetch failed while the previous page was being written: let that write finish,
             # so everything read before the failure is kept.
             await asyncio.shield(pending)
     return counts
+
+
+class PagesSkippedError(MalformedResponseError):
+    """Outreach's pages held fewer records than its own count: paging skipped some."""
+
+    @classmethod
+    def of(cls, expected: int, read: int, since: str | None) -> PagesSkippedError:
+        window = f"changed since {since}" if since else "in the account"
+        return cls(
+            OUTREACH,
+            "Outreach skipped part of the list",
+            f"Outreach said {expected:,} sequence states were {window}, but its pages held only "
+            f"{read:,}: a page link skipped some. What was read is kept, and the next sync "
+            "reads that whole stretch again. If this keeps happening, report it with the log "
+            "file.",
+            retryable=False,
+        )
+
+
+def _rewind_watermark(engine: Engine, since: str | None) -> None:
+    """Put the watermark back where this pull started, so the next pull re-reads the window."""
+    with engine.begin() as conn:
+        if since is None:
+            conn.execute(delete(sync_cursors).where(sync_cursors.c.name == WATERMARK))
+        else:
+            set_cursor(conn, WATERMARK, since)
 
 
 def _read_watermark(engine: Engine) -> str | None:

@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "two_value_remaining": False,
     "redirect_next": 0,
     "lock_conflict_next": 0,
+    # Outreach paging: the next page's link points back at this page, or past the next one.
+    "cursor_repeat_next": 0,
+    "cursor_skip_next": 0,
 }
 
 
@@ -48,6 +51,7 @@ class Plan:
     redirect: bool = False
     fail_status: int | None = None
     body_fault: str | None = None
+    cursor_fault: str | None = None  # "repeat" or "skip" (Outreach collections)
 
 
 class Faults:
@@ -112,6 +116,10 @@ class Faults:
             for kind in ("drop", "truncate", "malformed"):
                 if self._take(f"{kind}_next"):
                     return Plan(latency, body_fault=kind)
+            if service == "outreach":
+                for kind in ("repeat", "skip"):
+                    if self._take(f"cursor_{kind}_next"):
+                        return Plan(latency, cursor_fault=kind)
             return Plan(latency)
 
     def take_lock_conflict(self) -> bool:

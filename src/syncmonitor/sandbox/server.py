@@ -31,6 +31,7 @@ from typing import Any
 
 from syncmonitor.sandbox import outreach_api, outreach_oauth
 from syncmonitor.sandbox.admin_routes import AdminApi, Ticker
+from syncmonitor.sandbox.cursor_faults import bend_next_link
 from syncmonitor.sandbox.faults import Faults, Plan
 from syncmonitor.sandbox.http_types import Request, Response, json_response
 from syncmonitor.sandbox.outreach_api import OutreachApi, error_response
@@ -159,6 +160,8 @@ class SandboxServer(ThreadingHTTPServer):
         if response is None:
             api = self.outreach if service == "outreach" else self.workbooks
             response = api.handle(request)
+            if plan.cursor_fault is not None:
+                response = bend_next_link(self.outreach, request, response, plan.cursor_fault)
         response.headers.update(rate_headers)
         return response, plan.body_fault
 
