@@ -18,6 +18,7 @@ import functools
 import logging
 import random as _random
 import ssl
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -146,10 +147,37 @@ def install_log_redaction() -> None:
 def tls_context() -> ssl.SSLContext:
     """The TLS settings every client shares: certificate and host name verification on.
 
-    Loading the CA bundle takes tens of milliseconds; done once (`warm_up()` does it off the GUI
-    thread at start-up) instead of for every client a sync creates, on the event loop.
+    Certificates are checked against the operating system's trusted authorities, as the browser
+    does, so a company's own authority (a proxy that inspects HTTPS) is trusted where IT installed
+    it: through truststore on Windows and macOS, the system bundle plus certifi's on Linux.
+    Loading them takes tens of milliseconds; done once (`warm_up()` does it off the GUI thread at
+    start-up) instead of for every client a sync creates, on the event loop.
     """
-    return ssl.create_default_context(cafile=certifi.where())
+    context: ssl.SSLContext | None = None
+    if sys.platform in ("win32", "darwin"):
+        try:
+            import truststore
+
+            context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        except (ImportError, OSError, ssl.SSLError):  # pragma: no cover - platform specific
+            log.warning("The system's certificate store is not usable; using certifi's bundle")
+    if context is None:
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=certifi.where())
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def _is_certificate_failure(exc: BaseException) -> bool:
+    """True when a connection failed because the server's certificate could not be verified."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def warm_up() -> None:
@@ -373,6 +401,8 @@ class ResilientClient:
 
     def _network_error(self, exc: httpx.RequestError, request: httpx.Request) -> NetworkError:
         where = f"{request.method} {request.url.path}"
+        if _is_certificate_failure(exc):
+            return self._untrusted_certificate(exc, request)
         if isinstance(exc, httpx.TimeoutException):
             title = f"{self.service} did not answer in time"
             what = f"{where} timed out ({type(exc).__name__})."
@@ -391,6 +421,23 @@ class ResilientClient:
             f"{self.service} address in Settings.",
             url=str(request.url),
             request_sent=not isinstance(exc, _UNSENT_ERRORS),
+        )
+
+    def _untrusted_certificate(
+        self, exc: httpx.RequestError, request: httpx.Request
+    ) -> NetworkError:
+        reason = redact_secrets(str(exc), self._secrets)
+        return NetworkError(
+            self.service,
+            f"The {self.service} server's certificate is not trusted",
+            f"Sync Monitor could not verify the HTTPS certificate of {request.url.host} "
+            f"({reason}), so it sent nothing there, credentials included. Check the "
+            f"{self.service} address in Settings. If your network inspects HTTPS with its own "
+            "certificate authority, ask IT to install that authority in the system's trusted "
+            "certificates.",
+            retryable=False,
+            url=str(request.url),
+            request_sent=False,
         )
 
     def _check(self, response: httpx.Response, parse: Callable[[httpx.Response], T]) -> T:
