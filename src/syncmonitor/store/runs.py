@@ -13,11 +13,17 @@ from syncmonitor.domain.timestamps import format_iso, utc_now
 from syncmonitor.store.schema import sync_cursors, sync_runs
 
 
-def start_run(conn: Connection, kind: str, trigger: str, started: datetime) -> int:
-    """Record that a run started; returns its id."""
+def start_run(
+    conn: Connection, kind: str, trigger: str, started: datetime, target: str = ""
+) -> int:
+    """Record that a run started; returns its id. `target` is "" for everything."""
     result = conn.execute(
         insert(sync_runs).values(
-            kind=kind, trigger=trigger, started_at=format_iso(started), outcome="running"
+            kind=kind,
+            trigger=trigger,
+            started_at=format_iso(started),
+            outcome="running",
+            target=target,
         )
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
