@@ -48,6 +48,8 @@ class FakeSyncService:
         self.database = database
         self.sandbox_mode = sandbox_mode
         self.runs: list[str] = []  # the trigger of each run
+        self.requests: list[tuple[str, str, int | None]] = []  # (trigger, kind, person)
+        self.notices: object | None = None  # the controller hands its notification policy over
         self.hold = False  # True: wait at the first page until `release()` or a cancel
         self.fail_with: tuple[str, str] | None = None
         self.on_sync: Callable[[Database], None] | None = None  # e.g. write new transitions
@@ -73,8 +75,11 @@ class FakeSyncService:
         trigger: str = "forced",
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        kind: str = "full",
+        person: int | None = None,
     ) -> RunResult:
         self.runs.append(trigger)
+        self.requests.append((trigger, str(kind), person))
         self._running = True
         started = utc_now()
         report = progress or (lambda _p: None)

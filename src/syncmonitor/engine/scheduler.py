@@ -4,7 +4,8 @@ It is driven from outside: the GUI calls `poll()` from a Qt timer, the daemon fr
 loop, tests from a fake clock. `poll()` starts what is due; `force()` starts or queues a run at
 once. Rules (from what users of other sync clients complain about):
 
-- one run at a time; forcing what is already running or queued adds nothing (coalesced);
+- one run at a time; a force during a run queues one run after it, and forcing what is
+  already queued adds nothing (coalesced);
 - a cancel stops the running run and drops the queued ones, and says what it did;
 - a wall-clock jump the monotonic clock did not see is a sleep: missed runs are caught up after
   a short delay that lets the network come back, and so is a missed run at start;
@@ -115,8 +116,7 @@ Runner = Callable[[RunRequest, ProgressCallback, CancelToken], Awaitable[RunResu
 class ForceOutcome(enum.Enum):
     STARTED = "started"
     QUEUED = "queued"  # after the running one
-    ALREADY_RUNNING = "already running"
-    ALREADY_QUEUED = "already queued"
+    ALREADY_QUEUED = "already queued"  # coalesced into the queued one
 
 
 class State(enum.Enum):
@@ -294,8 +294,8 @@ class Scheduler:
         if target.type not in self._runners:
             raise KeyError(f"No runner for {target.type!r}")
         running = self._running
-        if running is not None and running.request.target.same_work(target):
-            return ForceOutcome.ALREADY_RUNNING
+        # The same work while it runs is queued once: the running run may already have read
+        # past the change the person wants picked up. Any further force is coalesced into it.
         if any(r.target.same_work(target) for r in self._queue):
             return ForceOutcome.ALREADY_QUEUED
         self._queue.append(RunRequest(target, Trigger.FORCED))
@@ -319,6 +319,11 @@ class Scheduler:
         self.last_cancel_message = "; ".join(parts) + "." if parts else "Nothing to cancel."
         self.listener.changed()
         return self.last_cancel_message
+
+    def abort(self) -> None:
+        """Stop the running run's task outright (a cancel it did not honour in time)."""
+        if self._running is not None and not self._running.task.done():
+            self._running.task.cancel()
 
     def pause(self) -> None:
         """Scheduled runs stop (a forced run still runs: the person asked for it)."""

@@ -33,7 +33,7 @@ from syncmonitor.engine.outreach_pull import PullCounts
 from syncmonitor.engine.workbooks_push import PushCounts
 from syncmonitor.errors import UserFacingError
 from syncmonitor.store.database import Database
-from syncmonitor.store.runs import finish_run, recent_runs, start_run
+from syncmonitor.store.runs import finish_run, last_finished_by_kind, recent_runs, start_run
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,12 @@ class SyncService:
             error_title=row["error_title"],
             error_message=row["error_message"],
         )
+
+    def last_finished_by_kind(self) -> dict[SyncKind, datetime | None]:
+        """When each kind of sync of everything last ended (a full run counts as inbound too)."""
+        with self.database.engine.connect() as conn:
+            ended = last_finished_by_kind(conn)
+        return {kind: ended.get(kind.value) for kind in SyncKind}
 
     async def sync_once(
         self,

@@ -108,10 +108,16 @@ def dismiss_issue(conn: Connection, issue_id: int) -> None:
 
 
 def open_issues(
-    conn: Connection, *, include_dismissed: bool = False, limit: int = 5000
+    conn: Connection,
+    *,
+    include_dismissed: bool = False,
+    limit: int = 5000,
+    before_id: int | None = None,
 ) -> list[StoredIssue]:
-    """Issues newest first."""
-    query = select(sync_issues).order_by(sync_issues.c.last_seen.desc(), sync_issues.c.id.desc())
+    """Issues newest first (by id: a repeat keeps its row, so its place stays put)."""
+    query = select(sync_issues).order_by(sync_issues.c.id.desc())
+    if before_id is not None:
+        query = query.where(sync_issues.c.id < before_id)
     if not include_dismissed:
         query = query.where(sync_issues.c.dismissed.is_(False))
     return [

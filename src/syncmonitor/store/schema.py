@@ -170,4 +170,3 @@ sync_runs = Table(
 
 # Tables added by later issues live in their own modules on this metadata.
 from syncmonitor.store import issues_schema as _issues_schema  # noqa: E402,F401
-
