@@ -76,7 +76,9 @@ def _row(item: dict[str, Any]) -> RunRow:
 
 def per_object(counts: dict[str, int]) -> str:
     """'1,200 sequence states, 300 prospects' (the table's tooltip and the detail)."""
-    return ", ".join(f"{v:,} {OBJECT_NAMES.get(k, k.replace('_', ' '))}" for k, v in counts.items())
+    order = list(OBJECT_NAMES)
+    keys = sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return ", ".join(f"{counts[k]:,} {OBJECT_NAMES.get(k, k.replace('_', ' '))}" for k in keys)
 
 
 def kind_text(row: RunRow) -> str:
