@@ -91,7 +91,7 @@ async def app(
 
 
 async def test_the_tray_menu_works_without_a_system_tray(app) -> None:  # type: ignore[no-untyped-def]
-    gui, service, notifier = app
+    gui, _service, notifier = app
     tray = gui.tray
     assert not tray.isVisible()  # offscreen has no tray; the object and its menu still work
     texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
