@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         controller.phase_changed.connect(self._update_sync_action)
         controller.services_ready.connect(self._on_database)
         controller.run_finished.connect(self._on_run_finished)
+        controller.issues_changed.connect(self._show_issue_count)
         for page in self.all_pages():
             page.set_waiting(controller.starting_message)
         self._update_sync_action()
@@ -175,6 +176,11 @@ class MainWindow(QMainWindow):
         else:
             self.controller.pause()
         self.pause_toggled.emit(self.controller.scheduler.paused)
+
+    def _show_issue_count(self, count: int) -> None:
+        item = self.sidebar.item(self.pages.indexOf(self.issues))
+        if item is not None:
+            item.setText(f"{IssuesPage.title} ({count})" if count else IssuesPage.title)
 
     def show_page(self, page: Page) -> None:
         self.sidebar.setCurrentRow(self.pages.indexOf(page))

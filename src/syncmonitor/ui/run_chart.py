@@ -127,12 +127,12 @@ class RunChart(QWidget):
         painter.drawText(
             QRectF(plot.left(), plot.bottom() + 4, 200, metrics.height()),
             Qt.AlignmentFlag.AlignLeft,
-            formatting.full_time(first),
+            formatting.short_time(first),
         )
         painter.drawText(
             QRectF(plot.right() - 200, plot.bottom() + 4, 200, metrics.height()),
             Qt.AlignmentFlag.AlignRight,
-            formatting.full_time(last),
+            formatting.short_time(last),
         )
 
     def _draw_legend(self, painter: QPainter) -> None:

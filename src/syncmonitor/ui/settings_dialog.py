@@ -60,6 +60,7 @@ NO_KEYRING = (
     "Sync Monitor never keeps them in a plain file. Install and unlock GNOME Keyring or KWallet, "
     "or set SYNCMONITOR_OUTREACH_TOKEN and SYNCMONITOR_WORKBOOKS_API_KEY in the environment."
 )
+LABEL_WIDTH = 130
 RATE_LIMIT_NOTE = (
     "Inbound: {0}–{1} min. Full: {2}–{3} min. The lower bounds keep well inside Outreach's and "
     "Workbooks' rate limits; Sync now works at any time."
@@ -97,8 +98,11 @@ class _Remote(QWidget):
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout(self)
-        form.addRow(f"{name} address", self.url)
-        form.addRow(secret.label, self.token)
+        labels = [QLabel(f"{name} address"), QLabel(secret.label)]
+        for label in labels:
+            label.setMinimumWidth(LABEL_WIDTH)  # both remotes' fields line up
+        form.addRow(labels[0], self.url)
+        form.addRow(labels[1], self.token)
         row = QHBoxLayout()
         row.addWidget(self.test_button)
         row.addWidget(self.result, 1)
@@ -219,10 +223,12 @@ class SettingsDialog(QDialog):
         self.inbound = QSpinBox()
         self.inbound.setRange(1, 10_000)  # out of bounds is refused with the reason at Save
         self.inbound.setSuffix(" min")
+        self.inbound.setMaximumWidth(120)
         self.inbound.setValue(self.config.schedule.inbound_minutes)
         self.full = QSpinBox()
         self.full.setRange(1, 10_000)
         self.full.setSuffix(" min")
+        self.full.setMaximumWidth(120)
         self.full.setValue(self.config.schedule.full_minutes)
         form.addRow("Inbound sync (remote changes in) every", self.inbound)
         form.addRow("Full sync (both ways) every", self.full)
@@ -314,6 +320,9 @@ class SettingsDialog(QDialog):
                     self.autostart.enable()
                 else:
                     self.autostart.disable()
+        except ConfigError as exc:  # a field of this form, not "the configuration file"
+            self.show_error("This setting cannot be saved", exc.message)
+            return
         except (UserFacingError, NoSecureStoreError) as exc:
             self.show_error(exc.title, exc.message)
             return
