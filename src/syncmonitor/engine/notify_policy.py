@@ -69,6 +69,9 @@ RECORD_ISSUES = register_event_type(
         batch_title="Some records did not sync",
     )
 )
+CONFIG_BROKEN = register_event_type(
+    EventType("config.broken", "The settings file has a problem", NoticeLevel.ERROR)
+)
 STILL_RUNNING = register_event_type(
     EventType("app.still_running", "Sync Monitor keeps running in the tray", NoticeLevel.INFO)
 )
