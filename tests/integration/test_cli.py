@@ -428,7 +428,7 @@ def test_the_daemon_syncs_on_its_schedule_and_stops_cleanly_on_sigterm(
             runs = [r for r in runs if r["outcome"] != "running"]
         assert runs and runs[0]["trigger"] == "scheduled" and runs[0]["kind"] == "full"
         process.terminate()
-        out, err = process.communicate(timeout=30)
+        _out, err = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
