@@ -65,10 +65,12 @@ def idle_cpu(seconds: float) -> dict[str, Any]:
             time.sleep(5)  # let the pages finish their post-sync reads
             process = psutil.Process(app.pid)
             before = process.cpu_times()
+            switches_before = sum(process.num_ctx_switches())
             rss_before = process.memory_info().rss
             started = time.monotonic()
             time.sleep(seconds)
             after = process.cpu_times()
+            wakeups = sum(process.num_ctx_switches()) - switches_before
             elapsed = time.monotonic() - started
             used = (after.user - before.user) + (after.system - before.system)
             return {
@@ -76,6 +78,8 @@ def idle_cpu(seconds: float) -> dict[str, Any]:
                 "cpu_seconds": round(used, 3),
                 "cpu_percent_of_one_core": round(100 * used / elapsed, 3),
                 "target_percent": 1.0,
+                "cpu_time_resolution_s": 0.01,  # clock ticks: less than this reads as 0
+                "context_switches": wakeups,
                 "rss_mb": round(rss_before / 2**20, 1),
                 "threads": process.num_threads(),
                 "note": "offscreen: no system tray, the tray object and its 30 s tooltip timer "
@@ -293,9 +297,12 @@ def click_to_request(clicks: int) -> dict[str, Any]:
                 while gui.controller.running:
                     await asyncio.sleep(0.01)
             await gui.shutdown()
+            gui.window.deleteLater()
 
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
             runner.run(measure())
+        # Collect the window's Qt objects here, on the GUI thread, not later on a worker.
+        gc.collect()
     server.shutdown()
     counted = sorted(delays[1:])
     return {
@@ -319,12 +326,14 @@ def main() -> int:
     )
     args = parser.parse_args()
     logging.getLogger().addHandler(logging.NullHandler())  # the runs' log lines are not results
+    previous = json.loads(args.out.read_text()) if args.only and args.out.exists() else {}
     results: dict[str, Any] = {
+        **previous,
         "machine": {
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
-        }
+        },
     }
     if args.only in (None, "click"):
         results["sync_now_to_first_request"] = click_to_request(args.clicks)

@@ -244,3 +244,20 @@ async def test_a_second_launch_brings_the_running_window_forward(
     assert answered
     await eventually(lambda: asked == [True])
     first.close()
+
+
+async def test_sync_this_person_forces_the_selected_person(app) -> None:  # type: ignore[no-untyped-def]
+    gui, service, _ = app
+    window = gui.window
+    window.show_page(window.people)
+    assert window.sync_person_action.isVisible() and not window.sync_person_action.isEnabled()
+    await eventually(lambda: window.people.model.rowCount() > 0)
+    window.people.table.selectRow(0)
+    await eventually(lambda: window.sync_person_action.isEnabled())
+    window.sync_person_action.trigger()
+    await eventually(lambda: service.requests and not gui.controller.running)
+    selected = window.people.selected_person()
+    assert selected is not None
+    assert service.requests[-1] == ("forced", "full", selected[1])
+    window.show_page(window.runs)
+    assert not window.sync_person_action.isVisible()

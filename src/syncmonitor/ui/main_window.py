@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from syncmonitor import APP_NAME
 from syncmonitor.engine.events import RunResult
+from syncmonitor.engine.scheduler import Target
 from syncmonitor.store.database import Database
 from syncmonitor.ui.issues_page import IssuesPage
 from syncmonitor.ui.log_page import LogPage
@@ -67,6 +68,12 @@ class MainWindow(QMainWindow):
         self.pause_action = QAction("Pause", self)
         self.pause_action.setToolTip("Stop scheduled syncs until you resume (Sync now still works)")
         self.pause_action.triggered.connect(self._toggle_pause)
+        self.sync_person_action = QAction("Sync this person", self)
+        self.sync_person_action.setToolTip(
+            "Re-read the selected person's Outreach sequence states and update their Workbooks "
+            "record now"
+        )
+        self.sync_person_action.triggered.connect(self._sync_person)
         self.settings_action = QAction(icon("settings"), "Settings", self)
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         toolbar = named(QToolBar("Sync", self), "mainToolbar")
@@ -78,6 +85,8 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.sync_action)
         toolbar.addAction(self.cancel_action)
         toolbar.addAction(self.pause_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.sync_person_action)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -133,6 +142,10 @@ class MainWindow(QMainWindow):
         controller.services_ready.connect(self._on_database)
         controller.run_finished.connect(self._on_run_finished)
         controller.issues_changed.connect(self._show_issue_count)
+        self.people.table.selectionModel().currentRowChanged.connect(
+            lambda *_: self._update_sync_action()
+        )
+        self.sidebar.currentRowChanged.connect(lambda _row: self._update_sync_action())
         for page in self.all_pages():
             page.set_waiting(controller.starting_message)
         self._update_sync_action()
@@ -177,6 +190,13 @@ class MainWindow(QMainWindow):
             self.controller.pause()
         self.pause_toggled.emit(self.controller.scheduler.paused)
 
+    def _sync_person(self) -> None:
+        selected = self.people.selected_person()
+        if selected is None:
+            return
+        label = self.people.detail.name_label.text()
+        self.controller.force(Target.person(selected[1], label))
+
     def _show_issue_count(self, count: int) -> None:
         item = self.sidebar.item(self.pages.indexOf(self.issues))
         if item is not None:
@@ -210,6 +230,13 @@ class MainWindow(QMainWindow):
         self.cancel_action.setText("Cancelling…" if phase is Phase.CANCELLING else "Cancel sync")
         self.cancel_action.setToolTip(
             "Stop this sync after the current page and drop queued syncs (Esc)"
+        )
+        on_people = self.pages.currentWidget() is self.people
+        self.sync_person_action.setVisible(on_people)
+        self.sync_person_action.setEnabled(
+            controller.service is not None
+            and phase in (Phase.IDLE, Phase.SYNCING)
+            and self.people.selected_person() is not None
         )
         paused = controller.service is not None and controller.scheduler.paused
         self.pause_action.setText("Resume" if paused else "Pause")
