@@ -16,7 +16,6 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -44,47 +43,13 @@ from syncmonitor.engine.scheduler import (
 from syncmonitor.errors import UserFacingError
 from syncmonitor.store.database import Database
 from syncmonitor.store.issues import count_open_issues
+from syncmonitor.ui.service_protocols import ServicesLike, ServicesStarter, SyncServiceLike
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Phase", "ServicesLike", "ServicesStarter", "SyncController", "SyncServiceLike"]
+
 HARD_CANCEL_AFTER_S = 20.0  # a cancel the engine has not honoured by then stops the task itself
-
-
-class SyncServiceLike(Protocol):
-    """What the GUI uses of `syncmonitor.engine.service.SyncService`."""
-
-    database: Database
-    sandbox_mode: bool
-    notices: NoticeSink | None
-
-    @property
-    def running(self) -> bool: ...
-
-    async def sync_once(
-        self,
-        *,
-        trigger: str = "forced",
-        progress: ProgressCallback | None = None,
-        cancel: CancelToken | None = None,
-        kind: SyncKind | str = SyncKind.FULL,
-        person: int | None = None,
-    ) -> RunResult: ...
-
-    def last_run(self) -> RunResult | None: ...
-
-    def last_finished_by_kind(self) -> dict[SyncKind, datetime | None]: ...
-
-
-class ServicesLike(Protocol):
-    """What the GUI uses of `syncmonitor.engine.bootstrap.Services`."""
-
-    @property
-    def service(self) -> SyncServiceLike: ...
-
-    def close(self) -> None: ...
-
-
-ServicesStarter = Callable[[], ServicesLike]
 
 
 class Phase(enum.Enum):
