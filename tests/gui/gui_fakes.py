@@ -52,6 +52,7 @@ class FakeSyncService:
         self.notices: object | None = None  # the controller hands its notification policy over
         self.hold = False  # True: wait at the first page until `release()` or a cancel
         self.fail_with: tuple[str, str] | None = None
+        self.fail_kind: str | None = None  # e.g. "offline": the remote did not answer
         self.on_sync: Callable[[Database], None] | None = None  # e.g. write new transitions
         self.known_total = True  # False: progress never says how much is left
         self.previous: RunResult | None = None
@@ -126,6 +127,7 @@ class FakeSyncService:
             else {},
             error_title=title,
             error_message=message,
+            error_kind=self.fail_kind if outcome is RunOutcome.FAILED else None,
         )
         return self.previous
 

@@ -165,7 +165,20 @@ async def test_tray_icon_states_follow_what_happens(app) -> None:  # type: ignor
     gui.window.sync_action.trigger()
     await eventually(lambda: not gui.controller.running and service.runs)
     assert gui.tray.state == "error"
-    assert gui.window.status.next_label.text().startswith("Retrying")
+    assert gui.window.status.next_label.text() == "Retrying in 2 min"
+
+    service.fail_kind = "offline"  # no answer at all: offline, not an error of the remote's
+    gui.window.sync_action.trigger()
+    await eventually(lambda: not gui.controller.running and len(service.runs) == 2)
+    assert gui.tray.state == "offline"
+    assert gui.controller.scheduler.failures == 2
+    assert gui.window.status.next_label.text() == "Retrying in 4 min"  # backing off
+
+    service.fail_with = service.fail_kind = None
+    gui.window.sync_action.trigger()
+    await eventually(lambda: not gui.controller.running and len(service.runs) == 3)
+    assert gui.tray.state == "attention"  # synced; the 3 issues still want a look
+    assert gui.window.status.next_label.text() == "Next full sync in 30 min"
 
 
 async def test_the_issues_page_lists_retries_and_dismisses(app) -> None:  # type: ignore[no-untyped-def]
