@@ -243,10 +243,16 @@ class SettingsDialog(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.toggles: dict[str, QCheckBox] = {}
-        for event, kind in sorted(EVENT_TYPES.items(), key=lambda item: item[1].label):
-            box = QCheckBox(kind.label)
+        # Errors last: they cannot be switched off, the choices come first.
+        ordered = sorted(
+            EVENT_TYPES.items(),
+            key=lambda item: (item[1].level is NoticeLevel.ERROR, item[1].label),
+        )
+        for event, kind in ordered:
+            error = kind.level is NoticeLevel.ERROR
+            box = QCheckBox(f"{kind.label} (always shown)" if error else kind.label)
             box.setChecked(self.policy.is_enabled(event))
-            if kind.level is NoticeLevel.ERROR:
+            if error:
                 box.setEnabled(False)
                 box.setToolTip("Errors are always shown: syncing has stopped until it is fixed.")
             self.toggles[event] = box
