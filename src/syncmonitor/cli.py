@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="configuration file (default: config.toml in the config folder)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--at-login", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -51,6 +52,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--once", action="store_true", required=True, help="run one sync now and exit"
     )
     sync.add_argument("--json", action="store_true", help="print the run's result as JSON")
+    sync.add_argument(
+        "--kind",
+        choices=("inbound", "full"),
+        default="full",
+        help="inbound: bring remote changes into the cache; full (default): inbound, then "
+        "write back to Workbooks",
+    )
+    sync.add_argument(
+        "--person",
+        metavar="EMAIL",
+        help="sync one person only (email or Outreach prospect id): re-read their Outreach "
+        "states and write their Workbooks record",
+    )
+
+    runs = sub.add_parser("runs", help="the record of every sync run")
+    runs.add_argument("--json", action="store_true", help="print as JSON")
+    runs.add_argument("--limit", type=int, default=50, help="how many runs, newest first (50)")
+
+    sub.add_parser(
+        "daemon",
+        help="run the scheduler with no window (for a machine without a desktop); "
+        "stops cleanly on SIGTERM or Ctrl+C",
+    )
 
     status = sub.add_parser("status", help="mode, folders, last runs")
     status.add_argument("--json", action="store_true", help="print as JSON")
@@ -89,7 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sandbox_main(args_list[args_list.index("sandbox") + 1 :])
     paths = app_paths()
     try:
-        config = load_config(args.config or paths.config_file)
+        if args.command is None and args.config is None:
+            # The window always starts: a broken file is reported in it, on the last good one.
+            from syncmonitor.settings_store import load_config_safely
+
+            config, config_error = load_config_safely(paths.config_file)
+        else:
+            config, config_error = load_config(args.config or paths.config_file), None
         if args.config is not None and not args.config.exists():
             raise UserFacingError(
                 f"The configuration file {args.config} does not exist.",
@@ -100,9 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_display()
             from syncmonitor.ui.app import run_gui
 
-            return run_gui(config, paths)
+            return run_gui(config, paths, config_error=config_error, at_login=args.at_login)
         if args.command == "sync":
-            return _sync(config, paths, as_json=args.json)
+            return _sync(config, paths, as_json=args.json, kind=args.kind, person=args.person)
+        if args.command == "runs":
+            return _runs(paths, as_json=args.json, limit=args.limit)
+        if args.command == "daemon":
+            return _daemon(config, paths)
         if args.command == "status":
             return _status(config, paths, as_json=args.json)
         if args.command == "people":
@@ -134,7 +168,9 @@ def _check_display(environ: dict[str, str] | None = None) -> None:
     )
 
 
-def _sync(config: Config, paths: AppPaths, *, as_json: bool) -> int:
+def _sync(
+    config: Config, paths: AppPaths, *, as_json: bool, kind: str = "full", person: str | None = None
+) -> int:
     from syncmonitor.engine.bootstrap import start_services
     from syncmonitor.engine.events import SyncProgress
 
@@ -144,7 +180,17 @@ def _sync(config: Config, paths: AppPaths, *, as_json: bool) -> int:
 
     services = start_services(config, paths)
     try:
-        result = asyncio.run(services.service.sync_once(trigger="forced", progress=show))
+        prospect = _find_prospect(services.database, person) if person else None
+        if person and prospect is None:
+            print(
+                f"No person with email or prospect id {person!r} is in the cache. Check the "
+                "spelling, or run `syncmonitor sync --once` first.",
+                file=sys.stderr,
+            )
+            return EXIT_NOT_FOUND
+        result = asyncio.run(
+            services.service.sync_once(trigger="forced", progress=show, kind=kind, person=prospect)
+        )
     finally:
         services.close()
     if not as_json and sys.stderr.isatty():
@@ -158,6 +204,53 @@ def _sync(config: Config, paths: AppPaths, *, as_json: bool) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def _find_prospect(database: Any, who: str) -> int | None:
+    from syncmonitor.store.people import find_person
+
+    with database.engine.connect() as conn:
+        person = find_person(conn, who)
+    return None if person is None else int(person.prospect_id)
+
+
+def _runs(paths: AppPaths, *, as_json: bool, limit: int) -> int:
+    from syncmonitor.store.database import open_database
+    from syncmonitor.store.runs import recent_runs
+
+    paths.ensure()
+    db = open_database(paths.database_file)
+    try:
+        with db.engine.connect() as conn:
+            runs = recent_runs(conn, max(1, limit))
+    finally:
+        db.close()
+    if as_json:
+        print(json.dumps(runs, indent=2, default=str))
+        return EXIT_OK
+    if not runs:
+        print("No sync has run yet: run `syncmonitor sync --once`.")
+        return EXIT_OK
+    for run in runs:
+        duration = f"{run['duration_s']:.1f} s" if run["duration_s"] is not None else "-"
+        target = f" {run['target']}" if run.get("target") else ""
+        error = f"  {run['error_title']}" if run["error_title"] else ""
+        print(
+            f"{run['id']:>5}  {run['started_at']}  {run['kind']:<8}{target} {run['trigger']:<10} "
+            f"{duration:>9}  {run['outcome']}{error}"
+        )
+    return EXIT_OK
+
+
+def _daemon(config: Config, paths: AppPaths) -> int:
+    from syncmonitor.engine.bootstrap import start_services
+    from syncmonitor.engine.daemon import run_daemon
+
+    services = start_services(config, paths)
+    try:
+        return run_daemon(services.service, config)
+    finally:
+        services.close()
+
+
 def _result_json(result: Any) -> dict[str, Any]:
     return {
         "run_id": result.run_id,
@@ -168,7 +261,11 @@ def _result_json(result: Any) -> dict[str, Any]:
         "records_read": result.records_read,
         "records_written": result.records_written,
         "error": (
-            {"title": result.error_title, "message": result.error_message}
+            {
+                "title": result.error_title,
+                "message": result.error_message,
+                "kind": result.error_kind,
+            }
             if result.error_title
             else None
         ),

@@ -53,7 +53,35 @@ class SandboxSettings:
 
 @dataclass(frozen=True)
 class SyncSettings:
-    interval_minutes: int = 30
+    interval_minutes: int = 30  # before [schedule]: read as [schedule] full_minutes
+
+
+# The scheduled sync kinds' bounds protect the remotes' rate limits: an inbound sync is a handful
+# of incremental Outreach reads (Outreach allows 10,000 requests an hour per user), a full sync
+# also reads and writes Workbooks people in batches (Workbooks throttles per database). Every
+# 15 and 30 minutes at most keeps both far below their limits; a day at least keeps data fresh.
+INBOUND_MINUTES_BOUNDS = (15, 24 * 60)
+FULL_MINUTES_BOUNDS = (30, 24 * 60)
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """[schedule]: how often each kind of sync runs by itself."""
+
+    inbound_minutes: int = 120
+    full_minutes: int = 30
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    """[notifications]: the person's per-event toggles (events not listed follow defaults)."""
+
+    on: tuple[str, ...] = ()
+    off: tuple[str, ...] = ()
+
+    def choices(self) -> dict[str, bool]:
+        return {**{e: True for e in self.on}, **{e: False for e in self.off}}
 
 
 @dataclass(frozen=True)
@@ -64,6 +92,8 @@ class Config:
     workbooks: WorkbooksSettings = field(default_factory=WorkbooksSettings)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
     source: Path | None = None
 
     @property
@@ -104,6 +134,8 @@ _SECTIONS: dict[str, type] = {
     "workbooks": WorkbooksSettings,
     "sandbox": SandboxSettings,
     "sync": SyncSettings,
+    "schedule": ScheduleSettings,
+    "notifications": NotificationSettings,
 }
 
 _BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
@@ -113,6 +145,8 @@ _BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
     ("sandbox", "tick_seconds"): (0, 3600),
     ("sandbox", "changes_per_tick"): (0, 10_000),
     ("sync", "interval_minutes"): (5, 24 * 60),
+    ("schedule", "inbound_minutes"): INBOUND_MINUTES_BOUNDS,
+    ("schedule", "full_minutes"): FULL_MINUTES_BOUNDS,
 }
 
 
@@ -128,6 +162,11 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
         if not isinstance(value, dict):
             raise ConfigError(f"{name} must be a section ([{name}]), not a single value.", "")
         sections[name] = _parse_section(name, value)
+    if "schedule" not in data and "sync" in data and "interval_minutes" in data["sync"]:
+        # A config from before [schedule]: its one interval becomes the full sync's, raised to
+        # the full sync's minimum if it was shorter.
+        minutes = max(sections["sync"].interval_minutes, FULL_MINUTES_BOUNDS[0])
+        sections["schedule"] = ScheduleSettings(full_minutes=minutes)
     return Config(source=source, **sections)
 
 
@@ -143,6 +182,14 @@ def _parse_section(name: str, values: dict[str, Any]) -> Any:
             )
         default = known[key]
         expected = type(default) if default is not None else str
+        if expected is tuple:  # a list of names, e.g. [notifications] off
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(
+                    f"[{name}] {key} must be a list of names in quotes, not {value!r}.",
+                    'For example: off = ["people.opted_out"].',
+                )
+            parsed[key] = tuple(value)
+            continue
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -153,7 +200,8 @@ def _parse_section(name: str, values: dict[str, Any]) -> Any:
         bounds = _BOUNDS.get((name, key))
         if bounds and isinstance(value, int | float) and not bounds[0] <= value <= bounds[1]:
             raise ConfigError(
-                f"[{name}] {key} is {value}, outside {bounds[0]:g} to {bounds[1]:g}.", ""
+                f"[{name}] {key} is {value}, outside {bounds[0]:g} to {bounds[1]:g}.",
+                "Use a value in that range (the limits protect the remotes' rate limits).",
             )
         if key == "base_url":
             value = check_base_url(value, f"[{name}] base_url")

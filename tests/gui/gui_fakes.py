@@ -48,8 +48,11 @@ class FakeSyncService:
         self.database = database
         self.sandbox_mode = sandbox_mode
         self.runs: list[str] = []  # the trigger of each run
+        self.requests: list[tuple[str, str, int | None]] = []  # (trigger, kind, person)
+        self.notices: object | None = None  # the controller hands its notification policy over
         self.hold = False  # True: wait at the first page until `release()` or a cancel
         self.fail_with: tuple[str, str] | None = None
+        self.fail_kind: str | None = None  # e.g. "offline": the remote did not answer
         self.on_sync: Callable[[Database], None] | None = None  # e.g. write new transitions
         self.known_total = True  # False: progress never says how much is left
         self.previous: RunResult | None = None
@@ -73,8 +76,11 @@ class FakeSyncService:
         trigger: str = "forced",
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        kind: str = "full",
+        person: int | None = None,
     ) -> RunResult:
         self.runs.append(trigger)
+        self.requests.append((trigger, str(kind), person))
         self._running = True
         started = utc_now()
         report = progress or (lambda _p: None)
@@ -121,6 +127,7 @@ class FakeSyncService:
             else {},
             error_title=title,
             error_message=message,
+            error_kind=self.fail_kind if outcome is RunOutcome.FAILED else None,
         )
         return self.previous
 

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from syncmonitor.config import Config
 from syncmonitor.engine.events import RunOutcome
+from syncmonitor.engine.notices import Notice
 from syncmonitor.paths import app_paths
 from syncmonitor.store.database import Database
 from syncmonitor.ui import app as app_module
@@ -43,7 +44,7 @@ async def test_without_a_tray_the_window_is_the_app_and_closing_it_quits(
 ) -> None:
     assert not QSystemTrayIcon.isSystemTrayAvailable()  # offscreen: no tray, like some desktops
     gui, service, services, _ = make_gui(qtbot, make_cache(people=12), use_tray=None)  # type: ignore[arg-type]
-    assert gui.tray is None
+    assert not gui.has_tray and not gui.tray.isVisible()  # the menu object exists, unseen
     run = asyncio.get_running_loop().create_task(gui.run())
     window = gui.window
     await eventually(lambda: window.isVisible() and window.sync_action.isEnabled())
@@ -102,11 +103,12 @@ async def test_with_a_tray_closing_hides_and_the_menu_drives_the_app(
 
     service.hold = True
     tray.sync_action.trigger()
-    await eventually(lambda: tray.sync_action.text() == "Cancel sync")
-    tray.sync_action.trigger()
+    await eventually(lambda: tray.cancel_action.isVisible())
+    assert tray.state == "syncing"
+    tray.cancel_action.trigger()
     await eventually(lambda: not gui.controller.running)
     assert service.previous is not None and service.previous.outcome is RunOutcome.CANCELLED
-    assert tray.sync_action.text() == "Sync now"
+    assert tray.sync_action.text() == "Sync now" and not tray.cancel_action.isVisible()
 
     tray.quit_action.trigger()
     assert await asyncio.wait_for(run, 5) == 0
@@ -123,7 +125,8 @@ async def test_tray_icon_shows_a_failed_sync(
     service.fail_with = ("Workbooks is unreachable", "Check the network and try again.")
     gui.window.sync_action.trigger()
     await eventually(lambda: service.runs and not gui.controller.running)
-    assert gui.tray is not None and "failed" in gui.tray.toolTip()
+    assert "failed" in gui.tray.toolTip()
+    assert gui.tray.state == "error"
     await gui.shutdown()
 
 
@@ -178,5 +181,6 @@ def test_unexpected_errors_show_one_non_modal_dialog(qtbot: QtBot, tmp_path: Pat
 
 def test_notifier_levels_reach_the_recording_notifier() -> None:
     notifier = RecordingNotifier()
-    notifier.notify(Level.WARNING, "Title", "Message")
-    assert notifier.sent[0].level is Level.WARNING
+    notifier.notify(Notice("sync.record_issues", Level.ISSUE, "Title", "Message"))
+    assert notifier.sent[0].level is Level.ISSUE
+    assert notifier.sent[0].event == "sync.record_issues"

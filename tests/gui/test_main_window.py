@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from syncmonitor.config import Config, ConfigError, OutreachSettings, WorkbooksSettings
 from syncmonitor.domain.timestamps import utc_now
+from syncmonitor.engine.jobs import SyncKind
 from syncmonitor.store.database import Database
 from syncmonitor.ui import status_bar
 from syncmonitor.ui.app import SyncMonitorApp
@@ -84,19 +85,21 @@ async def test_sync_now_shows_progress_becomes_cancel_and_cancel_works(
     assert window.sync_action.text() == "Sync now" and window.sync_action.isEnabled()
     service.hold = True
 
+    assert not window.cancel_action.isVisible()
     window.sync_action.trigger()
     await eventually(lambda: service.reached_page.is_set())
-    assert window.sync_action.text() == "Cancel sync"
+    assert window.cancel_action.isVisible() and window.cancel_action.text() == "Cancel sync"
     progress = window.status.progress
     await eventually(lambda: progress.maximum() == 1000 and progress.value() == 200)
     assert progress.isVisible()
     assert "Reading Outreach sequence states… (200 of 1,000)" in window.status.activity.text()
     assert window.status.next_label.text() == "Next sync: after this one"
 
-    window.sync_action.trigger()  # Cancel sync
-    assert window.sync_action.text() == "Cancelling…"
-    assert not window.sync_action.isEnabled()
-    await eventually(lambda: window.sync_action.text() == "Sync now")
+    window.cancel_action.trigger()
+    assert window.cancel_action.text() == "Cancelling…"
+    assert not window.cancel_action.isEnabled()
+    await eventually(lambda: not window.cancel_action.isVisible())
+    assert window.sync_action.text() == "Sync now"
     assert window.status.activity.text() == (
         "Sync cancelled; everything read before the cancel is kept."
     )
@@ -247,18 +250,19 @@ async def test_the_interval_runs_a_scheduled_sync_and_next_sync_is_never_past(
 ) -> None:
     app = await started(qtbot, start_app)
     controller = app.gui.controller
-    assert app.window.status.next_label.text() == "Next sync in 28 min"
+    assert app.window.status.next_label.text() == "Next full sync in 28 min"
 
-    controller.interval = timedelta(seconds=0.2)
-    controller._schedule_after(succeeded_run())
+    controller.set_intervals(
+        {SyncKind.FULL: timedelta(minutes=30), SyncKind.INBOUND: timedelta(seconds=0.2)}
+    )  # counted from the last run, 2 min ago: inbound is overdue and runs at once
     await eventually(lambda: app.service.runs == ["scheduled"])
+    assert app.service.requests[0][1] == "inbound"
     await eventually(lambda: controller.phase is Phase.IDLE)
-    assert controller.next_due is not None and controller.next_due >= utc_now() - timedelta(1)
-
-    controller._due_timer.stop()
-    controller.next_due = utc_now() - timedelta(minutes=5)  # overdue, e.g. after a suspend
-    app.window.status.refresh_times()
-    assert app.window.status.next_label.text() == "Next sync due now"
+    assert controller.next_due is not None and controller.next_due >= utc_now()
+    assert app.window.status.next_label.text() in (
+        "Next inbound sync due now",
+        "Next inbound sync in 1 min",
+    )
 
 
 async def test_last_sync_time_stays_fresh(
@@ -273,7 +277,7 @@ async def test_last_sync_time_stays_fresh(
     monkeypatch.setattr(status_bar, "utc_now", lambda: later)
     status._clock.timeout.emit()
     assert status.last_label.text() == "Last sync 47 min ago"
-    assert status.next_label.text() == "Next sync due now"
+    assert status.next_label.text() == "Next full sync due now"
 
 
 async def test_window_geometry_is_saved_and_restored(

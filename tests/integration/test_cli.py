@@ -369,3 +369,69 @@ def test_secrets_never_reach_the_log_the_cache_or_the_command_line(
         assert secret not in out + err
         for path in cli.files():
             assert secret.encode() not in path.read_bytes(), f"{secret} is in {path}"
+
+
+# -- Sync kinds, runs and the daemon (issue 5) ----------------------------------------------------
+
+
+def test_sync_once_kind_inbound_reads_only_and_runs_json_lists_every_run(
+    cli: Cli, remote: SandboxEndpoints
+) -> None:
+    inbound = cli.json("sync", "--once", "--kind", "inbound", "--json")
+    assert inbound["outcome"] == "succeeded"
+    assert "workbooks_people" not in inbound["records_written"]
+    assert AdminClient(remote.admin_url).stats()["requests"].get("workbooks", 0) == 0
+
+    full = cli.json("sync", "--once", "--json")  # the default kind is still full
+    assert full["records_written"]["workbooks_people"] > 0
+
+    runs = cli.json("runs", "--json")
+    assert [(r["id"], r["kind"], r["trigger"], r["outcome"]) for r in runs] == [
+        (2, "full", "forced", "succeeded"),
+        (1, "inbound", "forced", "succeeded"),
+    ]
+    assert runs[1]["records_read"]["sequence_states"] > 0 and runs[0]["duration_s"] >= 0
+    text = cli.run("runs")
+    assert text.returncode == 0 and "inbound" in text.stdout and "full" in text.stdout
+    bad = cli.run("sync", "--once", "--kind", "sideways")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_sync_once_for_one_person_and_an_unknown_person(cli: Cli, remote: SandboxEndpoints) -> None:
+    assert cli.run("sync", "--once").returncode == 0
+    email = next(iter(read_outreach(remote).prospects.values())).email
+    one = cli.json("sync", "--once", "--person", email, "--json")
+    assert one["outcome"] == "succeeded"
+    assert one["records_read"]["sequence_states"] >= 1
+    assert cli.json("runs", "--json")[0]["target"].startswith("person:")
+    missing = cli.run("sync", "--once", "--person", "nobody@example.invalid")
+    assert missing.returncode == 3 and "No person" in missing.stderr
+
+
+def test_the_daemon_syncs_on_its_schedule_and_stops_cleanly_on_sigterm(
+    cli: Cli, remote: SandboxEndpoints
+) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "syncmonitor", "daemon"],
+        env=cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        runs: list[Any] = []
+        while time.monotonic() < deadline and not runs:  # never synced: it runs at once
+            time.sleep(0.3)
+            done = cli.run("runs", "--json")
+            runs = json.loads(done.stdout) if done.returncode == 0 else []
+            runs = [r for r in runs if r["outcome"] != "running"]
+        assert runs and runs[0]["trigger"] == "scheduled" and runs[0]["kind"] == "full"
+        process.terminate()
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "full scheduled: Synced in" in err
+    assert "next full sync at" in err

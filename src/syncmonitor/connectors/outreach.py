@@ -267,6 +267,17 @@ class OutreachClient(RemoteClient):
         async for page in self._pages("sequenceStates", params, state_page, recount=False):
             yield page
 
+    async def sequence_state_pages_for_prospect(
+        self, prospect_id: int
+    ) -> AsyncIterator[SequenceStatePage]:
+        """Every sequence state of one prospect, with the same includes as the full read."""
+        params = [
+            *sequence_state_query(None, self.page_size),
+            ("filter[prospect][id]", str(prospect_id)),
+        ]
+        async for page in self._pages("sequenceStates", params, state_page):
+            yield page
+
     async def prospects_by_id(self, ids: Iterable[int]) -> dict[int, ProspectRecord]:
         """The prospects with these ids (those that exist), fetched `ID_CHUNK` at a time."""
         wanted = sorted(set(ids))

@@ -42,6 +42,9 @@ class RunResult:
     records_written: dict[str, int] = field(default_factory=dict)
     error_title: str | None = None
     error_message: str | None = None
+    # What kind of failure: "offline" (no answer from the remote), "auth", "rate-limited", or
+    # None. The scheduler shows offline differently and backs off either way.
+    error_kind: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -122,6 +122,8 @@ class PullCounts:
     unknown_raw_values: set[str] = field(default_factory=set)
     state_ids: set[int] = field(default_factory=set)  # distinct states read (completeness check)
     expected: int | None = None  # Outreach's meta.count on the first page
+    # prospect id -> "Name <email>" of the people who opted out in this run (for notices)
+    opted_out: dict[int, str] = field(default_factory=dict)
 
     @property
     def prospects(self) -> int:
@@ -248,6 +250,9 @@ def write_rows(
     counts.states += len(rows.states)
     counts.prospect_ids.update(r[1] for r in rows.prospects)
     counts.queued_ids.update(queue)
+    for r in rows.prospects:
+        if r[1] in opted_out_now:
+            counts.opted_out[r[1]] = f"{r[5]} <{r[2]}>" if r[2] and r[2] != r[5] else r[5]
     counts.unknown_states += sum(1 for r in rows.states if r[6] == CanonicalState.UNKNOWN.value)
     counts.unknown_raw_values |= rows.unknown_raw_values
     counts.states_without_prospect += rows.states_without_prospect
@@ -390,3 +395,21 @@ async def _fill_missing_prospects(client: OutreachClient, page: SequenceStatePag
     }
     if missing:
         page.prospects.update(await client.prospects_by_id(sorted(missing)))
+
+
+async def pull_person_states(
+    client: OutreachClient,
+    engine: Engine,
+    prospect_id: int,
+    *,
+    counts: PullCounts | None = None,
+) -> PullCounts:
+    """Re-read one prospect's sequence states (a forced sync of one person).
+
+    The watermark does not move: this read covers one person, not everything up to a time.
+    """
+    counts = PullCounts() if counts is None else counts
+    async for page in client.sequence_state_pages_for_prospect(prospect_id):
+        await _fill_missing_prospects(client, page)
+        await in_writer(write_rows, engine, page_rows(page), None, counts)
+    return counts

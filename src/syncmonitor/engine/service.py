@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+import zlib
 from datetime import datetime
 
 from syncmonitor.config import Config
-from syncmonitor.connectors.errors import ConnectorError
-from syncmonitor.connectors.outreach import OutreachClient
-from syncmonitor.connectors.outreach_auth import RefreshingBearer
+from syncmonitor.connectors.errors import (
+    AuthenticationError,
+    ConnectorError,
+    NetworkError,
+    RateLimitedError,
+)
 from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.connectors.workbooks import WorkbooksClient
 from syncmonitor.domain.timestamps import format_iso, utc_now
 from syncmonitor.engine.events import (
     CancelToken,
@@ -25,37 +27,17 @@ from syncmonitor.engine.events import (
     SyncProgress,
 )
 from syncmonitor.engine.instance_lock import AlreadySyncingError, SyncLock
-from syncmonitor.engine.outreach_pull import PullCounts, pull_sequence_states
-from syncmonitor.engine.workbooks_push import PushCounts, push_people
+from syncmonitor.engine.jobs import KINDS, JobContext, NotConfiguredError, Remotes, SyncKind
+from syncmonitor.engine.notices import Notice, NoticeLevel, NoticeSink
+from syncmonitor.engine.outreach_pull import PullCounts
+from syncmonitor.engine.workbooks_push import PushCounts
 from syncmonitor.errors import UserFacingError
 from syncmonitor.store.database import Database
-from syncmonitor.store.runs import finish_run, recent_runs, start_run
+from syncmonitor.store.runs import finish_run, last_finished_by_kind, recent_runs, start_run
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Remotes:
-    """Where the remotes are and the secrets to reach them (kept in memory only)."""
-
-    outreach_base_url: str | None
-    outreach_token: str | None
-    workbooks_base_url: str | None
-    workbooks_api_key: str | None
-    # OAuth instead of a static token: renews access tokens as they expire (kept across runs,
-    # so a token is reused until it expires rather than renewed for every run).
-    outreach_auth: RefreshingBearer | None = None
-
-    def __repr__(self) -> str:  # never print a secret by accident
-        return (
-            f"Remotes(outreach={self.outreach_base_url!r}, workbooks={self.workbooks_base_url!r})"
-        )
-
-
-class NotConfiguredError(UserFacingError):
-    """There is nothing to sync from."""
-
-    title = "Outreach is not set up"
+__all__ = ["NotConfiguredError", "Remotes", "SyncKind", "SyncService"]
 
 
 class WorkbooksWritesFailedError(UserFacingError):
@@ -97,8 +79,12 @@ class SyncService:
         lock: SyncLock,
         sandbox_mode: bool,
         retry_policy: RetryPolicy | None = None,
+        notices: NoticeSink | None = None,
     ) -> None:
         self.config = config
+        # Where per-run news goes (opt-outs, records that did not sync); the app's policy
+        # batches it into one notification per run.
+        self.notices = notices
         # None: the connectors' default policy. Tests pass short delays.
         self.retry_policy = retry_policy
         self.database = database
@@ -133,43 +119,61 @@ class SyncService:
             error_message=row["error_message"],
         )
 
+    def last_finished_by_kind(self) -> dict[SyncKind, datetime | None]:
+        """When each kind of sync of everything last ended (a full run counts as inbound too)."""
+        with self.database.engine.connect() as conn:
+            ended = last_finished_by_kind(conn)
+        return {kind: ended.get(kind.value) for kind in SyncKind}
+
     async def sync_once(
         self,
         *,
         trigger: str = "forced",
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        kind: SyncKind | str = SyncKind.FULL,
+        person: int | None = None,
     ) -> RunResult:
-        """Pull sequence states from Outreach, then push people's fields to Workbooks.
+        """Run the jobs of `kind` (full: pull Outreach, then update Workbooks).
 
-        Never raises for a remote or user-facing failure: the run is recorded as failed with a
-        message a person can act on, and everything committed before the failure stays.
+        `person`: an Outreach prospect id; re-read only that person's sequence states and write
+        only their Workbooks record. Never raises for a remote or user-facing failure: the run
+        is recorded as failed with a message a person can act on, and everything committed
+        before the failure stays.
         """
         async with self._running:
-            return await self._run(trigger, progress, cancel)
+            return await self._run(SyncKind(kind), person, trigger, progress, cancel)
 
     async def _run(
-        self, trigger: str, progress: ProgressCallback | None, cancel: CancelToken | None
+        self,
+        kind: SyncKind,
+        person: int | None,
+        trigger: str,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
     ) -> RunResult:
         started = utc_now()
         clock = time.monotonic()
         read: dict[str, int] = {}
         written: dict[str, int] = {}
         outcome, title, message = RunOutcome.SUCCEEDED, None, None
+        error_kind: str | None = None
         try:
             self._lock.acquire()
         except AlreadySyncingError as exc:
             return _refused(exc)
         try:
-            run_id = await asyncio.to_thread(self._start, trigger, started)
-            log.info("Run %d started (%s)", run_id, trigger)
+            target = "" if person is None else f"person:{person}"
+            run_id = await asyncio.to_thread(self._start, kind, trigger, target, started)
+            log.info("Run %d started (%s %s %s)", run_id, kind.value, trigger, target or "all")
             try:
-                await self._sync(read, written, progress, cancel)
+                await self._sync(kind, person, read, written, progress, cancel)
             except SyncCancelled:
                 outcome = RunOutcome.CANCELLED
                 title, message = "Cancelled", "The run was cancelled; what it had read is kept."
             except (ConnectorError, UserFacingError) as exc:
                 outcome, title, message = RunOutcome.FAILED, exc.title, exc.message
+                error_kind = _error_kind(exc)
             except Exception as exc:  # a bug: record it, keep the app alive, log the traceback
                 log.exception("sync run failed unexpectedly")
                 outcome = RunOutcome.FAILED
@@ -189,6 +193,7 @@ class SyncService:
                 records_written=written,
                 error_title=title,
                 error_message=message,
+                error_kind=error_kind,
             )
             await asyncio.to_thread(self._finish, result, finished)
         finally:
@@ -210,54 +215,72 @@ class SyncService:
 
     async def _sync(
         self,
+        kind: SyncKind,
+        person: int | None,
         read: dict[str, int],
         written: dict[str, int],
         progress: ProgressCallback | None,
         cancel: CancelToken | None,
     ) -> None:
-        r = self.remotes
-        if not (r.outreach_base_url and (r.outreach_token or r.outreach_auth)):
-            raise NotConfiguredError(
-                "Outreach is not configured, so there are no sequence states to read.",
-                "Set [outreach] base_url in config.toml and the Outreach token in Settings.",
-            )
-        engine = self.database.engine
-        pulled = PullCounts()
+        ctx = JobContext(
+            self.config,
+            self.database.engine,
+            self.remotes,
+            self.retry_policy,
+            progress,
+            cancel,
+            person=person,
+        )
         try:
-            async with OutreachClient(
-                r.outreach_base_url,
-                None if r.outreach_auth else r.outreach_token,
-                auth=r.outreach_auth,
-                page_size=self.config.outreach.page_size,
-                policy=self.retry_policy,
-            ) as outreach:
-                await pull_sequence_states(
-                    outreach, engine, progress=progress, cancel=cancel, counts=pulled
-                )
-        finally:  # what was committed before a failure is reported too
-            _note_pull(pulled, read, written)
-        settings = self.config.workbooks
-        if not (r.workbooks_base_url and r.workbooks_api_key and settings.push_enabled):
-            return
-        pushed = PushCounts()
-        try:
-            async with WorkbooksClient(
-                r.workbooks_base_url, r.workbooks_api_key, policy=self.retry_policy
-            ) as workbooks:
-                await push_people(
-                    workbooks, engine, settings, progress=progress, cancel=cancel, counts=pushed
-                )
-        finally:
-            _note_push(pushed, read, written)
-        if pushed.failed:
+            for job in KINDS[kind]:
+                await job.run(ctx)
+        finally:  # what was committed before a failure is reported (and told) too
+            _note_pull(ctx.pulled, read, written)
+            if ctx.pushed_any:
+                _note_push(ctx.pushed, read, written)
+            self._post_notices(ctx)
+        if ctx.pushed.failed:
             raise WorkbooksWritesFailedError(
-                f"{pushed.failed} Workbooks people could not be updated.",
-                "They stay queued and are retried on the next sync; the log has each reason.",
+                f"{ctx.pushed.failed} Workbooks people could not be updated.",
+                "They stay queued and are retried on the next sync that updates Workbooks; "
+                "the Issues page has each reason.",
             )
 
-    def _start(self, trigger: str, started: datetime) -> int:
+    def _post_notices(self, ctx: JobContext) -> None:
+        """One notice per opted-out person and one for the records that did not sync; the
+        notification policy batches and de-duplicates them."""
+        if self.notices is None:
+            return
+        for pid, label in sorted(ctx.pulled.opted_out.items()):
+            self.notices.post(
+                Notice(
+                    "people.opted_out",
+                    NoticeLevel.ISSUE,
+                    "A person opted out",
+                    f"{label} opted out of email in Outreach.",
+                    key=str(pid),
+                )
+            )
+        ids = ctx.pushed.issue_ids
+        if ids:
+            # The same people failing again on the next run is the same news: key by the set.
+            key = f"{zlib.crc32(','.join(map(str, sorted(ids))).encode()):08x}"
+            n = len(ids)
+            self.notices.post(
+                Notice(
+                    "sync.record_issues",
+                    NoticeLevel.ISSUE,
+                    "Some people did not sync",
+                    f"{n} {'person' if n == 1 else 'people'} could not be updated in Workbooks. "
+                    "The Issues page says why and what to do.",
+                    key=key,
+                    count=n,
+                )
+            )
+
+    def _start(self, kind: SyncKind, trigger: str, target: str, started: datetime) -> int:
         with self.database.engine.begin() as conn:
-            return start_run(conn, "sequence_states", trigger, started)
+            return start_run(conn, kind.value, trigger, started, target)
 
     def _finish(self, result: RunResult, finished: datetime) -> None:
         with self.database.engine.begin() as conn:
@@ -272,6 +295,16 @@ class SyncService:
                 error_title=result.error_title,
                 error_message=result.error_message,
             )
+
+
+def _error_kind(exc: Exception) -> str | None:
+    if isinstance(exc, NetworkError):
+        return "offline"
+    if isinstance(exc, AuthenticationError):
+        return "auth"
+    if isinstance(exc, RateLimitedError):
+        return "rate-limited"
+    return None
 
 
 def _refused(exc: UserFacingError) -> RunResult:

@@ -9,7 +9,8 @@ stays in the outbox with the reason, and the next run tries again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from syncmonitor.domain.person_state import (
 from syncmonitor.domain.states import Provider
 from syncmonitor.domain.timestamps import parse_iso
 from syncmonitor.engine.events import CancelToken, ProgressCallback, SyncCancelled, SyncProgress
+from syncmonitor.engine.issues import WORKBOOKS_PUSH, person_issue, report_record_outcomes
 from syncmonitor.engine.workers import in_writer
 from syncmonitor.store import bulk
 from syncmonitor.store.people import resolved_from_row
@@ -50,6 +52,7 @@ class PushCounts:
     unmatched: int = 0
     conflicts: int = 0
     failed: int = 0
+    issue_ids: set[int] = field(default_factory=set)  # people now on the Issues list
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class _Pending:
     prospect_id: int
     email: str
     fields: PersonSequenceFields
+    name: str = ""
 
 
 def _columns(settings: WorkbooksSettings) -> list[str]:
@@ -74,11 +78,18 @@ def _columns(settings: WorkbooksSettings) -> list[str]:
     ]
 
 
-def _load_batch(engine: Engine, limit: int, after: int) -> list[_Pending]:
-    """The next outbox batch with each person's derived Workbooks fields."""
+def _load_batch(
+    engine: Engine, limit: int, after: int, only: Sequence[int] | None = None
+) -> list[_Pending]:
+    """The next outbox batch with each person's derived Workbooks fields (`only`: these people)."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(push_outbox.c.prospect_id, prospects.c.email, prospects.c.opted_out)
+        query = (
+            select(
+                push_outbox.c.prospect_id,
+                prospects.c.email,
+                prospects.c.opted_out,
+                prospects.c.name,
+            )
             .select_from(
                 push_outbox.outerjoin(
                     prospects,
@@ -93,7 +104,10 @@ def _load_batch(engine: Engine, limit: int, after: int) -> list[_Pending]:
             )
             .order_by(push_outbox.c.prospect_id)
             .limit(limit)
-        ).all()
+        )
+        if only is not None:
+            query = query.where(push_outbox.c.prospect_id.in_(list(only)))
+        rows = conn.execute(query).all()
         ids = [r[0] for r in rows]
         states: dict[int, list[CurrentSequenceState]] = {i: [] for i in ids}
         if ids:
@@ -117,8 +131,13 @@ def _load_batch(engine: Engine, limit: int, after: int) -> list[_Pending]:
                     )
                 )
     return [
-        _Pending(pid, email or "", person_fields(states[pid], prospect_opted_out=bool(opted)))
-        for pid, email, opted in rows
+        _Pending(
+            pid,
+            email or "",
+            person_fields(states[pid], prospect_opted_out=bool(opted)),
+            name or "",
+        )
+        for pid, email, opted, name in rows
     ]
 
 
@@ -231,9 +250,29 @@ def _record_outcome(
     s: WorkbooksSettings,
     *,
     park: dict[int, str] | None = None,
+    labels: dict[int, str] | None = None,
 ) -> None:
-    """Cache what Workbooks now holds, clear done people, note errors (one transaction)."""
+    """Cache what Workbooks now holds, clear done people, note errors (one transaction).
+
+    The same transaction updates the Issues list: a person written is resolved, a refused write
+    or a person no Workbooks record matches is an issue with the remote's answer.
+    """
+    names = labels or {}
     with engine.begin() as conn:
+        report_record_outcomes(
+            conn,
+            WORKBOOKS_PUSH,
+            "person",
+            synced=[str(pid) for pid in done],
+            issues=[
+                person_issue(pid, names.get(pid, ""), message, unmatched=False)
+                for pid, message in errors.items()
+            ]
+            + [
+                person_issue(pid, names.get(pid, ""), message, unmatched=True)
+                for pid, message in (park or {}).items()
+            ],
+        )
         bulk.executemany(conn, _PEOPLE_SQL, _cache_rows(people, s))
         if done:
             conn.execute(
@@ -267,14 +306,17 @@ async def push_people(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     counts: PushCounts | None = None,
+    only: Sequence[int] | None = None,
 ) -> PushCounts:
-    """Bring every queued person's Workbooks record up to date (`counts` as in the pull)."""
+    """Bring every queued person's Workbooks record up to date (`counts` as in the pull).
+
+    `only`: just these Outreach prospect ids (a forced sync of one person)."""
     counts = PushCounts() if counts is None else counts
     after = -1
     while True:
         if cancel is not None and cancel.cancelled:
             raise SyncCancelled()
-        batch = await in_writer(_load_batch, engine, BATCH, after)
+        batch = await in_writer(_load_batch, engine, BATCH, after, only)
         if not batch:
             return counts
         after = batch[-1].prospect_id
@@ -339,7 +381,25 @@ async def _push_batch(
                 "Workbooks kept answering that the person was updated elsewhere "
                 "(lock_version conflict). It will be tried again on the next sync."
             )
-    await in_writer(_record_outcome, engine, list(holds.values()), done, errors, s, park=unmatched)
+    labels = {p.prospect_id: _label(p) for p in batch}
+    counts.issue_ids.update(errors)
+    counts.issue_ids.update(unmatched)
+    await in_writer(
+        _record_outcome,
+        engine,
+        list(holds.values()),
+        done,
+        errors,
+        s,
+        park=unmatched,
+        labels=labels,
+    )
+
+
+def _label(p: _Pending) -> str:
+    if p.name and p.email and p.name != p.email:
+        return f"{p.name} <{p.email}>"
+    return p.name or p.email or f"Outreach prospect {p.prospect_id}"
 
 
 async def _write_and_note(

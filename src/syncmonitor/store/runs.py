@@ -6,18 +6,24 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from syncmonitor.domain.timestamps import format_iso, utc_now
+from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
 from syncmonitor.store.schema import sync_cursors, sync_runs
 
 
-def start_run(conn: Connection, kind: str, trigger: str, started: datetime) -> int:
-    """Record that a run started; returns its id."""
+def start_run(
+    conn: Connection, kind: str, trigger: str, started: datetime, target: str = ""
+) -> int:
+    """Record that a run started; returns its id. `target` is "" for everything."""
     result = conn.execute(
         insert(sync_runs).values(
-            kind=kind, trigger=trigger, started_at=format_iso(started), outcome="running"
+            kind=kind,
+            trigger=trigger,
+            started_at=format_iso(started),
+            outcome="running",
+            target=target,
         )
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -69,14 +75,7 @@ def close_interrupted_runs(conn: Connection) -> int:
 
 def recent_runs(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     """The newest runs first, as plain dictionaries (for `status --json` and the GUI)."""
-    rows = conn.execute(select(sync_runs).order_by(sync_runs.c.id.desc()).limit(limit)).mappings()
-    result = []
-    for row in rows:
-        item = dict(row)
-        item["records_read"] = json.loads(item["records_read"] or "{}")
-        item["records_written"] = json.loads(item["records_written"] or "{}")
-        result.append(item)
-    return result
+    return runs_window(conn, limit=limit)
 
 
 def get_cursor(conn: Connection, name: str) -> str | None:
@@ -97,3 +96,39 @@ def set_cursor(conn: Connection, name: str, value: str) -> None:
             set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
         )
     )
+
+
+def last_finished_by_kind(conn: Connection) -> dict[str, datetime | None]:
+    """When the last run of everything of each kind ended: {"inbound": …, "full": …}.
+
+    A full run also counts as inbound (it does everything inbound does). Runs recorded before
+    the kinds existed ("sequence_states") did what "full" does now. Runs of one record
+    (target "person:…") do not count: they leave everyone else as it was.
+    """
+    rows = conn.execute(
+        select(sync_runs.c.kind, func.max(sync_runs.c.finished_at))
+        .where(sync_runs.c.target == "", sync_runs.c.outcome != "running")
+        .group_by(sync_runs.c.kind)
+    ).all()
+    ended = {str(kind): parse_iso(when) for kind, when in rows if when}
+    full = max(
+        (t for k, t in ended.items() if k in ("full", "sequence_states") and t), default=None
+    )
+    inbound = max((t for t in (ended.get("inbound"), full) if t), default=None)
+    return {"inbound": inbound, "full": full}
+
+
+def runs_window(
+    conn: Connection, *, before_id: int | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Runs newest first, `limit` at a time behind `before_id` (the Runs page's keyset paging)."""
+    query = select(sync_runs).order_by(sync_runs.c.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(sync_runs.c.id < before_id)
+    result = []
+    for row in conn.execute(query).mappings():
+        item = dict(row)
+        item["records_read"] = json.loads(item["records_read"] or "{}")
+        item["records_written"] = json.loads(item["records_written"] or "{}")
+        result.append(item)
+    return result

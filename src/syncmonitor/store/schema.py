@@ -165,4 +165,8 @@ sync_runs = Table(
     Column("error_message", Text),
     Column("records_read", Text, nullable=False, default="{}"),  # JSON {object: count}
     Column("records_written", Text, nullable=False, default="{}"),
+    Column("target", Text, nullable=False, default="", server_default=""),  # "" or "person:12"
 )
+
+# Tables added by later issues live in their own modules on this metadata.
+from syncmonitor.store import issues_schema as _issues_schema  # noqa: E402,F401

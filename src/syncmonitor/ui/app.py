@@ -14,7 +14,6 @@ import logging
 import logging.handlers
 import signal
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import qasync
@@ -23,22 +22,32 @@ from PySide6.QtWidgets import QApplication
 
 from syncmonitor import APP_ID, APP_NAME
 from syncmonitor.config import Config
-from syncmonitor.paths import AppPaths
+from syncmonitor.engine.notices import Notice, NoticeLevel
+from syncmonitor.engine.notify_policy import NotificationPolicy
+from syncmonitor.errors import UserFacingError
+from syncmonitor.paths import AppPaths, app_paths
+from syncmonitor.settings_store import save_settings
 from syncmonitor.ui.crash import CrashReporter
 from syncmonitor.ui.main_window import MainWindow
 from syncmonitor.ui.models.lazy import wait_for_reads
-from syncmonitor.ui.notifier import Level, LogNotifier, Notifier, TrayNotifier
+from syncmonitor.ui.notifier import LogNotifier, Notifier, TrayNotifier
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.responsiveness import tune_for_interactive_use
+from syncmonitor.ui.settings_dialog import SettingsDialog
+from syncmonitor.ui.single_instance import SingleInstance, server_name
 from syncmonitor.ui.style import apply_look
-from syncmonitor.ui.sync_controller import ServicesStarter, SyncController
+from syncmonitor.ui.sync_controller import ServicesStarter, SyncController, schedule_intervals
 from syncmonitor.ui.tray import TrayIcon, tray_available
 
 log = logging.getLogger(__name__)
 
 
 class SyncMonitorApp(QObject):
-    """The running app: the sync controller, the window, and the tray where there is one."""
+    """The running app: the sync controller, the window, and the tray where there is one.
+
+    The tray object always exists (its menu works everywhere, tests drive it); it is shown only
+    where the desktop has a tray. Without one the window is the app: closing it quits.
+    """
 
     def __init__(
         self,
@@ -47,44 +56,112 @@ class SyncMonitorApp(QObject):
         *,
         use_tray: bool | None = None,
         notifier: Notifier | None = None,
+        paths: AppPaths | None = None,
+        config_error: UserFacingError | None = None,
+        start_hidden: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._quit = asyncio.Event()
         self._closed = False
-        self._told_about_tray = False
+        self.config = config
+        self.paths = paths
+        self.config_error = config_error
+        self.start_hidden = start_hidden
+        self.notifier: Notifier = notifier or LogNotifier()
+        self.policy = NotificationPolicy(
+            lambda notice: self.notifier.notify(notice), choices=config.notifications.choices()
+        )
         starting = "Starting the sandbox…" if config.sandbox_mode else "Opening the local cache…"
         self.controller = SyncController(
             starter,
-            interval=timedelta(minutes=config.sync.interval_minutes),
-            notifier=notifier or LogNotifier(),
+            intervals=schedule_intervals(config),
+            notices=self.policy,
             starting_message=starting,
+            paused=config.schedule.paused,
             parent=self,
         )
         self.window = MainWindow(self.controller, sandbox_mode=config.sandbox_mode)
-        self.tray: TrayIcon | None = None
-        if tray_available() if use_tray is None else use_tray:
-            self.tray = TrayIcon(
-                self.controller,
-                open_window=self.window.bring_to_front,
-                quit_app=self.request_quit,
-                parent=self,
-            )
+        self.has_tray = tray_available() if use_tray is None else use_tray
+        self.tray = TrayIcon(
+            self.controller,
+            self.policy,
+            open_window=self.window.bring_to_front,
+            show_issues=self.show_issues,
+            quit_app=self.request_quit,
+            on_pause_changed=self._save_paused,
+            parent=self,
+        )
+        if self.has_tray:
             if notifier is None:
-                self.controller.notifier = TrayNotifier(self.tray)
+                self.notifier = TrayNotifier(self.tray)
             self.window.hide_on_close = True
+        self.settings_dialog: SettingsDialog | None = None
+        self.window.settings_action.triggered.connect(self.open_settings)
+        self.window.pause_toggled.connect(self._save_paused)
         self.window.close_requested.connect(self.request_quit)
         self.window.hidden_to_tray.connect(self._tell_about_tray)
+
+    def show_issues(self) -> None:
+        self.window.bring_to_front()
+        self.window.show_page(self.window.issues)
+
+    def open_settings(self) -> None:
+        """Settings, non-modal-blocking: open() and signals, never exec() in a slot."""
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return
+        paths = self.paths or app_paths()
+        dialog = SettingsDialog(
+            self.config,
+            self.config.source or paths.config_file,
+            self.policy,
+            log_dir=paths.log_dir,
+            parent=self.window,
+        )
+        dialog.saved.connect(self._apply_settings)
+        dialog.finished.connect(self._settings_closed)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _settings_closed(self, _result: int) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()
+        self.settings_dialog = None
+
+    def _apply_settings(self, config: Config) -> None:
+        """What Settings saved takes effect now; new addresses and secrets at the next start."""
+        self.config = config
+        self.controller.set_intervals(schedule_intervals(config))
+        self.policy.choices = config.notifications.choices()
+
+    def _save_paused(self, paused: bool) -> None:
+        if self.paths is None:
+            return
+        try:
+            self.config = save_settings(
+                self.config.source or self.paths.config_file, {"schedule": {"paused": paused}}
+            )
+        except (UserFacingError, OSError) as exc:
+            log.warning("Could not remember the pause: %s", exc)
 
     def start(self) -> None:
         """Show the window at once and start the services behind it."""
         # Quitting goes through request_quit, so a closed or hidden window never ends the loop.
         QApplication.setQuitOnLastWindowClosed(False)
         self.window.restore_geometry()
-        self.window.show()
-        if self.tray is not None:
+        if not (self.start_hidden and self.has_tray):  # at login: straight to the tray
+            self.window.show()
+        if self.has_tray:
             self.tray.show()
         self.controller.start()
+        if self.config_error is not None:
+            error = self.config_error
+            self.window.status.show_error(error.title, error.message)
+            self.policy.post(
+                Notice("config.broken", NoticeLevel.ERROR, error.title, error.message, key="config")
+            )
 
     def request_quit(self) -> None:
         self._quit.set()
@@ -113,8 +190,7 @@ class SyncMonitorApp(QObject):
         self._closed = True
         self.window.save_geometry()
         await self.controller.shutdown(before_close=lambda: wait_for_reads(3000))
-        if self.tray is not None:
-            self.tray.hide()
+        self.tray.hide()
         self.window.hide_on_close = False
         self.window.close_requested.disconnect(self.request_quit)
         self.window.close()
@@ -127,13 +203,16 @@ class SyncMonitorApp(QObject):
         self.controller.close_now()
 
     def _tell_about_tray(self) -> None:
-        if self._told_about_tray or self.quitting:
+        if self.quitting:
             return
-        self._told_about_tray = True
-        self.controller.notifier.notify(
-            Level.INFO,
-            f"{APP_NAME} is still running",
-            "It keeps syncing from the tray. Choose Quit in the tray menu to stop it.",
+        self.policy.post(
+            Notice(
+                "app.still_running",
+                NoticeLevel.INFO,
+                f"{APP_NAME} is still running",
+                "It keeps syncing from the tray. Choose Quit in the tray menu to stop it.",
+                key="told",  # once per session: the policy de-duplicates it
+            )
         )
 
 
@@ -169,14 +248,33 @@ def make_application() -> QApplication:
     return app
 
 
-def run_gui(config: Config, paths: AppPaths, starter: ServicesStarter | None = None) -> int:
+def run_gui(
+    config: Config,
+    paths: AppPaths,
+    starter: ServicesStarter | None = None,
+    *,
+    config_error: UserFacingError | None = None,
+    at_login: bool = False,
+) -> int:
     """Run the desktop app until the person quits; returns the exit status."""
     log_file = _ensure_logging(paths)
     app = make_application()
+    instance = SingleInstance(server_name(str(paths.data_dir)))
+    if instance.ask_running_instance():
+        log.info("Sync Monitor is already running: brought its window forward")
+        return 0
+    instance.listen()
     # Window geometry lives with the config file, so SYNCMONITOR_HOME moves it too.
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(paths.config_dir))
-    gui = SyncMonitorApp(config, starter or _bootstrap(config, paths))
+    gui = SyncMonitorApp(
+        config,
+        starter or _bootstrap(config, paths),
+        paths=paths,
+        config_error=config_error,
+        start_hidden=at_login,
+    )
+    instance.activate_requested.connect(gui.window.bring_to_front)
     reporter = CrashReporter(lambda: gui.window, log_file, on_interrupt=gui.request_quit)
     reporter.install()
     app.aboutToQuit.connect(gui.emergency_close)
@@ -194,6 +292,7 @@ def run_gui(config: Config, paths: AppPaths, starter: ServicesStarter | None = N
     finally:
         reporter.uninstall()
         app.aboutToQuit.disconnect(gui.emergency_close)
+        instance.close()
 
 
 def _bootstrap(config: Config, paths: AppPaths) -> ServicesStarter:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QSizePolicy,
     QStackedWidget,
     QToolBar,
     QVBoxLayout,
@@ -21,10 +22,14 @@ from PySide6.QtWidgets import (
 
 from syncmonitor import APP_NAME
 from syncmonitor.engine.events import RunResult
+from syncmonitor.engine.scheduler import Target
 from syncmonitor.store.database import Database
+from syncmonitor.ui.issues_page import IssuesPage
+from syncmonitor.ui.log_page import LogPage
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people_page import PeoplePage
 from syncmonitor.ui.resources import icon
+from syncmonitor.ui.runs_page import RunsPage
 from syncmonitor.ui.status_bar import SyncStatusBar
 from syncmonitor.ui.style import STYLE_SHEET
 from syncmonitor.ui.sync_controller import Phase, SyncController
@@ -40,6 +45,7 @@ class MainWindow(QMainWindow):
 
     close_requested = Signal()  # closed while it is the app (no tray): the app should quit
     hidden_to_tray = Signal()  # closed while the tray keeps the app running
+    pause_toggled = Signal(bool)  # the person paused (True) or resumed scheduled syncs
 
     def __init__(
         self, controller: SyncController, *, sandbox_mode: bool, parent: QWidget | None = None
@@ -55,7 +61,21 @@ class MainWindow(QMainWindow):
 
         self.sync_action = QAction(icon("sync"), "Sync now", self)
         self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
-        self.sync_action.triggered.connect(self._sync_or_cancel)
+        self.sync_action.triggered.connect(self._sync_now)
+        self.cancel_action = QAction(icon("cancel"), "Cancel sync", self)
+        self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.cancel_action.triggered.connect(controller.cancel)
+        self.pause_action = QAction("Pause", self)
+        self.pause_action.setToolTip("Stop scheduled syncs until you resume (Sync now still works)")
+        self.pause_action.triggered.connect(self._toggle_pause)
+        self.sync_person_action = QAction("Sync this person", self)
+        self.sync_person_action.setToolTip(
+            "Re-read the selected person's Outreach sequence states and update their Workbooks "
+            "record now"
+        )
+        self.sync_person_action.triggered.connect(self._sync_person)
+        self.settings_action = QAction(icon("settings"), "Settings", self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         toolbar = named(QToolBar("Sync", self), "mainToolbar")
         toolbar.setMovable(False)
         toolbar.setFloatable(False)
@@ -63,6 +83,14 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.toggleViewAction().setEnabled(False)  # never lose Sync now to a stray right-click
         toolbar.addAction(self.sync_action)
+        toolbar.addAction(self.cancel_action)
+        toolbar.addAction(self.pause_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.sync_person_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addAction(self.settings_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
 
@@ -104,12 +132,20 @@ class MainWindow(QMainWindow):
 
         self.people = self.add_page(PeoplePage())
         # Later pages: one line each, e.g. self.add_page(RunsPage()).
+        self.runs = self.add_page(RunsPage())
+        self.issues = self.add_page(IssuesPage(controller))
+        self.log_view = self.add_page(LogPage())
         self.sidebar.setCurrentRow(0)
 
         self.set_sandbox_mode(sandbox_mode)
         controller.phase_changed.connect(self._update_sync_action)
         controller.services_ready.connect(self._on_database)
         controller.run_finished.connect(self._on_run_finished)
+        controller.issues_changed.connect(self._show_issue_count)
+        self.people.table.selectionModel().currentRowChanged.connect(
+            lambda *_: self._update_sync_action()
+        )
+        self.sidebar.currentRowChanged.connect(lambda _row: self._update_sync_action())
         for page in self.all_pages():
             page.set_waiting(controller.starting_message)
         self._update_sync_action()
@@ -144,27 +180,67 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(sandbox)
         self.setWindowTitle(f"{APP_NAME} (sandbox)" if sandbox else APP_NAME)
 
-    def _sync_or_cancel(self) -> None:
-        if self.controller.phase is Phase.SYNCING:
-            self.controller.cancel()
+    def _sync_now(self) -> None:
+        self.controller.sync_now()
+
+    def _toggle_pause(self) -> None:
+        if self.controller.scheduler.paused:
+            self.controller.resume()
         else:
-            self.controller.sync_now()
+            self.controller.pause()
+        self.pause_toggled.emit(self.controller.scheduler.paused)
+
+    def _sync_person(self) -> None:
+        selected = self.people.selected_person()
+        if selected is None:
+            return
+        label = self.people.detail.name_label.text()
+        self.controller.force(Target.person(selected[1], label))
+
+    def _show_issue_count(self, count: int) -> None:
+        item = self.sidebar.item(self.pages.indexOf(self.issues))
+        if item is not None:
+            item.setText(f"{IssuesPage.title} ({count})" if count else IssuesPage.title)
+
+    def show_page(self, page: Page) -> None:
+        self.sidebar.setCurrentRow(self.pages.indexOf(page))
 
     def _update_sync_action(self) -> None:
-        phase = self.controller.phase
+        controller = self.controller
+        phase = controller.phase
+        queued = bool(controller.queued)
         texts = {
-            Phase.STARTING: ("Sync now", self.controller.starting_message),
+            Phase.STARTING: ("Sync now", controller.starting_message),
             Phase.START_FAILED: ("Retry start", "Try to start syncing again"),
             Phase.IDLE: ("Sync now", "Read Outreach and update Workbooks now (F5)"),
-            Phase.SYNCING: ("Cancel sync", "Stop this sync after the current page (F5)"),
-            Phase.CANCELLING: ("Cancelling…", "Stopping after the current page"),
+            Phase.SYNCING: ("Sync now", "Sync again as soon as this sync ends (F5)"),
+            Phase.CANCELLING: ("Sync now", "Sync again as soon as this sync ends (F5)"),
             Phase.STOPPED: ("Sync now", "Sync Monitor is quitting"),
         }
         text, tip = texts[phase]
+        if queued:
+            text, tip = "Sync queued", "A sync runs as soon as this one ends; Cancel drops it"
         self.sync_action.setText(text)
         self.sync_action.setToolTip(tip)
-        self.sync_action.setIcon(icon("cancel" if self.controller.running else "sync"))
-        self.sync_action.setEnabled(phase in (Phase.START_FAILED, Phase.IDLE, Phase.SYNCING))
+        self.sync_action.setEnabled(
+            phase in (Phase.START_FAILED, Phase.IDLE, Phase.SYNCING) and not queued
+        )
+        self.cancel_action.setVisible(controller.running or queued)
+        self.cancel_action.setEnabled(phase is not Phase.CANCELLING)
+        self.cancel_action.setText("Cancelling…" if phase is Phase.CANCELLING else "Cancel sync")
+        self.cancel_action.setToolTip(
+            "Stop this sync after the current page and drop queued syncs (Esc)"
+        )
+        on_people = self.pages.currentWidget() is self.people
+        self.sync_person_action.setVisible(on_people)
+        self.sync_person_action.setEnabled(
+            controller.service is not None
+            and phase in (Phase.IDLE, Phase.SYNCING)
+            and self.people.selected_person() is not None
+        )
+        paused = controller.service is not None and controller.scheduler.paused
+        self.pause_action.setText("Resume" if paused else "Pause")
+        self.pause_action.setEnabled(controller.service is not None)
         if phase is Phase.STARTING:
             for page in self.all_pages():
                 page.set_waiting(self.controller.starting_message)

@@ -6,14 +6,12 @@ and "next sync" never shows a time in the past.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
-from syncmonitor.domain.timestamps import parse_iso, utc_now
+from syncmonitor.domain.timestamps import utc_now
 from syncmonitor.engine.events import RunOutcome, RunResult, SyncProgress
-from syncmonitor.ui import formatting
+from syncmonitor.ui.status_text import last_sync_text, next_sync_text
 from syncmonitor.ui.sync_controller import Phase, SyncController
 from syncmonitor.ui.widgets import named
 
@@ -67,6 +65,7 @@ class SyncStatusBar(QStatusBar):
         controller.progress.connect(self._on_progress)
         controller.run_finished.connect(self._on_finished)
         controller.services_failed.connect(self.show_error)
+        controller.message.connect(self.show_message)
         self._on_phase()
 
     # Progress -----------------------------------------------------------------------------------
@@ -118,6 +117,12 @@ class SyncStatusBar(QStatusBar):
             self.dismiss_error()
         self.refresh_times()
 
+    def show_message(self, text: str) -> None:
+        """A short note from the controller ("Queued: …", "Cancelling …")."""
+        if self._controller.running:
+            self._pending = None
+        self.activity.setText(text)
+
     # Errors -------------------------------------------------------------------------------------
 
     def show_error(self, title: str, message: str) -> None:
@@ -140,30 +145,7 @@ class SyncStatusBar(QStatusBar):
 
     def refresh_times(self) -> None:
         now = utc_now()
-        self.last_label.setText(self._last_text(now))
-        self.next_label.setText(self._next_text(now))
+        self.last_label.setText(last_sync_text(self._controller, now))
+        self.next_label.setText(next_sync_text(self._controller, now))
         last = self._controller.last_result
         self.last_label.setToolTip(last.summary if last else "")
-
-    def _last_text(self, now: datetime) -> str:
-        last = self._controller.last_result
-        if self._controller.service is None and last is None:
-            return ""
-        finished = parse_iso(last.finished_at) if last else None
-        if last is None or finished is None:
-            return "Never synced"
-        ago = formatting.relative_past(finished, now)
-        if last.outcome is RunOutcome.FAILED:
-            return f"Last sync failed {ago}"
-        if last.outcome is RunOutcome.CANCELLED:
-            return f"Last sync cancelled {ago}"
-        return f"Last sync {ago}"
-
-    def _next_text(self, now: datetime) -> str:
-        controller = self._controller
-        if controller.running:
-            return "Next sync: after this one"
-        if controller.phase is not Phase.IDLE or controller.next_due is None:
-            return ""
-        when = formatting.relative_future(controller.next_due, now)
-        return "Next sync due now" if when == "now" else f"Next sync {when}"

@@ -1,25 +1,25 @@
-"""The bridge between the sync engine and the widgets.
+"""The bridge between the engine's scheduler and the widgets.
 
-The engine knows nothing of Qt: it takes a progress callback and a cancel token. This object starts
-the services off the GUI thread, runs one sync at a time (by hand or on the interval), turns the
-engine's reports into Qt signals, and says whether the app is starting, idle, syncing or cancelling.
-The window, the tray and the status bar all read the same state from here, so they never disagree.
+The scheduler (engine/scheduler.py) decides what runs when and knows nothing of Qt. This object
+starts the services off the GUI thread, drives the scheduler from one Qt timer (re-armed for the
+next due time, 30 s at most, so a clock jump after a suspend is seen), turns its callbacks into Qt
+signals, and posts notices through the notification policy. The window, the tray and the status
+bar all read the same state from here, so they never disagree.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import functools
 import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from syncmonitor.config import Config
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
 from syncmonitor.engine.events import (
     CancelToken,
@@ -28,45 +28,28 @@ from syncmonitor.engine.events import (
     RunResult,
     SyncProgress,
 )
+from syncmonitor.engine.jobs import SyncKind
+from syncmonitor.engine.notices import Notice, NoticeLevel, NoticeSink
+from syncmonitor.engine.scheduler import (
+    EVERYTHING,
+    PERSON,
+    ForceOutcome,
+    Listener,
+    RunRequest,
+    Scheduler,
+    State,
+    Target,
+)
 from syncmonitor.errors import UserFacingError
 from syncmonitor.store.database import Database
-from syncmonitor.ui.notifier import Level, Notifier
+from syncmonitor.store.issues import count_open_issues
+from syncmonitor.ui.service_protocols import ServicesLike, ServicesStarter, SyncServiceLike
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Phase", "ServicesLike", "ServicesStarter", "SyncController", "SyncServiceLike"]
+
 HARD_CANCEL_AFTER_S = 20.0  # a cancel the engine has not honoured by then stops the task itself
-
-
-class SyncServiceLike(Protocol):
-    """What the GUI uses of `syncmonitor.engine.service.SyncService`."""
-
-    database: Database
-    sandbox_mode: bool
-
-    @property
-    def running(self) -> bool: ...
-
-    async def sync_once(
-        self,
-        *,
-        trigger: str = "forced",
-        progress: ProgressCallback | None = None,
-        cancel: CancelToken | None = None,
-    ) -> RunResult: ...
-
-    def last_run(self) -> RunResult | None: ...
-
-
-class ServicesLike(Protocol):
-    """What the GUI uses of `syncmonitor.engine.bootstrap.Services`."""
-
-    @property
-    def service(self) -> SyncServiceLike: ...
-
-    def close(self) -> None: ...
-
-
-ServicesStarter = Callable[[], ServicesLike]
 
 
 class Phase(enum.Enum):
@@ -78,46 +61,69 @@ class Phase(enum.Enum):
     STOPPED = "stopped"
 
 
+DEFAULT_INTERVALS = {SyncKind.INBOUND: timedelta(hours=2), SyncKind.FULL: timedelta(minutes=30)}
+
+
+def schedule_intervals(config: Config) -> dict[SyncKind, timedelta]:
+    """The configured interval of each sync kind."""
+    return {
+        SyncKind.INBOUND: timedelta(minutes=config.schedule.inbound_minutes),
+        SyncKind.FULL: timedelta(minutes=config.schedule.full_minutes),
+    }
+
+
 class SyncController(QObject):
-    """Starts the services and runs syncs: one at a time, cancellable, every `interval`."""
+    """Starts the services and drives the scheduler: one run at a time, forced or scheduled."""
 
     phase_changed = Signal()
     services_ready = Signal(object)  # Database
     services_failed = Signal(str, str)  # title, message
     progress = Signal(object)  # SyncProgress
+    run_started = Signal(object)  # RunRequest
     run_finished = Signal(object)  # RunResult
+    message = Signal(str)  # a short status message ("1 queued sync dropped")
+    issues_changed = Signal(int)  # how many issues the Issues list shows
 
     def __init__(
         self,
         starter: ServicesStarter,
         *,
-        interval: timedelta,
-        notifier: Notifier,
+        intervals: dict[SyncKind, timedelta] | None = None,
+        notices: NoticeSink,
         starting_message: str = "Starting…",
+        paused: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._starter = starter
-        self.interval = interval
-        self.notifier = notifier
+        self.notices = notices
         self.starting_message = starting_message
         self.phase = Phase.STARTING
         self.services: ServicesLike | None = None
         self.start_error: tuple[str, str] | None = None
         self.last_result: RunResult | None = None
-        self.next_due: datetime | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.current: RunRequest | None = None
         self._start_task: asyncio.Task[None] | None = None
-        self._token: CancelToken | None = None
-        self._notified_error: str | None = None
-        # A single-shot timer for the due time, and a slow tick as a backstop: after a suspend a
-        # timer may fire late or not at all, while the tick compares with the wall clock.
-        self._due_timer = QTimer(self)
-        self._due_timer.setSingleShot(True)
-        self._due_timer.timeout.connect(self._run_if_due)
-        self._tick = QTimer(self)
-        self._tick.setInterval(30_000)
-        self._tick.timeout.connect(self._run_if_due)
+        self._failing = False
+        self.issue_count = 0
+        self.scheduler = Scheduler(
+            dict(intervals or DEFAULT_INTERVALS),
+            listener=Listener(
+                changed=self._on_changed,
+                started=self._on_started,
+                finished=self._on_finished,
+                progress=self.progress.emit,
+            ),
+        )
+        if paused:
+            self.scheduler.pause()
+        self.scheduler.register(EVERYTHING, self._run_everything, "everything")
+        self.scheduler.register(PERSON, self._run_person, "person")
+        # One timer drives the scheduler: armed for the next due time, never longer than the
+        # scheduler's poll limit, so after a suspend the clock jump is noticed within 30 s.
+        self._poll = QTimer(self)
+        self._poll.setSingleShot(True)
+        self._poll.timeout.connect(self._on_poll)
 
     # Lifecycle ----------------------------------------------------------------------------------
 
@@ -140,6 +146,7 @@ class SyncController(QObject):
     async def _start(self) -> None:
         try:
             services = await asyncio.to_thread(self._starter)
+            last = await asyncio.to_thread(_last_runs, services.service)
         except UserFacingError as exc:
             self._start_failed(exc.title, exc.message)
             return
@@ -156,17 +163,19 @@ class SyncController(QObject):
             await asyncio.to_thread(services.close)
             return
         self.services = services
+        services.service.notices = self.notices
         self.last_result = services.service.last_run()
         self._set_phase(Phase.IDLE)
         self.services_ready.emit(services.service.database)
-        self._schedule_after(self.last_result)
-        self._tick.start()
+        self.scheduler.start(last)
+        self._on_poll()
+        self.refresh_issue_count()
 
     def _start_failed(self, title: str, message: str) -> None:
         self.start_error = (title, message)
         self._set_phase(Phase.START_FAILED)
         self.services_failed.emit(title, message)
-        self.notifier.notify(Level.ERROR, title, message)
+        self.notices.post(Notice("sync.failed", NoticeLevel.ERROR, title, message, key=title))
 
     async def shutdown(self, before_close: Callable[[], object] | None = None) -> None:
         """Cancel a running sync, wait for it to stop, and close the services.
@@ -174,19 +183,9 @@ class SyncController(QObject):
         `before_close` runs in a worker thread just before the services close (the pages use it
         to let their reads of the cache finish).
         """
-        self._due_timer.stop()
-        self._tick.stop()
+        self._poll.stop()
         self.phase = Phase.STOPPED
-        if self._token is not None:
-            self._token.cancel()
-        task = self._task
-        if task is not None:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(task), HARD_CANCEL_AFTER_S / 2)
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await self.scheduler.stop(HARD_CANCEL_AFTER_S / 2)
         if before_close is not None:
             await asyncio.to_thread(before_close)
         if self.services is not None:
@@ -196,11 +195,9 @@ class SyncController(QObject):
 
     def close_now(self) -> None:
         """The last resort when the loop is already gone: cancel and close without waiting."""
-        self._due_timer.stop()
-        self._tick.stop()
+        self._poll.stop()
         self.phase = Phase.STOPPED
-        if self._token is not None:
-            self._token.cancel()
+        self.scheduler.cancel()
         if self.services is not None:
             services, self.services = self.services, None
             try:
@@ -210,97 +207,180 @@ class SyncController(QObject):
 
     # Syncing ------------------------------------------------------------------------------------
 
-    def sync_now(self, trigger: str = "forced") -> None:
-        """Run a sync now; does nothing while one runs (the button offers Cancel then)."""
+    def sync_now(self, kind: SyncKind = SyncKind.FULL) -> ForceOutcome | None:
+        """Sync everything now, or after the running sync (coalesced, never twice)."""
         if self.phase is Phase.START_FAILED:
             self.start()
-            return
-        if self.phase is not Phase.IDLE or self.service is None:
-            return
-        self._token = CancelToken()
-        self._set_phase(Phase.SYNCING)
-        self._task = self._spawn(self._run(self.service, trigger, self._token))
+            return None
+        return self.force(Target.everything(kind))
+
+    def force(self, target: Target) -> ForceOutcome | None:
+        """Force one target (everything, a person, a mailshot) now or after the running run."""
+        if self.service is None or self.phase is Phase.STOPPED:
+            return None
+        outcome = self.scheduler.force(target)
+        if outcome is ForceOutcome.QUEUED:
+            self.message.emit(f"Queued: the {target.describe()} runs after this one.")
+        elif outcome is ForceOutcome.ALREADY_QUEUED:
+            self.message.emit(f"The {target.describe()} is already queued.")
+        return outcome
 
     def cancel(self) -> None:
-        """Ask the running sync to stop at its next safe point (between pages)."""
-        if self.phase is not Phase.SYNCING or self._token is None:
+        """Stop the running sync at its next safe point and drop the queued ones."""
+        if not self.running and not self.scheduler.queued:
             return
-        self._token.cancel()
-        self._set_phase(Phase.CANCELLING)
-        self.progress.emit(SyncProgress("cancel", "Cancelling: stopping after the current page…"))
-        task = self._task
-        # With `self` as the context the timer dies with the controller: a bare lambda would
-        # fire into whatever is left of it after the window closes.
-        QTimer.singleShot(
-            int(HARD_CANCEL_AFTER_S * 1000), self, functools.partial(self._hard_cancel, task)
+        text = self.scheduler.cancel()
+        if self.phase is Phase.SYNCING:
+            self._set_phase(Phase.CANCELLING)
+            self.progress.emit(SyncProgress("cancel", f"{text[:-1]}: stopping after this page…"))
+            request = self.current
+            # With `self` as the context the timer dies with the controller.
+            QTimer.singleShot(
+                int(HARD_CANCEL_AFTER_S * 1000), self, functools.partial(self._hard_cancel, request)
+            )
+        self.message.emit(text)
+
+    def _hard_cancel(self, request: RunRequest | None) -> None:
+        if request is not None and self.current is request:
+            log.warning("The sync did not stop after a cancel; stopping its task")
+            self.scheduler.abort()
+
+    def pause(self) -> None:
+        self.scheduler.pause()
+
+    def resume(self) -> None:
+        self.scheduler.resume()
+
+    def set_intervals(self, intervals: dict[SyncKind, timedelta]) -> None:
+        self.scheduler.set_intervals(intervals)
+        self._arm()
+
+    @property
+    def queued(self) -> list[RunRequest]:
+        return self.scheduler.queued
+
+    @property
+    def next_due(self) -> datetime | None:
+        """When the next scheduled sync starts (never in the past), None while paused."""
+        if self.service is None:
+            return None
+        nxt = self.scheduler.next_run()
+        return nxt[0] if nxt else None
+
+    @property
+    def next_kind(self) -> SyncKind | None:
+        nxt = self.scheduler.next_run()
+        return nxt[1] if nxt else None
+
+    def state(self) -> State:
+        return self.scheduler.state()
+
+    # Runners ------------------------------------------------------------------------------------
+
+    async def _run_everything(
+        self, request: RunRequest, progress: ProgressCallback, cancel: CancelToken
+    ) -> RunResult:
+        service = self.service
+        if service is None:
+            return _synthetic(utc_now(), RunOutcome.CANCELLED)
+        return await service.sync_once(
+            trigger=request.trigger.value,
+            progress=progress,
+            cancel=cancel,
+            kind=request.target.kind,
         )
 
-    def _hard_cancel(self, task: asyncio.Task[None] | None) -> None:
-        if task is not None and task is self._task and not task.done():
-            log.warning("The sync did not stop after a cancel; stopping its task")
-            task.cancel()
+    async def _run_person(
+        self, request: RunRequest, progress: ProgressCallback, cancel: CancelToken
+    ) -> RunResult:
+        service = self.service
+        if service is None:
+            return _synthetic(utc_now(), RunOutcome.CANCELLED)
+        return await service.sync_once(
+            trigger=request.trigger.value,
+            progress=progress,
+            cancel=cancel,
+            kind=SyncKind.FULL,
+            person=int(request.target.key),
+        )
 
-    async def _run(self, service: SyncServiceLike, trigger: str, token: CancelToken) -> None:
-        started = utc_now()
-        try:
-            result = await service.sync_once(
-                trigger=trigger, progress=self.progress.emit, cancel=token
-            )
-        except asyncio.CancelledError:
-            result = _synthetic(started, RunOutcome.CANCELLED)
-        except Exception as exc:  # the engine reports remote failures; this is a bug
-            log.exception("The sync stopped with an unexpected error")
-            result = _synthetic(
-                started,
-                RunOutcome.FAILED,
-                "The sync stopped unexpectedly",
-                f"{type(exc).__name__}: {exc}. Details are in the log. Press Sync now to try "
-                "again; if it keeps happening, send the log to support.",
-            )
-        self._task = None
-        self._token = None
+    # Scheduler callbacks ------------------------------------------------------------------------
+
+    def _on_poll(self) -> None:
+        if self.phase is Phase.STOPPED:
+            return
+        self.scheduler.poll()
+        self._arm()
+
+    def _arm(self) -> None:
+        if self.phase is not Phase.STOPPED:
+            self._poll.start(int(self.scheduler.seconds_to_next_poll() * 1000) + 5)
+
+    def _on_changed(self) -> None:
+        self._arm()
+        self.phase_changed.emit()
+
+    def _on_started(self, request: RunRequest) -> None:
+        self.current = request
+        batch = getattr(self.notices, "begin_batch", None)
+        if batch is not None:
+            batch()
+        self._set_phase(Phase.SYNCING)
+        self.run_started.emit(request)
+
+    def _on_finished(self, request: RunRequest, result: RunResult) -> None:
+        self.current = None
         if self.phase is Phase.STOPPED:
             return
         self.last_result = result
-        self._set_phase(Phase.IDLE)
-        self._schedule_after(result)
         self._notify(result)
+        end = getattr(self.notices, "end_batch", None)
+        if end is not None:
+            end()
+        self._set_phase(Phase.IDLE)
         self.run_finished.emit(result)
+        self.refresh_issue_count()
+
+    def refresh_issue_count(self) -> None:
+        """Re-count the open issues off the GUI thread (after a run, a dismiss, a retry)."""
+        service = self.service
+        if service is not None:
+            self._spawn(self._count_issues(service.database))
+
+    async def _count_issues(self, database: Database) -> None:
+        try:
+            count = await asyncio.to_thread(_count_open_issues, database)
+        except Exception:  # a closed cache while quitting: nothing to show any more
+            log.debug("Counting issues failed", exc_info=True)
+            return
+        if count != self.issue_count:
+            self.issue_count = count
+            self.issues_changed.emit(count)
+            self.phase_changed.emit()
 
     def _notify(self, result: RunResult) -> None:
-        # One notification per failure streak (and per distinct error), not one per run.
+        # The policy tells one error per distinct failure (key: its title) and forgets it after
+        # a success, so a new failure streak is news again.
         if result.outcome is RunOutcome.FAILED:
-            key = f"{result.error_title}|{result.error_message}"
-            if key != self._notified_error:
-                self._notified_error = key
-                self.notifier.notify(
-                    Level.ERROR,
-                    result.error_title or "The sync failed",
+            self._failing = True
+            title = result.error_title or "The sync failed"
+            self.notices.post(
+                Notice(
+                    "sync.failed",
+                    NoticeLevel.ERROR,
+                    title,
                     result.error_message or "See the status bar for details.",
+                    key=title,
                 )
-        elif result.ok and self._notified_error is not None:
-            self._notified_error = None
-            self.notifier.notify(Level.INFO, "Sync works again", result.summary)
-
-    # Schedule -----------------------------------------------------------------------------------
-
-    def _schedule_after(self, result: RunResult | None) -> None:
-        """Next run one interval after the last one ended; a missed run happens now."""
-        now = utc_now()
-        finished = parse_iso(result.finished_at) if result else None
-        due = (finished + self.interval) if finished else now
-        self.next_due = max(due, now)
-        self._due_timer.start(max(0, int((self.next_due - now).total_seconds() * 1000)))
-        self.phase_changed.emit()
-
-    def _run_if_due(self) -> None:
-        if self.next_due is None or self.phase is not Phase.IDLE:
-            return
-        left = (self.next_due - utc_now()).total_seconds()
-        if left <= 0:
-            self.sync_now("scheduled")
-        elif not self._due_timer.isActive():  # a coarse timer may fire a little early
-            self._due_timer.start(int(left * 1000) + 5)
+            )
+        elif result.ok and self._failing:
+            self._failing = False
+            forget = getattr(self.notices, "forget", None)
+            if forget is not None:
+                forget("sync.failed")
+            self.notices.post(
+                Notice("sync.recovered", NoticeLevel.INFO, "Sync works again", result.summary)
+            )
 
     # Helpers ------------------------------------------------------------------------------------
 
@@ -315,6 +395,21 @@ class SyncController(QObject):
         return task
 
 
+def _last_runs(service: SyncServiceLike) -> dict[SyncKind, datetime | None]:
+    """When each kind last ended (a service without per-kind records: its last run)."""
+    by_kind = getattr(service, "last_finished_by_kind", None)
+    if by_kind is not None:
+        return dict(by_kind())
+    last = service.last_run()
+    when = parse_iso(last.finished_at) if last else None
+    return {SyncKind.FULL: when, SyncKind.INBOUND: when}
+
+
+def _count_open_issues(database: Database) -> int:
+    with database.engine.connect() as conn:
+        return count_open_issues(conn)
+
+
 def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         exc = task.exception()
@@ -322,17 +417,6 @@ def _report_crash(task: asyncio.Task[None]) -> None:
         sys.excepthook(type(exc), exc, exc.__traceback__)
 
 
-def _synthetic(
-    started: datetime, outcome: RunOutcome, title: str | None = None, message: str | None = None
-) -> RunResult:
-    """A RunResult for a run the engine could not report itself."""
-    finished = utc_now()
-    return RunResult(
-        run_id=0,
-        outcome=outcome,
-        started_at=format_iso(started),
-        finished_at=format_iso(finished),
-        duration_s=(finished - started).total_seconds(),
-        error_title=title,
-        error_message=message,
-    )
+def _synthetic(now: datetime, outcome: RunOutcome) -> RunResult:
+    stamp = format_iso(now)
+    return RunResult(0, outcome, stamp, stamp, 0.0)

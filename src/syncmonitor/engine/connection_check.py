@@ -1,0 +1,56 @@
+"""Settings' Test connection: one small authenticated read per remote, and exactly what failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from syncmonitor.config import ConfigError, check_base_url
+from syncmonitor.connectors.errors import ConnectorError
+from syncmonitor.connectors.outreach import OutreachClient
+from syncmonitor.connectors.retry import RetryPolicy
+from syncmonitor.connectors.workbooks import WorkbooksClient
+
+# A test should answer in seconds: one attempt, no long waits for a rate limit.
+TEST_POLICY = RetryPolicy(max_attempts=1, max_wait_for_rate_limit=5.0)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What the test found: ok, or the title and the full message of what failed."""
+
+    ok: bool
+    title: str
+    message: str = ""
+
+
+async def check_outreach(base_url: str, token: str) -> CheckResult:
+    """Read one sequence state with the token."""
+    try:
+        url = check_base_url(base_url, "The Outreach address")
+    except ConfigError as exc:
+        return CheckResult(False, exc.title, exc.message)
+    if not token:
+        return CheckResult(False, "No Outreach token", "Enter the Outreach access token.")
+    try:
+        async with OutreachClient(url, token, page_size=1, policy=TEST_POLICY) as client:
+            async for _page in client.sequence_state_pages(None):
+                break
+    except ConnectorError as exc:
+        return CheckResult(False, exc.title, exc.message)
+    return CheckResult(True, "Outreach answered", "The address and the token work.")
+
+
+async def check_workbooks(base_url: str, api_key: str) -> CheckResult:
+    """Look up one (non-existent) person with the API key."""
+    try:
+        url = check_base_url(base_url, "The Workbooks address")
+    except ConfigError as exc:
+        return CheckResult(False, exc.title, exc.message)
+    if not api_key:
+        return CheckResult(False, "No Workbooks API key", "Enter the Workbooks API key.")
+    try:
+        async with WorkbooksClient(url, api_key, policy=TEST_POLICY) as client:
+            await client.people_by_field("id", ["0"], ["id"])
+    except ConnectorError as exc:
+        return CheckResult(False, exc.title, exc.message)
+    return CheckResult(True, "Workbooks answered", "The address and the API key work.")

@@ -1,0 +1,54 @@
+"""The one place the engine reports per-record sync errors (the Issues list).
+
+A job that writes records to a remote calls `report_record_outcomes` inside the transaction that
+records its result: the records it synced are resolved, the records it could not sync become
+issues with the remote's answer and what the person can do. Jobs added later (two-way Workbooks
+sync, Salesmate) report through here too, with their own `source`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection
+
+from syncmonitor.store.issues import RecordIssue, clear_issues, record_issues
+
+WORKBOOKS_PUSH = "workbooks.push"
+
+SOURCE_LABELS: dict[str, str] = {WORKBOOKS_PUSH: "Workbooks update"}
+
+_UNMATCHED_TODO = (
+    "Check that the person exists in Workbooks with this email address, or put the Outreach "
+    "prospect id in their Outreach id field; then press Retry."
+)
+_REFUSED_TODO = (
+    "Fix the value Workbooks names (or the field mapping in Settings), then press Retry. "
+    "It is also tried again on every full sync."
+)
+
+
+def person_issue(prospect_id: int, label: str, answer: str, *, unmatched: bool) -> RecordIssue:
+    """An issue for one Outreach prospect that could not be written to Workbooks."""
+    return RecordIssue(
+        source=WORKBOOKS_PUSH,
+        record_type="person",
+        record_key=str(prospect_id),
+        record_label=label or f"Outreach prospect {prospect_id}",
+        problem=answer,
+        todo=_UNMATCHED_TODO if unmatched else _REFUSED_TODO,
+    )
+
+
+def report_record_outcomes(
+    conn: Connection,
+    source: str,
+    record_type: str,
+    *,
+    synced: Iterable[str],
+    issues: Iterable[RecordIssue],
+    run_id: int | None = None,
+) -> None:
+    """Resolve the issues of records that synced and record the ones that did not."""
+    clear_issues(conn, source, record_type, synced)
+    record_issues(conn, issues, run_id)
