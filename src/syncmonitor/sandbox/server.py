@@ -29,11 +29,12 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from syncmonitor.sandbox import outreach_api
+from syncmonitor.sandbox import outreach_api, salesforce_api
 from syncmonitor.sandbox.admin_routes import AdminApi, Ticker
 from syncmonitor.sandbox.faults import Faults, Plan
 from syncmonitor.sandbox.http_types import Request, Response, json_response
 from syncmonitor.sandbox.outreach_api import OutreachApi, error_response
+from syncmonitor.sandbox.salesforce_api import SalesforceApi
 from syncmonitor.sandbox.workbooks_api import WorkbooksApi, failure
 from syncmonitor.sandbox.world import World
 
@@ -41,6 +42,8 @@ ENV_OUTREACH_TOKEN = "SYNCMONITOR_SANDBOX_OUTREACH_TOKEN"
 ENV_WORKBOOKS_API_KEY = "SYNCMONITOR_SANDBOX_WORKBOOKS_API_KEY"
 DEFAULT_OUTREACH_TOKEN = "sandbox-outreach-token"
 DEFAULT_WORKBOOKS_API_KEY = "sandbox-workbooks-key"
+ENV_SALESFORCE_TOKEN = "SYNCMONITOR_SANDBOX_SALESFORCE_TOKEN"
+DEFAULT_SALESFORCE_TOKEN = "sandbox-salesforce-token"
 
 _OUTREACH_FAULT_CODES = {
     400: "badRequest",
@@ -68,6 +71,7 @@ class SandboxServer(ThreadingHTTPServer):
         workbooks_api_key: str,
         tick: float = 0.0,
         changes_per_tick: int = 5,
+        salesforce_token: str = DEFAULT_SALESFORCE_TOKEN,
     ) -> None:
         super().__init__(address, _Handler)
         self.world = world
@@ -75,6 +79,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.ticker = Ticker(world, tick, changes_per_tick)
         self.outreach = OutreachApi(world, outreach_token)
         self.workbooks = WorkbooksApi(world, workbooks_api_key, self.faults)
+        self.salesforce = SalesforceApi(world, salesforce_token)
         self.admin = AdminApi(world, self.faults, self.ticker, self._stats, self.request_stop)
         self._counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
@@ -110,6 +115,7 @@ class SandboxServer(ThreadingHTTPServer):
             "port": self.server_port,
             "outreach_base_url": root + outreach_api.PREFIX,
             "workbooks_base_url": root + "/workbooks",
+            "salesforce_base_url": root + salesforce_api.PREFIX,
             "admin_url": root + "/_admin",
         }
 
@@ -130,6 +136,8 @@ class SandboxServer(ThreadingHTTPServer):
             service = "outreach"
         elif path.startswith("/workbooks/"):
             service = "workbooks"
+        elif path.startswith(salesforce_api.PREFIX + "/"):
+            service = "salesforce"
         elif path == "/_admin" or path.startswith("/_admin/"):
             self._count("admin")
             return self.admin.handle(request, client_host), None
@@ -150,8 +158,8 @@ class SandboxServer(ThreadingHTTPServer):
             time.sleep(plan.latency_seconds)
         response = self._faulted(service, request, plan)
         if response is None:
-            api = self.outreach if service == "outreach" else self.workbooks
-            response = api.handle(request)
+            api = {"outreach": self.outreach, "workbooks": self.workbooks}.get(service)
+            response = (api or self.salesforce).handle(request)
         response.headers.update(rate_headers)
         return response, plan.body_fault
 
@@ -169,6 +177,8 @@ class SandboxServer(ThreadingHTTPServer):
         if service == "outreach":
             default = "internalServerError" if status >= 500 else "badRequest"
             response = error_response(status, _OUTREACH_FAULT_CODES.get(status, default), detail)
+        elif service == "salesforce":
+            response = json_response(status, [{"message": detail, "errorCode": "SERVER_ERROR"}])
         else:
             response = failure(status, detail)
         retry_after = self.faults.snapshot()["retry_after"]
@@ -290,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             workbooks_api_key=os.environ.get(ENV_WORKBOOKS_API_KEY) or DEFAULT_WORKBOOKS_API_KEY,
             tick=args.tick,
             changes_per_tick=args.changes_per_tick,
+            salesforce_token=os.environ.get(ENV_SALESFORCE_TOKEN) or DEFAULT_SALESFORCE_TOKEN,
         )
     except OSError as error:
         print(f"sandbox: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
