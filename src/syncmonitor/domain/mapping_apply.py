@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from syncmonitor.domain.field_mapping import Direction, FieldMapping, FieldRule
+from syncmonitor.domain.field_mapping import Direction, FieldMapping, FieldRule, ObjectPair
 from syncmonitor.domain.mapping_values import FieldInfo, FieldKind, StatusKind
 from syncmonitor.domain.status_mapping import StatusMapping
 
@@ -129,7 +129,7 @@ def _send_raw(rule: FieldRule, outreach: Record, ctx: MappingContext) -> object:
 def _reference_send(rule: FieldRule, raw: object, ctx: MappingContext) -> object:
     o = rule.options
     target = _ref_type(ctx.outreach_fields, rule.outreach_field)
-    crm_type = _ref_type(ctx.crm_fields, rule.crm_field)
+    crm_type = _ref_type(ctx.crm_fields, rule.crm_field, _CRM_TYPE_OF.get(target))
     record = ctx.outreach_records.get(target, {}).get(_as_id(raw) or -1)
     if record is None:
         raise _Unresolved(f"Outreach {target} {raw} is not known")
@@ -163,7 +163,7 @@ def _load_raw(rule: FieldRule, crm: Record, ctx: MappingContext) -> object:
 def _reference_load(rule: FieldRule, raw: object, ctx: MappingContext) -> object:
     o = rule.options
     crm_type = _ref_type(ctx.crm_fields, rule.crm_field)
-    target = _ref_type(ctx.outreach_fields, rule.outreach_field)
+    target = _ref_type(ctx.outreach_fields, rule.outreach_field, _OUTREACH_TYPE_OF.get(crm_type))
     record = ctx.crm_records.get(crm_type, {}).get(_as_id(raw) or -1)
     if record is None:
         raise _Unresolved(f"CRM {crm_type} {raw} is not known")
@@ -178,11 +178,18 @@ def _reference_load(rule: FieldRule, raw: object, ctx: MappingContext) -> object
     return match.get("name") if o.display_name else match.get("id")
 
 
-def _ref_type(fields: Mapping[str, FieldInfo], name: str) -> str:
+# A reference on one side and text on the other: the record types that correspond.
+_OUTREACH_TYPE_OF = {pair.crm_type: pair.outreach_type for pair in ObjectPair}
+_CRM_TYPE_OF = {pair.outreach_type: pair.crm_type for pair in ObjectPair}
+
+
+def _ref_type(fields: Mapping[str, FieldInfo], name: str, paired: str | None = None) -> str:
+    """The record type a field refers to; for a plain field, the type paired with the other
+    side's reference (an organisation's Outreach twin is an account)."""
     info = fields.get(name)
     if info is not None and info.kind is FieldKind.REFERENCE and info.reference_to:
         return info.reference_to
-    return name
+    return paired or name
 
 
 def _find(records: Mapping[int, Record], field_name: str, key: object) -> Record | None:

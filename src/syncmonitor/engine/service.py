@@ -24,6 +24,7 @@ from syncmonitor.engine.events import (
     SyncProgress,
 )
 from syncmonitor.engine.instance_lock import AlreadySyncingError, SyncLock
+from syncmonitor.engine.mapping_job import run_mappings
 from syncmonitor.engine.outreach_pull import PullCounts, pull_sequence_states
 from syncmonitor.engine.workbooks_push import PushCounts, push_people
 from syncmonitor.errors import UserFacingError
@@ -41,6 +42,8 @@ class Remotes:
     outreach_token: str | None
     workbooks_base_url: str | None
     workbooks_api_key: str | None
+    salesforce_base_url: str | None = None  # status values for the mapping editors only
+    salesforce_token: str | None = None
 
     def __repr__(self) -> str:  # never print a secret by accident
         return (
@@ -244,6 +247,7 @@ class SyncService:
                 )
         finally:
             _note_push(pushed, read, written)
+        await run_mappings(self, read, written, progress, cancel)  # the saved mappings (issue 4)
         if pushed.failed:
             raise WorkbooksWritesFailedError(
                 f"{pushed.failed} Workbooks people could not be updated.",

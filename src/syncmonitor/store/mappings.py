@@ -40,8 +40,10 @@ from syncmonitor.store.mapping_schema import (
     remote_fields,
     status_mapping_rules,
 )
+from syncmonitor.store.schema import sync_cursors
 
 SAVED_MARKER = "saved_at"
+MAPPING_CURSOR = "mappings:person_prospect"
 
 
 # -- the mappings ---------------------------------------------------------------------------------
@@ -121,6 +123,8 @@ def save_mappings(conn: Connection, mappings: MappingSet, saved_at: str) -> None
         conn.execute(insert(field_mapping_rules), field_rows)
     _set(conn, "crm_source", mappings.crm_source.value)
     _set(conn, SAVED_MARKER, saved_at)
+    # A changed mapping applies to every linked pair, not only to those changed since last run.
+    conn.execute(delete(sync_cursors).where(sync_cursors.c.name == MAPPING_CURSOR))
 
 
 def _set(conn: Connection, name: str, value: str) -> None:
