@@ -1,0 +1,414 @@
+"""The Lead Status and Contact Status mapping editors: CRM status to Outreach stage, one to one.
+
+The table shows each rule with its problems inline (red: cannot be saved; amber: saved but the
+sync skips it). Values nobody maps are listed beside it, on both sides. Add and Edit open a small
+dialog that checks the API name against the live CRM values as it is typed and offers the value
+probably meant; a stage Outreach does not have can be created there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from syncmonitor.domain.mapping_values import CrmSource, StatusKind
+from syncmonitor.domain.status_mapping import (
+    Issue,
+    MappingRuleError,
+    StatusMapping,
+    StatusRule,
+    add_rule,
+    check_status_mapping,
+    remove_rule,
+    replace_rule,
+)
+from syncmonitor.ui.mappings.common import (
+    ERROR_BACKGROUND,
+    UNMAPPED_BACKGROUND,
+    WARNING_BACKGROUND,
+    EditorBar,
+    MessageLine,
+    issue_text,
+)
+from syncmonitor.ui.mappings.editor_page import MappingEditorPage
+from syncmonitor.ui.mappings.workspace import MappingWorkspace
+from syncmonitor.ui.widgets import compact_table, named, section_title
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class StatusRulesModel(QAbstractTableModel):
+    """The rules of one status mapping, with their problems."""
+
+    HEADERS = ("CRM status (API name)", "Outreach stage", "Check")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rules: tuple[StatusRule, ...] = ()
+        self.issues: dict[int, list[Issue]] = {}
+
+    def set_rules(self, rules: tuple[StatusRule, ...], issues: list[Issue]) -> None:
+        self.beginResetModel()
+        self.rules = rules
+        self.issues = {}
+        for issue in issues:
+            if issue.row is not None:
+                self.issues.setdefault(issue.row, []).append(issue)
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rules)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        rule = self.rules[index.row()]
+        issues = self.issues.get(index.row(), [])
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return rule.crm_status
+            if column == 1:
+                return rule.stage_name
+            if not issues:
+                return "OK"
+            first = next((i for i in issues if i.is_error), issues[0])
+            return ("⛔ " if first.is_error else "⚠ ") + first.message
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return issue_text(issues) or "Matches the live values exactly."
+        if role == Qt.ItemDataRole.BackgroundRole and issues:
+            wanted = {0: "crm", 1: "stage"}.get(column)
+            relevant = [i for i in issues if wanted is None or i.column == wanted]
+            if any(i.is_error for i in relevant):
+                return ERROR_BACKGROUND
+            if relevant:
+                return WARNING_BACKGROUND
+        return None
+
+
+class StatusRuleDialog(QDialog):
+    """Add or edit one rule, checked as it is typed."""
+
+    def __init__(
+        self,
+        workspace: MappingWorkspace,
+        kind: StatusKind,
+        index: int | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace, self.kind, self.index = workspace, kind, index
+        self.setWindowTitle(f"{'Edit' if index is not None else 'New'} {kind.label} mapping")
+        self.setMinimumWidth(520)
+        self.status = QComboBox()
+        self.status.setEditable(True)
+        self.stage = QComboBox()
+        self.stage.setEditable(True)
+        values = workspace.statuses(kind) or []
+        self.status.addItems([v.api_name for v in values])
+        self.stage.addItems([s.name for s in workspace.sources.stages or []])
+        current = workspace.mappings.status[kind]
+        if index is not None:
+            rule = current.rules[index]
+            self.status.setCurrentText(rule.crm_status)
+            self.stage.setCurrentText(rule.stage_name)
+        else:
+            self.status.setCurrentText("")
+            self.stage.setCurrentText("")
+        self.message = named(QLabel(), "hint")
+        self.message.setWordWrap(True)
+        self.use_suggestion = QPushButton("Use suggestion")
+        self.use_suggestion.clicked.connect(self._use_suggestion)
+        self.create_stage = QPushButton("Create stage in Outreach")
+        self.create_stage.clicked.connect(self._create_stage)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(f"{kind.label}:", self.status)
+        form.addRow("Outreach stage:", self.stage)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addWidget(self.use_suggestion)
+        row.addWidget(self.create_stage)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.buttons)
+        self._suggestion: tuple[str, str] | None = None
+        self.result_mapping: StatusMapping | None = None
+        self.status.currentTextChanged.connect(self.validate)
+        self.stage.currentTextChanged.connect(self.validate)
+        self.validate()
+
+    def _rule(self) -> StatusRule:
+        name = self.stage.currentText()
+        stage = next((s for s in self.workspace.sources.stages or [] if s.name == name), None)
+        return StatusRule(self.status.currentText(), name, stage.id if stage else None)
+
+    def validate(self) -> bool:
+        """Check the rule as typed; OK is enabled only for a rule that can be saved."""
+        current = self.workspace.mappings.status[self.kind]
+        rule = self._rule()
+        self._suggestion = None
+        self.result_mapping = None
+        try:
+            if self.index is None:
+                candidate = add_rule(current, rule)
+            else:
+                candidate = replace_rule(current, self.index, rule)
+        except MappingRuleError as exc:
+            return self._show(False, exc.message)
+        row = len(candidate.rules) - 1 if self.index is None else self.index
+        issues = [
+            i
+            for i in check_status_mapping(
+                candidate, self.workspace.statuses(self.kind), self.workspace.sources.stages
+            )
+            if i.row == row
+        ]
+        errors = [i for i in issues if i.is_error]
+        unknown_stage = any(i.column == "stage" and i.is_error for i in errors)
+        self.create_stage.setVisible(unknown_stage and bool(rule.stage_name.strip()))
+        for issue in errors:
+            if issue.suggestion:
+                self._suggestion = (issue.column, issue.suggestion)
+        if errors:
+            return self._show(False, issue_text(errors))
+        self.result_mapping = candidate
+        warnings = issue_text(issues)
+        return self._show(True, warnings or "✓ Matches the live values exactly.")
+
+    def _show(self, ok: bool, text: str) -> bool:
+        self.message.setText(text)
+        self.message.setStyleSheet("" if ok else "color: #ae2a19;")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+        self.use_suggestion.setVisible(self._suggestion is not None)
+        if self._suggestion is not None:
+            self.use_suggestion.setText(f"Use {self._suggestion[1]!r}")
+        if ok:
+            self.create_stage.setVisible(False)
+        return ok
+
+    def _use_suggestion(self) -> None:
+        if self._suggestion is None:
+            return
+        column, value = self._suggestion
+        (self.status if column == "crm" else self.stage).setCurrentText(value)
+
+    def _create_stage(self) -> None:
+        name = self.stage.currentText()
+
+        def created(stage: Any) -> None:
+            if self.stage.findText(stage.name) < 0:
+                self.stage.addItem(stage.name)
+            self.stage.setCurrentText(stage.name)
+            self.validate()
+
+        self.workspace.create_stage(name, created)
+
+
+class StatusMappingPage(MappingEditorPage):
+    """Map one kind of CRM status (lead or contact) to Outreach stages."""
+
+    def __init__(self, workspace: MappingWorkspace, kind: StatusKind) -> None:
+        super().__init__(workspace)
+        self.kind = kind
+        self.title = kind.label
+        self.icon_name = "sync"
+        heading = named(QLabel(f"{kind.label} → Outreach stage"), "personName")
+        self.source = QComboBox()
+        for source in CrmSource:
+            self.source.addItem(f"CRM: {source.label}", source)
+        self.source.setToolTip("Where the CRM's status values come from")
+        self.source.activated.connect(self._source_chosen)
+        self.refresh = QPushButton("Refresh values")
+        self.refresh.setToolTip("Read the stages and the CRM's status values again")
+        self.refresh.clicked.connect(workspace.refresh)
+        self.read_info = named(QLabel(), "hint")
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addStretch(1)
+        top.addWidget(self.read_info)
+        top.addWidget(self.source)
+        top.addWidget(self.refresh)
+
+        self.add = QPushButton("Add…")
+        self.edit = QPushButton("Edit…")
+        self.remove = QPushButton("Remove")
+        self.add.clicked.connect(lambda: self.open_dialog(None))
+        self.edit.clicked.connect(self._edit_current)
+        self.remove.clicked.connect(self._remove_current)
+        rows = QHBoxLayout()
+        for button in (self.add, self.edit, self.remove):
+            rows.addWidget(button)
+        rows.addStretch(1)
+
+        self.model = StatusRulesModel(self)
+        self.table = compact_table(self.model)
+        self.table.setColumnWidth(0, 220)
+        self.table.setColumnWidth(1, 180)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda index: self.open_dialog(index.row()))
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+
+        self.unmapped_values = QListWidget()
+        self.unmapped_stages = QListWidget()
+        for widget in (self.unmapped_values, self.unmapped_stages):
+            widget.setAlternatingRowColors(False)
+        self.unmapped_values.itemDoubleClicked.connect(self._add_for_value)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(8, 0, 0, 0)
+        self.values_title = section_title("CRM values not mapped")
+        self.stages_title = section_title("Stages not mapped")
+        side_layout.addWidget(self.values_title)
+        side_layout.addWidget(self.unmapped_values, 1)
+        side_layout.addWidget(self.stages_title)
+        side_layout.addWidget(self.unmapped_stages, 1)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        self.general = named(QLabel(), "hint")
+        self.general.setWordWrap(True)
+
+        self.bar = EditorBar(workspace)
+        self.bar.preview_requested.connect(self.open_preview)
+        self.message = MessageLine(workspace)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(8)
+        layout.addLayout(top)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.message)
+        layout.addLayout(rows)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.general)
+        workspace.changed.connect(self.reload)
+        workspace.sources_changed.connect(self.reload)
+        self.reload()
+
+    @property
+    def mapping(self) -> StatusMapping:
+        return self.workspace.mappings.status[self.kind]
+
+    def reload(self) -> None:
+        w = self.workspace
+        current_row = self.table.currentIndex().row()
+        issues = w.status_issues(self.kind)
+        self.model.set_rules(self.mapping.rules, issues)
+        if 0 <= current_row < self.model.rowCount():
+            self.table.selectRow(current_row)
+        self.source.setCurrentIndex(self.source.findData(w.mappings.crm_source))
+        values = w.statuses(self.kind)
+        self.unmapped_values.clear()
+        self.unmapped_stages.clear()
+        if values is not None:
+            mapped = {r.crm_status for r in self.mapping.rules}
+            for v in sorted(values, key=lambda v: v.sort_order):
+                if v.api_name not in mapped:
+                    item = QListWidgetItem(v.api_name + (" (converted)" if v.is_converted else ""))
+                    item.setData(Qt.ItemDataRole.UserRole, v.api_name)
+                    item.setBackground(UNMAPPED_BACKGROUND)
+                    item.setToolTip(
+                        "Not mapped: people with this status are not synced. "
+                        "Double-click to map it."
+                    )
+                    self.unmapped_values.addItem(item)
+        if w.sources.stages is not None:
+            mapped_ids = {r.stage_id for r in self.mapping.rules}
+            mapped_names = {r.stage_name for r in self.mapping.rules}
+            for stage in w.sources.stages:
+                if stage.id not in mapped_ids and stage.name not in mapped_names:
+                    item = QListWidgetItem(stage.name)
+                    item.setBackground(UNMAPPED_BACKGROUND)
+                    item.setToolTip("No CRM status maps to this stage")
+                    self.unmapped_stages.addItem(item)
+        self.values_title.setText(f"CRM values not mapped ({self.unmapped_values.count()})")
+        self.stages_title.setText(f"Stages not mapped ({self.unmapped_stages.count()})")
+        general = [i for i in issues if i.row is None]
+        self.general.setText(issue_text(general))
+        self.general.setVisible(bool(general))
+        source = w.mappings.crm_source.value
+        read = w.sources.read_at.get(f"{source}:{self.kind.value}")
+        self.read_info.setText(
+            f"Values read {read[:16].replace('T', ' ')} UTC" if read else "Values never read"
+        )
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_row = self.table.currentIndex().isValid()
+        self.edit.setEnabled(has_row)
+        self.remove.setEnabled(has_row)
+
+    def _source_chosen(self) -> None:
+        source = self.source.currentData()
+        if source is not None and source != self.workspace.mappings.crm_source:
+            from dataclasses import replace
+
+            self.workspace.apply(
+                replace(self.workspace.mappings, crm_source=source), f"CRM source {source.label}"
+            )
+
+    def open_dialog(self, index: int | None, preset: str = "") -> StatusRuleDialog:
+        dialog = StatusRuleDialog(self.workspace, self.kind, index, self)
+        if preset:
+            dialog.status.setCurrentText(preset)
+        dialog.accepted.connect(lambda: self._accept(dialog))
+        dialog.open()
+        return dialog
+
+    def _accept(self, dialog: StatusRuleDialog) -> None:
+        if dialog.result_mapping is not None:
+            verb = "Edit" if dialog.index is not None else "Add"
+            self.workspace.apply(
+                self.workspace.mappings.with_status(dialog.result_mapping),
+                f"{verb} {self.kind.label} {dialog.status.currentText()!r}",
+            )
+
+    def _edit_current(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.open_dialog(index.row())
+
+    def _remove_current(self) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        rule = self.mapping.rules[index.row()]
+        self.workspace.apply(
+            self.workspace.mappings.with_status(remove_rule(self.mapping, index.row())),
+            f"Remove {rule.crm_status!r}",
+        )
+
+    def _add_for_value(self, item: QListWidgetItem) -> None:
+        self.open_dialog(None, str(item.data(Qt.ItemDataRole.UserRole)))
