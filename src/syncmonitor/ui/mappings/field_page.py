@@ -189,7 +189,7 @@ class RuleEditor(QGroupBox):
             lambda _i: self._set_field("outreach_field", self.outreach.currentData())
         )
         self.direction.activated.connect(
-            lambda _i: self._set_field("direction", self.direction.currentData())
+            lambda _i: self._set_field("direction", Direction(self.direction.currentData()))
         )
         self.enabled.toggled.connect(lambda on: self._set_field("enabled", on))
         for name, box in self.checks.items():
@@ -343,8 +343,8 @@ class FieldMappingPage(MappingEditorPage):
 
     @property
     def current_pair(self) -> ObjectPair:
-        pair = self.pair.currentData()
-        return pair if isinstance(pair, ObjectPair) else ObjectPair.PERSON_PROSPECT
+        pair = self.pair.currentData()  # Qt hands a StrEnum back as its text
+        return ObjectPair(pair) if pair else ObjectPair.PERSON_PROSPECT
 
     @property
     def preview_pair(self) -> ObjectPair:  # type: ignore[override]

@@ -371,8 +371,9 @@ class StatusMappingPage(MappingEditorPage):
         self.remove.setEnabled(has_row)
 
     def _source_chosen(self) -> None:
-        source = self.source.currentData()
-        if source is not None and source != self.workspace.mappings.crm_source:
+        data = self.source.currentData()  # Qt hands a StrEnum back as its text
+        source = CrmSource(data) if data else None
+        if source is not None and source is not self.workspace.mappings.crm_source:
             from dataclasses import replace
 
             self.workspace.apply(
