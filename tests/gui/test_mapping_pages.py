@@ -156,7 +156,7 @@ async def test_values_renamed_or_deleted_remotely_are_flagged_not_dropped(
     await workspace.wait_idle()
     assert page.model.rowCount() == 2  # both rules kept
     first, second = page.model.index(0, 2).data(), page.model.index(1, 2).data()
-    assert "renamed or deleted" in first and first.startswith("⚠")
+    assert "renamed or deleted" in first and first.startswith("Warning")
     assert "deleted in Outreach" in second
     assert page.model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
     assert "Working on it" in [

@@ -130,7 +130,7 @@ class FieldRulesModel(QAbstractTableModel):
             if not issues:
                 return "OK"
             first = next((i for i in issues if i.is_error), issues[0])
-            return ("⛔ " if first.is_error else "⚠ ") + first.message
+            return ("Error: " if first.is_error else "Warning: ") + first.message
         if role == Qt.ItemDataRole.ToolTipRole:
             return issue_text(issues) or rule.direction.label
         if role == Qt.ItemDataRole.BackgroundRole and issues:

@@ -72,7 +72,7 @@ class PreviewDialog(QDialog):
         super().__init__(parent)
         self.workspace, self.pair = workspace, pair
         self.setWindowTitle(f"Preview: {pair.label}")
-        self.resize(1100, 560)
+        self.resize(1180, 560)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter sample records by name")
         self.search.textChanged.connect(lambda _t: self.load())
@@ -87,15 +87,18 @@ class PreviewDialog(QDialog):
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.samples, 1)
         left_layout.addWidget(self.read)
+        left.setMaximumWidth(240)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((0, 24), (1, 130), (2, 170), (3, 150), (4, 230)):
+        for column, width in ((0, 22), (1, 124), (2, 160), (3, 110), (4, 230)):
             self.table.setColumnWidth(column, width)
         header.setStretchLastSection(True)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.summary = named(QLabel(), "hint")
         self.summary.setWordWrap(True)
         right = QWidget()

@@ -97,7 +97,7 @@ class StatusRulesModel(QAbstractTableModel):
             if not issues:
                 return "OK"
             first = next((i for i in issues if i.is_error), issues[0])
-            return ("⛔ " if first.is_error else "⚠ ") + first.message
+            return ("Error: " if first.is_error else "Warning: ") + first.message
         if role == Qt.ItemDataRole.ToolTipRole:
             return issue_text(issues) or "Matches the live values exactly."
         if role == Qt.ItemDataRole.BackgroundRole and issues:
@@ -179,6 +179,7 @@ class StatusRuleDialog(QDialog):
         rule = self._rule()
         self._suggestion = None
         self.result_mapping = None
+        self.create_stage.setVisible(False)
         try:
             if self.index is None:
                 candidate = add_rule(current, rule)
