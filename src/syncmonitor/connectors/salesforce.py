@@ -54,6 +54,7 @@ class SalesforceClient(RemoteClient):
         token: str,
         *,
         api_version: str = API_VERSION,
+        batch_size: int | None = None,
         policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
@@ -61,11 +62,14 @@ class SalesforceClient(RemoteClient):
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
         self.api_version = api_version
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if batch_size is not None:  # 200 to 2000 records per query page (Salesforce's range)
+            headers["Sforce-Query-Options"] = f"batchSize={batch_size}"
         super().__init__(
             ResilientClient(
                 service=SALESFORCE,
                 base_url=base_url.rstrip("/") + "/",
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                headers=headers,
                 policy=policy,
                 transport=transport,
                 describe_error=_problem,
