@@ -99,7 +99,7 @@ def test_every_problem_is_listed_with_its_line_and_nothing_is_half_imported() ->
         "field,person_prospect,cf_note,custom1,,sideways,true,,,,,,,,",
         "field,person_prospect,cf_note,custom1,,send,maybe,,,,,,,,",
         "field,person_prospect,cf_note,custom1,,load,true,true,,,,,,,",  # sending option on a load
-        "field,person_prospect,cf_note,custom1,,both,true,,,,,,name,,",  # mapped field without lookup
+        "field,person_prospect,cf_note,custom1,,both,true,,,,,,name,,",  # mapped, no lookup
         "status,lead,x,New,abc,,,,,,,,,,",
     ]
     with pytest.raises(MappingImportError) as err:
@@ -136,7 +136,8 @@ def test_structural_problems_are_refused_after_parsing() -> None:
         (b'{"hello": 1}', "not a Sync Monitor mapping file"),
         (b'{"format": "syncmonitor-mappings", "version": 9}', "version 9"),
         (
-            b'{"format": "syncmonitor-mappings", "version": 1, "field_mappings": {"person_prospect":'
+            b'{"format": "syncmonitor-mappings", "version": 1, "field_mappings": '
+            b'{"person_prospect":'
             b' [{"crm_field": "a", "outreach_field": "b", "options": {"colour": true}}]}}',
             "unknown option(s) colour",
         ),
