@@ -292,3 +292,94 @@ async def test_switching_the_crm_source_checks_against_salesforce_values(
     dialog = page.open_dialog(None, "closed - converted")
     dialog.stage.setCurrentText("Replied")
     assert "differs only in upper/lower case" in dialog.message.text()
+
+
+async def test_refresh_and_create_a_stage_against_the_sandbox(qtbot: QtBot, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from syncmonitor.config import Config
+    from syncmonitor.engine.service import Remotes
+    from syncmonitor.sandbox.process import SandboxProcess
+    from syncmonitor.store.database import open_database
+
+    sandbox = SandboxProcess(seed=5, people=20, tick=0)
+    e = sandbox.start()
+    db = open_database(tmp_path / "live.sqlite3")
+    try:
+        remotes = Remotes(
+            e.outreach_base_url,
+            e.outreach_token,
+            e.workbooks_base_url,
+            e.workbooks_api_key,
+            e.salesforce_base_url,
+            e.salesforce_token,
+        )
+        service = SimpleNamespace(config=Config(), database=db, remotes=remotes)
+        workspace = MappingWorkspace(lambda: service)
+        workspace.set_database(db)
+        await workspace.wait_idle()
+        page = lead_page(qtbot, workspace)
+        assert page.unmapped_values.count() == 0  # nothing read yet
+        assert "never read" in page.read_info.text()
+        qtbot.mouseClick(page.refresh, Qt.MouseButton.LeftButton)
+        assert workspace.busy  # the window stays responsive: the refresh is a task
+        await workspace.wait_idle()
+        assert page.unmapped_values.count() == 7 and page.unmapped_stages.count() == 6
+        dialog = page.open_dialog(None, "Nurturing")
+        dialog.stage.setCurrentText("Nurture")
+        assert dialog.create_stage.isVisible() and not ok_button(dialog).isEnabled()
+        qtbot.mouseClick(dialog.create_stage, Qt.MouseButton.LeftButton)
+        await workspace.wait_idle()
+        assert ok_button(dialog).isEnabled()
+        qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+        rule = workspace.mappings.status[StatusKind.LEAD].rules[0]
+        assert (rule.crm_status, rule.stage_name, rule.stage_id) == ("Nurturing", "Nurture", 7)
+        assert "Created stage" in page.message.text()
+    finally:
+        db.close()
+        sandbox.stop()
+
+
+async def test_the_window_has_the_pages_and_asks_before_leaving_unsaved_edits(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from gui_fakes import FakeServices, FakeSyncService, eventually, succeeded_run
+
+    from syncmonitor.config import Config
+    from syncmonitor.ui.app import SyncMonitorApp
+    from syncmonitor.ui.notifier import RecordingNotifier
+    from syncmonitor.ui.sync_controller import Phase
+
+    db = mapping_cache(tmp_path / "window.sqlite3")
+    service = FakeSyncService(db)
+    service.previous = succeeded_run(minutes_ago=2)
+    services = FakeServices(service)
+    gui = SyncMonitorApp(Config(), lambda: services, use_tray=False, notifier=RecordingNotifier())
+    gui.start()
+    try:
+        await eventually(lambda: gui.controller.phase is Phase.IDLE)
+        window = gui.window
+        titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+        assert titles[:4] == ["People", "Lead Status", "Contact Status", "Field mappings"]
+        lead = window.mapping_pages[0]
+        window.sidebar.setCurrentRow(1)
+        assert window.pages.currentWidget() is lead
+        await lead.workspace.wait_idle()
+        dialog = lead.open_dialog(None, "New")
+        dialog.stage.setCurrentText("New")
+        qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+        window.sidebar.setCurrentRow(2)  # another mapping page: no question
+        assert window.pages.currentWidget() is window.mapping_pages[1]
+        window.mapping_pages[1].ask_unsaved = lambda: QMessageBox.StandardButton.Cancel  # type: ignore[method-assign]
+        window.sidebar.setCurrentRow(0)
+        assert window.pages.currentWidget() is window.mapping_pages[1]  # kept on the page
+        assert window.sidebar.currentRow() == 2
+        window.mapping_pages[1].ask_unsaved = lambda: QMessageBox.StandardButton.Save  # type: ignore[method-assign]
+        window.sidebar.setCurrentRow(0)
+        assert window.pages.currentWidget() is window.people
+        await lead.workspace.wait_idle()
+        assert not lead.workspace.dirty
+    finally:
+        await gui.shutdown()
+        gui.window.deleteLater()
+        db.close()
