@@ -251,3 +251,62 @@ def test_lookup_options_resolve_the_employer(h: Harness) -> None:
     for person_id, person in employed.items():
         custom = admin_get(h, f"/outreach/prospects/{prospects[person_id]}")["custom"]
         assert custom.get("custom3") == str(by_org[person["employer_link"]]["id"])
+
+
+def test_look_up_by_name_misses_a_renamed_organisation_where_by_id_still_finds_it(
+    h: Harness,
+) -> None:
+    employed = {i: p for i, p in people(h).items() if p["employer_link"] and not p["is_deleted"]}
+    renamed_org = next(iter(employed.values()))["employer_link"]
+    org = httpx.get(
+        f"{h.endpoints.workbooks_base_url}/crm/organisations.api",
+        params={
+            "api_key": h.endpoints.workbooks_api_key,
+            "_ff[]": "id",
+            "_ft[]": "eq",
+            "_fc[]": str(renamed_org),
+        },
+        headers={"User-Agent": "syncmonitor-tests/1.0"},
+        timeout=30,
+    ).json()["data"][0]
+    form = [
+        ("api_key", h.endpoints.workbooks_api_key),
+        ("_ff[]", "id"),
+        ("_ft[]", "eq"),
+        ("_fc[]", str(renamed_org)),
+        ("__method[]", "PUT"),
+        ("id[]", str(renamed_org)),
+        ("lock_version[]", str(org["lock_version"])),
+        ("name[]", "Renamed In The CRM Ltd"),
+    ]
+    answer = httpx.put(
+        f"{h.endpoints.workbooks_base_url}/crm/organisations.api",
+        data=dict(form),
+        headers={"User-Agent": "syncmonitor-tests/1.0"},
+        timeout=30,
+    ).json()
+    assert answer["success"], answer
+    prospects = linked(h)
+    by_name = FieldRule(
+        "employer_link",
+        "custom3",
+        Direction.LOAD,
+        FieldOptions(lookup=True, lookup_by_name=True, display_name=True),
+    )
+    save(h, [by_name], {})
+    assert h.sync().outcome is RunOutcome.SUCCEEDED
+    for person_id, person in employed.items():
+        custom = admin_get(h, f"/outreach/prospects/{prospects[person_id]}")["custom"]
+        if person["employer_link"] == renamed_org:
+            assert custom.get("custom3") is None  # no account has the new name: left alone
+        else:
+            assert custom.get("custom3")
+    by_id = FieldRule(
+        "employer_link", "custom3", Direction.LOAD, FieldOptions(lookup=True, display_name=True)
+    )
+    save(h, [by_id], {})
+    assert h.sync().outcome is RunOutcome.SUCCEEDED
+    for person_id, person in employed.items():
+        if person["employer_link"] == renamed_org:
+            custom = admin_get(h, f"/outreach/prospects/{prospects[person_id]}")["custom"]
+            assert custom.get("custom3") == org["name"]  # the account, found by its CRM id

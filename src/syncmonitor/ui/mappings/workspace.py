@@ -326,6 +326,7 @@ class MappingWorkspace(QObject):
         task.add_done_callback(self._tasks.discard)
 
     async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
+        me = asyncio.current_task()  # asked now: in `finally` the loop may be closing
         try:
             await coro
         except ConnectorError as exc:
@@ -336,7 +337,7 @@ class MappingWorkspace(QObject):
             log.exception("mapping task failed")
             self.failed.emit("Unexpected error", f"{type(exc).__name__}: {exc}")
         finally:
-            if not any(not t.done() for t in self._tasks if t is not asyncio.current_task()):
+            if not any(not t.done() for t in self._tasks if t is not me):
                 self.busy = ""
                 self.busy_changed.emit("")
 
