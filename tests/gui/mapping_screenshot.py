@@ -64,7 +64,29 @@ async def shoot(out: Path, folder: Path) -> None:
     preview.grab().save(str(out / "mappings-preview.png"))
     preview.close()
     await workspace.wait_idle()
+    await window_shot(out, db)
     db.close()
+
+
+async def window_shot(out: Path, db: object) -> None:
+    """The whole window on the Lead Status page, with the sidebar."""
+    from gui_fakes import FakeServices, FakeSyncService, succeeded_run
+
+    from syncmonitor.config import Config
+    from syncmonitor.ui.app import SyncMonitorApp
+    from syncmonitor.ui.notifier import RecordingNotifier
+
+    service = FakeSyncService(db)  # type: ignore[arg-type]
+    service.previous = succeeded_run(minutes_ago=2)
+    services = FakeServices(service)
+    gui = SyncMonitorApp(Config(), lambda: services, use_tray=False, notifier=RecordingNotifier())
+    gui.start()
+    await asyncio.sleep(1.0)
+    gui.window.resize(1280, 720)
+    gui.window.sidebar.setCurrentRow(1)
+    await asyncio.sleep(0.5)
+    gui.window.grab().save(str(out / "mappings-window.png"))
+    await gui.shutdown()
 
 
 def main() -> None:

@@ -274,7 +274,7 @@ class FieldMappingPage(MappingEditorPage):
     """Field mappings per object pair, with every advanced option."""
 
     title = "Field mappings"
-    icon_name = "sync"
+    icon_name = "fields"
 
     def __init__(self, workspace: MappingWorkspace) -> None:
         super().__init__(workspace)

@@ -243,7 +243,7 @@ class StatusMappingPage(MappingEditorPage):
         super().__init__(workspace)
         self.kind = kind
         self.title = kind.label
-        self.icon_name = "sync"
+        self.icon_name = "mapping"
         heading = named(QLabel(f"{kind.label} → Outreach stage"), "personName")
         self.source = QComboBox()
         for source in CrmSource:
