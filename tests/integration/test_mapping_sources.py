@@ -162,3 +162,33 @@ def test_values_renamed_deleted_remotely_show_after_a_refresh(
         stages = [s.name for s in store.stages(conn) or []]
     assert "Working on it" in lead and "Working" not in lead and "Nurturing" not in lead
     assert "Bad Data" not in stages
+
+
+def test_sample_records_for_the_preview_are_read_without_writing(
+    sandbox: SandboxEndpoints, db: Database
+) -> None:
+    from syncmonitor.connectors.outreach_mapping import OutreachMappingClient
+    from syncmonitor.connectors.workbooks import WorkbooksClient
+    from syncmonitor.engine.mapping_samples import read_samples
+
+    async def read() -> int:
+        async with (
+            WorkbooksClient(sandbox.workbooks_base_url, sandbox.workbooks_api_key) as workbooks,
+            OutreachMappingClient(sandbox.outreach_base_url, sandbox.outreach_token) as outreach,
+        ):
+            return await read_samples(workbooks, outreach, db.engine, Config(), limit=20)
+
+    count = asyncio.run(read())
+    assert 10 <= count <= 20  # people without an Outreach id on them are not sampled
+    with db.engine.connect() as conn:
+        pairs = store.sample_pairs(conn, "person", "prospect")
+        organisations = store.records_of(conn, "crm", "organisation")
+        accounts = store.records_of(conn, "outreach", "account")
+    assert len(pairs) == count
+    first = pairs[0]
+    assert int(first.crm["cf_person_outreach_id"]) == first.outreach_id
+    assert "stage" in first.outreach and "cf_person_lead_status" in first.crm
+    assert organisations and accounts
+    for pair in pairs:  # nothing was written: every person is still at the version read
+        stored = httpx.get(f"{sandbox.admin_url}/workbooks/people/{pair.crm_id}").json()
+        assert stored["lock_version"] == pair.crm["lock_version"]

@@ -121,7 +121,7 @@ def _changed_prospects(engine: Engine, since: str) -> list[int]:
         ]
 
 
-def _columns(config: Config, mapping: FieldMapping) -> list[str]:
+def sync_columns(config: Config, mapping: FieldMapping) -> list[str]:
     s = config.workbooks
     wanted = ["id", "lock_version", "name", "main_location[email]", "updated_at", "is_deleted"]
     wanted.append(s.outreach_id_field)
@@ -129,7 +129,7 @@ def _columns(config: Config, mapping: FieldMapping) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def _as_int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
@@ -167,7 +167,7 @@ async def apply_person_mappings(
     started = utc_now()
     if any(r.enabled and r.options.lookup and r.status_kind is None for r in setup.mapping.rules):
         setup = await _with_references(setup, workbooks, outreach)
-    columns = _columns(config, setup.mapping)
+    columns = sync_columns(config, setup.mapping)
     people: dict[int, dict[str, Any]] = {}
     filters: list[tuple[str, str, str]] = []
     if setup.cursor:
@@ -243,7 +243,7 @@ async def _apply_batch(
     links: dict[int, int] = {}
     need_email = []
     for person in batch:
-        pid = _as_int(person.get(id_field))
+        pid = as_int(person.get(id_field))
         if pid is not None:
             links[int(person["id"])] = pid
         else:
@@ -297,7 +297,7 @@ async def _apply_batch(
             counts.failed += 1
             counts.errors.append(f"Outreach prospect {prospect_id}: {exc}")
     sent = {u.id: u.fields for u in updates}
-    await in_writer(_remember, engine, snapshots, sent, fresh)
+    await in_writer(remember_pairs, engine, snapshots, sent, fresh)
 
 
 def _field_value(value: object) -> str | int | bool | None:
@@ -314,7 +314,7 @@ def _prospect_patch(load: Plan) -> tuple[dict[str, Any], int | bool | None] | No
     attributes: dict[str, Any] = {}
     for name, value in values.items():
         if name in WRITABLE_RELATIONSHIPS:
-            stage = _as_int(value)
+            stage = as_int(value)
         elif name in ("account",):
             continue  # looked up for the preview; linking accounts is the record sync's job
         else:
@@ -324,7 +324,7 @@ def _prospect_patch(load: Plan) -> tuple[dict[str, Any], int | bool | None] | No
     return attributes, stage
 
 
-def _remember(
+def remember_pairs(
     engine: Engine,
     snapshots: list[tuple[int, int | None, str, dict[str, Any], ProspectSnapshot | None]],
     sent: dict[int, Any],
@@ -355,65 +355,3 @@ def describe_counts(counts: MappingCounts, read: dict[str, int], written: dict[s
         written["mapped_prospects"] = counts.outreach_updated
     if counts.failed:
         written["mapping_failures"] = counts.failed
-
-
-async def read_samples(
-    workbooks: WorkbooksClient,
-    outreach: OutreachMappingClient,
-    engine: Engine,
-    config: Config,
-    *,
-    limit: int = 50,
-) -> int:
-    """Read up to `limit` linked people and their prospects (and the organisations and accounts
-    lookups resolve against) into the cache for the preview, writing nothing remotely."""
-    mapping = (await in_writer(_saved_or_default, engine)).fields[ObjectPair.PERSON_PROSPECT]
-    columns = _columns(config, mapping)
-    id_field = config.workbooks.outreach_id_field
-    batch: list[dict[str, Any]] = []
-    async for page in workbooks.iter_records(
-        PEOPLE, filters=[(id_field, "not_blank", "")], columns=columns, page_size=limit
-    ):
-        batch += page
-        break
-    links = {int(p["id"]): pid for p in batch if (pid := _as_int(p.get(id_field))) is not None}
-    prospects = await outreach.prospects(links.values())
-    snapshots: list[tuple[int, int | None, str, dict[str, Any], ProspectSnapshot | None]] = [
-        (
-            int(p["id"]),
-            links.get(int(p["id"])),
-            str(p.get("name") or ""),
-            p,
-            prospects.get(links[int(p["id"])]),
-        )
-        for p in batch
-        if int(p["id"]) in links and links[int(p["id"])] in prospects
-    ]
-    organisations: list[tuple[int, int | None, str, dict[str, Any]]] = []
-    async for page in workbooks.iter_records(
-        "crm/organisations", columns=["id", "name", "created_through_reference"]
-    ):
-        organisations += [(int(o["id"]), None, str(o.get("name") or ""), o) for o in page]
-    accounts = await outreach.accounts()
-    account_rows: list[tuple[int, int | None, str, dict[str, Any]]] = [
-        (aid, None, str(a.get("name") or ""), a) for aid, a in accounts.items()
-    ]
-    await in_writer(_remember, engine, snapshots, {}, {})
-    await in_writer(_remember_references, engine, organisations, account_rows)
-    return len(snapshots)
-
-
-def _saved_or_default(engine: Engine) -> MappingSet:
-    with engine.connect() as conn:
-        return store.load_mappings(conn)
-
-
-def _remember_references(
-    engine: Engine,
-    organisations: list[tuple[int, int | None, str, dict[str, Any]]],
-    accounts: list[tuple[int, int | None, str, dict[str, Any]]],
-) -> None:
-    now = format_iso(utc_now())
-    with engine.begin() as conn:
-        store.store_records(conn, "crm", "organisation", organisations, now)
-        store.store_records(conn, "outreach", "account", accounts, now)

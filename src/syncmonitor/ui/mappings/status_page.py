@@ -356,8 +356,14 @@ class StatusMappingPage(MappingEditorPage):
                     self.unmapped_stages.addItem(item)
         self.values_title.setText(f"CRM values not mapped ({self.unmapped_values.count()})")
         self.stages_title.setText(f"Stages not mapped ({self.unmapped_stages.count()})")
-        general = [i for i in issues if i.row is None]
-        self.general.setText(issue_text(general))
+        general = issue_text([i for i in issues if i.row is None])
+        if w.mappings.crm_source is CrmSource.SALESFORCE:
+            general = (
+                "Checked against Salesforce's values. The sync itself runs between Workbooks and "
+                "Outreach, so it applies status mappings only when the CRM is Workbooks; export "
+                "these to use them elsewhere.\n" + general
+            ).strip()
+        self.general.setText(general)
         self.general.setVisible(bool(general))
         source = w.mappings.crm_source.value
         read = w.sources.read_at.get(f"{source}:{self.kind.value}")

@@ -260,7 +260,7 @@ class MappingWorkspace(QObject):
     async def _read_samples(self, remotes: Any) -> None:
         from syncmonitor.connectors.outreach_mapping import OutreachMappingClient
         from syncmonitor.connectors.workbooks import WorkbooksClient
-        from syncmonitor.engine.mapping_sync import read_samples
+        from syncmonitor.engine.mapping_samples import read_samples
 
         service = self._service()
         assert self.database is not None
@@ -316,7 +316,14 @@ class MappingWorkspace(QObject):
                 "Not connected yet", "Sync Monitor is still starting; try again in a moment."
             )
             return None
-        return getattr(service, "remotes", None)
+        remotes = getattr(service, "remotes", None)
+        if remotes is None:
+            self.failed.emit(
+                "Nothing to read from",
+                "No Outreach or CRM address is configured (and no sandbox is running), so there "
+                "is nothing to refresh. Set the base URLs in the configuration file.",
+            )
+        return remotes
 
     def _spawn(self, what: str, coro: Coroutine[Any, Any, None]) -> None:
         self.busy = what
