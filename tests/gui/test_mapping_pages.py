@@ -23,7 +23,8 @@ from syncmonitor.store import mappings as store
 from syncmonitor.store.database import Database
 from syncmonitor.ui.mappings.field_page import FieldMappingPage
 from syncmonitor.ui.mappings.preview import PreviewDialog
-from syncmonitor.ui.mappings.status_page import StatusMappingPage, StatusRuleDialog
+from syncmonitor.ui.mappings.status_dialog import StatusRuleDialog
+from syncmonitor.ui.mappings.status_page import StatusMappingPage
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 
 pytestmark = pytest.mark.asyncio
