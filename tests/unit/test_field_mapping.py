@@ -363,3 +363,47 @@ def test_preview_marks_what_saving_would_change() -> None:
     assert [(r.field, r.edited.value, r.saved.text, r.differs) for r in rows] == [
         ("stage", 3, "not mapped", True)
     ]
+
+
+def test_organisation_and_opportunity_pairs_use_the_same_layer() -> None:
+    org_ctx = MappingContext(
+        crm_fields={
+            "name": FieldInfo("name", "Name", T),
+            "industry": FieldInfo("industry", "Industry", T),
+        },
+        outreach_fields={
+            "name": FieldInfo("name", "Name", T),
+            "industry": FieldInfo("industry", "Industry", T),
+        },
+    )
+    organisation = FieldMapping(
+        ObjectPair.ORGANISATION_ACCOUNT,
+        (
+            rule("name", "name", Direction.SEND, skip_empty_sending=True),
+            rule("industry", "industry", Direction.LOAD, internal_placeholder="Unknown"),
+        ),
+    )
+    send, load = plan_pair(
+        organisation,
+        {"name": "Old", "industry": ""},
+        {"name": "Northwind"},
+        org_ctx,
+        crm_is_newer=True,
+    )
+    assert send.values() == {"name": "Northwind"} and load.values() == {"industry": "Unknown"}
+    opp_ctx = MappingContext(
+        crm_fields={
+            "party_or_lead_id": FieldInfo(
+                "party_or_lead_id", "Organisation", R, reference_to="organisation"
+            )
+        },
+        outreach_fields={"account": FieldInfo("account", "Account", R, reference_to="account")},
+        crm_records=CTX.crm_records,
+        outreach_records=CTX.outreach_records,
+    )
+    opportunity = FieldMapping(
+        ObjectPair.OPPORTUNITY,
+        (rule("party_or_lead_id", "account", Direction.LOAD, lookup=True, lookup_by_name=True),),
+    )
+    _send, load = plan_pair(opportunity, {"party_or_lead_id": 1001}, {}, opp_ctx, crm_is_newer=True)
+    assert load.values() == {"account": 7}
