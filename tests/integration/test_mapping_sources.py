@@ -189,6 +189,9 @@ def test_sample_records_for_the_preview_are_read_without_writing(
     assert int(first.crm["cf_person_outreach_id"]) == first.outreach_id
     assert "stage" in first.outreach and "cf_person_lead_status" in first.crm
     assert organisations and accounts
+    with db.engine.connect() as conn:
+        org_pairs = store.sample_pairs(conn, "organisation", "account")
+    assert org_pairs and org_pairs[0].outreach["customId"] == str(org_pairs[0].crm_id)
     for pair in pairs:  # nothing was written: every person is still at the version read
         stored = httpx.get(f"{sandbox.admin_url}/workbooks/people/{pair.crm_id}").json()
         assert stored["lock_version"] == pair.crm["lock_version"]

@@ -50,14 +50,18 @@ async def read_samples(
         for p in batch
         if int(p["id"]) in links and links[int(p["id"])] in prospects
     ]
-    organisations: list[tuple[int, int | None, str, dict[str, Any]]] = []
-    async for page in workbooks.iter_records(
-        "crm/organisations", columns=["id", "name", "created_through_reference"]
-    ):
-        organisations += [(int(o["id"]), None, str(o.get("name") or ""), o) for o in page]
+    # Every organisation and account: what lookups resolve against, and (linked by the CRM id
+    # Outreach keeps in the account's customId) the Organisation → Account preview's samples.
     accounts = await outreach.accounts()
+    account_of = {str(a.get("customId") or ""): aid for aid, a in accounts.items()}
+    organisations: list[tuple[int, int | None, str, dict[str, Any]]] = []
+    async for page in workbooks.iter_records("crm/organisations"):
+        organisations += [
+            (int(o["id"]), account_of.get(str(o["id"])), str(o.get("name") or ""), o) for o in page
+        ]
+    org_of = {account: org for org, account, _label, _data in organisations if account}
     account_rows: list[tuple[int, int | None, str, dict[str, Any]]] = [
-        (aid, None, str(a.get("name") or ""), a) for aid, a in accounts.items()
+        (aid, org_of.get(aid), str(a.get("name") or ""), a) for aid, a in accounts.items()
     ]
     await in_writer(remember_pairs, engine, snapshots, {}, {})
     await in_writer(_remember_references, engine, organisations, account_rows)
