@@ -63,3 +63,37 @@ def test_export_import_round_trip_and_a_bad_file_changes_nothing(tmp_path: Path)
 
     unknown = run(home, "mappings", "import", str(tmp_path / "mappings"))
     assert unknown.returncode == 1 and "--format" in unknown.stderr
+
+
+def test_import_checks_names_against_the_cached_values_exactly(tmp_path: Path) -> None:
+    from syncmonitor.domain.mapping_values import CrmSource, CrmStatus, Stage, StatusKind
+    from syncmonitor.store import mappings as store
+    from syncmonitor.store.database import open_database
+
+    home = tmp_path / "home"
+    (home / "data").mkdir(parents=True)
+    assert run(home, "mappings", "export", str(tmp_path / "x.json")).returncode == 0
+    database = next(home.rglob("cache.sqlite3"))
+    db = open_database(database)
+    with db.engine.begin() as conn:
+        store.replace_stages(conn, [Stage(1, "New", 1), Stage(3, "Replied", 3)], "now")
+        store.replace_statuses(
+            conn, CrmSource.WORKBOOKS, StatusKind.LEAD, [CrmStatus("Qualified")], "now"
+        )
+    db.close()
+    typo = tmp_path / "typo.csv"
+    typo.write_text(
+        ",".join(CSV_COLUMNS) + "\nstatus,lead,qualified,Replied,,,,,,,,,,,\n", encoding="utf-8"
+    )
+    refused = run(home, "mappings", "import", str(typo))
+    assert refused.returncode == 1
+    assert "Did you mean 'Qualified'" in refused.stderr and "Nothing was imported" in refused.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(
+        ",".join(CSV_COLUMNS) + "\nstatus,lead,Qualified,Replied,,,,,,,,,,,\n", encoding="utf-8"
+    )
+    assert run(home, "mappings", "import", str(good)).returncode == 0
+    exported = tmp_path / "out.json"
+    assert run(home, "mappings", "export", str(exported)).returncode == 0
+    lead = json.loads(exported.read_text(encoding="utf-8"))["status_mappings"]["lead"]
+    assert lead == [{"crm_status": "Qualified", "stage": "Replied", "stage_id": 3}]
