@@ -30,7 +30,11 @@ def issue_text(issues: list[Issue]) -> str:
     return "\n".join(
         ("Error: " if i.is_error else "Warning: ")
         + i.message
-        + (f" (suggested: {i.suggestion})" if i.suggestion else "")
+        + (
+            f" (suggested: {i.suggestion})"
+            if i.suggestion and i.suggestion not in i.message
+            else ""
+        )
         for i in issues
     )
 

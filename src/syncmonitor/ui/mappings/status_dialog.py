@@ -108,7 +108,19 @@ class StatusRuleDialog(QDialog):
             else:
                 candidate = replace_rule(current, self.index, rule)
         except MappingRuleError as exc:
-            return self._show(False, exc.message)
+            # Say what else is wrong with the names too, so one fix is not followed by another.
+            alone = StatusMapping(self.kind, (rule,))
+            more = [
+                i
+                for i in check_status_mapping(
+                    alone, self.workspace.statuses(self.kind), self.workspace.sources.stages
+                )
+                if i.is_error and i.row == 0
+            ]
+            for issue in more:
+                if issue.suggestion:
+                    self._suggestion = (issue.column, issue.suggestion)
+            return self._show(False, "\n".join([exc.message, issue_text(more)]).strip())
         row = len(candidate.rules) - 1 if self.index is None else self.index
         issues = [
             i
