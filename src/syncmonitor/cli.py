@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("who", metavar="EMAIL", help="email address (or Outreach prospect id)")
     show.add_argument("--json", action="store_true", help="print as JSON")
 
+    from syncmonitor.mapping_cli import add_parser as add_mappings_parser
+
+    add_mappings_parser(sub)
+
     sandbox = sub.add_parser("sandbox", help="serve the emulated Outreach and Workbooks APIs")
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--seed", type=int, default=1)
@@ -141,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _status(config, paths, as_json=args.json)
         if args.command == "people":
             return _people_show(config, paths, args.who, as_json=args.json)
+        if args.command == "mappings":
+            from syncmonitor.mapping_cli import run as run_mappings
+
+            return run_mappings(args, paths)
     except UserFacingError as exc:
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
         return EXIT_FAILED
@@ -301,8 +309,12 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
         if config.outreach.oauth_client_id
         else [Secret.OUTREACH_TOKEN]
     )
-    needed = [*outreach_secrets, Secret.WORKBOOKS_API_KEY] if not config.sandbox_mode else []
-    secrets_found = {s.value: where_is(s).found_in for s in needed}
+    needed = [*outreach_secrets, Secret.WORKBOOKS_API_KEY]
+    if config.salesforce.base_url:
+        needed.append(Secret.SALESFORCE_TOKEN)
+    secrets_found = {
+        s.value: where_is(s).found_in for s in (needed if not config.sandbox_mode else [])
+    }
     data = {
         "version": __version__,
         "mode": "sandbox" if config.sandbox_mode else "remote",

@@ -43,6 +43,22 @@ class WorkbooksSettings:
 
 
 @dataclass(frozen=True)
+class SalesforceSettings:
+    base_url: str | None = None  # the org's instance URL; unset: statuses from the sandbox
+    api_version: str = "v59.0"
+    contact_status_field: str = "Contact_Status__c"
+
+
+@dataclass(frozen=True)
+class MappingSettings:
+    lead_status_picklist: str = "Lead Status"  # Workbooks picklist names
+    contact_status_picklist: str = "Contact Status"
+    lead_status_field: str = "cf_person_lead_status"  # the Workbooks person fields
+    contact_status_field: str = "cf_person_contact_status"
+    sync_enabled: bool = True  # false: the sync never applies the saved mappings
+
+
+@dataclass(frozen=True)
 class SandboxSettings:
     seed: int = 1
     people: int = 500
@@ -94,6 +110,8 @@ class Config:
     sync: SyncSettings = field(default_factory=SyncSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
+    mappings: MappingSettings = field(default_factory=MappingSettings)
     source: Path | None = None
 
     @property
@@ -136,6 +154,8 @@ _SECTIONS: dict[str, type] = {
     "sync": SyncSettings,
     "schedule": ScheduleSettings,
     "notifications": NotificationSettings,
+    "salesforce": SalesforceSettings,
+    "mappings": MappingSettings,
 }
 
 _BOUNDS: dict[tuple[str, str], tuple[float, float]] = {

@@ -28,6 +28,7 @@ class Secret(StrEnum):
     # which Outreach replaces at every renewal (the app saves each new one in the keyring).
     OUTREACH_CLIENT_SECRET = "outreach_client_secret"
     OUTREACH_REFRESH_TOKEN = "outreach_refresh_token"
+    SALESFORCE_TOKEN = "salesforce_token"
 
     @property
     def env_var(self) -> str:
@@ -43,6 +44,7 @@ _LABELS = {
     "workbooks_api_key": "Workbooks API key",
     "outreach_client_secret": "Outreach OAuth client secret",
     "outreach_refresh_token": "Outreach sign-in (refresh token)",
+    "salesforce_token": "Salesforce access token",
 }
 
 

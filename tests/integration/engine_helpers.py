@@ -108,7 +108,7 @@ def make_harness(
         None if outreach_auth else (outreach_token or endpoints.outreach_token),
         endpoints.workbooks_base_url,
         workbooks_api_key or endpoints.workbooks_api_key,
-        outreach_auth,
+        outreach_auth=outreach_auth,
     )
     service = SyncService(
         config,

@@ -55,7 +55,11 @@ def parked(h: Harness) -> list[int]:
 
 def test_the_kinds_are_compositions_of_jobs() -> None:
     assert [j.name for j in KINDS[SyncKind.INBOUND]] == ["outreach.pull"]
-    assert [j.name for j in KINDS[SyncKind.FULL]] == ["outreach.pull", "workbooks.push"]
+    assert [j.name for j in KINDS[SyncKind.FULL]] == [
+        "outreach.pull",
+        "workbooks.push",
+        "mappings.apply",
+    ]
 
 
 def test_inbound_reads_outreach_only_and_full_then_writes_workbooks(h: Harness) -> None:

@@ -25,6 +25,15 @@ toml_scalars = (
 )
 
 
+def _as_kept(key: str, value: Any) -> Any:
+    """How a valid value is kept: URLs without the trailing slash, lists as tuples."""
+    if key == "base_url" and isinstance(value, str):
+        return value.strip().rstrip("/")
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
 @st.composite
 def config_documents(draw: st.DrawFn) -> dict[str, Any]:
     """Mostly known sections and keys with values of any TOML type; sometimes unknown names."""
@@ -42,6 +51,8 @@ def _valid_value(section: str, key: str) -> st.SearchStrategy[Any]:
     low, high = _BOUNDS.get((section, key), (0, 10_000))
     if key == "base_url":
         return st.sampled_from(("https://api.example.com/v2/", "http://localhost:8080"))
+    if isinstance(default, tuple):  # a list of names
+        return st.lists(st.text(min_size=1, max_size=20), max_size=3)
     if isinstance(default, bool):
         return st.booleans()
     if isinstance(default, int):
@@ -78,10 +89,7 @@ def test_any_document_gives_a_config_or_one_error_naming_the_problem(doc: dict[s
         section = getattr(config, name)
         for key, value in values.items():
             kept = getattr(section, key)
-            if isinstance(kept, str) and key == "base_url":
-                assert kept == value.strip().rstrip("/")
-            else:
-                assert kept == value
+            assert kept == _as_kept(key, value)
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -103,4 +111,4 @@ def test_every_value_inside_the_rules_is_accepted_as_written(doc: dict[str, Any]
     for name, values in doc.items():
         for key, value in values.items():
             kept = getattr(getattr(config, name), key)
-            assert kept == (value.strip().rstrip("/") if key == "base_url" else value)
+            assert kept == _as_kept(key, value)

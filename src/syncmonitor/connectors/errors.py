@@ -32,6 +32,10 @@ OUTREACH = "Outreach"
 WORKBOOKS = "Workbooks"
 
 _CREDENTIAL_HELP = {
+    "Salesforce": (
+        "Get a new access token for the Salesforce org and set it in the OS keyring (user name "
+        "salesforce_token) or in the environment variable SYNCMONITOR_SALESFORCE_TOKEN."
+    ),
     OUTREACH: (
         "Set a new Outreach access token in Settings (it is kept in the OS keyring), "
         "or in the environment variable SYNCMONITOR_OUTREACH_TOKEN for headless use."
@@ -126,7 +130,7 @@ class AuthenticationError(ConnectorError):
         url: str | None = None,
     ) -> AuthenticationError:
         """The standard error for a refused token/key, saying where to set a new one."""
-        what = "access token" if service == OUTREACH else "API key"
+        what = "access token" if service in (OUTREACH, "Salesforce") else "API key"
         said = f' It said: "{detail}".' if detail else ""
         code = f" (HTTP {status_code})" if status_code else ""
         return cls(

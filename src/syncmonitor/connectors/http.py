@@ -262,11 +262,13 @@ class ResilientClient:
         form: Sequence[tuple[str, str]] | None = None,
         idempotent: bool | None = None,
         parse_in_thread: bool = False,
+        body: bytes | None = None,
     ) -> T:
         """Send a request until it succeeds or cannot, and return `parse(response)`.
 
         `url` is relative to the base URL or absolute. `form` is sent form-encoded, in order
-        (parallel arrays keep their order). `parse` gets a 2xx response with its body read and
+        (parallel arrays keep their order); `body` is sent as is (a JSON document: the client's
+        own Content-Type header describes it). `parse` gets a 2xx response with its body read and
         may raise `ConnectorError` (a `MalformedResponseError` is retried like any retryable
         error). Non-idempotent requests (POST unless `idempotent=True`) are only retried when
         the remote cannot have acted on them: connection refused, 429. With `parse_in_thread`
@@ -281,6 +283,8 @@ class ResilientClient:
         if form is not None:
             content = urlencode(list(form)).encode("ascii")
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            content = body
         pairs: list[tuple[str, str | int | float | bool | None]]
         pairs = list(params.items()) if isinstance(params, Mapping) else list(params or ())
         # An empty QueryParams would wipe a query already in `url` (a `links.next`, say).

@@ -15,13 +15,14 @@ from sqlalchemy import Engine
 
 from syncmonitor.config import Config
 from syncmonitor.connectors.http import warm_up
-from syncmonitor.credentials import Secret, require_secret
+from syncmonitor.credentials import Secret, get_secret, require_secret
 from syncmonitor.engine.instance_lock import SyncLock
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
 from syncmonitor.engine.service import Remotes, SyncService
 from syncmonitor.paths import AppPaths
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
+    ENV_SALESFORCE_TOKEN,
     ENV_WORKBOOKS_API_KEY,
     SandboxProcess,
 )
@@ -61,7 +62,16 @@ def resolve_remotes(config: Config) -> Remotes:
         token = require_secret(Secret.OUTREACH_TOKEN)
     if config.workbooks.base_url:
         key = require_secret(Secret.WORKBOOKS_API_KEY)
-    return Remotes(config.outreach.base_url, token, config.workbooks.base_url, key, auth)
+    salesforce = get_secret(Secret.SALESFORCE_TOKEN) if config.salesforce.base_url else None
+    return Remotes(
+        config.outreach.base_url,
+        token,
+        config.workbooks.base_url,
+        key,
+        outreach_auth=auth,
+        salesforce_base_url=config.salesforce.base_url,
+        salesforce_token=salesforce,
+    )
 
 
 def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = True) -> Services:
@@ -89,11 +99,17 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
                 env={
                     ENV_OUTREACH_TOKEN: secrets.token_urlsafe(24),
                     ENV_WORKBOOKS_API_KEY: secrets.token_urlsafe(24),
+                    ENV_SALESFORCE_TOKEN: secrets.token_urlsafe(24),
                 },
             )
             ep = sandbox.start()
             remotes = Remotes(
-                ep.outreach_base_url, ep.outreach_token, ep.workbooks_base_url, ep.workbooks_api_key
+                ep.outreach_base_url,
+                ep.outreach_token,
+                ep.workbooks_base_url,
+                ep.workbooks_api_key,
+                salesforce_base_url=ep.salesforce_base_url or None,
+                salesforce_token=ep.salesforce_token or None,
             )
         elif config.sandbox_mode:
             remotes = Remotes(None, None, None, None)

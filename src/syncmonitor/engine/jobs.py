@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -22,6 +22,7 @@ from syncmonitor.connectors.retry import RetryPolicy
 from syncmonitor.connectors.workbooks import WorkbooksClient
 from syncmonitor.domain.timestamps import format_iso, utc_now
 from syncmonitor.engine.events import CancelToken, ProgressCallback
+from syncmonitor.engine.mapping_job import run_mappings
 from syncmonitor.engine.outreach_pull import PullCounts, pull_person_states, pull_sequence_states
 from syncmonitor.engine.workbooks_push import PushCounts, push_people
 from syncmonitor.engine.workers import in_writer
@@ -54,9 +55,12 @@ class Remotes:
     outreach_token: str | None
     workbooks_base_url: str | None
     workbooks_api_key: str | None
+    _: KW_ONLY  # the optional remotes below are named, never positional
     # OAuth instead of a static token: renews access tokens as they expire (kept across runs,
     # so a token is reused until it expires rather than renewed for every run).
     outreach_auth: RefreshingBearer | None = None
+    salesforce_base_url: str | None = None  # status values for the mapping editors only
+    salesforce_token: str | None = None
 
     def __repr__(self) -> str:  # never print a secret by accident
         return (
@@ -78,6 +82,9 @@ class JobContext:
     pulled: PullCounts = field(default_factory=PullCounts)
     pushed: PushCounts = field(default_factory=PushCounts)
     pushed_any: bool = False
+    # figures of jobs beyond the pull and the push, merged into the run's record
+    read: dict[str, int] = field(default_factory=dict)
+    written: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -150,10 +157,17 @@ def _queue_person(engine: Engine, prospect_id: int) -> None:
         )
 
 
+async def _mapped_values(ctx: JobContext) -> None:
+    """Stages and mapped fields of linked people and prospects, per the saved mappings."""
+    if ctx.person is None:  # a one-person sync is about sequence states only
+        await run_mappings(ctx, ctx.read, ctx.written, ctx.progress, ctx.cancel)
+
+
 OUTREACH_PULL = Job("outreach.pull", _outreach_pull)
 WORKBOOKS_PUSH = Job("workbooks.push", _workbooks_push)
+MAPPED_VALUES = Job("mappings.apply", _mapped_values)
 
 KINDS: dict[SyncKind, tuple[Job, ...]] = {
     SyncKind.INBOUND: (OUTREACH_PULL,),
-    SyncKind.FULL: (OUTREACH_PULL, WORKBOOKS_PUSH),
+    SyncKind.FULL: (OUTREACH_PULL, WORKBOOKS_PUSH, MAPPED_VALUES),
 }

@@ -238,6 +238,8 @@ class SyncService:
             _note_pull(ctx.pulled, read, written)
             if ctx.pushed_any:
                 _note_push(ctx.pushed, read, written)
+            read.update(ctx.read)
+            written.update(ctx.written)
             self._post_notices(ctx)
         if ctx.pushed.failed:
             raise WorkbooksWritesFailedError(

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from syncmonitor.sandbox.admin_values import handle_values
 from syncmonitor.sandbox.faults import FaultError, Faults
 from syncmonitor.sandbox.http_types import Request, Response, json_response
 from syncmonitor.sandbox.outreach_oauth import OAuthServer
@@ -128,6 +129,8 @@ class AdminApi:
             return self._person(route.rsplit("/", 1)[1])
         elif route.startswith("/oauth") and self.oauth is not None:
             return self._oauth(method, route, payload, self.oauth)
+        elif (answer := handle_values(self.world, method, route, payload)) is not None:
+            return answer  # CRM values and stages changed behind the app's back
         elif route == "/shutdown" and method == "POST":
             response = json_response(200, {"stopping": True})
             response.after_send = self._shutdown  # answer first, then stop

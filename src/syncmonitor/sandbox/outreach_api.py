@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import orjson
 
+from syncmonitor.sandbox import outreach_writes
 from syncmonitor.sandbox.http_types import Request, Response
 from syncmonitor.sandbox.outreach_keyset import SORTS, CursorError, Query, select
 from syncmonitor.sandbox.outreach_resources import (
@@ -111,14 +112,40 @@ class OutreachApi:
         if rtype is None or len(parts) > 2:
             raise ApiError(404, "resourceNotFound", f"No resource is found at {request.path}.")
         if request.method != "GET":
-            raise ApiError(
-                405, "methodNotAllowed", f"{request.method} is not supported on {request.path}."
-            )
+            return self._write(request, rtype, parts, request.base_url + PREFIX)
         params = dict(request.query_pairs())  # a repeated parameter: the last one wins
         base = request.base_url + PREFIX
         if len(parts) == 2:
             return self._one(rtype, parts[1], params, base)
         return self._many(rtype, params, base, request.path)
+
+    def _write(
+        self, request: Request, rtype: ResourceType, parts: list[str], base: str
+    ) -> Response:
+        """The writes Outreach allows on the types the sandbox serves (see outreach_writes)."""
+        method, one = request.method, len(parts) == 2
+        record_id = int(parts[1]) if one and parts[1].isdigit() else None
+        if one and record_id is None:
+            raise ApiError(404, "resourceNotFound", f"No {rtype.name} has the id {parts[1]}.")
+
+        def render_one(record: Any) -> dict[str, Any]:
+            return render(self.world, rtype, record, base, {})
+
+        try:
+            if rtype.name == "stage" and method == "POST" and not one:
+                return outreach_writes.create_stage(self.world, request, render_one)
+            if rtype.name == "stage" and method == "DELETE" and record_id is not None:
+                return outreach_writes.delete_stage(self.world, record_id)
+            if rtype.name == "prospect" and method == "PATCH" and record_id is not None:
+                return outreach_writes.update_prospect(self.world, record_id, request, render_one)
+        except outreach_writes.WriteError as error:
+            response = error_response(error.status, error.code, error.detail)
+            if error.pointer is not None:
+                document = orjson.loads(response.body)
+                document["errors"][0]["source"] = {"pointer": error.pointer}
+                response.body = orjson.dumps(document)
+            return response
+        raise ApiError(405, "methodNotAllowed", f"{method} is not supported on {request.path}.")
 
     def _one(self, rtype: ResourceType, raw_id: str, params: dict[str, str], base: str) -> Response:
         fields, includes = _fields(params), _includes(rtype, params)

@@ -97,6 +97,7 @@ def _prospect_attributes(world: World, p: Prospect) -> dict[str, Any]:
         "clickCount": 0,
         "company": account.name if account else None,
         "createdAt": iso(p.created_at),
+        **{f"custom{n}": (p.custom or {}).get(f"custom{n}") for n in range(1, 6)},
         "emailOptedOut": p.opted_out,
         "emails": [p.email],
         "emailsOptStatus": opt_status,
@@ -120,7 +121,9 @@ def _prospect_attributes(world: World, p: Prospect) -> dict[str, Any]:
 
 
 def _prospect_relationships(world: World, p: Prospect) -> Related:
-    return {"account": ("account", p.account_id), "stage": ("stage", p.stage_id)}
+    # A stage deleted in Outreach leaves its prospects with no stage.
+    stage = p.stage_id if p.stage_id is not None and p.stage_id in world.stages.by_id else None
+    return {"account": ("account", p.account_id), "stage": ("stage", stage)}
 
 
 def _sequence_attributes(world: World, q: Sequence) -> dict[str, Any]:

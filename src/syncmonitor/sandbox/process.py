@@ -27,6 +27,8 @@ ENV_OUTREACH_TOKEN = "SYNCMONITOR_SANDBOX_OUTREACH_TOKEN"
 ENV_WORKBOOKS_API_KEY = "SYNCMONITOR_SANDBOX_WORKBOOKS_API_KEY"
 DEFAULT_OUTREACH_TOKEN = "sandbox-outreach-token"
 DEFAULT_WORKBOOKS_API_KEY = "sandbox-workbooks-key"
+ENV_SALESFORCE_TOKEN = "SYNCMONITOR_SANDBOX_SALESFORCE_TOKEN"
+DEFAULT_SALESFORCE_TOKEN = "sandbox-salesforce-token"
 _STDERR_TAIL_LINES = 40
 
 
@@ -52,6 +54,9 @@ class SandboxEndpoints:
     admin_url: str
     outreach_token: str
     workbooks_api_key: str
+    # The emulated Salesforce (status values for the mapping editors); "" from an older sandbox.
+    salesforce_base_url: str = ""
+    salesforce_token: str = ""
 
 
 class SandboxProcess:
@@ -142,6 +147,8 @@ class SandboxProcess:
             admin_url=str(ready["admin_url"]),
             outreach_token=environment.get(ENV_OUTREACH_TOKEN) or DEFAULT_OUTREACH_TOKEN,
             workbooks_api_key=environment.get(ENV_WORKBOOKS_API_KEY) or DEFAULT_WORKBOOKS_API_KEY,
+            salesforce_base_url=str(ready.get("salesforce_base_url", "")),
+            salesforce_token=environment.get(ENV_SALESFORCE_TOKEN) or DEFAULT_SALESFORCE_TOKEN,
         )
         return self.endpoints
 

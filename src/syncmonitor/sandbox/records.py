@@ -65,6 +65,7 @@ class Person:
     """A Workbooks person (times in epoch seconds)."""
 
     __slots__ = (
+        "contact_status",
         "created_at",
         "created_through_reference",
         "duplicate",
@@ -73,6 +74,7 @@ class Person:
         "id",
         "is_deleted",
         "last_name",
+        "lead_status",
         "lock_version",
         "no_email_soliciting",
         "organisation_id",
@@ -111,6 +113,9 @@ class Person:
         self.sync_to_outreach = True
         self.sync_error = False
         self.duplicate = False
+        # Picklist fields: the values are set by `picklists.install` (status mappings).
+        self.lead_status: str | None = None
+        self.contact_status: str | None = None
 
 
 class Stage:
@@ -208,6 +213,7 @@ class Prospect:
     __slots__ = (
         "account_id",
         "created_at",
+        "custom",
         "email",
         "first_name",
         "id",
@@ -240,7 +246,8 @@ class Prospect:
         self.email = email
         self.title = title
         self.account_id = account_id
-        self.stage_id = 1
+        self.stage_id: int | None = 1
+        self.custom: dict[str, str | None] | None = None  # custom1..custom5, set by PATCH
         self.opted_out = False
         self.opted_out_at: int | None = None
         self.reply_count = 0
@@ -348,6 +355,18 @@ class Collection(Generic[R]):
         self.ids.append(record.id)
         insort(self.by_updated, updated_key(record.updated_at, record.id))
         self.next_id = record.id + 1
+
+    def remove(self, record_id: int) -> R | None:
+        """Delete a record (a DELETE through the API); its id is never handed out again."""
+        record = self.by_id.pop(record_id, None)
+        if record is None:
+            return None
+        self.ids.remove(record_id)
+        key = updated_key(record.updated_at, record.id)
+        index = bisect_left(self.by_updated, key)
+        if index < len(self.by_updated) and self.by_updated[index] == key:
+            del self.by_updated[index]
+        return record
 
     def touch(self, record: R, updated_at: int) -> None:
         """Set a record's updatedAt and move it in the (updatedAt, id) order."""

@@ -29,13 +29,14 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from syncmonitor.sandbox import outreach_api, outreach_oauth
+from syncmonitor.sandbox import outreach_api, outreach_oauth, salesforce_api
 from syncmonitor.sandbox.admin_routes import AdminApi, Ticker
 from syncmonitor.sandbox.cursor_faults import bend_next_link
 from syncmonitor.sandbox.faults import Faults, Plan
 from syncmonitor.sandbox.http_types import Request, Response, json_response
 from syncmonitor.sandbox.outreach_api import OutreachApi, error_response
 from syncmonitor.sandbox.outreach_oauth import OAuthServer, oauth_from_environment
+from syncmonitor.sandbox.salesforce_api import SalesforceApi
 from syncmonitor.sandbox.workbooks_api import WorkbooksApi, failure
 from syncmonitor.sandbox.world import World
 
@@ -43,6 +44,8 @@ ENV_OUTREACH_TOKEN = "SYNCMONITOR_SANDBOX_OUTREACH_TOKEN"
 ENV_WORKBOOKS_API_KEY = "SYNCMONITOR_SANDBOX_WORKBOOKS_API_KEY"
 DEFAULT_OUTREACH_TOKEN = "sandbox-outreach-token"
 DEFAULT_WORKBOOKS_API_KEY = "sandbox-workbooks-key"
+ENV_SALESFORCE_TOKEN = "SYNCMONITOR_SANDBOX_SALESFORCE_TOKEN"
+DEFAULT_SALESFORCE_TOKEN = "sandbox-salesforce-token"
 
 _OUTREACH_FAULT_CODES = {
     400: "badRequest",
@@ -70,6 +73,7 @@ class SandboxServer(ThreadingHTTPServer):
         workbooks_api_key: str,
         tick: float = 0.0,
         changes_per_tick: int = 5,
+        salesforce_token: str = DEFAULT_SALESFORCE_TOKEN,
     ) -> None:
         super().__init__(address, _Handler)
         self.world = world
@@ -78,6 +82,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.oauth: OAuthServer = oauth_from_environment()
         self.outreach = OutreachApi(world, outreach_token, also_valid=self.oauth.is_valid)
         self.workbooks = WorkbooksApi(world, workbooks_api_key, self.faults)
+        self.salesforce = SalesforceApi(world, salesforce_token)
         self.admin = AdminApi(
             world, self.faults, self.ticker, self._stats, self.request_stop, oauth=self.oauth
         )
@@ -115,6 +120,7 @@ class SandboxServer(ThreadingHTTPServer):
             "port": self.server_port,
             "outreach_base_url": root + outreach_api.PREFIX,
             "workbooks_base_url": root + "/workbooks",
+            "salesforce_base_url": root + salesforce_api.PREFIX,
             "admin_url": root + "/_admin",
         }
 
@@ -138,6 +144,8 @@ class SandboxServer(ThreadingHTTPServer):
         elif path == outreach_oauth.PATH:
             self._count("outreach-oauth")
             return self.oauth.handle(request), None
+        elif path.startswith(salesforce_api.PREFIX + "/"):
+            service = "salesforce"
         elif path == "/_admin" or path.startswith("/_admin/"):
             self._count("admin")
             return self.admin.handle(request, client_host), None
@@ -158,8 +166,8 @@ class SandboxServer(ThreadingHTTPServer):
             time.sleep(plan.latency_seconds)
         response = self._faulted(service, request, plan)
         if response is None:
-            api = self.outreach if service == "outreach" else self.workbooks
-            response = api.handle(request)
+            api = {"outreach": self.outreach, "workbooks": self.workbooks}.get(service)
+            response = (api or self.salesforce).handle(request)
             if plan.cursor_fault is not None:
                 response = bend_next_link(self.outreach, request, response, plan.cursor_fault)
         response.headers.update(rate_headers)
@@ -179,6 +187,8 @@ class SandboxServer(ThreadingHTTPServer):
         if service == "outreach":
             default = "internalServerError" if status >= 500 else "badRequest"
             response = error_response(status, _OUTREACH_FAULT_CODES.get(status, default), detail)
+        elif service == "salesforce":
+            response = json_response(status, [{"message": detail, "errorCode": "SERVER_ERROR"}])
         else:
             response = failure(status, detail)
         retry_after = self.faults.snapshot()["retry_after"]
@@ -300,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             workbooks_api_key=os.environ.get(ENV_WORKBOOKS_API_KEY) or DEFAULT_WORKBOOKS_API_KEY,
             tick=args.tick,
             changes_per_tick=args.changes_per_tick,
+            salesforce_token=os.environ.get(ENV_SALESFORCE_TOKEN) or DEFAULT_SALESFORCE_TOKEN,
         )
     except OSError as error:
         print(f"sandbox: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)

@@ -27,6 +27,7 @@ from syncmonitor.sandbox.workbooks_filters import (
     cover_of,
     mentions,
 )
+from syncmonitor.sandbox.workbooks_metadata import metadata_types
 from syncmonitor.sandbox.workbooks_writes import write_batch
 from syncmonitor.sandbox.world import World
 
@@ -81,6 +82,8 @@ class WorkbooksApi:
                 401, "Access denied: the api_key is missing or not valid.", "not_logged_in"
             )
         name = request.path[len(PREFIX) :]
+        if name == "metadata/types.api":
+            return answer(200, metadata_types(pairs))
         endpoint = ENDPOINTS.get(name.removesuffix(".api")) if name.endswith(".api") else None
         if endpoint is None:
             return failure(404, f"There is no API endpoint at {request.path}.")

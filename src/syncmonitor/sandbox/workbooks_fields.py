@@ -89,6 +89,8 @@ PERSON_FIELDS: dict[str, Field] = {
         _attr("cf_person_sync_to_outreach", BOOL, "sync_to_outreach"),
         _attr("cf_person_outreach_sync_error", BOOL, "sync_error"),
         _attr("cf_person_outreach_duplicate", BOOL, "duplicate"),
+        _attr("cf_person_lead_status", TEXT, "lead_status"),
+        _attr("cf_person_contact_status", TEXT, "contact_status"),
     )
 }
 
@@ -111,6 +113,35 @@ ORGANISATION_FIELDS: dict[str, Field] = {
 }
 
 
+PICKLIST_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        _attr("id", INT, "id", writable=False),
+        _attr("lock_version", INT, "lock_version", writable=False),
+        _attr("name", TEXT, "name"),
+        _attr("description", TEXT, "description"),
+        _attr("created_at", DATETIME, "created_at", writable=False),
+        _attr("updated_at", DATETIME, "updated_at", writable=False),
+        _attr("is_deleted", BOOL, "is_deleted", writable=False),
+    )
+}
+
+PICKLIST_ENTRY_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        _attr("id", INT, "id", writable=False),
+        _attr("lock_version", INT, "lock_version", writable=False),
+        _attr("picklist_id", INT, "picklist_id"),
+        _attr("value", TEXT, "value"),
+        _attr("display_order", INT, "display_order"),
+        _attr("is_default", BOOL, "is_default"),
+        _attr("created_at", DATETIME, "created_at", writable=False),
+        _attr("updated_at", DATETIME, "updated_at", writable=False),
+        _attr("is_deleted", BOOL, "is_deleted", writable=False),
+    )
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """One `<controller>.api` the sandbox serves."""
@@ -129,7 +160,28 @@ def _new_organisation(world: World, org_id: int, now: int) -> Organisation:
     return Organisation(org_id, "", "", "", "", "", now)
 
 
+def _new_picklist(world: World, picklist_id: int, now: int) -> Any:
+    from syncmonitor.sandbox.picklists import Picklist
+
+    return Picklist(picklist_id, "", now)
+
+
+def _new_picklist_entry(world: World, entry_id: int, now: int) -> Any:
+    from syncmonitor.sandbox.picklists import PicklistEntry
+
+    return PicklistEntry(entry_id, None, "", 0, now)
+
+
 ENDPOINTS: dict[str, Endpoint] = {
+    "admin/picklists": Endpoint(
+        "admin/picklists", PICKLIST_FIELDS, lambda w: w.picklists, _new_picklist
+    ),
+    "admin/picklist_entries": Endpoint(
+        "admin/picklist_entries",
+        PICKLIST_ENTRY_FIELDS,
+        lambda w: w.picklist_entries,
+        _new_picklist_entry,
+    ),
     "crm/people": Endpoint("crm/people", PERSON_FIELDS, lambda w: w.people, _new_person),
     "crm/organisations": Endpoint(
         "crm/organisations", ORGANISATION_FIELDS, lambda w: w.organisations, _new_organisation

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from syncmonitor.sandbox import picklists
 from syncmonitor.sandbox.changes import apply_changes
 from syncmonitor.sandbox.generator import DEFAULT_ANCHOR_MS, Builder
 from syncmonitor.sandbox.records import (
@@ -57,6 +58,11 @@ class World:
         self.states_by_prospect: dict[int, list[int]] = {}
         self.states_by_sequence: dict[int, list[int]] = {}
         self._prospects_by_email: dict[str, list[int]] | None = None
+        # CRM status values (see `picklists`): Workbooks picklists, Salesforce statuses
+        self.picklists: dict[int, Any] = {}
+        self.picklist_entries: dict[int, Any] = {}
+        self.salesforce_lead_statuses: list[Any] = []
+        self.salesforce_contact_statuses: list[Any] = []
         # Live changes
         self.change_rng = random.Random(f"{seed}:changes")
         self.changes_applied = 0
@@ -85,6 +91,7 @@ class World:
         gc.disable()
         try:
             Builder(world, random.Random(seed)).build(people, states_per_person)
+            picklists.install(world)  # after the build: it draws nothing from the seed
         finally:
             if was_enabled:
                 gc.enable()

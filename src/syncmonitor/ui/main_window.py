@@ -26,6 +26,7 @@ from syncmonitor.engine.scheduler import Target
 from syncmonitor.store.database import Database
 from syncmonitor.ui.issues_page import IssuesPage
 from syncmonitor.ui.log_page import LogPage
+from syncmonitor.ui.mappings.pages import add_mapping_pages
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people_page import PeoplePage
 from syncmonitor.ui.resources import icon
@@ -111,7 +112,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(18, 18))
         self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
         self.pages = QStackedWidget()
-        self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
 
         body = QWidget()
         body_layout = QHBoxLayout(body)
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self.people = self.add_page(PeoplePage())
+        self.mapping_pages = add_mapping_pages(self, controller)
         # Later pages: one line each, e.g. self.add_page(RunsPage()).
         self.runs = self.add_page(RunsPage())
         self.issues = self.add_page(IssuesPage(controller))
@@ -159,6 +161,18 @@ class MainWindow(QMainWindow):
         self.sidebar.addItem(item)
         self.pages.addWidget(page)
         return page
+
+    def _on_sidebar_row(self, row: int) -> None:
+        """Switch pages, unless the page being left keeps the person (unsaved edits)."""
+        current = self.pages.currentWidget()
+        target = self.pages.widget(row)
+        next_page = target if isinstance(target, Page) else None
+        if isinstance(current, Page) and current is not target and not current.can_leave(next_page):
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(self.pages.currentIndex())
+            self.sidebar.blockSignals(False)
+            return
+        self.pages.setCurrentIndex(row)
 
     def all_pages(self) -> list[Page]:
         return [p for i in range(self.pages.count()) if isinstance(p := self.pages.widget(i), Page)]
@@ -281,6 +295,10 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        current = self.pages.currentWidget()
+        if isinstance(current, Page) and not current.can_leave(None):
+            event.ignore()
+            return
         self.save_geometry()
         if self.hide_on_close:
             event.ignore()

@@ -24,6 +24,11 @@ class Page(QWidget):
     def sync_finished(self, result: RunResult) -> None:
         """A run ended (whatever its outcome); re-read what the page shows."""
 
+    def can_leave(self, next_page: Page | None) -> bool:
+        """May the person leave this page for `next_page` (None: the window closes)? A page
+        with unsaved edits asks here; False keeps the person on it."""
+        return True
+
     def save_state(self, settings: QSettings) -> None:
         """Keep splitter positions and the like for the next start."""
 
