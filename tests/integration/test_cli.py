@@ -288,6 +288,18 @@ def _proc(pid: int, name: str) -> bytes:
         return b""
 
 
+def _exec_cmdline(process: subprocess.Popen[str], timeout: float = 20) -> bytes:
+    """The child's command line once it has exec'd Python (right after fork /proc shows the
+    parent's, or nothing under load)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        cmdline = _proc(process.pid, "cmdline")
+        if b"syncmonitor" in cmdline:
+            return cmdline
+        time.sleep(0.005)
+    return _proc(process.pid, "cmdline")
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
 def test_in_sandbox_mode_sync_once_starts_its_own_sandbox_and_no_secret_leaks(
     tmp_path: Path,
@@ -349,7 +361,7 @@ def test_secrets_never_reach_the_log_the_cache_or_the_command_line(
         stderr=subprocess.PIPE,
         text=True,
     )
-    cmdline = _proc(process.pid, "cmdline")
+    cmdline = _exec_cmdline(process)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     admin.tick(5)
