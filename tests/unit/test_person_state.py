@@ -51,7 +51,9 @@ T3 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
 
 def test_salesmate_and_outreach_combine_latest_change_wins() -> None:
-    outreach_then_salesmate = person_fields([_state(1, "active", T1), _salesmate(1, "Paused O3", T2)])
+    outreach_then_salesmate = person_fields(
+        [_state(1, "active", T1), _salesmate(1, "Paused O3", T2)]
+    )
     assert outreach_then_salesmate.sequence_state == "Active – Paused"
     assert outreach_then_salesmate.state_updated_at == T2
     later_outreach = person_fields(

@@ -41,7 +41,9 @@ def decode_bytes(data: bytes) -> DecodedText:
             "The file is empty.", "Export the sequence enrolments from Salesmate again."
         )
     if data.startswith(codecs.BOM_UTF8):
-        return DecodedText(data[len(codecs.BOM_UTF8) :].decode("utf-8", "replace"), "UTF-8 with BOM")
+        return DecodedText(
+            data[len(codecs.BOM_UTF8) :].decode("utf-8", "replace"), "UTF-8 with BOM"
+        )
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             return DecodedText(data[len(bom) :].decode(codec, "replace"), "UTF-16")

@@ -22,8 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from syncmonitor.domain.export_dates import DateError, DateOrder, OrderDecision, decide_order
-from syncmonitor.domain.export_dates import parse_export_date
+from syncmonitor.domain.export_dates import (
+    DateError,
+    DateOrder,
+    OrderDecision,
+    decide_order,
+    parse_export_date,
+)
 from syncmonitor.domain.states import CanonicalState, ResolvedState, resolve_salesmate
 
 
@@ -56,7 +61,7 @@ class Column(enum.StrEnum):
 REQUIRED = (Column.EMAIL, Column.SEQUENCE, Column.STATE, Column.DATE)
 
 # Header words per column, best first: the first header that contains one of them wins. Compared
-# after lower-casing and dropping everything but letters and digits ("E-mail Address" -> emailaddress).
+# lower case with only letters and digits kept ("E-mail Address" -> "emailaddress").
 _GUESSES: dict[Column, tuple[str, ...]] = {
     Column.EMAIL: ("contactemail", "emailaddress", "email", "mail"),
     Column.SEQUENCE: ("sequencename", "sequence", "cadence", "campaign"),

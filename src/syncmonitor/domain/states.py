@@ -178,7 +178,7 @@ _SALESMATE_SYNONYMS = (
 
 
 def _salesmate_key(text: str) -> str:
-    """"Finished (Opt-out)", "FINISHED_OPT_OUT", "finished - opt out" all become one key."""
+    """ "Finished (Opt-out)", "FINISHED_OPT_OUT", "finished - opt out" all become one key."""
     key = text.lower()
     for mark in ("–", "—", "_", "(", ")", ":", ",", "/"):
         key = key.replace(mark, " ")

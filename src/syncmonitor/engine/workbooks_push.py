@@ -4,8 +4,9 @@ The pull (and a Salesmate import) leaves the people whose state changed in an ou
 transaction as the change). This job takes them in batches: finds each person in Workbooks by the
 Outreach id kept on the person, or else by email (a Salesmate person: by email); derives the fields
 with `domain.person_state` from the person's states in every provider (linked by email, latest
-change wins); and writes only what differs, in PUT batches of at most 100. A stale `lock_version` is re-read and retried once; after that the person
-stays in the outbox with the reason, and the next run tries again.
+change wins); and writes only what differs, in PUT batches of at most 100. A stale
+`lock_version` is re-read and retried once; after that the person stays in the outbox with the
+reason, and the next run tries again.
 """
 
 from __future__ import annotations
@@ -147,7 +148,9 @@ def _load_batch(engine: Engine, limit: int, after: Key) -> list[_Pending]:
             states = own[(provider, pid)]
         opted_out = bool(opted) or (email or "") in opted_anywhere
         result.append(
-            _Pending(provider, pid, email or "", person_fields(states, prospect_opted_out=opted_out))
+            _Pending(
+                provider, pid, email or "", person_fields(states, prospect_opted_out=opted_out)
+            )
         )
     return result
 
@@ -297,9 +300,7 @@ def _record_outcome(
         for (provider, pid), message in (park or {}).items():
             conn.execute(
                 update(push_outbox)
-                .where(
-                    and_(push_outbox.c.provider == provider, push_outbox.c.prospect_id == pid)
-                )
+                .where(and_(push_outbox.c.provider == provider, push_outbox.c.prospect_id == pid))
                 .values(attempts=PARKED, last_error=message)
             )
 

@@ -12,8 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_
 
-from syncmonitor.store.people import TransitionRow, _unnamed, _with_sequence_and_step
-from syncmonitor.store.people import resolved_from_row
+from syncmonitor.store.people import (
+    TransitionRow,
+    _unnamed,
+    _with_sequence_and_step,
+    resolved_from_row,
+)
 from syncmonitor.store.schema import (
     prospects,
     sequence_states,

@@ -33,10 +33,29 @@ from syncmonitor.store.schema import (
 PROVIDER = Provider.SALESMATE.value
 _CHUNK = 500
 
+_PERSON_COLS = (
+    "provider",
+    "id",
+    "email",
+    "name",
+    "opted_out",
+    "external_id",
+    "updated_at",
+    "search_text",
+)
 _SQL = {
     "prospects": bulk.upsert_sql(
         prospects,
-        ("provider", "id", "email", "name", "opted_out", "external_id", "updated_at", "search_text"),
+        (
+            "provider",
+            "id",
+            "email",
+            "name",
+            "opted_out",
+            "external_id",
+            "updated_at",
+            "search_text",
+        ),
         ("provider", "id"),
     ),
     "sequences": bulk.insert_ignore_sql(sequences, ("provider", "id", "name")),
@@ -165,13 +184,29 @@ def write_enrolments(
             next_person += 1
             counts.people_added += 1
             person_rows.append(
-                (PROVIDER, people[email], email, name, False, contact_id or None, observed_at,
-                 f"{name} {email}".lower())
+                (
+                    PROVIDER,
+                    people[email],
+                    email,
+                    name,
+                    False,
+                    contact_id or None,
+                    observed_at,
+                    f"{name} {email}".lower(),
+                )
             )
         elif info.name or info.contact_id:  # the API knows better than an earlier import
             person_rows.append(
-                (PROVIDER, people[email], email, name, False, contact_id or None, observed_at,
-                 f"{name} {email}".lower())
+                (
+                    PROVIDER,
+                    people[email],
+                    email,
+                    name,
+                    False,
+                    contact_id or None,
+                    observed_at,
+                    f"{name} {email}".lower(),
+                )
             )
     bulk.executemany(conn, _SQL["prospects"], person_rows)
 
@@ -200,8 +235,18 @@ def write_enrolments(
             counts.enrolments_added += 1
         when = format_iso(r.changed_at)
         history_rows.append(
-            (PROVIDER, enrolment, person, sequence, 0, r.state.raw, r.state.state.value,
-             r.state.reason.value if r.state.reason else "", when, observed_at)
+            (
+                PROVIDER,
+                enrolment,
+                person,
+                sequence,
+                0,
+                r.state.raw,
+                r.state.state.value,
+                r.state.reason.value if r.state.reason else "",
+                when,
+                observed_at,
+            )
         )
         # The enrolment's current state is its latest row; an Already/Other Enrolled row only
         # when the enrolment has nothing else (it did not change the real enrolment).
@@ -219,8 +264,18 @@ def write_enrolments(
         if rank[0] == 0 and had is not None:
             continue  # never replaces a real enrolment state
         state_rows.append(
-            (PROVIDER, enrolment, people[r.email], sequence_ids[r.sequence], None, r.state.raw,
-             r.state.state.value, r.state.reason.value if r.state.reason else "", when, when)
+            (
+                PROVIDER,
+                enrolment,
+                people[r.email],
+                sequence_ids[r.sequence],
+                None,
+                r.state.raw,
+                r.state.state.value,
+                r.state.reason.value if r.state.reason else "",
+                when,
+                when,
+            )
         )
         if had is None or when > had:
             counts.people_queued.add(people[r.email])
