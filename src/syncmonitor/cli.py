@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("who", metavar="EMAIL", help="email address (or Outreach prospect id)")
     show.add_argument("--json", action="store_true", help="print as JSON")
 
+    from syncmonitor.cli_import import add_parser as add_import_parser
+
+    add_import_parser(sub)  # import salesmate PATH
+
     sandbox = sub.add_parser("sandbox", help="serve the emulated Outreach and Workbooks APIs")
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--seed", type=int, default=1)
@@ -107,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _status(config, paths, as_json=args.json)
         if args.command == "people":
             return _people_show(config, paths, args.who, as_json=args.json)
+        if args.command == "import":
+            from syncmonitor.cli_import import run as run_import
+
+            return run_import(args, config, paths)
     except UserFacingError as exc:
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
         return EXIT_FAILED

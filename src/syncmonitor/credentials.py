@@ -24,6 +24,7 @@ class Secret(StrEnum):
 
     OUTREACH_TOKEN = "outreach_token"
     WORKBOOKS_API_KEY = "workbooks_api_key"
+    SALESMATE_TOKEN = "salesmate_token"
 
     @property
     def env_var(self) -> str:
@@ -31,9 +32,11 @@ class Secret(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"outreach_token": "Outreach token", "workbooks_api_key": "Workbooks API key"}[
-            self.value
-        ]
+        return {
+            "outreach_token": "Outreach token",
+            "workbooks_api_key": "Workbooks API key",
+            "salesmate_token": "Salesmate access token",
+        }[self.value]
 
 
 class NoSecureStoreError(UserFacingError):

@@ -15,13 +15,16 @@ from sqlalchemy import Engine
 
 from syncmonitor.config import Config
 from syncmonitor.connectors.http import warm_up
+from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.credentials import Secret, require_secret
 from syncmonitor.engine.instance_lock import SyncLock
 from syncmonitor.engine.service import Remotes, SyncService
 from syncmonitor.paths import AppPaths
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
+    ENV_SALESMATE_TOKEN,
     ENV_WORKBOOKS_API_KEY,
+    SandboxEndpoints,
     SandboxProcess,
 )
 from syncmonitor.store.database import Database, open_database
@@ -37,6 +40,8 @@ class Services:
     service: SyncService
     database: Database
     sandbox: SandboxProcess | None = None
+    # Salesmate's API for matching imported contacts; None: imports match against the cache only.
+    salesmate: SalesmateAccess | None = None
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -60,6 +65,24 @@ def resolve_remotes(config: Config) -> Remotes:
     if config.workbooks.base_url:
         key = require_secret(Secret.WORKBOOKS_API_KEY)
     return Remotes(config.outreach.base_url, token, config.workbooks.base_url, key)
+
+
+def resolve_salesmate(
+    config: Config, endpoints: SandboxEndpoints | None = None
+) -> SalesmateAccess | None:
+    """Salesmate's API when configured (its token from the keyring or environment); in sandbox
+    mode with no [salesmate] address, the sandbox's emulated one; else None."""
+    settings = config.salesmate
+    if settings.api_url:
+        token = require_secret(Secret.SALESMATE_TOKEN)
+        return SalesmateAccess(settings.api_url, settings.effective_linkname, token)
+    if endpoints is not None and endpoints.salesmate_base_url:
+        return SalesmateAccess(
+            endpoints.salesmate_base_url + "/apis",
+            endpoints.salesmate_linkname,
+            endpoints.salesmate_token,
+        )
+    return None
 
 
 def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = True) -> Services:
@@ -87,6 +110,7 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
                 env={
                     ENV_OUTREACH_TOKEN: secrets.token_urlsafe(24),
                     ENV_WORKBOOKS_API_KEY: secrets.token_urlsafe(24),
+                    ENV_SALESMATE_TOKEN: secrets.token_urlsafe(24),
                 },
             )
             ep = sandbox.start()
@@ -104,7 +128,9 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
             lock=SyncLock(paths.lock_file),
             sandbox_mode=config.sandbox_mode,
         )
-        return Services(service, database, sandbox)
+        endpoints = sandbox.endpoints if sandbox is not None else None
+        salesmate = resolve_salesmate(config, endpoints)
+        return Services(service, database, sandbox, salesmate)
     except BaseException:
         database.close()
         raise

@@ -27,6 +27,8 @@ ENV_OUTREACH_TOKEN = "SYNCMONITOR_SANDBOX_OUTREACH_TOKEN"
 ENV_WORKBOOKS_API_KEY = "SYNCMONITOR_SANDBOX_WORKBOOKS_API_KEY"
 DEFAULT_OUTREACH_TOKEN = "sandbox-outreach-token"
 DEFAULT_WORKBOOKS_API_KEY = "sandbox-workbooks-key"
+ENV_SALESMATE_TOKEN = "SYNCMONITOR_SANDBOX_SALESMATE_TOKEN"
+DEFAULT_SALESMATE_TOKEN = "sandbox-salesmate-token"
 _STDERR_TAIL_LINES = 40
 
 
@@ -52,6 +54,10 @@ class SandboxEndpoints:
     admin_url: str
     outreach_token: str
     workbooks_api_key: str
+    # The emulated Salesmate API (its root; the client adds /apis), link name and access token.
+    salesmate_base_url: str = ""
+    salesmate_linkname: str = "sandbox"
+    salesmate_token: str = DEFAULT_SALESMATE_TOKEN
 
 
 class SandboxProcess:
@@ -142,6 +148,9 @@ class SandboxProcess:
             admin_url=str(ready["admin_url"]),
             outreach_token=environment.get(ENV_OUTREACH_TOKEN) or DEFAULT_OUTREACH_TOKEN,
             workbooks_api_key=environment.get(ENV_WORKBOOKS_API_KEY) or DEFAULT_WORKBOOKS_API_KEY,
+            salesmate_base_url=str(ready.get("salesmate_base_url", "")),
+            salesmate_linkname=str(ready.get("salesmate_linkname", "sandbox")),
+            salesmate_token=environment.get(ENV_SALESMATE_TOKEN) or DEFAULT_SALESMATE_TOKEN,
         )
         return self.endpoints
 
