@@ -247,7 +247,8 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
 
 def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) -> int:
     from syncmonitor.store.database import open_database
-    from syncmonitor.store.people import current_states, find_person, history
+    from syncmonitor.store.linked_people import linked_keys, merged_history
+    from syncmonitor.store.people import current_states, find_person
 
     paths.ensure()
     db = open_database(paths.database_file)
@@ -261,11 +262,15 @@ def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) ->
                     file=sys.stderr,
                 )
                 return EXIT_NOT_FOUND
-            states = current_states(conn, person.provider, person.prospect_id)
+            # The same person in Outreach and Salesmate (linked by email): one list, one timeline.
+            keys = linked_keys(conn, person.provider, person.prospect_id)
+            states = [
+                (provider, s) for provider, pid in keys for s in current_states(conn, provider, pid)
+            ]
             transitions: list[Any] = []
             before = None
             while True:  # the whole history, a window at a time
-                window = history(conn, None, person.prospect_id, before=before, limit=1000)
+                window = merged_history(conn, keys, before=before, limit=1000)
                 transitions.extend(window)
                 if len(window) < 1000:
                     break
@@ -285,6 +290,7 @@ def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) ->
         },
         "current_states": [
             {
+                "provider": provider,
                 "sequence_state_id": s.sequence_state_id,
                 "sequence_id": s.sequence_id,
                 "sequence": s.sequence_name,
@@ -296,7 +302,7 @@ def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) ->
                 "label": s.state.label,
                 "state_changed_at": s.state_changed_at,
             }
-            for s in states
+            for provider, s in states
         ],
         "history": [
             {
@@ -318,12 +324,15 @@ def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) ->
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return EXIT_OK
     print(f"{person.name} <{person.email}>" + (" — opted out" if person.opted_out else ""))
-    for s in states:
-        print(f"  {s.sequence_name}: {s.state.label} since {s.state_changed_at}")
+    for provider, s in states:
+        print(f"  {s.sequence_name} ({provider}): {s.state.label} since {s.state_changed_at}")
     print(f"History ({len(transitions)} transitions, newest first):")
     for t in transitions:
         step = f" step {t.step_order}" if t.step_order else ""
-        print(f"  {t.state_changed_at}  {t.sequence_name}{step}: {t.state.label} [{t.state.raw}]")
+        print(
+            f"  {t.state_changed_at}  {t.provider:<9}  {t.sequence_name}{step}: {t.state.label} "
+            f"[{t.state.raw}]"
+        )
     return EXIT_OK
 
 
