@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_
 
 from syncmonitor.store.people import (
+    PersonDetail,
     TransitionRow,
     _unnamed,
     _with_sequence_and_step,
@@ -24,6 +25,7 @@ from syncmonitor.store.schema import (
     sequence_steps,
     sequences,
     state_history,
+    workbooks_people,
 )
 
 PersonKey = tuple[str, int]  # (provider, prospect id)
@@ -155,3 +157,36 @@ def opted_out_emails(conn: Connection, emails: Sequence[str]) -> set[str]:
     for start in range(0, len(wanted), 500):
         found.update(conn.execute(query, {"e": wanted[start : start + 500]}).scalars())
     return found
+
+
+def person_by_key(conn: Connection, provider: str, prospect_id: int) -> PersonDetail | None:
+    """One provider's record of a person with their Workbooks person (by Outreach id for an
+    Outreach prospect, else by email)."""
+    row = conn.execute(
+        select(
+            prospects.c.name, prospects.c.email, prospects.c.opted_out, prospects.c.external_id
+        ).where(prospects.c.provider == provider, prospects.c.id == prospect_id)
+    ).first()
+    if row is None:
+        return None
+    match = and_(workbooks_people.c.email == row[1], workbooks_people.c.email != "")
+    if provider == "outreach":
+        match = or_(workbooks_people.c.outreach_id == prospect_id, match)
+    person = conn.execute(
+        select(
+            workbooks_people.c.id, workbooks_people.c.sequence_state, workbooks_people.c.no_email
+        )
+        .where(match, workbooks_people.c.is_deleted.is_(False))
+        .order_by(workbooks_people.c.id)
+        .limit(1)
+    ).first()
+    return PersonDetail(
+        provider=provider,
+        prospect_id=prospect_id,
+        name=row[0],
+        email=row[1],
+        opted_out=bool(row[2]),
+        workbooks_person_id=person[0] if person else None,
+        workbooks_sequence_state=person[1] if person else None,
+        workbooks_no_email=bool(person[2]) if person else None,
+    )
