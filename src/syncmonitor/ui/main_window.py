@@ -25,6 +25,7 @@ from syncmonitor.store.database import Database
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people_page import PeoplePage
 from syncmonitor.ui.resources import icon
+from syncmonitor.ui.salesmate_import_action import install_salesmate_import
 from syncmonitor.ui.status_bar import SyncStatusBar
 from syncmonitor.ui.style import STYLE_SHEET
 from syncmonitor.ui.sync_controller import Phase, SyncController
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self.people = self.add_page(PeoplePage())
+        self.import_salesmate_action = install_salesmate_import(self)
         # Later pages: one line each, e.g. self.add_page(RunsPage()).
         self.sidebar.setCurrentRow(0)
 
