@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from syncmonitor.connectors.errors import (
+    SALESMATE,
     AuthenticationError,
     MalformedResponseError,
     NotFoundError,
@@ -42,20 +43,21 @@ from syncmonitor.connectors.http import (
 )
 from syncmonitor.connectors.retry import RetryPolicy
 
-SALESMATE = "Salesmate"
 CALLS_PER_HOUR = 1500
 HOUR = 3600.0
 EMAILS_PER_SEARCH = 50
 SEARCH_FIELDS = ("name", "firstName", "lastName", "email", "owner")
-_AUTH_WORDS = ("access token", "accesstoken", "unauthori", "linkname", "session", "authenticat")
+_AUTH_WORDS = (
+    "access token",
+    "accesstoken",
+    "unauthori",
+    "linkname",
+    "link name",
+    "session",
+    "authenticat",
+)
 _RATE_WORDS = ("rate limit", "too many", "limit exceeded", "throttl")
 _NOT_FOUND_WORDS = ("not found", "does not exist", "no record")
-
-_CREDENTIAL_HELP = (
-    "Check the Salesmate link name and access token (Salesmate: My Account > Access Key). Set the "
-    "token in the OS keyring (service syncmonitor, user salesmate_token) or in the environment "
-    "variable SYNCMONITOR_SALESMATE_TOKEN, and [salesmate] base_url / linkname in the config file."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +82,9 @@ class SalesmateContact:
 class HourlyBudget:
     """At most `limit` calls in any `window` seconds, counted on this side.
 
-    `take()` returns how long to wait before the next call may go (0 when it may go now) and
-    books the call at that moment.
+    `take(max_wait)` returns how long to wait before the next call may go (0 when it may go
+    now) and books the call at that moment; a wait longer than `max_wait` books nothing and
+    returns None.
     """
 
     def __init__(
@@ -93,15 +96,25 @@ class HourlyBudget:
         self.limit, self.window, self._clock = limit, window, clock
         self._calls: collections.deque[float] = collections.deque()
 
-    def take(self) -> float:
+    def take(self, max_wait: float = float("inf")) -> float | None:
         now = self._clock()
         while self._calls and self._calls[0] <= now - self.window:
             self._calls.popleft()
         wait = 0.0
         if len(self._calls) >= self.limit:
-            wait = self._calls[len(self._calls) - self.limit] + self.window - now
+            wait = max(self._calls[len(self._calls) - self.limit] + self.window - now, 0.0)
+        if wait > max_wait:
+            return None
         self._calls.append(now + wait)
-        return max(wait, 0.0)
+        return wait
+
+    def wait_needed(self) -> float:
+        """How long the next call would have to wait, without booking it."""
+        now = self._clock()
+        live = [t for t in self._calls if t > now - self.window]
+        if len(live) < self.limit:
+            return 0.0
+        return max(live[len(live) - self.limit] + self.window - now, 0.0)
 
     @property
     def used(self) -> int:
@@ -174,8 +187,9 @@ class SalesmateClient(RemoteClient):
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """One API call within the hourly budget; returns the envelope's `Data`."""
-        wait = self.budget.take()
-        if wait > self._policy.max_wait_for_rate_limit:
+        wait = self.budget.take(self._policy.max_wait_for_rate_limit)
+        if wait is None:
+            wait = self.budget.wait_needed()
             resume = time.strftime("%H:%M", time.localtime(self._clock() + wait))
             raise RateLimitedError(
                 SALESMATE,
@@ -217,13 +231,8 @@ class SalesmateClient(RemoteClient):
         said = f' It said: "{message}".' if message else ""
         text = f"{code or ''} {message or ''}".lower()
         if any(w in text for w in _AUTH_WORDS):
-            raise AuthenticationError(
-                SALESMATE,
-                "Salesmate refused the access token",
-                f"Salesmate answered {where} with a failure about the credentials.{said} "
-                + _CREDENTIAL_HELP,
-                status_code=response.status_code,
-                url=url,
+            raise AuthenticationError.for_service(
+                SALESMATE, status_code=response.status_code, detail=message, url=url
             )
         if any(w in text for w in _RATE_WORDS):
             raise RateLimitedError(
