@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -95,7 +96,9 @@ _NOT_A_NAME = ("sequence", "owner", "user", "company", "enrolledby")
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    """ "Séquence Name" -> "sequencename": accents, case, spaces and punctuation do not count."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]", "", plain.lower())
 
 
 def guess_mapping(headers: Sequence[str]) -> dict[Column, int | None]:
