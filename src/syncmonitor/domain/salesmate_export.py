@@ -263,7 +263,7 @@ def check_export(
     data = list(enumerate(table[1:], start=2))
     decision = decide_order(cell(r, Column.DATE) for _, r in data)
     result.date_decision = decision
-    order = date_order
+    order = DateOrder(date_order)
     if order is DateOrder.AUTO:
         if decision.conflict:
             result.problems.append(Problem(None, Severity.ERROR, "date-order", decision.note()))

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -136,6 +137,11 @@ class SalesmateImportDialog(QDialog):
         header.setSectionResizeMode(ImportPreviewModel.PROBLEMS, QHeaderView.ResizeMode.Stretch)
         self.only_problems = QCheckBox("Show only rows with problems")
         self.only_problems.toggled.connect(self.model.set_only_problems)
+        # Every problem in full, one per line, to read or copy (the table's cells are clipped).
+        self.problem_list = named(QPlainTextEdit(), "importProblems")
+        self.problem_list.setReadOnly(True)
+        self.problem_list.setMaximumHeight(96)
+        self.problem_list.setPlaceholderText("No problems.")
 
         self.summary = named(QLabel(), "importSummary")
         self.summary.setWordWrap(True)
@@ -144,7 +150,7 @@ class SalesmateImportDialog(QDialog):
             "An import is all or nothing. Tick this to import the rows without errors; the "
             "skipped lines stay listed here so you can fix them and import them later."
         )
-        self.skip_invalid.toggled.connect(self._update_buttons)
+        self.skip_invalid.toggled.connect(self._skip_changed)
 
         self.buttons = QDialogButtonBox()
         self.import_button = self.buttons.addButton(
@@ -172,6 +178,7 @@ class SalesmateImportDialog(QDialog):
         preview_title.addWidget(self.only_problems)
         layout.addLayout(preview_title)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.problem_list)
         layout.addWidget(self.summary)
         bottom = QHBoxLayout()
         bottom.addWidget(self.skip_invalid)
@@ -238,7 +245,7 @@ class SalesmateImportDialog(QDialog):
                 self._engine,
                 self.export,
                 mapping=self.mapping(),
-                date_order=self.date_order.currentData(),
+                date_order=DateOrder(self.date_order.currentData()),  # Qt hands back a str
                 zone=zone,
                 salesmate=self._salesmate,
                 contacts=known,
@@ -267,6 +274,24 @@ class SalesmateImportDialog(QDialog):
         self.notes.setText("\n".join(notes))
         self.notes.setProperty("error", bool(checked.file_errors))
         self.model.show(self.preview.export.table, self.preview.mapping, checked)
+        self.problem_list.setPlainText(
+            "\n".join(
+                f"Line {p.line}: {p.severity.value}: {p.message}"
+                for p in checked.problems
+                if p.line is not None
+            )
+        )
+        self.summary.setText(self._summary_text())
+        self._update_buttons()
+
+    def _skip_changed(self) -> None:
+        if self.preview is not None and self.outcome is None and not self._busy:
+            self.summary.setText(self._summary_text())
+        self._update_buttons()
+
+    def _summary_text(self) -> str:
+        assert self.preview is not None
+        checked = self.preview.checked
         errors = len(checked.lines_in_error)
         warnings = len({p.line for p in checked.warnings if p.line is not None})
         ready = len(checked.rows)
@@ -278,12 +303,14 @@ class SalesmateImportDialog(QDialog):
         text = ", ".join(parts) + "."
         if checked.file_errors:
             text += " Fix the problem above before importing."
+        elif errors and self.skip_invalid.isChecked():
+            rows = "1 row" if errors == 1 else f"{errors:,} rows"
+            text += f" {rows} with errors will be skipped."
         elif errors:
             text += (
                 " Nothing is imported while a row has an error: fix the file, or skip those rows."
             )
-        self.summary.setText(text)
-        self._update_buttons()
+        return text
 
     # -- importing ---------------------------------------------------------------------------
 
@@ -354,6 +381,7 @@ class SalesmateImportDialog(QDialog):
     def _show_empty(self, message: str = "") -> None:
         self._busy = False
         self.model.show([], {}, None)
+        self.problem_list.clear()
         self.notes.setText(message)
         self.summary.setText("" if message else "Choose the file Salesmate exported.")
         self._update_buttons()

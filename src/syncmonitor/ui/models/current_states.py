@@ -16,11 +16,11 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class CurrentStatesModel(QAbstractTableModel):
-    """Sequence, step ("3 of 5"), state and since when, for one person, in every provider
-    (a sequence from another provider than the person's own is marked with it)."""
+    """Sequence, step ("3 of 5"), state, since when and from which provider, for one person in
+    every provider."""
 
-    SEQUENCE, STEP, STATE, SINCE = range(4)
-    headers = ("Sequence", "Step", "State", "Since")
+    SEQUENCE, STEP, STATE, SINCE, SOURCE = range(5)
+    headers = ("Sequence", "Step", "State", "Since", "From")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -64,9 +64,9 @@ class CurrentStatesModel(QAbstractTableModel):
             return time_cell(row.state_changed_at, role)
         if role == Role.DisplayRole:
             if column == self.SEQUENCE:
-                if len(set(self._providers)) > 1:
-                    return f"{row.sequence_name} · {formatting.provider_name(provider)}"
                 return row.sequence_name
+            if column == self.SOURCE:
+                return formatting.provider_name(provider)
             if column == self.STEP:
                 return formatting.step_text(row.step_order, row.step_count)
         if role == Role.ToolTipRole and column == self.SEQUENCE:
