@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from syncmonitor.sandbox.process import SandboxEndpoints
+from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 
 MakeSandbox = Callable[..., SandboxEndpoints]
 
@@ -58,9 +59,7 @@ class Cli:
 
 
 @pytest.fixture(scope="module")
-def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from syncmonitor.sandbox.process import SandboxProcess
-
+def endpoints() -> Iterator[SandboxEndpoints]:
     process = SandboxProcess(seed=9, people=20, tick=0)
     try:
         yield process.start(timeout=60)
@@ -77,10 +76,6 @@ def cli(tmp_path: Path, endpoints: SandboxEndpoints) -> Cli:
 
 
 def people(cli: Cli, count: int) -> list[str]:
-    done = cli.run("status", "--json")
-    assert done.returncode == 0
-    import sqlite3
-
     with sqlite3.connect(cli.home / "data" / "cache.sqlite3") as conn:
         rows = conn.execute(
             "select email from prospects where provider='outreach' order by id limit ?", (count,)

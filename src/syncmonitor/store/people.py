@@ -338,8 +338,9 @@ def history(
     after a window. Ordered by when the provider says the state changed, not when Sync Monitor
     saw it: a first sync observes months of states at once.
 
-    `provider=None` merges every provider's history for the prospect id space of each (used when a
-    person's page shows Outreach and Salesmate together).
+    `provider=None` reads every provider's rows with this prospect id. Ids are per provider, so
+    that is rarely one person: a person's page uses `linked_people.merged_history`, which links
+    Outreach and Salesmate records by email.
     """
     cond = [state_history.c.prospect_id == prospect_id]
     if provider is not None:

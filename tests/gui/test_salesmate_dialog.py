@@ -199,13 +199,14 @@ async def test_the_person_page_shows_both_providers_in_one_timeline(
     assert only.data(Role.DisplayRole) == "Unknown (Hibernating)"
 
 
-async def test_the_toolbar_action_opens_the_dialog_once_the_cache_is_open(
-    qtbot: QtBot, make_cache: Callable[..., Database]
+async def test_the_toolbar_action_imports_and_the_people_page_follows(
+    qtbot: QtBot, make_cache: Callable[..., Database], tmp_path: Path
 ) -> None:
-    service = FakeSyncService(make_cache(people=5), sandbox_mode=True)
+    service = FakeSyncService(make_cache(people=5, extra=[ANN, BOB]), sandbox_mode=True)
     service.previous = succeeded_run(minutes_ago=2)
     services = FakeServices(service)
-    gui = SyncMonitorApp(Config(), lambda: services, use_tray=False, notifier=RecordingNotifier())
+    notifier = RecordingNotifier()
+    gui = SyncMonitorApp(Config(), lambda: services, use_tray=False, notifier=notifier)
     gui.start()
     try:
         action = gui.window.import_salesmate_action
@@ -217,7 +218,28 @@ async def test_the_toolbar_action_opens_the_dialog_once_the_cache_is_open(
         assert isinstance(dialog, SalesmateImportDialog)
         assert dialog.isVisible() and dialog.isModal()
         assert dialog.summary.text() == "Choose the file Salesmate exported."
-        dialog.reject()
+        people = gui.window.people
+        await eventually(lambda: people.model.rowCount() == 7 and not people.model.loading)
+        model = people.model
+
+        def ann_latest() -> str:
+            (row,) = [r for r in range(model.rowCount()) if model.index(r, 0).data() == ANN.name]
+            return str(model.index(row, 3).data())
+
+        before = ann_latest()
+        dialog.load_file(export_file(tmp_path))
+        await eventually(lambda: dialog.preview is not None and not dialog._busy)
+        dialog.skip_invalid.setChecked(True)
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        await eventually(lambda: dialog.outcome is not None)
+        # The list re-reads at once: Ann's latest state is now her Salesmate one.
+        await eventually(lambda: ann_latest() == "Active – Paused (out of office)")
+        assert before == "Active – Running"
+        assert model.rowCount() == 7  # Ann and Bob are still listed once each
+        (sent,) = notifier.sent
+        assert sent.title == "Salesmate enrolments imported"
+        assert sent.message.startswith("salesmate-enrolments.csv: Imported 3 rows")
+        dialog.accept()
     finally:
         await gui.shutdown()
         gui.window.deleteLater()
