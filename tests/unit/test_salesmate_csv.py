@@ -16,7 +16,8 @@ from syncmonitor.domain.csv_text import (
     sniff_delimiter,
 )
 from syncmonitor.domain.export_dates import DateError, DateOrder, decide_order, parse_export_date
-from syncmonitor.domain.salesmate_export import Column, guess_mapping
+from syncmonitor.domain.salesmate_export import Column, check_export, guess_mapping
+from syncmonitor.engine.salesmate_import import load_export_bytes
 
 TEXT = "Email;Sequence;Status;Date\nzoë@exämple.com;Relance Q4 — été;Paused O3;23/04/2026\n"
 
@@ -61,9 +62,20 @@ def test_the_delimiter_is_found_despite_the_others_inside_values(text: str, deli
     assert [len(r) for r in rows] == [4, 4]
 
 
-def test_blank_lines_are_dropped_and_fields_trimmed() -> None:
+def test_blank_lines_keep_their_place_and_fields_are_trimmed() -> None:
     rows = read_rows("Email,State\n\n  a@b.co , Active \n,\n", ",")
-    assert rows == [["Email", "State"], ["a@b.co", "Active"]]
+    assert rows == [["Email", "State"], [], ["a@b.co", "Active"], []]
+
+
+def test_excel_sep_line_names_the_delimiter_and_line_numbers_stay_true() -> None:
+    text = "sep=,\n\nEmail,Sequence,Status,Date\na@b.co,Q4;EMEA,Active,2026-11-01\n\nx,Q4,,\n"
+    export = load_export_bytes(text.encode(), "e.csv")
+    assert export.delimiter == "," and export.first_line == 3
+    assert export.headers == ["Email", "Sequence", "Status", "Date"]
+    assert export.data_rows == 2 and "2 rows" in export.describe()
+    checked = check_export(export.table, export.guessed, first_line=export.first_line, zone=UTC)
+    assert [r.line for r in checked.rows] == [4]
+    assert {p.line for p in checked.problems} == {6}  # the editor's line 6, blank line counted
 
 
 LONDON = ZoneInfo("Europe/London")

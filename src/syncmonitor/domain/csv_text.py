@@ -87,8 +87,18 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+def excel_separator(text: str) -> str | None:
+    """The delimiter named by Excel's optional first line `sep=;`, if the file has one."""
+    first = text.split("\n", 1)[0].strip().strip('"')
+    if first.lower().startswith("sep=") and len(first) == 5:
+        return first[4]
+    return None
+
+
 def read_rows(text: str, delimiter: str) -> list[list[str]]:
-    """Every row of the table, fields stripped of surrounding blanks; blank lines dropped."""
+    """Every record of the table, fields stripped of surrounding blanks. A blank line stays as an
+    empty record, so a record's position is its line in the file (unless a quoted value spans
+    lines), which is what a person sees in an editor or as a spreadsheet's row number."""
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
     except csv.Error as exc:
@@ -96,7 +106,7 @@ def read_rows(text: str, delimiter: str) -> list[list[str]]:
             f"The file is not valid CSV: {exc}.",
             "Open it in a spreadsheet and save it again as CSV.",
         ) from exc
-    return [[field.strip() for field in row] for row in rows if any(f.strip() for f in row)]
+    return [[f.strip() for f in row] if any(f.strip() for f in row) else [] for row in rows]
 
 
 def delimiter_name(delimiter: str) -> str:

@@ -215,16 +215,18 @@ def check_export(
     table: Sequence[Sequence[str]],
     mapping: dict[Column, int | None],
     *,
+    first_line: int = 1,
     date_order: DateOrder = DateOrder.AUTO,
     zone: tzinfo,
     known_people: KnownPeople | None = None,
 ) -> CheckedExport:
-    """Check every data row of `table` (its first row is the header).
+    """Check every data row of `table` (its first row is the header, on line `first_line` of
+    the file; an empty row is a blank line and is skipped).
 
     `known_people(emails)` returns those of `emails` that belong to a person Sync Monitor knows;
     None skips that check (nothing to match against).
     """
-    result = CheckedExport(row_count=max(len(table) - 1, 0))
+    result = CheckedExport(row_count=sum(1 for row in table[1:] if row))
     headers = list(table[0]) if table else []
     missing = [c for c in REQUIRED if mapping.get(c) is None]
     for column in missing:
@@ -260,7 +262,7 @@ def check_export(
         index = mapping.get(column)
         return row[index].strip() if index is not None and index < len(row) else ""
 
-    data = list(enumerate(table[1:], start=2))
+    data = [(n, row) for n, row in enumerate(table[1:], start=first_line + 1) if row]
     decision = decide_order(cell(r, Column.DATE) for _, r in data)
     result.date_decision = decision
     order = DateOrder(date_order)

@@ -32,6 +32,7 @@ from syncmonitor.domain.csv_text import (
     UnreadableFileError,
     decode_bytes,
     delimiter_name,
+    excel_separator,
     read_rows,
     sniff_delimiter,
 )
@@ -71,31 +72,43 @@ class LoadedExport:
     name: str
     encoding: str
     delimiter: str
-    table: list[list[str]]
+    table: list[list[str]]  # the header first; a blank line is an empty row
     guessed: dict[Column, int | None]
+    first_line: int = 1  # the header's line in the file
+
+    @property
+    def data_rows(self) -> int:
+        return sum(1 for row in self.table[1:] if row)
 
     @property
     def headers(self) -> list[str]:
         return self.table[0] if self.table else []
 
-    @property
-    def row_count(self) -> int:
-        return max(len(self.table) - 1, 0)
-
     def describe(self) -> str:
         """ "412 rows, UTF-8, semicolon-separated"."""
-        rows = "1 row" if self.row_count == 1 else f"{self.row_count:,} rows"
+        rows = "1 row" if self.data_rows == 1 else f"{self.data_rows:,} rows"
         return f"{rows}, {self.encoding}, {delimiter_name(self.delimiter)}-separated"
 
 
 def load_export_bytes(data: bytes, name: str) -> LoadedExport:
     """Decode and split an export (pure; the file name is only for messages)."""
     decoded = decode_bytes(data)
-    delimiter = sniff_delimiter(decoded.text)
-    table = read_rows(decoded.text, delimiter)
+    text = decoded.text
+    delimiter = excel_separator(text)
+    if delimiter is not None:
+        text = "\n" + text.split("\n", 1)[1] if "\n" in text else ""  # keep the numbering
+    else:
+        delimiter = sniff_delimiter(text)
+    table = read_rows(text, delimiter)
+    skipped = 0
+    while skipped < len(table) and not table[skipped]:
+        skipped += 1  # blank lines (or Excel's sep= line) before the header
+    table = table[skipped:]
     if not table:
         raise UnreadableFileError(f"{name} has no rows.", "Export the enrolments again.")
-    return LoadedExport(name, decoded.encoding, delimiter, table, guess_mapping(table[0]))
+    return LoadedExport(
+        name, decoded.encoding, delimiter, table, guess_mapping(table[0]), skipped + 1
+    )
 
 
 def load_export(path: Path) -> LoadedExport:
@@ -204,6 +217,7 @@ async def prepare(
         check_export,
         export.table,
         chosen,
+        first_line=export.first_line,
         date_order=date_order,
         zone=zone,
         known_people=lambda wanted: wanted & known,

@@ -273,7 +273,8 @@ class SalesmateImportDialog(QDialog):
             notes.append(self.preview.salesmate_note)
         self.notes.setText("\n".join(notes))
         self.notes.setProperty("error", bool(checked.file_errors))
-        self.model.show(self.preview.export.table, self.preview.mapping, checked)
+        export = self.preview.export
+        self.model.show(export.table, self.preview.mapping, checked, export.first_line)
         self.problem_list.setPlainText(
             "\n".join(
                 f"Line {p.line}: {p.severity.value}: {p.message}"

@@ -35,6 +35,7 @@ class ImportPreviewModel(QAbstractTableModel):
         self._mapping: dict[Column, int | None] = {}
         self._problems: dict[int, list[Problem]] = {}
         self._lines: list[int] = []  # file line numbers shown, in order
+        self._first_line = 1  # the header's line
         self.only_problems = False
 
     def show(
@@ -42,9 +43,11 @@ class ImportPreviewModel(QAbstractTableModel):
         table: list[list[str]],
         mapping: dict[Column, int | None],
         checked: CheckedExport | None,
+        first_line: int = 1,
     ) -> None:
         self.beginResetModel()
         self._table, self._mapping = table, dict(mapping)
+        self._first_line = first_line
         self._problems = {}
         for problem in checked.problems if checked else []:
             if problem.line is not None:
@@ -59,7 +62,8 @@ class ImportPreviewModel(QAbstractTableModel):
         self.endResetModel()
 
     def _relist(self) -> None:
-        lines = range(2, len(self._table) + 1)
+        first = self._first_line
+        lines = [first + i for i in range(1, len(self._table)) if self._table[i]]
         self._lines = [n for n in lines if not self.only_problems or n in self._problems]
 
     def line_at(self, row: int) -> int:
@@ -73,7 +77,7 @@ class ImportPreviewModel(QAbstractTableModel):
 
     def _value(self, line: int, column: Column) -> str:
         index = self._mapping.get(column)
-        row = self._table[line - 1]
+        row = self._table[line - self._first_line]
         return row[index] if index is not None and index < len(row) else ""
 
     def _severity(self, line: int) -> Severity | None:
