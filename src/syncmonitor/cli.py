@@ -207,7 +207,13 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
             }
     finally:
         db.close()
-    secrets_found = {s.value: where_is(s).found_in for s in Secret if not config.sandbox_mode}
+    secrets_found = {
+        s.value: where_is(s).found_in
+        for s in Secret
+        if not config.sandbox_mode
+        # The Salesmate token only matters once Salesmate's address is configured.
+        and (s is not Secret.SALESMATE_TOKEN or config.salesmate.base_url)
+    }
     data = {
         "version": __version__,
         "mode": "sandbox" if config.sandbox_mode else "remote",
