@@ -40,7 +40,7 @@ STATES = ["Active", "Pending", "Paused O3", "Active", "Finished (Replied)", "Uns
 def build_cache(path: Path, people: int) -> None:
     db = open_database(path)
     sql = bulk.upsert_sql(
-        prospects, ("provider", "id", "email", "name", "search_text"), ("provider", "id")
+        prospects, ("provider", "id", "email", "name", "opted_out", "search_text"), ("provider", "id")
     )
     rows = [
         (
@@ -48,6 +48,7 @@ def build_cache(path: Path, people: int) -> None:
             i,
             f"person{i:06d}@example.com",
             f"Person {i}",
+            False,
             f"person {i} person{i:06d}@example.com",
         )
         for i in range(1, people + 1)

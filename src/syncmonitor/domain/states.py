@@ -10,6 +10,7 @@ the raw provider value next to it: an unknown value is shown as "Unknown (raw te
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 
@@ -188,6 +189,7 @@ def _salesmate_key(text: str) -> str:
     return " ".join(key.replace("-", " ").split())
 
 
+@functools.lru_cache(maxsize=1024)  # an export repeats a dozen spellings thousands of times
 def resolve_salesmate(raw: str | None) -> ResolvedState:
     """Translate a Salesmate sequence enrolment state as its exports spell it (any case, with
     or without the parentheses); anything else is Unknown with the raw text kept."""
