@@ -111,7 +111,15 @@ def test_import_then_sync_writes_the_rule_into_workbooks(synced: Harness) -> Non
     assert (outcome.counts.transitions, outcome.counts.people_added) == (5, 3)
     assert outcome.counts.sequences_added == 2
     assert sink.events() == ["salesmate.imported"]
-
+    with synced.engine.connect() as conn:
+        opted = dict(
+            conn.execute(
+                select(prospects.c.email, prospects.c.opted_out).where(
+                    prospects.c.provider == "salesmate"
+                )
+            ).all()
+        )
+    assert opted == {ann: False, bob: True, cid: False}  # Unsubscribed marks the person
     assert synced.sync().ok  # the push takes the imported people from the outbox
     state, updated, no_email = workbooks_fields(synced, ann)
     assert (state, updated, no_email) == (
@@ -124,6 +132,22 @@ def test_import_then_sync_writes_the_rule_into_workbooks(synced: Harness) -> Non
     # Other Enrolled is later, but never hides the sequence the person is really in.
     assert workbooks_fields(synced, cid)[0] == "Active – Running"
     assert count(synced, push_outbox) == 0
+    # A later file without the opt-out never clears it.
+    later = "Contact Email,Sequence Name,Status,Status Changed At,Contact Name\n"
+    write_import(
+        synced.engine,
+        preview_of(synced, later + f"{bob},Q4 Nurture,Active,2026-12-10 08:00,Bob B\n"),
+    )
+    with synced.engine.connect() as conn:
+        assert conn.execute(
+            select(prospects.c.opted_out).where(
+                prospects.c.provider == "salesmate", prospects.c.email == bob
+            )
+        ).scalar_one()
+    # In Workbooks the later state shows, and No Email stays set: only a person opts back in.
+    assert synced.sync().ok
+    state, _, no_email = workbooks_fields(synced, bob)
+    assert (state, no_email) == ("Active – Running", True)
 
 
 def test_one_timeline_holds_both_providers(synced: Harness) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from syncmonitor.domain.salesmate_export import EnrolmentRow
 from syncmonitor.domain.states import Provider
@@ -173,7 +173,10 @@ def write_enrolments(
     for r in rows:
         if r.name or r.contact_id:
             in_file.setdefault(r.email, ContactInfo(r.contact_id, r.name))
-    person_rows = []
+    # Opting out is sticky: an Unsubscribed or Finished (Opt-out) row marks the person for good.
+    opted = {r.email for r in rows if r.state.opted_out}
+    new_people: list[tuple[Any, ...]] = []
+    renamed: list[dict[str, Any]] = []
     for email in emails:
         info = contacts.get(email, ContactInfo())
         from_file = in_file.get(email, ContactInfo())
@@ -182,33 +185,47 @@ def write_enrolments(
         if email not in people:
             people[email] = next_person
             next_person += 1
-            counts.people_added += 1
-            person_rows.append(
+            new_people.append(
                 (
                     PROVIDER,
                     people[email],
                     email,
                     name,
-                    False,
+                    email in opted,
                     contact_id or None,
                     observed_at,
                     f"{name} {email}".lower(),
                 )
             )
         elif info.name or info.contact_id:  # the API knows better than an earlier import
-            person_rows.append(
-                (
-                    PROVIDER,
-                    people[email],
-                    email,
-                    name,
-                    False,
-                    contact_id or None,
-                    observed_at,
-                    f"{name} {email}".lower(),
-                )
+            renamed.append(
+                {
+                    "pid": people[email],
+                    "name": name,
+                    "external_id": contact_id or None,
+                    "search_text": f"{name} {email}".lower(),
+                }
             )
-    bulk.executemany(conn, _SQL["prospects"], person_rows)
+    counts.people_added = len(new_people)
+    bulk.executemany(conn, _SQL["prospects"], new_people)
+    if renamed:
+        conn.execute(
+            update(prospects)
+            .where(prospects.c.provider == PROVIDER, prospects.c.id == bindparam("pid"))
+            .values(
+                name=bindparam("name"),
+                external_id=bindparam("external_id"),
+                search_text=bindparam("search_text"),
+            ),
+            renamed,
+        )
+    opted_ids = sorted(people[e] for e in opted)
+    for chunk in _chunks(opted_ids):
+        conn.execute(
+            update(prospects)
+            .where(prospects.c.provider == PROVIDER, prospects.c.id.in_(list(chunk)))
+            .values(opted_out=True)
+        )
 
     sequence_ids = _sequence_ids(conn)
     next_sequence = _next_id(conn, sequences)

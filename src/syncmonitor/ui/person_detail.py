@@ -129,7 +129,9 @@ class PersonDetailPane(QWidget):
         by_key.sort(key=lambda pr: (pr[1].state_changed_at or "", pr[1].sequence_state_id))
         by_key.reverse()  # most recently changed first, whichever provider
         rows = [r for _p, r in by_key]
-        self._show_header(provider, prospect_id, detail, [p for p, _ in keys[1:]])
+        # Opted out in any provider (an Outreach prospect unsubscribed in Salesmate, say).
+        opted = any(r.state.opted_out for _p, r in by_key)
+        self._show_header(provider, prospect_id, detail, [p for p, _ in keys[1:]], opted)
         self.states.set_rows(rows, provider, [p for p, _r in by_key])
         self.no_states.setVisible(not rows)
         self.states_view.setVisible(bool(rows))
@@ -152,12 +154,13 @@ class PersonDetailPane(QWidget):
         prospect_id: int,
         detail: PersonDetail | None,
         also_in: list[str] | None = None,
+        opted_elsewhere: bool = False,
     ) -> None:
         who = formatting.provider_name(provider)
         kind = "prospect" if provider == "outreach" else "person"
         name = detail.name if detail and detail.name else f"{who} {kind} {prospect_id}"
         self.name_label.setText(name)
-        self.opted_out_badge.setVisible(bool(detail and detail.opted_out))
+        self.opted_out_badge.setVisible(bool(detail and detail.opted_out) or opted_elsewhere)
         email = detail.email if detail and detail.email else "no email address"
         self.email_label.setText(email)
         self.email_label.setToolTip(email)
