@@ -189,6 +189,7 @@ async def test_the_person_page_shows_both_providers_in_one_timeline(
     states = page.detail.states
     shown = [(states.index(r, 0).data(), states.index(r, 4).data()) for r in range(2)]
     assert shown == [("Q4 Nurture", "Salesmate"), ("Q3 webinar follow-up", "Outreach")]
+    assert not page.detail.states_view.isColumnHidden(4)
     assert "also in Salesmate" in page.detail.workbooks_label.text()
     page.grab().save("/tmp/i9-person-merged.png")
 
@@ -197,6 +198,10 @@ async def test_the_person_page_shows_both_providers_in_one_timeline(
     await eventually(lambda: timeline.rowCount() == 1 and not timeline.loading)
     only = timeline.index(0, 0)
     assert only.data(Role.DisplayRole) == "Unknown (Hibernating)"
+    assert not page.detail.states_view.isColumnHidden(4)  # Bob: Salesmate beside Outreach
+    page.detail.show_person("outreach", 1)  # a generated person, Outreach only
+    await eventually(lambda: not timeline.loading and timeline.rowCount() > 0)
+    assert page.detail.states_view.isColumnHidden(4)  # "From" would only repeat Outreach
 
 
 async def test_the_toolbar_action_imports_and_the_people_page_follows(

@@ -133,6 +133,9 @@ class PersonDetailPane(QWidget):
         opted = any(r.state.opted_out for _p, r in by_key)
         self._show_header(provider, prospect_id, detail, [p for p, _ in keys[1:]], opted)
         self.states.set_rows(rows, provider, [p for p, _r in by_key])
+        # "From" only earns its width when a state comes from another provider than the record.
+        own_only = all(p == provider for p, _r in by_key)
+        self.states_view.setColumnHidden(CurrentStatesModel.SOURCE, own_only)
         self.no_states.setVisible(not rows)
         self.states_view.setVisible(bool(rows))
         # Show every sequence without an inner scroll bar up to six, then scroll.
