@@ -19,7 +19,7 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -97,9 +97,9 @@ def add_parser(sub: Any) -> None:
 def _zone(text: str) -> tzinfo:
     if text.lower() == "local":
         local = datetime.now().astimezone().tzinfo
-        return local if local is not None else ZoneInfo("UTC")
+        return local if local is not None else UTC
     if text.upper() == "UTC":
-        return ZoneInfo("UTC")
+        return UTC
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):

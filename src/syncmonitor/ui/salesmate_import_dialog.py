@@ -12,10 +12,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -239,7 +238,7 @@ class SalesmateImportDialog(QDialog):
     async def _check(self, generation: int, *, ask_salesmate: bool) -> None:
         assert self.export is not None
         known = self.preview.contacts if self.preview and not ask_salesmate else None
-        zone = ZoneInfo("UTC") if self.zone.currentData() == "UTC" else _local_zone()
+        zone = UTC if self.zone.currentData() == "UTC" else _local_zone()
         try:
             preview = await prepare(
                 self._engine,
@@ -402,4 +401,4 @@ class SalesmateImportDialog(QDialog):
 
 
 def _local_zone() -> tzinfo:
-    return datetime.now().astimezone().tzinfo or ZoneInfo("UTC")
+    return datetime.now().astimezone().tzinfo or UTC
