@@ -40,7 +40,9 @@ STATES = ["Active", "Pending", "Paused O3", "Active", "Finished (Replied)", "Uns
 def build_cache(path: Path, people: int) -> None:
     db = open_database(path)
     sql = bulk.upsert_sql(
-        prospects, ("provider", "id", "email", "name", "opted_out", "search_text"), ("provider", "id")
+        prospects,
+        ("provider", "id", "email", "name", "opted_out", "search_text"),
+        ("provider", "id"),
     )
     rows = [
         (
