@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     from syncmonitor.mapping_cli import add_parser as add_mappings_parser
 
     add_mappings_parser(sub)
+    from syncmonitor.cli_import import add_parser as add_import_parser
+
+    add_import_parser(sub)  # import salesmate PATH
 
     sandbox = sub.add_parser("sandbox", help="serve the emulated Outreach and Workbooks APIs")
     sandbox.add_argument("--port", type=int, default=0)
@@ -149,6 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from syncmonitor.mapping_cli import run as run_mappings
 
             return run_mappings(args, paths)
+        if args.command == "import":
+            from syncmonitor.cli_import import run as run_import
+
+            return run_import(args, config, paths)
     except UserFacingError as exc:
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
         return EXIT_FAILED
@@ -312,6 +319,8 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
     needed = [*outreach_secrets, Secret.WORKBOOKS_API_KEY]
     if config.salesforce.base_url:
         needed.append(Secret.SALESFORCE_TOKEN)
+    if config.salesmate.base_url:  # the Salesmate token only matters once Salesmate is set up
+        needed.append(Secret.SALESMATE_TOKEN)
     secrets_found = {
         s.value: where_is(s).found_in for s in (needed if not config.sandbox_mode else [])
     }
@@ -354,7 +363,8 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
 
 def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) -> int:
     from syncmonitor.store.database import open_database
-    from syncmonitor.store.people import current_states, find_person, history
+    from syncmonitor.store.linked_people import linked_keys, merged_history
+    from syncmonitor.store.people import current_states, find_person
 
     paths.ensure()
     db = open_database(paths.database_file)
@@ -368,11 +378,15 @@ def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) ->
                     file=sys.stderr,
                 )
                 return EXIT_NOT_FOUND
-            states = current_states(conn, person.provider, person.prospect_id)
+            # The same person in Outreach and Salesmate (linked by email): one list, one timeline.
+            keys = linked_keys(conn, person.provider, person.prospect_id)
+            states = [
+                (provider, s) for provider, pid in keys for s in current_states(conn, provider, pid)
+            ]
             transitions: list[Any] = []
             before = None
             while True:  # the whole history, a window at a time
-                window = history(conn, None, person.prospect_id, before=before, limit=1000)
+                window = merged_history(conn, keys, before=before, limit=1000)
                 transitions.extend(window)
                 if len(window) < 1000:
                     break
@@ -392,6 +406,7 @@ def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) ->
         },
         "current_states": [
             {
+                "provider": provider,
                 "sequence_state_id": s.sequence_state_id,
                 "sequence_id": s.sequence_id,
                 "sequence": s.sequence_name,
@@ -403,7 +418,7 @@ def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) ->
                 "label": s.state.label,
                 "state_changed_at": s.state_changed_at,
             }
-            for s in states
+            for provider, s in states
         ],
         "history": [
             {
@@ -425,12 +440,15 @@ def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) ->
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return EXIT_OK
     print(f"{person.name} <{person.email}>" + (" — opted out" if person.opted_out else ""))
-    for s in states:
-        print(f"  {s.sequence_name}: {s.state.label} since {s.state_changed_at}")
+    for provider, s in states:
+        print(f"  {s.sequence_name} ({provider}): {s.state.label} since {s.state_changed_at}")
     print(f"History ({len(transitions)} transitions, newest first):")
     for t in transitions:
         step = f" step {t.step_order}" if t.step_order else ""
-        print(f"  {t.state_changed_at}  {t.sequence_name}{step}: {t.state.label} [{t.state.raw}]")
+        print(
+            f"  {t.state_changed_at}  {t.provider:<9}  {t.sequence_name}{step}: {t.state.label} "
+            f"[{t.state.raw}]"
+        )
     return EXIT_OK
 
 

@@ -59,6 +59,27 @@ class MappingSettings:
 
 
 @dataclass(frozen=True)
+class SalesmateSettings:
+    """Salesmate's REST API (`https://<linkname>.salesmate.io`), used to match imported contacts.
+
+    `linkname` defaults to the first label of the host name; the access token is a secret.
+    """
+
+    base_url: str | None = None
+    linkname: str = ""
+
+    @property
+    def api_url(self) -> str | None:
+        return f"{self.base_url}/apis" if self.base_url else None
+
+    @property
+    def effective_linkname(self) -> str:
+        if self.linkname or not self.base_url:
+            return self.linkname
+        return (urlsplit(self.base_url).hostname or "").split(".")[0]
+
+
+@dataclass(frozen=True)
 class SandboxSettings:
     seed: int = 1
     people: int = 500
@@ -112,6 +133,7 @@ class Config:
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
     mappings: MappingSettings = field(default_factory=MappingSettings)
+    salesmate: SalesmateSettings = field(default_factory=SalesmateSettings)
     source: Path | None = None
 
     @property
@@ -156,6 +178,7 @@ _SECTIONS: dict[str, type] = {
     "notifications": NotificationSettings,
     "salesforce": SalesforceSettings,
     "mappings": MappingSettings,
+    "salesmate": SalesmateSettings,
 }
 
 _BOUNDS: dict[tuple[str, str], tuple[float, float]] = {

@@ -29,6 +29,7 @@ class Secret(StrEnum):
     OUTREACH_CLIENT_SECRET = "outreach_client_secret"
     OUTREACH_REFRESH_TOKEN = "outreach_refresh_token"
     SALESFORCE_TOKEN = "salesforce_token"
+    SALESMATE_TOKEN = "salesmate_token"
 
     @property
     def env_var(self) -> str:
@@ -45,6 +46,7 @@ _LABELS = {
     "outreach_client_secret": "Outreach OAuth client secret",
     "outreach_refresh_token": "Outreach sign-in (refresh token)",
     "salesforce_token": "Salesforce access token",
+    "salesmate_token": "Salesmate access token",
 }
 
 

@@ -38,6 +38,8 @@ def test_the_child_prints_one_ready_line_with_every_url() -> None:
         "workbooks_base_url": f"http://127.0.0.1:{port}/workbooks",
         "salesforce_base_url": f"http://127.0.0.1:{port}/salesforce",
         "admin_url": f"http://127.0.0.1:{port}/_admin",
+        "salesmate_base_url": f"http://127.0.0.1:{port}/salesmate",
+        "salesmate_linkname": "sandbox",
     }
 
 

@@ -50,7 +50,7 @@ def test_plain_http_to_another_host_is_refused(url: str) -> None:
         ({"outreach": {"page_size": "big"}}, "a whole number"),
         ({"outreach": {"base_url": 42}}, "text"),
         ({"outreach": {"token": "secret"}}, "Unknown key 'token'"),
-        ({"salesmate": {}}, "Unknown section [salesmate]"),
+        ({"nosuchservice": {}}, "Unknown section [nosuchservice]"),
         ({"salesforce": {"base_url": "http://example.com"}}, "plain http://"),
         ({"outreach": "x"}, "must be a section"),
         ({"workbooks": {"sequence_state_field": "  "}}, "is empty"),

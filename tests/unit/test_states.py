@@ -74,7 +74,7 @@ def test_empty_or_missing_state_is_unknown_not_an_error() -> None:
     ("raw", "state", "reason"),
     [
         ("Active", CanonicalState.ACTIVE_RUNNING, None),
-        ("Pending", CanonicalState.PENDING, None),
+        ("Pending", CanonicalState.ACTIVE_RUNNING, StateReason.WAITING),
         ("Paused", CanonicalState.ACTIVE_PAUSED, StateReason.MANUAL),
         ("Paused O3", CanonicalState.ACTIVE_PAUSED, StateReason.OUT_OF_OFFICE),
         ("Failed", CanonicalState.FAILED, None),
@@ -83,12 +83,18 @@ def test_empty_or_missing_state_is_unknown_not_an_error() -> None:
         ("Finished (No Reply)", CanonicalState.FINISHED, StateReason.NO_REPLY),
         ("Finished (Opt-out)", CanonicalState.OPTED_OUT, StateReason.OPT_OUT),
         ("Finished", CanonicalState.FINISHED, None),
-        ("Unsubscribed", CanonicalState.OPTED_OUT, StateReason.OPT_OUT),
+        ("Unsubscribed", CanonicalState.OPTED_OUT, StateReason.UNSUBSCRIBED),
         ("Already Enrolled", CanonicalState.NOT_ACTIVE, StateReason.ALREADY_ENROLLED),
         ("Other Enrolled", CanonicalState.NOT_ACTIVE, StateReason.OTHER_ENROLLED),
         ("Finished (Unenrolled)", CanonicalState.FINISHED, StateReason.UNENROLLED),
         ("  finished ( replied ) ", CanonicalState.FINISHED, StateReason.REPLIED),
         ("Finished (Optout)", CanonicalState.OPTED_OUT, StateReason.OPT_OUT),
+        # Spellings of the same states in API enums and hand-edited files.
+        ("PAUSED_O3", CanonicalState.ACTIVE_PAUSED, StateReason.OUT_OF_OFFICE),
+        ("Finished - Opted out", CanonicalState.OPTED_OUT, StateReason.OPT_OUT),
+        ("finished_no_reply", CanonicalState.FINISHED, StateReason.NO_REPLY),
+        ("Finished with Bounced", CanonicalState.BOUNCED, StateReason.BOUNCED),
+        ("Finished – Unenrolled", CanonicalState.FINISHED, StateReason.UNENROLLED),
     ],
 )
 def test_every_salesmate_state(raw, state, reason) -> None:
@@ -108,3 +114,41 @@ def test_resolve_dispatches_by_provider() -> None:
 def test_opted_out_flag() -> None:
     assert resolve_outreach("finished", opt_out_count=1).opted_out
     assert not resolve_outreach("finished", reply_count=1).opted_out
+
+
+@pytest.mark.parametrize(
+    ("raw", "workbooks", "label", "no_email"),
+    [
+        ("Active", "Active – Running", "Active – Running", False),
+        ("Pending", "Active – Running", "Active – Running (waiting)", False),
+        ("Paused", "Active – Paused", "Active – Paused (manual)", False),
+        ("Paused O3", "Active – Paused", "Active – Paused (out of office)", False),
+        ("Failed", "Failed", "Failed", False),
+        ("Finished (Bounced)", "Bounced", "Bounced", False),
+        ("Finished (Replied)", "Finished", "Finished (replied)", False),
+        ("Finished (No Reply)", "Finished", "Finished (no reply)", False),
+        ("Finished (Opt-out)", "Opted Out", "Opted Out (opt-out)", True),
+        ("Finished", "Finished", "Finished", False),
+        ("Unsubscribed", "Opted Out", "Opted Out (unsubscribed)", True),
+        ("Already Enrolled", "Not Active", "Not Active (already enrolled)", False),
+        ("Other Enrolled", "Not Active", "Not Active (enrolled in another sequence)", False),
+        ("Finished (Unenrolled)", "Finished", "Finished (unenrolled)", False),
+        ("Hibernating", "Hibernating", "Unknown (Hibernating)", False),
+    ],
+)
+def test_salesmate_state_into_the_workbooks_field(raw, workbooks, label, no_email) -> None:
+    """The rule written in domain/states.py: what Workbooks' Sequence State field gets, what the
+    app shows, and whether No Email is set, for every Salesmate state."""
+    resolved = resolve_salesmate(raw)
+    assert workbooks_sequence_state(resolved) == workbooks
+    assert resolved.label == label
+    assert resolved.opted_out is no_email
+
+
+def test_only_already_and_other_enrolled_never_started() -> None:
+    never = {
+        raw
+        for raw in ("Active", "Paused O3", "Already Enrolled", "Other Enrolled", "Finished")
+        if resolve_salesmate(raw).never_started
+    }
+    assert never == {"Already Enrolled", "Other Enrolled"}

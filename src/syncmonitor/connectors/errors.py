@@ -30,6 +30,7 @@ REDACTED = "REDACTED"
 
 OUTREACH = "Outreach"
 WORKBOOKS = "Workbooks"
+SALESMATE = "Salesmate"
 
 _CREDENTIAL_HELP = {
     "Salesforce": (
@@ -44,6 +45,12 @@ _CREDENTIAL_HELP = {
         "Check that the API key is enabled and within its Valid From/Until dates in Workbooks "
         "(Configuration > Automation > API Keys), then set it in Settings (it is kept in the OS "
         "keyring), or in the environment variable SYNCMONITOR_WORKBOOKS_API_KEY for headless use."
+    ),
+    SALESMATE: (
+        "Check the Salesmate link name and access token (Salesmate: My Account > Access Key). "
+        "Keep the token in the OS keyring (service syncmonitor, user salesmate_token) or in the "
+        "environment variable SYNCMONITOR_SALESMATE_TOKEN, and set [salesmate] base_url and "
+        "linkname in the configuration file."
     ),
 }
 
@@ -130,7 +137,7 @@ class AuthenticationError(ConnectorError):
         url: str | None = None,
     ) -> AuthenticationError:
         """The standard error for a refused token/key, saying where to set a new one."""
-        what = "access token" if service in (OUTREACH, "Salesforce") else "API key"
+        what = "access token" if service in (OUTREACH, "Salesforce", SALESMATE) else "API key"
         said = f' It said: "{detail}".' if detail else ""
         code = f" (HTTP {status_code})" if status_code else ""
         return cls(

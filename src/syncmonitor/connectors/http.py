@@ -260,6 +260,7 @@ class ResilientClient:
         parse: Callable[[httpx.Response], T],
         params: QueryParams | None = None,
         form: Sequence[tuple[str, str]] | None = None,
+        json_body: Any = None,
         idempotent: bool | None = None,
         parse_in_thread: bool = False,
         body: bytes | None = None,
@@ -268,12 +269,13 @@ class ResilientClient:
 
         `url` is relative to the base URL or absolute. `form` is sent form-encoded, in order
         (parallel arrays keep their order); `body` is sent as is (a JSON document: the client's
-        own Content-Type header describes it). `parse` gets a 2xx response with its body read and
-        may raise `ConnectorError` (a `MalformedResponseError` is retried like any retryable
-        error). Non-idempotent requests (POST unless `idempotent=True`) are only retried when
-        the remote cannot have acted on them: connection refused, 429. With `parse_in_thread`
-        a successful answer is parsed on a worker thread, so decoding a large page never holds
-        up the event loop (the GUI's) for more than a frame.
+        own Content-Type header describes it); `json_body` is sent as JSON. `parse` gets a 2xx
+        response with its body read and may raise `ConnectorError` (a `MalformedResponseError`
+        is retried like any retryable error). Non-idempotent requests (POST unless
+        `idempotent=True`) are only retried when the remote cannot have acted on them:
+        connection refused, 429. With `parse_in_thread` a successful answer is parsed on a
+        worker thread, so decoding a large page never holds up the event loop (the GUI's) for
+        more than a frame.
         """
         method = method.upper()
         if idempotent is None:
@@ -285,6 +287,9 @@ class ResilientClient:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         elif body is not None:
             content = body
+        elif json_body is not None:
+            content = orjson.dumps(json_body)
+            headers["Content-Type"] = "application/json"
         pairs: list[tuple[str, str | int | float | bool | None]]
         pairs = list(params.items()) if isinstance(params, Mapping) else list(params or ())
         # An empty QueryParams would wipe a query already in `url` (a `links.next`, say).

@@ -5,6 +5,15 @@ integration writes the state that changed last, so that is the rule here too: th
 Sequence State is the state of the sequence whose state changed most recently (ties go to the
 newer sequence state id), State Updated At is when that happened, and No Email is set once the
 person has opted out anywhere. No Email is never cleared by a sync: only a person may opt back in.
+
+Outreach and Salesmate combine by the same rule: a person's states from both providers (linked by
+email address) are one list, and the latest change wins, whichever provider it came from. So a
+Salesmate "Paused O3" at 10:00 after an Outreach "active" at 09:00 writes "Active – Paused"; an
+Outreach change at 11:00 then takes over again. Salesmate states map as `domain.states` documents
+(Paused O3 -> Active – Paused, reason out of office; Unsubscribed and Finished (Opt-out) -> Opted
+Out and No Email). One exception: an enrolment that ended on the spot because the person was
+already in a sequence (Salesmate's Already Enrolled and Other Enrolled) never becomes the person's
+state while they have any other state, because the sequence they are really in has not changed.
 """
 
 from __future__ import annotations
@@ -42,8 +51,10 @@ def person_fields(
     if not states:
         label = CanonicalState.OPTED_OUT.value if opted_out else CanonicalState.NOT_ACTIVE.value
         return PersonSequenceFields(label, None, opted_out)
+    # An enrolment that never started must not hide the sequence the person is really in.
+    candidates = [s for s in states if not s.state.never_started] or states
     latest = max(
-        states,
+        candidates,
         key=lambda s: (
             s.state_changed_at is not None,
             s.state_changed_at or datetime.min,

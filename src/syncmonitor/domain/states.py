@@ -10,6 +10,7 @@ the raw provider value next to it: an unknown value is shown as "Unknown (raw te
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 
@@ -52,6 +53,8 @@ class StateReason(enum.StrEnum):
     OUT_OF_OFFICE = "out of office"
     ALREADY_ENROLLED = "already enrolled"
     OTHER_ENROLLED = "enrolled in another sequence"
+    WAITING = "waiting"
+    UNSUBSCRIBED = "unsubscribed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,7 @@ class ResolvedState:
         """What a person reads: "Finished (replied)", "Unknown (scheduled_to_finish)"."""
         if self.state is CanonicalState.UNKNOWN:
             return f"Unknown ({self.raw or 'empty'})"
-        if self.reason is None:
+        if self.reason is None or self.reason.value == self.state.value.lower():
             return self.state.value
         return f"{self.state.value} ({self.reason.value})"
 
@@ -75,6 +78,13 @@ class ResolvedState:
     def opted_out(self) -> bool:
         """True when this state means the person must not be emailed again."""
         return self.state is CanonicalState.OPTED_OUT
+
+    @property
+    def never_started(self) -> bool:
+        """True for an enrolment that ended on the spot because the person was already in a
+        sequence (Salesmate's Already Enrolled and Other Enrolled): it says nothing about the
+        sequence the person is really in, so it never replaces that sequence's state."""
+        return self.reason in (StateReason.ALREADY_ENROLLED, StateReason.OTHER_ENROLLED)
 
 
 _OUTREACH_PAUSE_REASONS = {
@@ -127,32 +137,62 @@ def resolve_outreach(
     return ResolvedState(text, CanonicalState.UNKNOWN)
 
 
-# Salesmate's states (seed 002) and what each means in the Workbooks vocabulary.
+# Salesmate's states (seed 002) and what each means in the Workbooks vocabulary (seed 000).
+# Keys are normalised by `_salesmate_key`. Where the two vocabularies use the same word for
+# different things, the meaning wins:
+# - Pending: in Salesmate the contact *is* active and waits for the daily throttle or a manual
+#   step; Workbooks' Pending means "the sequence was never enabled". So: Active – Running (waiting).
+# - Failed: a delivery failure (a soft bounce); Salesmate pauses and the user may retry: Failed.
+# - Finished (Bounced) is a hard bounce: Bounced.
+# - Finished (Opt-out) and Unsubscribed: Opted Out (and No Email on the Workbooks person).
+# - Already Enrolled / Other Enrolled: the enrolment ended on the spot and none of its steps ran;
+#   Not Active for that enrolment, and never the person's state while a real one exists.
+# - Finished (Unenrolled): a user took the contact out by hand, as Outreach's "finish": Finished.
 _SALESMATE: dict[str, tuple[CanonicalState, StateReason | None]] = {
     "active": (CanonicalState.ACTIVE_RUNNING, None),
-    "pending": (CanonicalState.PENDING, None),
+    "pending": (CanonicalState.ACTIVE_RUNNING, StateReason.WAITING),
     "paused": (CanonicalState.ACTIVE_PAUSED, StateReason.MANUAL),
     "paused o3": (CanonicalState.ACTIVE_PAUSED, StateReason.OUT_OF_OFFICE),
     "failed": (CanonicalState.FAILED, None),
-    "finished (bounced)": (CanonicalState.BOUNCED, StateReason.BOUNCED),
-    "finished (replied)": (CanonicalState.FINISHED, StateReason.REPLIED),
-    "finished (no reply)": (CanonicalState.FINISHED, StateReason.NO_REPLY),
-    "finished (opt-out)": (CanonicalState.OPTED_OUT, StateReason.OPT_OUT),
+    "finished bounced": (CanonicalState.BOUNCED, StateReason.BOUNCED),
+    "finished replied": (CanonicalState.FINISHED, StateReason.REPLIED),
+    "finished no reply": (CanonicalState.FINISHED, StateReason.NO_REPLY),
+    "finished opt out": (CanonicalState.OPTED_OUT, StateReason.OPT_OUT),
     "finished": (CanonicalState.FINISHED, None),
-    "unsubscribed": (CanonicalState.OPTED_OUT, StateReason.OPT_OUT),
+    "unsubscribed": (CanonicalState.OPTED_OUT, StateReason.UNSUBSCRIBED),
     "already enrolled": (CanonicalState.NOT_ACTIVE, StateReason.ALREADY_ENROLLED),
     "other enrolled": (CanonicalState.NOT_ACTIVE, StateReason.OTHER_ENROLLED),
-    "finished (unenrolled)": (CanonicalState.FINISHED, StateReason.UNENROLLED),
+    "finished unenrolled": (CanonicalState.FINISHED, StateReason.UNENROLLED),
 }
+
+# Spellings seen in exports and API enums for the same words.
+_SALESMATE_SYNONYMS = (
+    ("opted out", "opt out"),
+    ("optout", "opt out"),
+    ("opt-out", "opt out"),
+    ("noreply", "no reply"),
+    ("no-reply", "no reply"),
+    ("paused ooo", "paused o3"),
+    ("paused out of office", "paused o3"),
+    ("finished with", "finished"),
+)
 
 
 def _salesmate_key(text: str) -> str:
-    key = " ".join(text.lower().replace("–", "-").split())
-    return key.replace("( ", "(").replace(" )", ")").replace("optout", "opt-out")
+    """ "Finished (Opt-out)", "FINISHED_OPT_OUT", "finished - opt out" all become one key."""
+    key = text.lower()
+    for mark in ("–", "—", "_", "(", ")", ":", ",", "/"):
+        key = key.replace(mark, " ")
+    key = " ".join(key.split())
+    for spelling, canonical in _SALESMATE_SYNONYMS:
+        key = key.replace(spelling, canonical)
+    return " ".join(key.replace("-", " ").split())
 
 
+@functools.lru_cache(maxsize=1024)  # an export repeats a dozen spellings thousands of times
 def resolve_salesmate(raw: str | None) -> ResolvedState:
-    """Translate a Salesmate sequence enrolment state as its exports spell it."""
+    """Translate a Salesmate sequence enrolment state as its exports spell it (any case, with
+    or without the parentheses); anything else is Unknown with the raw text kept."""
     text = (raw or "").strip()
     found = _SALESMATE.get(_salesmate_key(text))
     if found is None:
@@ -171,7 +211,9 @@ def workbooks_sequence_state(state: ResolvedState) -> str:
     """The text the Workbooks Sequence State field gets for this state.
 
     Workbooks has no Unknown: an undocumented value is written as the raw text so the admin sees
-    exactly what Outreach said instead of a guess.
+    exactly what the provider said instead of a guess. The reason is not written: the field holds
+    the Workbooks vocabulary only (Salesmate's Paused O3 is written "Active – Paused"; the app
+    shows "Active – Paused (out of office)").
     """
     if state.state is CanonicalState.UNKNOWN:
         return state.raw

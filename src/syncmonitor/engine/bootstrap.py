@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from syncmonitor.config import Config
 from syncmonitor.connectors.http import warm_up
+from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.credentials import Secret, get_secret, require_secret
 from syncmonitor.engine.instance_lock import SyncLock
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
@@ -23,7 +24,9 @@ from syncmonitor.paths import AppPaths
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
     ENV_SALESFORCE_TOKEN,
+    ENV_SALESMATE_TOKEN,
     ENV_WORKBOOKS_API_KEY,
+    SandboxEndpoints,
     SandboxProcess,
 )
 from syncmonitor.store.database import Database, open_database
@@ -39,6 +42,8 @@ class Services:
     service: SyncService
     database: Database
     sandbox: SandboxProcess | None = None
+    # Salesmate's API for matching imported contacts; None: imports match against the cache only.
+    salesmate: SalesmateAccess | None = None
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -74,6 +79,24 @@ def resolve_remotes(config: Config) -> Remotes:
     )
 
 
+def resolve_salesmate(
+    config: Config, endpoints: SandboxEndpoints | None = None
+) -> SalesmateAccess | None:
+    """Salesmate's API when configured (its token from the keyring or environment); in sandbox
+    mode with no [salesmate] address, the sandbox's emulated one; else None."""
+    settings = config.salesmate
+    if settings.api_url:
+        token = require_secret(Secret.SALESMATE_TOKEN)
+        return SalesmateAccess(settings.api_url, settings.effective_linkname, token)
+    if endpoints is not None and endpoints.salesmate_base_url:
+        return SalesmateAccess(
+            endpoints.salesmate_base_url + "/apis",
+            endpoints.salesmate_linkname,
+            endpoints.salesmate_token,
+        )
+    return None
+
+
 def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = True) -> Services:
     """Open the cache and connect the remotes (starting the sandbox in sandbox mode).
 
@@ -100,6 +123,7 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
                     ENV_OUTREACH_TOKEN: secrets.token_urlsafe(24),
                     ENV_WORKBOOKS_API_KEY: secrets.token_urlsafe(24),
                     ENV_SALESFORCE_TOKEN: secrets.token_urlsafe(24),
+                    ENV_SALESMATE_TOKEN: secrets.token_urlsafe(24),
                 },
             )
             ep = sandbox.start()
@@ -122,7 +146,9 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
             lock=SyncLock(paths.lock_file),
             sandbox_mode=config.sandbox_mode,
         )
-        return Services(service, database, sandbox)
+        endpoints = sandbox.endpoints if sandbox is not None else None
+        salesmate = resolve_salesmate(config, endpoints)
+        return Services(service, database, sandbox, salesmate)
     except BaseException:
         database.close()
         raise

@@ -28,13 +28,20 @@ _REFUSED_TODO = (
 )
 
 
-def person_issue(prospect_id: int, label: str, answer: str, *, unmatched: bool) -> RecordIssue:
-    """An issue for one Outreach prospect that could not be written to Workbooks."""
+def record_key(provider: str, prospect_id: int) -> str:
+    """The Issues list's key for a person: the Outreach prospect id as is (Retry forces that
+    person), `provider:id` for people from elsewhere (a Salesmate import)."""
+    return str(prospect_id) if provider == "outreach" else f"{provider}:{prospect_id}"
+
+
+def person_issue(key: tuple[str, int], label: str, answer: str, *, unmatched: bool) -> RecordIssue:
+    """An issue for one person (provider, prospect id) that could not be written to Workbooks."""
+    provider, prospect_id = key
     return RecordIssue(
         source=WORKBOOKS_PUSH,
         record_type="person",
-        record_key=str(prospect_id),
-        record_label=label or f"Outreach prospect {prospect_id}",
+        record_key=record_key(provider, prospect_id),
+        record_label=label or f"{provider.title()} person {prospect_id}",
         problem=answer,
         todo=_UNMATCHED_TODO if unmatched else _REFUSED_TODO,
     )

@@ -1,10 +1,12 @@
 """Write each person's sequence state back to Workbooks, as the real integration does.
 
-The pull leaves the people whose state changed in an outbox (same transaction as the change). This
-job takes them in batches: finds each person in Workbooks by the Outreach id kept on the person, or
-else by email; derives the fields with `domain.person_state`; and writes only what differs, in PUT
-batches of at most 100. A stale `lock_version` is re-read and retried once; after that the person
-stays in the outbox with the reason, and the next run tries again.
+The pull (and a Salesmate import) leaves the people whose state changed in an outbox (same
+transaction as the change). This job takes them in batches: finds each person in Workbooks by the
+Outreach id kept on the person, or else by email (a Salesmate person: by email); derives the fields
+with `domain.person_state` from the person's states in every provider (linked by email, latest
+change wins); and writes only what differs, in PUT batches of at most 100. A stale
+`lock_version` is re-read and retried once; after that the person stays in the outbox with the
+reason, and the next run tries again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, func, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, select, tuple_, update
 
 from syncmonitor.config import WorkbooksSettings
 from syncmonitor.connectors.workbooks import RecordUpdate, UpdateResult, WorkbooksClient
@@ -27,9 +29,15 @@ from syncmonitor.domain.person_state import (
 from syncmonitor.domain.states import Provider
 from syncmonitor.domain.timestamps import parse_iso
 from syncmonitor.engine.events import CancelToken, ProgressCallback, SyncCancelled, SyncProgress
-from syncmonitor.engine.issues import WORKBOOKS_PUSH, person_issue, report_record_outcomes
+from syncmonitor.engine.issues import (
+    WORKBOOKS_PUSH,
+    person_issue,
+    record_key,
+    report_record_outcomes,
+)
 from syncmonitor.engine.workers import in_writer
 from syncmonitor.store import bulk
+from syncmonitor.store.linked_people import opted_out_emails, states_by_email
 from syncmonitor.store.people import resolved_from_row
 from syncmonitor.store.schema import prospects, push_outbox, sequence_states, workbooks_people
 
@@ -40,6 +48,7 @@ BATCH = 100
 PARKED = 3
 PROVIDER = Provider.OUTREACH.value
 UNMATCHED = "No Workbooks person has this Outreach id or email."
+Key = tuple[str, int]  # (provider, prospect id): an outbox entry
 
 
 @dataclass
@@ -52,15 +61,20 @@ class PushCounts:
     unmatched: int = 0
     conflicts: int = 0
     failed: int = 0
-    issue_ids: set[int] = field(default_factory=set)  # people now on the Issues list
+    issue_ids: set[str] = field(default_factory=set)  # people now on the Issues list (record keys)
 
 
 @dataclass(frozen=True)
 class _Pending:
+    provider: str
     prospect_id: int
     email: str
     fields: PersonSequenceFields
     name: str = ""
+
+    @property
+    def key(self) -> Key:
+        return (self.provider, self.prospect_id)
 
 
 def _columns(settings: WorkbooksSettings) -> list[str]:
@@ -79,12 +93,14 @@ def _columns(settings: WorkbooksSettings) -> list[str]:
 
 
 def _load_batch(
-    engine: Engine, limit: int, after: int, only: Sequence[int] | None = None
+    engine: Engine, limit: int, after: Key, only: Sequence[int] | None = None
 ) -> list[_Pending]:
-    """The next outbox batch with each person's derived Workbooks fields (`only`: these people)."""
+    """The next outbox batch with each person's derived Workbooks fields (`only`: these Outreach
+    prospects, a forced sync of one person)."""
     with engine.connect() as conn:
         query = (
             select(
+                push_outbox.c.provider,
                 push_outbox.c.prospect_id,
                 prospects.c.email,
                 prospects.c.opted_out,
@@ -98,19 +114,23 @@ def _load_batch(
                 )
             )
             .where(
-                push_outbox.c.provider == PROVIDER,
                 (push_outbox.c.last_error.is_(None)) | (push_outbox.c.last_error != UNMATCHED),
-                push_outbox.c.prospect_id > after,
+                tuple_(push_outbox.c.provider, push_outbox.c.prospect_id) > tuple_(*after),
             )
-            .order_by(push_outbox.c.prospect_id)
+            .order_by(push_outbox.c.provider, push_outbox.c.prospect_id)
             .limit(limit)
         )
         if only is not None:
-            query = query.where(push_outbox.c.prospect_id.in_(list(only)))
+            query = query.where(
+                push_outbox.c.provider == PROVIDER, push_outbox.c.prospect_id.in_(list(only))
+            )
         rows = conn.execute(query).all()
-        ids = [r[0] for r in rows]
-        states: dict[int, list[CurrentSequenceState]] = {i: [] for i in ids}
-        if ids:
+        emails = [r[2] for r in rows if r[2]]
+        linked = states_by_email(conn, emails)
+        opted_anywhere = opted_out_emails(conn, emails)
+        # A person without an email address links to nobody: only their own states count.
+        own: dict[Key, list[CurrentSequenceState]] = {(r[0], r[1]): [] for r in rows if not r[2]}
+        for provider, ids in _by_provider(list(own)).items():
             for pid, sid, raw, state, reason, changed in conn.execute(
                 select(
                     sequence_states.c.prospect_id,
@@ -120,25 +140,48 @@ def _load_batch(
                     sequence_states.c.reason,
                     sequence_states.c.state_changed_at,
                 ).where(
-                    sequence_states.c.provider == PROVIDER,
+                    sequence_states.c.provider == provider,
                     sequence_states.c.prospect_id.in_(bindparam("ids", expanding=True)),
                 ),
                 {"ids": ids},
             ):
-                states[pid].append(
+                own[(provider, pid)].append(
                     CurrentSequenceState(
                         sid, "", resolved_from_row(raw, state, reason), parse_iso(changed)
                     )
                 )
-    return [
-        _Pending(
-            pid,
-            email or "",
-            person_fields(states[pid], prospect_opted_out=bool(opted)),
-            name or "",
+    result = []
+    for provider, pid, email, opted, name in rows:
+        if email:
+            states = [
+                CurrentSequenceState(
+                    s.sequence_state_id,
+                    "",
+                    resolved_from_row(s.raw_state, s.state, s.reason),
+                    parse_iso(s.state_changed_at),
+                )
+                for s in linked.get(email, [])
+            ]
+        else:
+            states = own[(provider, pid)]
+        opted_out = bool(opted) or (email or "") in opted_anywhere
+        result.append(
+            _Pending(
+                provider,
+                pid,
+                email or "",
+                person_fields(states, prospect_opted_out=opted_out),
+                name or "",
+            )
         )
-        for pid, email, opted, name in rows
-    ]
+    return result
+
+
+def _by_provider(keys: list[Key]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for provider, pid in keys:
+        grouped.setdefault(provider, []).append(pid)
+    return grouped
 
 
 def _wants(
@@ -183,18 +226,24 @@ def _to_int(value: Any) -> int | None:
 
 async def _find_people(
     client: WorkbooksClient, batch: list[_Pending], s: WorkbooksSettings
-) -> dict[int, dict[str, Any]]:
-    """prospect id -> Workbooks person, matched by Outreach id first, then by email."""
+) -> dict[Key, dict[str, Any]]:
+    """Outbox key -> Workbooks person, matched by Outreach id first (Outreach prospects), then
+    by email (everyone else too)."""
     cols = _columns(s)
-    found: dict[int, dict[str, Any]] = {}
-    by_id = await client.people_by_field(
-        s.outreach_id_field, [str(p.prospect_id) for p in batch], cols
+    found: dict[Key, dict[str, Any]] = {}
+    outreach = [p for p in batch if p.provider == PROVIDER]
+    by_id = (
+        await client.people_by_field(
+            s.outreach_id_field, [str(p.prospect_id) for p in outreach], cols
+        )
+        if outreach
+        else []
     )
     for person in by_id:
         oid = _to_int(person.get(s.outreach_id_field))
         if oid is not None and not _truthy(person.get("is_deleted")):
-            found.setdefault(oid, person)
-    rest = [p for p in batch if p.prospect_id not in found and p.email]
+            found.setdefault((PROVIDER, oid), person)
+    rest = [p for p in batch if p.key not in found and p.email]
     if rest:
         by_email: dict[str, dict[str, Any]] = {}
         for person in await client.people_by_field(
@@ -205,7 +254,7 @@ async def _find_people(
                 by_email.setdefault(email, person)
         for p in rest:
             if p.email in by_email:
-                found[p.prospect_id] = by_email[p.email]
+                found[p.key] = by_email[p.email]
     return found
 
 
@@ -245,12 +294,12 @@ _PEOPLE_SQL = bulk.upsert_sql(workbooks_people, _PEOPLE_COLS, ("id",))
 def _record_outcome(
     engine: Engine,
     people: list[dict[str, Any]],
-    done: list[int],
-    errors: dict[int, str],
+    done: list[Key],
+    errors: dict[Key, str],
     s: WorkbooksSettings,
     *,
-    park: dict[int, str] | None = None,
-    labels: dict[int, str] | None = None,
+    park: dict[Key, str] | None = None,
+    labels: dict[Key, str] | None = None,
 ) -> None:
     """Cache what Workbooks now holds, clear done people, note errors (one transaction).
 
@@ -259,41 +308,41 @@ def _record_outcome(
     """
     names = labels or {}
     with engine.begin() as conn:
+        bulk.executemany(conn, _PEOPLE_SQL, _cache_rows(people, s))
         report_record_outcomes(
             conn,
             WORKBOOKS_PUSH,
             "person",
-            synced=[str(pid) for pid in done],
+            synced=[record_key(*key) for key in done],
             issues=[
-                person_issue(pid, names.get(pid, ""), message, unmatched=False)
-                for pid, message in errors.items()
+                person_issue(key, names.get(key, ""), message, unmatched=False)
+                for key, message in errors.items()
             ]
             + [
-                person_issue(pid, names.get(pid, ""), message, unmatched=True)
-                for pid, message in (park or {}).items()
+                person_issue(key, names.get(key, ""), message, unmatched=True)
+                for key, message in (park or {}).items()
             ],
         )
-        bulk.executemany(conn, _PEOPLE_SQL, _cache_rows(people, s))
-        if done:
+        for provider, ids in _by_provider(done).items():
             conn.execute(
                 delete(push_outbox).where(
-                    push_outbox.c.provider == PROVIDER,
+                    push_outbox.c.provider == provider,
                     push_outbox.c.prospect_id.in_(bindparam("ids", expanding=True)),
                 ),
-                {"ids": done},
+                {"ids": ids},
             )
-        for pid, message in errors.items():
+        for (provider, pid), message in errors.items():
             conn.execute(
                 update(push_outbox)
-                .where(push_outbox.c.provider == PROVIDER, push_outbox.c.prospect_id == pid)
+                .where(push_outbox.c.provider == provider, push_outbox.c.prospect_id == pid)
                 .values(
                     attempts=func.min(push_outbox.c.attempts + 1, PARKED - 1), last_error=message
                 )
             )
-        for pid, message in (park or {}).items():
+        for (provider, pid), message in (park or {}).items():
             conn.execute(
                 update(push_outbox)
-                .where(push_outbox.c.provider == PROVIDER, push_outbox.c.prospect_id == pid)
+                .where(and_(push_outbox.c.provider == provider, push_outbox.c.prospect_id == pid))
                 .values(attempts=PARKED, last_error=message)
             )
 
@@ -312,14 +361,14 @@ async def push_people(
 
     `only`: just these Outreach prospect ids (a forced sync of one person)."""
     counts = PushCounts() if counts is None else counts
-    after = -1
+    after: Key = ("", -1)
     while True:
         if cancel is not None and cancel.cancelled:
             raise SyncCancelled()
         batch = await in_writer(_load_batch, engine, BATCH, after, only)
         if not batch:
             return counts
-        after = batch[-1].prospect_id
+        after = batch[-1].key
         counts.queued += len(batch)
         await _push_batch(client, engine, settings, batch, counts)
         if progress is not None:
@@ -341,21 +390,21 @@ async def _push_batch(
     counts: PushCounts,
 ) -> None:
     found = await _find_people(client, batch, s)
-    unmatched = {p.prospect_id: UNMATCHED for p in batch if p.prospect_id not in found}
+    unmatched = {p.key: UNMATCHED for p in batch if p.key not in found}
     counts.unmatched += len(unmatched)
-    done: list[int] = []
-    errors: dict[int, str] = {}
+    done: list[Key] = []
+    errors: dict[Key, str] = {}
     # What Workbooks holds once this batch is through, to keep the cache's copy true.
     holds: dict[int, dict[str, Any]] = {int(p["id"]): dict(p) for p in found.values()}
-    todo: dict[int, tuple[_Pending, dict[str, Any]]] = {}
+    todo: dict[Key, tuple[_Pending, dict[str, Any]]] = {}
     for p in batch:
-        if p.prospect_id in found:
-            changes = _wants(p.fields, found[p.prospect_id], s)
+        if p.key in found:
+            changes = _wants(p.fields, found[p.key], s)
             if changes:
-                todo[p.prospect_id] = (p, changes)
+                todo[p.key] = (p, changes)
             else:
                 counts.already_current += 1
-                done.append(p.prospect_id)
+                done.append(p.key)
 
     retry = await _write_and_note(client, found, todo, holds, done, errors, counts)
     if retry:
@@ -363,7 +412,7 @@ async def _push_batch(
         # its answer was lost: read them again and decide again.
         fresh = await _find_people(client, [p for p, _ in retry.values()], s)
         holds.update({int(p["id"]): dict(p) for p in fresh.values()})
-        again: dict[int, tuple[_Pending, dict[str, Any]]] = {}
+        again: dict[Key, tuple[_Pending, dict[str, Any]]] = {}
         for pid, (p, _old) in retry.items():
             if pid not in fresh:
                 unmatched[pid] = UNMATCHED
@@ -381,9 +430,9 @@ async def _push_batch(
                 "Workbooks kept answering that the person was updated elsewhere "
                 "(lock_version conflict). It will be tried again on the next sync."
             )
-    labels = {p.prospect_id: _label(p) for p in batch}
-    counts.issue_ids.update(errors)
-    counts.issue_ids.update(unmatched)
+    labels = {p.key: _label(p) for p in batch}
+    counts.issue_ids.update(record_key(*key) for key in errors)
+    counts.issue_ids.update(record_key(*key) for key in unmatched)
     await in_writer(
         _record_outcome,
         engine,
@@ -399,22 +448,23 @@ async def _push_batch(
 def _label(p: _Pending) -> str:
     if p.name and p.email and p.name != p.email:
         return f"{p.name} <{p.email}>"
-    return p.name or p.email or f"Outreach prospect {p.prospect_id}"
+    provider = "Outreach prospect" if p.provider == PROVIDER else f"{p.provider.title()} contact"
+    return p.name or p.email or f"{provider} {p.prospect_id}"
 
 
 async def _write_and_note(
     client: WorkbooksClient,
-    people: dict[int, dict[str, Any]],
-    todo: dict[int, tuple[_Pending, dict[str, Any]]],
+    people: dict[Key, dict[str, Any]],
+    todo: dict[Key, tuple[_Pending, dict[str, Any]]],
     holds: dict[int, dict[str, Any]],
-    done: list[int],
-    errors: dict[int, str],
+    done: list[Key],
+    errors: dict[Key, str],
     counts: PushCounts,
-) -> dict[int, tuple[_Pending, dict[str, Any]]]:
+) -> dict[Key, tuple[_Pending, dict[str, Any]]]:
     """Write `todo`; note successes and refusals; return the lock_version conflicts."""
     if not todo:
         return {}
-    conflicts: dict[int, tuple[_Pending, dict[str, Any]]] = {}
+    conflicts: dict[Key, tuple[_Pending, dict[str, Any]]] = {}
     for pid, result in (await _write(client, people, todo)).items():
         if result.ok:
             done.append(pid)
@@ -434,9 +484,9 @@ async def _write_and_note(
 
 async def _write(
     client: WorkbooksClient,
-    people: dict[int, dict[str, Any]],
-    updates: dict[int, tuple[_Pending, dict[str, Any]]],
-) -> dict[int, UpdateResult]:
+    people: dict[Key, dict[str, Any]],
+    updates: dict[Key, tuple[_Pending, dict[str, Any]]],
+) -> dict[Key, UpdateResult]:
     order = list(updates)
     requests = [
         RecordUpdate(

@@ -29,6 +29,8 @@ DEFAULT_OUTREACH_TOKEN = "sandbox-outreach-token"
 DEFAULT_WORKBOOKS_API_KEY = "sandbox-workbooks-key"
 ENV_SALESFORCE_TOKEN = "SYNCMONITOR_SANDBOX_SALESFORCE_TOKEN"
 DEFAULT_SALESFORCE_TOKEN = "sandbox-salesforce-token"
+ENV_SALESMATE_TOKEN = "SYNCMONITOR_SANDBOX_SALESMATE_TOKEN"
+DEFAULT_SALESMATE_TOKEN = "sandbox-salesmate-token"
 _STDERR_TAIL_LINES = 40
 
 
@@ -57,6 +59,10 @@ class SandboxEndpoints:
     # The emulated Salesforce (status values for the mapping editors); "" from an older sandbox.
     salesforce_base_url: str = ""
     salesforce_token: str = ""
+    # The emulated Salesmate API (its root; the client adds /apis), link name and access token.
+    salesmate_base_url: str = ""
+    salesmate_linkname: str = "sandbox"
+    salesmate_token: str = DEFAULT_SALESMATE_TOKEN
 
 
 class SandboxProcess:
@@ -149,6 +155,9 @@ class SandboxProcess:
             workbooks_api_key=environment.get(ENV_WORKBOOKS_API_KEY) or DEFAULT_WORKBOOKS_API_KEY,
             salesforce_base_url=str(ready.get("salesforce_base_url", "")),
             salesforce_token=environment.get(ENV_SALESFORCE_TOKEN) or DEFAULT_SALESFORCE_TOKEN,
+            salesmate_base_url=str(ready.get("salesmate_base_url", "")),
+            salesmate_linkname=str(ready.get("salesmate_linkname", "sandbox")),
+            salesmate_token=environment.get(ENV_SALESMATE_TOKEN) or DEFAULT_SALESMATE_TOKEN,
         )
         return self.endpoints
 

@@ -29,7 +29,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from syncmonitor.sandbox import outreach_api, outreach_oauth, salesforce_api
+from syncmonitor.sandbox import outreach_api, outreach_oauth, salesforce_api, salesmate_api
 from syncmonitor.sandbox.admin_routes import AdminApi, Ticker
 from syncmonitor.sandbox.cursor_faults import bend_next_link
 from syncmonitor.sandbox.faults import Faults, Plan
@@ -37,6 +37,7 @@ from syncmonitor.sandbox.http_types import Request, Response, json_response
 from syncmonitor.sandbox.outreach_api import OutreachApi, error_response
 from syncmonitor.sandbox.outreach_oauth import OAuthServer, oauth_from_environment
 from syncmonitor.sandbox.salesforce_api import SalesforceApi
+from syncmonitor.sandbox.salesmate_api import SalesmateApi
 from syncmonitor.sandbox.workbooks_api import WorkbooksApi, failure
 from syncmonitor.sandbox.world import World
 
@@ -74,6 +75,7 @@ class SandboxServer(ThreadingHTTPServer):
         tick: float = 0.0,
         changes_per_tick: int = 5,
         salesforce_token: str = DEFAULT_SALESFORCE_TOKEN,
+        salesmate_token: str = salesmate_api.DEFAULT_TOKEN,
     ) -> None:
         super().__init__(address, _Handler)
         self.world = world
@@ -86,6 +88,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.admin = AdminApi(
             world, self.faults, self.ticker, self._stats, self.request_stop, oauth=self.oauth
         )
+        self.salesmate = SalesmateApi(world, salesmate_token)
         self._counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -122,6 +125,8 @@ class SandboxServer(ThreadingHTTPServer):
             "workbooks_base_url": root + "/workbooks",
             "salesforce_base_url": root + salesforce_api.PREFIX,
             "admin_url": root + "/_admin",
+            "salesmate_base_url": root + salesmate_api.PREFIX,
+            "salesmate_linkname": salesmate_api.LINKNAME,
         }
 
     def request_stop(self) -> None:
@@ -137,6 +142,13 @@ class SandboxServer(ThreadingHTTPServer):
     def answer(self, request: Request, client_host: str) -> tuple[Response, str | None]:
         """The response for one request and the body fault to apply when sending it."""
         path = request.path
+        # Salesmate: its own prefix, budget and fault switches (see salesmate_api).
+        if path.startswith(salesmate_api.API + "/"):
+            self._count("salesmate")
+            return self.salesmate.handle(request), None
+        if path.startswith(salesmate_api.ADMIN + "/"):
+            self._count("admin")
+            return self.salesmate.admin(request, client_host), None
         if path.startswith(outreach_api.PREFIX + "/") or path == outreach_api.PREFIX:
             service = "outreach"
         elif path.startswith("/workbooks/"):
@@ -311,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             tick=args.tick,
             changes_per_tick=args.changes_per_tick,
             salesforce_token=os.environ.get(ENV_SALESFORCE_TOKEN) or DEFAULT_SALESFORCE_TOKEN,
+            salesmate_token=os.environ.get(salesmate_api.ENV_TOKEN) or salesmate_api.DEFAULT_TOKEN,
         )
     except OSError as error:
         print(f"sandbox: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)

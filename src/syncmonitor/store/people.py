@@ -10,7 +10,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Join, Table, and_, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Join,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import aliased
 
 from syncmonitor.domain.states import CanonicalState, ResolvedState, StateReason
 from syncmonitor.store.schema import (
@@ -111,6 +124,17 @@ def _search_filter(text: str):  # type: ignore[no-untyped-def]
     return and_(*(prospects.c.search_text.like(f"%{_escape_like(w)}%", escape="\\") for w in words))
 
 
+def _listed_once() -> ColumnElement[bool]:
+    """A person in Outreach and Salesmate (the same email) is listed once, as the Outreach
+    prospect; their page shows both. Only Salesmate records pay for the twin lookup."""
+    twin = aliased(prospects)
+    return or_(
+        prospects.c.provider != "salesmate",
+        prospects.c.email == "",
+        ~exists().where(twin.c.email == prospects.c.email, twin.c.provider == "outreach"),
+    )
+
+
 def search_people(
     conn: Connection,
     text: str = "",
@@ -141,6 +165,7 @@ def search_people(
     )
     if text.strip():
         query = query.where(_search_filter(text))
+    query = query.where(_listed_once())
     if after is not None:
         query = query.where(tuple_(prospects.c.name, prospects.c.id) > tuple_(*after))
     query = query.order_by(prospects.c.name, prospects.c.id).limit(limit)
@@ -175,6 +200,7 @@ def _with_latest_states(conn: Connection, rows: Sequence[Any]) -> list[PersonRow
             if key not in best or rank > best[key]:
                 best[key] = rank
                 latest[key] = (resolved_from_row(raw, state, reason), changed)
+    extra_counts = _add_salesmate_twins(conn, rows, latest, best)
     result = []
     for r in rows:
         state, changed = latest.get((r[0], r[1]), (None, None))
@@ -185,7 +211,7 @@ def _with_latest_states(conn: Connection, rows: Sequence[Any]) -> list[PersonRow
                 name=r[2],
                 email=r[3],
                 opted_out=bool(r[4]),
-                sequence_count=int(r[5] or 0),
+                sequence_count=int(r[5] or 0) + extra_counts.get((r[0], r[1]), 0),
                 latest_state=state,
                 latest_changed_at=changed,
             )
@@ -193,9 +219,53 @@ def _with_latest_states(conn: Connection, rows: Sequence[Any]) -> list[PersonRow
     return result
 
 
+def _add_salesmate_twins(
+    conn: Connection,
+    rows: Sequence[Any],
+    latest: dict[tuple[str, int], tuple[ResolvedState, str | None]],
+    best: dict[tuple[str, int], tuple[str, int]],
+) -> dict[tuple[str, int], int]:
+    """Fold the Salesmate states of listed Outreach prospects (same email) into their row."""
+    by_email = {r[3]: (r[0], r[1]) for r in rows if r[0] == "outreach" and r[3]}
+    counts: dict[tuple[str, int], int] = {}
+    if not by_email:
+        return counts
+    found = conn.execute(
+        select(
+            prospects.c.email,
+            sequence_states.c.raw_state,
+            sequence_states.c.state,
+            sequence_states.c.reason,
+            sequence_states.c.state_changed_at,
+            sequence_states.c.id,
+        )
+        .select_from(
+            prospects.join(
+                sequence_states,
+                and_(
+                    sequence_states.c.provider == prospects.c.provider,
+                    sequence_states.c.prospect_id == prospects.c.id,
+                ),
+            )
+        )
+        .where(
+            prospects.c.provider == "salesmate",
+            prospects.c.email.in_(bindparam("emails", expanding=True)),
+        ),
+        {"emails": list(by_email)},
+    )
+    for email, raw, state, reason, changed, sid in found:
+        key, rank = by_email[email], (changed or "", sid)
+        counts[key] = counts.get(key, 0) + 1
+        if key not in best or rank > best[key]:
+            best[key] = rank
+            latest[key] = (resolved_from_row(raw, state, reason), changed)
+    return counts
+
+
 def count_people(conn: Connection, text: str = "") -> int:
     """How many people match `text` (the same rule as search_people)."""
-    query = select(func.count()).select_from(prospects)
+    query = select(func.count()).select_from(prospects).where(_listed_once())
     if text.strip():
         query = query.where(_search_filter(text))
     return int(conn.execute(query).scalar_one())
@@ -268,8 +338,9 @@ def history(
     after a window. Ordered by when the provider says the state changed, not when Sync Monitor
     saw it: a first sync observes months of states at once.
 
-    `provider=None` merges every provider's history for the prospect id space of each (used when a
-    person's page shows Outreach and Salesmate together).
+    `provider=None` reads every provider's rows with this prospect id. Ids are per provider, so
+    that is rarely one person: a person's page uses `linked_people.merged_history`, which links
+    Outreach and Salesmate records by email.
     """
     cond = [state_history.c.prospect_id == prospect_id]
     if provider is not None:

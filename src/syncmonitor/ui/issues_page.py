@@ -110,7 +110,10 @@ class IssuesPage(Page):
         issue = self.selected_issue()
         if issue is None or issue.record_type != PERSON:
             return
-        self._controller.force(Target.person(int(issue.record_key), issue.record_label))
+        if issue.record_key.isdigit():  # an Outreach prospect: sync just that person
+            self._controller.force(Target.person(int(issue.record_key), issue.record_label))
+        else:  # someone from an import: the next full sync pushes everyone still queued
+            self._controller.force(Target.everything())
 
     def dismiss_selected(self) -> None:
         issue = self.selected_issue()

@@ -31,6 +31,7 @@ from syncmonitor.ui.page import Page
 from syncmonitor.ui.people_page import PeoplePage
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.runs_page import RunsPage
+from syncmonitor.ui.salesmate_import_action import install_salesmate_import
 from syncmonitor.ui.status_bar import SyncStatusBar
 from syncmonitor.ui.style import STYLE_SHEET
 from syncmonitor.ui.sync_controller import Phase, SyncController
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
 
         self.people = self.add_page(PeoplePage())
         self.mapping_pages = add_mapping_pages(self, controller)
+        self.import_salesmate_action = install_salesmate_import(self)
         # Later pages: one line each, e.g. self.add_page(RunsPage()).
         self.runs = self.add_page(RunsPage())
         self.issues = self.add_page(IssuesPage(controller))

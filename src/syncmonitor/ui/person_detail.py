@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from syncmonitor.store.people import PersonDetail, current_states, find_person
+from syncmonitor.store.linked_people import linked_keys, person_by_key
+from syncmonitor.store.people import PersonDetail, current_states
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import CurrentStatesModel, TimelineModel
 from syncmonitor.ui.models.lazy import timed_read
@@ -121,12 +122,20 @@ class PersonDetailPane(QWidget):
         assert self._engine is not None and self.person is not None
         provider, prospect_id = self.person
         with timed_read(self._engine, "a person's details") as conn:
-            detail = find_person(conn, str(prospect_id))
-            rows = current_states(conn, provider, prospect_id)
-        if detail is not None and detail.provider != provider:
-            detail = None
-        self._show_header(provider, prospect_id, detail)
-        self.states.set_rows(rows, provider)
+            detail = person_by_key(conn, provider, prospect_id)
+            # The same person in the other provider (same email): one page, one timeline.
+            keys = linked_keys(conn, provider, prospect_id)
+            by_key = [(p, r) for p, pid in keys for r in current_states(conn, p, pid)]
+        by_key.sort(key=lambda pr: (pr[1].state_changed_at or "", pr[1].sequence_state_id))
+        by_key.reverse()  # most recently changed first, whichever provider
+        rows = [r for _p, r in by_key]
+        # Opted out in any provider (an Outreach prospect unsubscribed in Salesmate, say).
+        opted = any(r.state.opted_out for _p, r in by_key)
+        self._show_header(provider, prospect_id, detail, [p for p, _ in keys[1:]], opted)
+        self.states.set_rows(rows, provider, [p for p, _r in by_key])
+        # "From" only earns its width when a state comes from another provider than the record.
+        own_only = all(p == provider for p, _r in by_key)
+        self.states_view.setColumnHidden(CurrentStatesModel.SOURCE, own_only)
         self.no_states.setVisible(not rows)
         self.states_view.setVisible(bool(rows))
         # Show every sequence without an inner scroll bar up to six, then scroll.
@@ -135,22 +144,33 @@ class PersonDetailPane(QWidget):
         frame = self.states_view.frameWidth() * 2
         header = self.states_view.horizontalHeader().sizeHint().height()
         self.states_view.setFixedHeight(header + visible * row_height + frame)
-        step_counts = {r.sequence_state_id: r.step_count for r in rows if r.step_count}
+        step_counts = {(p, r.sequence_state_id): r.step_count for p, r in by_key if r.step_count}
         if reset_timeline:
-            self.timeline.show_person(provider, prospect_id, step_counts)
+            self.timeline.show_person(provider, prospect_id, step_counts, tuple(keys[1:]))
         else:
             self.timeline.step_counts = step_counts
             self.timeline.refresh()
 
-    def _show_header(self, provider: str, prospect_id: int, detail: PersonDetail | None) -> None:
+    def _show_header(
+        self,
+        provider: str,
+        prospect_id: int,
+        detail: PersonDetail | None,
+        also_in: list[str] | None = None,
+        opted_elsewhere: bool = False,
+    ) -> None:
         who = formatting.provider_name(provider)
-        name = detail.name if detail and detail.name else f"{who} prospect {prospect_id}"
+        kind = "prospect" if provider == "outreach" else "person"
+        name = detail.name if detail and detail.name else f"{who} {kind} {prospect_id}"
         self.name_label.setText(name)
-        self.opted_out_badge.setVisible(bool(detail and detail.opted_out))
+        self.opted_out_badge.setVisible(bool(detail and detail.opted_out) or opted_elsewhere)
         email = detail.email if detail and detail.email else "no email address"
         self.email_label.setText(email)
         self.email_label.setToolTip(email)
-        ids = f"{who} prospect {prospect_id}"
+        ids = f"{who} {kind} {prospect_id}"
+        others = sorted({formatting.provider_name(p) for p in also_in or [] if p != provider})
+        if others:
+            ids += f", also in {' and '.join(others)}"
         if detail is None or detail.workbooks_person_id is None:
             self.workbooks_label.setText(f"{ids}  ·  no matching Workbooks person yet")
             return

@@ -1,0 +1,382 @@
+"""A Salesmate sequence enrolment export: its columns, and every row checked before anything is
+written.
+
+Columns are found by their header names (Salesmate's own, and what a person who edited the file in
+a spreadsheet is likely to have typed); the person can override each guess. Every row is then
+validated on its own and given problems a person can act on, with the file's line number:
+
+- errors (the row cannot be imported as it is): a missing or malformed email address, an empty
+  sequence or state, a date that is not a date, a person Sync Monitor does not know;
+- warnings (imported, but worth a look): a state Salesmate did not document (imported as Unknown
+  with the raw text kept), a row repeated in the file (imported once).
+
+A file with any error is imported all or nothing: nothing, unless the person explicitly asks to
+skip the rows in error, and then exactly the rows without one.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from syncmonitor.domain.export_dates import (
+    DateError,
+    DateOrder,
+    OrderDecision,
+    decide_order,
+    parse_export_date,
+)
+from syncmonitor.domain.states import CanonicalState, ResolvedState, resolve_salesmate
+
+
+class Column(enum.StrEnum):
+    """What a column of the export holds."""
+
+    EMAIL = "email"
+    SEQUENCE = "sequence"
+    STATE = "state"
+    DATE = "date"
+    NAME = "name"  # optional: the contact's name, for people Sync Monitor has not seen
+    CONTACT_ID = "contact_id"  # optional: Salesmate's contact id
+
+    @property
+    def label(self) -> str:
+        return {
+            "email": "Contact email",
+            "sequence": "Sequence",
+            "state": "State",
+            "date": "Date",
+            "name": "Contact name",
+            "contact_id": "Salesmate contact id",
+        }[self.value]
+
+    @property
+    def required(self) -> bool:
+        return self in REQUIRED
+
+
+REQUIRED = (Column.EMAIL, Column.SEQUENCE, Column.STATE, Column.DATE)
+
+# Header words per column, best first: the first header that contains one of them wins. Compared
+# lower case with only letters and digits kept ("E-mail Address" -> "emailaddress").
+_GUESSES: dict[Column, tuple[str, ...]] = {
+    Column.EMAIL: ("contactemail", "emailaddress", "email", "mail"),
+    Column.SEQUENCE: ("sequencename", "sequence", "cadence", "campaign"),
+    Column.STATE: (
+        "enrollmentstatus",
+        "enrolmentstatus",
+        "sequencestatus",
+        "sequencestate",
+        "status",
+        "state",
+    ),
+    Column.DATE: (
+        "statuschangedat",
+        "statechangedat",
+        "statusdate",
+        "lastupdated",
+        "updatedat",
+        "modifiedat",
+        "modifiedon",
+        "updatedon",
+        "enrolledon",
+        "enrolledat",
+        "enrollmentdate",
+        "date",
+        "time",
+    ),
+    Column.NAME: ("contactname", "fullname", "name"),
+    Column.CONTACT_ID: ("contactid",),
+}
+_NOT_A_NAME = ("sequence", "owner", "user", "company", "enrolledby")
+
+
+def _squash(text: str) -> str:
+    """ "Séquence Name" -> "sequencename": accents, case, spaces and punctuation do not count."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]", "", plain.lower())
+
+
+def guess_mapping(headers: Sequence[str]) -> dict[Column, int | None]:
+    """Column -> header index (None: not found), each header used at most once."""
+    squashed = [_squash(h) for h in headers]
+    taken: set[int] = set()
+    mapping: dict[Column, int | None] = {}
+    for column in (Column.CONTACT_ID, Column.EMAIL, Column.SEQUENCE, Column.STATE, Column.DATE):
+        mapping[column] = _first_match(squashed, _GUESSES[column], taken)
+    mapping[Column.NAME] = _first_match(
+        squashed,
+        _GUESSES[Column.NAME],
+        taken | {i for i, h in enumerate(squashed) if any(w in h for w in _NOT_A_NAME)},
+    )
+    return mapping
+
+
+def _first_match(squashed: list[str], words: tuple[str, ...], taken: set[int]) -> int | None:
+    for word in words:
+        for exact in (True, False):
+            for i, header in enumerate(squashed):
+                if i not in taken and (header == word if exact else word in header):
+                    taken.add(i)
+                    return i
+    return None
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with one row (`line` is the file's line number) or the whole file
+    (`line` None)."""
+
+    line: int | None
+    severity: Severity
+    kind: str  # stable name: bad-email, missing-value, bad-date, unknown-person, unknown-state,...
+    message: str
+
+    def text(self) -> str:
+        where = f"line {self.line}" if self.line is not None else "file"
+        return f"{where}: {self.severity.value}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentRow:
+    """One valid row: a person's state in a sequence at a moment."""
+
+    line: int
+    email: str  # lower case
+    sequence: str
+    state: ResolvedState
+    changed_at: datetime  # aware UTC
+    name: str = ""
+    contact_id: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, datetime]:
+        """What makes two rows the same transition."""
+        return (self.email, self.sequence, self.state.raw.lower(), self.changed_at)
+
+
+@dataclass
+class CheckedExport:
+    """The outcome of checking every row: the good rows, every problem, and what was decided."""
+
+    rows: list[EnrolmentRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    date_decision: OrderDecision | None = None
+    date_order: DateOrder = DateOrder.AUTO  # the order actually used
+    row_count: int = 0  # data rows in the file
+    lines_in_error: set[int] = field(default_factory=set)
+
+    @property
+    def file_errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.line is None and p.severity is Severity.ERROR]
+
+    @property
+    def row_errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.line is not None and p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    def importable(self, *, skip_invalid_rows: bool) -> bool:
+        """Whether an import may go ahead: never with a file-level error; with row errors only
+        when the person chose to skip those rows (and something is left)."""
+        if self.file_errors:
+            return False
+        if self.row_errors and not skip_invalid_rows:
+            return False
+        return bool(self.rows)
+
+    def problems_for(self, line: int) -> list[Problem]:
+        return [p for p in self.problems if p.line == line]
+
+
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\].]{2,}$")
+
+
+def is_email(text: str) -> bool:
+    """A plausible address: one @, a dot in the domain, no spaces or list separators."""
+    return bool(_EMAIL.match(text)) and ".." not in text
+
+
+KnownPeople = Callable[[set[str]], set[str]]
+
+
+def check_export(
+    table: Sequence[Sequence[str]],
+    mapping: dict[Column, int | None],
+    *,
+    first_line: int = 1,
+    date_order: DateOrder = DateOrder.AUTO,
+    zone: tzinfo,
+    known_people: KnownPeople | None = None,
+) -> CheckedExport:
+    """Check every data row of `table` (its first row is the header, on line `first_line` of
+    the file; an empty row is a blank line and is skipped).
+
+    `known_people(emails)` returns those of `emails` that belong to a person Sync Monitor knows;
+    None skips that check (nothing to match against).
+    """
+    result = CheckedExport(row_count=sum(1 for row in table[1:] if row))
+    headers = list(table[0]) if table else []
+    missing = [c for c in REQUIRED if mapping.get(c) is None]
+    for column in missing:
+        result.problems.append(
+            Problem(
+                None,
+                Severity.ERROR,
+                "missing-column",
+                f"No column is chosen for “{column.label}” and none of the headers "
+                f"({', '.join(headers) or 'none'}) looks like one. Choose it in the column mapping "
+                f"(or --{column.value.replace('_', '-')}-column).",
+            )
+        )
+    for column, index in mapping.items():
+        if index is not None and index >= len(headers):
+            result.problems.append(
+                Problem(
+                    None,
+                    Severity.ERROR,
+                    "missing-column",
+                    f"“{column.label}” is mapped to column {index + 1}, but the file has only "
+                    f"{len(headers)} columns.",
+                )
+            )
+    if result.row_count == 0:
+        result.problems.append(
+            Problem(None, Severity.ERROR, "no-rows", "The file has a header but no rows.")
+        )
+    if result.file_errors:
+        return result
+
+    def cell(row: Sequence[str], column: Column) -> str:
+        index = mapping.get(column)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    data = [(n, row) for n, row in enumerate(table[1:], start=first_line + 1) if row]
+    decision = decide_order(cell(r, Column.DATE) for _, r in data)
+    result.date_decision = decision
+    order = DateOrder(date_order)
+    if order is DateOrder.AUTO:
+        if decision.conflict:
+            result.problems.append(Problem(None, Severity.ERROR, "date-order", decision.note()))
+            return result
+        if decision.needs_choice:
+            result.problems.append(
+                Problem(
+                    None,
+                    Severity.ERROR,
+                    "date-order",
+                    decision.note() + " Use --date-order dmy or mdy (or the Dates setting).",
+                )
+            )
+            return result
+        order = decision.order or DateOrder.AUTO
+    result.date_order = order
+
+    candidates: list[EnrolmentRow] = []
+    for line, row in data:
+        problems = _row_problems(line, row, headers)
+        email = cell(row, Column.EMAIL).lower()
+        sequence = cell(row, Column.SEQUENCE)
+        raw_state = cell(row, Column.STATE)
+        when_text = cell(row, Column.DATE)
+        if not email:
+            problems.append(_error(line, "missing-value", "The contact email is empty."))
+        elif not is_email(email):
+            problems.append(_error(line, "bad-email", f"“{email}” is not an email address."))
+        if not sequence:
+            problems.append(_error(line, "missing-value", "The sequence is empty."))
+        if not raw_state:
+            problems.append(_error(line, "missing-value", "The state is empty."))
+        changed_at = None
+        try:
+            changed_at = parse_export_date(when_text, order, zone)
+        except DateError as exc:
+            problems.append(_error(line, "bad-date", f"The date is not usable: {exc}."))
+        state = resolve_salesmate(raw_state)
+        if raw_state and state.state is CanonicalState.UNKNOWN:
+            problems.append(
+                Problem(
+                    line,
+                    Severity.WARNING,
+                    "unknown-state",
+                    f"“{raw_state}” is not a Salesmate state Sync Monitor knows; it is imported "
+                    "as Unknown with the text kept.",
+                )
+            )
+        result.problems.extend(problems)
+        if any(p.severity is Severity.ERROR for p in problems) or changed_at is None:
+            result.lines_in_error.add(line)
+            continue
+        candidates.append(
+            EnrolmentRow(
+                line,
+                email,
+                sequence,
+                state,
+                changed_at,
+                cell(row, Column.NAME),
+                cell(row, Column.CONTACT_ID),
+            )
+        )
+
+    known = known_people({r.email for r in candidates}) if known_people else None
+    seen: dict[tuple[str, str, str, datetime], int] = {}
+    for r in candidates:
+        if known is not None and r.email not in known:
+            result.problems.append(
+                _error(
+                    r.line,
+                    "unknown-person",
+                    f"No person with the email {r.email} is known to Sync Monitor (not in "
+                    "Outreach, Workbooks, Salesmate or an earlier import). Check the address, or "
+                    "sync first.",
+                )
+            )
+            result.lines_in_error.add(r.line)
+            continue
+        first = seen.get(r.key)
+        if first is not None:
+            result.problems.append(
+                Problem(
+                    r.line,
+                    Severity.WARNING,
+                    "duplicate",
+                    f"The same transition as line {first}; it is imported once.",
+                )
+            )
+            continue
+        seen[r.key] = r.line
+        result.rows.append(r)
+    result.problems.sort(key=lambda p: (p.line or 0, p.severity != Severity.ERROR))
+    return result
+
+
+def _error(line: int, kind: str, message: str) -> Problem:
+    return Problem(line, Severity.ERROR, kind, message)
+
+
+def _row_problems(line: int, row: Sequence[str], headers: Sequence[str]) -> list[Problem]:
+    """A row with more filled fields than the header has columns lost its alignment (a stray
+    delimiter), so its values cannot be trusted; fewer fields leave the missing values empty."""
+    extra = [v for v in row[len(headers) :] if v.strip()]
+    if extra:
+        return [
+            _error(
+                line,
+                "extra-fields",
+                f"The row has {len(row)} fields but the header has {len(headers)}; a value "
+                "probably contains an unquoted delimiter, so its columns cannot be trusted.",
+            )
+        ]
+    return []
