@@ -32,6 +32,7 @@ AREAS: dict[str, list[str]] = {
         "tests/integration/test_paging_faults.py",
         "tests/integration/test_outreach_oauth_sandbox.py",
         "tests/integration/test_sandbox_faults.py",
+        "tests/integration/test_timeouts.py",
     ],
     "Crash safety": [
         "tests/integration/test_crash_safety.py",

@@ -222,7 +222,11 @@ class ResilientClient:
         self._client = httpx.AsyncClient(
             base_url=base_url,
             headers=dict(headers or {}),
-            timeout=timeout,
+            timeout=(
+                httpx.Timeout(self.policy.request_timeout)
+                if self.policy.request_timeout is not None
+                else timeout
+            ),
             transport=transport,
             follow_redirects=False,
             verify=tls_context(),

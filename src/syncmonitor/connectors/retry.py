@@ -30,6 +30,9 @@ class RetryPolicy:
     max_wait_for_rate_limit: float = 120.0
     max_redirects: int = 5
     redirect_delay: float = 0.5
+    # How long one request may take before it counts as failed (None: the client's default,
+    # 30 s to read and 10 s to connect). A remote slower than this is retried like a dropped one.
+    request_timeout: float | None = None
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -38,6 +41,8 @@ class RetryPolicy:
             raise ValueError("delays must not be negative")
         if self.max_redirects < 0 or self.redirect_delay < 0:
             raise ValueError("max_redirects and redirect_delay must not be negative")
+        if self.request_timeout is not None and self.request_timeout <= 0:
+            raise ValueError("request_timeout must be positive")
 
     def backoff_cap(self, retry: int) -> float:
         """The longest backoff before retry number `retry` (1-based)."""
