@@ -162,7 +162,17 @@ class MainWindow(QMainWindow):
         item.setSizeHint(QSize(0, 34))
         self.sidebar.addItem(item)
         self.pages.addWidget(page)
+        self._fit_sidebar()
         return page
+
+    def _fit_sidebar(self) -> None:
+        """Wide enough for the longest page name (plus a count such as "(12)"): never elided."""
+        metrics = self.sidebar.fontMetrics()
+        texts = [self.sidebar.item(i).text() for i in range(self.sidebar.count())]
+        widest = max((metrics.horizontalAdvance(t + " (000)") for t in texts), default=0)
+        # icon, its gap, the item's and the list's padding (style.py), the scroll bar's room
+        chrome = self.sidebar.iconSize().width() + 8 + 2 * 8 + 2 * 6 + 6
+        self.sidebar.setFixedWidth(max(136, widest + chrome))
 
     def _on_sidebar_row(self, row: int) -> None:
         """Switch pages, unless the page being left keeps the person (unsaved edits)."""
