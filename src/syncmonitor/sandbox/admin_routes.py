@@ -13,7 +13,9 @@ from typing import Any
 import orjson
 
 from syncmonitor.sandbox.faults import FaultError, Faults
+from syncmonitor.sandbox.gatormail import GatorMail
 from syncmonitor.sandbox.http_types import Request, Response, json_response
+from syncmonitor.sandbox.mailshot_admin import handle_gatormail
 from syncmonitor.sandbox.workbooks_fields import PERSON_FIELDS, record_json
 from syncmonitor.sandbox.world import World
 
@@ -75,8 +77,10 @@ class AdminApi:
         ticker: Ticker,
         server_stats: Callable[[], dict[str, Any]],
         shutdown: Callable[[], None],
+        gatormail: GatorMail | None = None,
     ) -> None:
         self.world, self.faults, self.ticker = world, faults, ticker
+        self.gatormail = gatormail
         self._server_stats, self._shutdown = server_stats, shutdown
 
     def handle(self, request: Request, client_host: str) -> Response:
@@ -126,6 +130,10 @@ class AdminApi:
             response = json_response(200, {"stopping": True})
             response.after_send = self._shutdown  # answer first, then stop
             return response
+        if self.gatormail is not None:
+            answered = handle_gatormail(self.world, self.gatormail, method, route, payload)
+            if answered is not None:
+                return answered
         return _error(404, f"No admin route {method} {PREFIX}{route}.")
 
     def _person(self, raw_id: str) -> Response:

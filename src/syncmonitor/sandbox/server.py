@@ -31,9 +31,13 @@ from typing import Any
 
 from syncmonitor.sandbox import outreach_api
 from syncmonitor.sandbox.admin_routes import AdminApi, Ticker
+from syncmonitor.sandbox import mailshot_fields  # noqa: F401  (registers the mailshot endpoints)
 from syncmonitor.sandbox.faults import Faults, Plan
+from syncmonitor.sandbox.gatormail import GatorMail, write_fault
 from syncmonitor.sandbox.http_types import Request, Response, json_response
 from syncmonitor.sandbox.outreach_api import OutreachApi, error_response
+from syncmonitor.sandbox.spotler_api import PREFIX as SPOTLER_PREFIX
+from syncmonitor.sandbox.spotler_api import SpotlerApi, spotler_error
 from syncmonitor.sandbox.workbooks_api import WorkbooksApi, failure
 from syncmonitor.sandbox.world import World
 
@@ -41,6 +45,10 @@ ENV_OUTREACH_TOKEN = "SYNCMONITOR_SANDBOX_OUTREACH_TOKEN"
 ENV_WORKBOOKS_API_KEY = "SYNCMONITOR_SANDBOX_WORKBOOKS_API_KEY"
 DEFAULT_OUTREACH_TOKEN = "sandbox-outreach-token"
 DEFAULT_WORKBOOKS_API_KEY = "sandbox-workbooks-key"
+ENV_SPOTLER_CONSUMER_KEY = "SYNCMONITOR_SANDBOX_SPOTLER_CONSUMER_KEY"
+ENV_SPOTLER_CONSUMER_SECRET = "SYNCMONITOR_SANDBOX_SPOTLER_CONSUMER_SECRET"
+DEFAULT_SPOTLER_CONSUMER_KEY = "sandbox-spotler-key"
+DEFAULT_SPOTLER_CONSUMER_SECRET = "sandbox-spotler-secret"
 
 _OUTREACH_FAULT_CODES = {
     400: "badRequest",
@@ -68,6 +76,8 @@ class SandboxServer(ThreadingHTTPServer):
         workbooks_api_key: str,
         tick: float = 0.0,
         changes_per_tick: int = 5,
+        spotler_consumer_key: str = DEFAULT_SPOTLER_CONSUMER_KEY,
+        spotler_consumer_secret: str = DEFAULT_SPOTLER_CONSUMER_SECRET,
     ) -> None:
         super().__init__(address, _Handler)
         self.world = world
@@ -75,7 +85,13 @@ class SandboxServer(ThreadingHTTPServer):
         self.ticker = Ticker(world, tick, changes_per_tick)
         self.outreach = OutreachApi(world, outreach_token)
         self.workbooks = WorkbooksApi(world, workbooks_api_key, self.faults)
-        self.admin = AdminApi(world, self.faults, self.ticker, self._stats, self.request_stop)
+        self.gatormail = GatorMail(world)
+        self.spotler = SpotlerApi(
+            world, self.gatormail, spotler_consumer_key, spotler_consumer_secret
+        )
+        self.admin = AdminApi(
+            world, self.faults, self.ticker, self._stats, self.request_stop, self.gatormail
+        )
         self._counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -111,6 +127,7 @@ class SandboxServer(ThreadingHTTPServer):
             "outreach_base_url": root + outreach_api.PREFIX,
             "workbooks_base_url": root + "/workbooks",
             "admin_url": root + "/_admin",
+            "spotler_base_url": root + SPOTLER_PREFIX,
         }
 
     def request_stop(self) -> None:
@@ -130,6 +147,8 @@ class SandboxServer(ThreadingHTTPServer):
             service = "outreach"
         elif path.startswith("/workbooks/"):
             service = "workbooks"
+        elif path.startswith(SPOTLER_PREFIX + "/"):
+            service = "spotler"
         elif path == "/_admin" or path.startswith("/_admin/"):
             self._count("admin")
             return self.admin.handle(request, client_host), None
@@ -149,9 +168,11 @@ class SandboxServer(ThreadingHTTPServer):
         if plan.latency_seconds:
             time.sleep(plan.latency_seconds)
         response = self._faulted(service, request, plan)
+        if response is None and service == "workbooks":
+            response = write_fault(self.gatormail, request, self.workbooks.handle)
         if response is None:
-            api = self.outreach if service == "outreach" else self.workbooks
-            response = api.handle(request)
+            apis = {"outreach": self.outreach, "workbooks": self.workbooks, "spotler": self.spotler}
+            response = apis[service].handle(request)
         response.headers.update(rate_headers)
         return response, plan.body_fault
 
@@ -169,6 +190,8 @@ class SandboxServer(ThreadingHTTPServer):
         if service == "outreach":
             default = "internalServerError" if status >= 500 else "badRequest"
             response = error_response(status, _OUTREACH_FAULT_CODES.get(status, default), detail)
+        elif service == "spotler":
+            response = spotler_error(status, "INTERNAL_ERROR" if status >= 500 else "ERROR", detail)
         else:
             response = failure(status, detail)
         retry_after = self.faults.snapshot()["retry_after"]
@@ -290,12 +313,17 @@ def main(argv: list[str] | None = None) -> int:
             workbooks_api_key=os.environ.get(ENV_WORKBOOKS_API_KEY) or DEFAULT_WORKBOOKS_API_KEY,
             tick=args.tick,
             changes_per_tick=args.changes_per_tick,
+            spotler_consumer_key=os.environ.get(ENV_SPOTLER_CONSUMER_KEY)
+            or DEFAULT_SPOTLER_CONSUMER_KEY,
+            spotler_consumer_secret=os.environ.get(ENV_SPOTLER_CONSUMER_SECRET)
+            or DEFAULT_SPOTLER_CONSUMER_SECRET,
         )
     except OSError as error:
         print(f"sandbox: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     _install_stop_triggers(server)
     server.ticker.start()
+    server.gatormail.start()
     _announce(json.dumps(server.ready_line()))
     print(
         f"sandbox: {len(world.people)} people, {len(world.sequence_states)} sequence states "
@@ -307,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.ticker.stop()
+        server.gatormail.stop()
         server.wait_until_idle(timeout=5)
         server.server_close()
     return 0

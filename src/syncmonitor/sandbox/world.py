@@ -20,6 +20,7 @@ from typing import Any
 
 from syncmonitor.sandbox.changes import apply_changes
 from syncmonitor.sandbox.generator import DEFAULT_ANCHOR_MS, Builder
+from syncmonitor.sandbox.mailshot_records import MailshotData
 from syncmonitor.sandbox.records import (
     Account,
     Collection,
@@ -57,6 +58,8 @@ class World:
         self.states_by_prospect: dict[int, list[int]] = {}
         self.states_by_sequence: dict[int, list[int]] = {}
         self._prospects_by_email: dict[str, list[int]] | None = None
+        # Workbooks mailshots and Spotler campaigns (sandbox.mailshot_records)
+        self.mailshots = MailshotData()
         # Live changes
         self.change_rng = random.Random(f"{seed}:changes")
         self.changes_applied = 0
@@ -85,6 +88,7 @@ class World:
         gc.disable()
         try:
             Builder(world, random.Random(seed)).build(people, states_per_person)
+            world.mailshots = MailshotData.generate(seed, anchor_ms // 1000)
         finally:
             if was_enabled:
                 gc.enable()
