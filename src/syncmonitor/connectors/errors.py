@@ -30,6 +30,7 @@ REDACTED = "REDACTED"
 
 OUTREACH = "Outreach"
 WORKBOOKS = "Workbooks"
+SPOTLER = "Spotler"
 
 _CREDENTIAL_HELP = {
     OUTREACH: (
@@ -40,6 +41,11 @@ _CREDENTIAL_HELP = {
         "Check that the API key is enabled and within its Valid From/Until dates in Workbooks "
         "(Configuration > Automation > API Keys), then set it in Settings (it is kept in the OS "
         "keyring), or in the environment variable SYNCMONITOR_WORKBOOKS_API_KEY for headless use."
+    ),
+    SPOTLER: (
+        "Check the consumer key and secret made in Spotler Mail+ for Sync Monitor, then set both "
+        "in Settings (they are kept in the OS keyring), or in the environment variables "
+        "SYNCMONITOR_SPOTLER_CONSUMER_KEY and SYNCMONITOR_SPOTLER_CONSUMER_SECRET for headless use."
     ),
 }
 
@@ -126,7 +132,7 @@ class AuthenticationError(ConnectorError):
         url: str | None = None,
     ) -> AuthenticationError:
         """The standard error for a refused token/key, saying where to set a new one."""
-        what = "access token" if service == OUTREACH else "API key"
+        what = {OUTREACH: "access token", SPOTLER: "OAuth consumer key"}.get(service, "API key")
         said = f' It said: "{detail}".' if detail else ""
         code = f" (HTTP {status_code})" if status_code else ""
         return cls(

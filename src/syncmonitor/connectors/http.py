@@ -179,6 +179,7 @@ class ResilientClient:
         random: Callable[[], float] | None = None,
         clock: Callable[[], float] | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        auth: httpx.Auth | None = None,
     ) -> None:
         install_log_redaction()
         self.service = service
@@ -196,6 +197,9 @@ class ResilientClient:
             transport=transport,
             follow_redirects=False,
             verify=tls_context(),
+            # Applied on every send, retries and redirects included: a request signature with
+            # a nonce (OAuth 1.0a, Spotler) must be made afresh each time.
+            auth=auth,
         )
         # Set when the remote reported an exhausted budget; cleared once we have waited.
         self._budget_reset_at: float | None = None

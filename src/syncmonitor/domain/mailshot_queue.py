@@ -303,10 +303,10 @@ def build_snapshot(
     for f in facts:
         if f.id in items:
             continue
-        state = _outside_state(f, previous.get(f.id))
-        if state is None:
+        outside = _outside_state(f, previous.get(f.id))
+        if outside is None:
             continue
-        items[f.id] = QueueItem(f, state, None, None, None, "", tuple(item_problems(f)))
+        items[f.id] = QueueItem(f, outside, None, None, None, "", tuple(item_problems(f)))
     queue_problem = stopped[0] if stopped else None
     if queue_problem is None and head_blocked and head is not None:
         queue_problem = Problem("blocked", blocking_message(head, len(ordered) - 1), True)

@@ -29,9 +29,11 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from syncmonitor.sandbox import outreach_api
+from syncmonitor.sandbox import (
+    mailshot_fields,  # noqa: F401  (registers the mailshot endpoints)
+    outreach_api,
+)
 from syncmonitor.sandbox.admin_routes import AdminApi, Ticker
-from syncmonitor.sandbox import mailshot_fields  # noqa: F401  (registers the mailshot endpoints)
 from syncmonitor.sandbox.faults import Faults, Plan
 from syncmonitor.sandbox.gatormail import GatorMail, write_fault
 from syncmonitor.sandbox.http_types import Request, Response, json_response
