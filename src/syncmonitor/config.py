@@ -40,6 +40,21 @@ class WorkbooksSettings:
 
 
 @dataclass(frozen=True)
+class SpotlerSettings:
+    """Spotler Mail+ REST (GatorMail), e.g. https://restapi.mailplus.nl/integrationservice-1.1.0."""
+
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MailshotSettings:
+    """How often the GatorMail queue is read: busy while mailshots are in flight, idle otherwise."""
+
+    busy_poll_seconds: float = 5.0
+    idle_poll_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class SandboxSettings:
     seed: int = 1
     people: int = 500
@@ -61,6 +76,8 @@ class Config:
     workbooks: WorkbooksSettings = field(default_factory=WorkbooksSettings)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    spotler: SpotlerSettings = field(default_factory=SpotlerSettings)
+    mailshots: MailshotSettings = field(default_factory=MailshotSettings)
     source: Path | None = None
 
     @property
@@ -101,6 +118,8 @@ _SECTIONS: dict[str, type] = {
     "workbooks": WorkbooksSettings,
     "sandbox": SandboxSettings,
     "sync": SyncSettings,
+    "spotler": SpotlerSettings,
+    "mailshots": MailshotSettings,
 }
 
 _BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
@@ -110,6 +129,8 @@ _BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
     ("sandbox", "tick_seconds"): (0, 3600),
     ("sandbox", "changes_per_tick"): (0, 10_000),
     ("sync", "interval_minutes"): (5, 24 * 60),
+    ("mailshots", "busy_poll_seconds"): (1, 600),
+    ("mailshots", "idle_poll_seconds"): (5, 3600),
 }
 
 

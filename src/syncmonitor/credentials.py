@@ -1,4 +1,4 @@
-"""Secrets: the Outreach token and the Workbooks API key.
+"""Secrets: the Outreach token, the Workbooks API key and the Spotler OAuth consumer key/secret.
 
 They come from the environment (headless use) or the OS keyring, and nowhere else: never the
 config file, the cache or a log. When no secure store exists (a headless Linux box has no keyring
@@ -24,6 +24,8 @@ class Secret(StrEnum):
 
     OUTREACH_TOKEN = "outreach_token"
     WORKBOOKS_API_KEY = "workbooks_api_key"
+    SPOTLER_CONSUMER_KEY = "spotler_consumer_key"
+    SPOTLER_CONSUMER_SECRET = "spotler_consumer_secret"
 
     @property
     def env_var(self) -> str:
@@ -31,9 +33,12 @@ class Secret(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"outreach_token": "Outreach token", "workbooks_api_key": "Workbooks API key"}[
-            self.value
-        ]
+        return {
+            "outreach_token": "Outreach token",
+            "workbooks_api_key": "Workbooks API key",
+            "spotler_consumer_key": "Spotler consumer key",
+            "spotler_consumer_secret": "Spotler consumer secret",
+        }[self.value]
 
 
 class NoSecureStoreError(UserFacingError):

@@ -21,6 +21,8 @@ from syncmonitor.engine.service import Remotes, SyncService
 from syncmonitor.paths import AppPaths
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
+    ENV_SPOTLER_CONSUMER_KEY,
+    ENV_SPOTLER_CONSUMER_SECRET,
     ENV_WORKBOOKS_API_KEY,
     SandboxProcess,
 )
@@ -59,7 +61,19 @@ def resolve_remotes(config: Config) -> Remotes:
         token = require_secret(Secret.OUTREACH_TOKEN)
     if config.workbooks.base_url:
         key = require_secret(Secret.WORKBOOKS_API_KEY)
-    return Remotes(config.outreach.base_url, token, config.workbooks.base_url, key)
+    spotler_key = spotler_secret = None
+    if config.spotler.base_url:
+        spotler_key = require_secret(Secret.SPOTLER_CONSUMER_KEY)
+        spotler_secret = require_secret(Secret.SPOTLER_CONSUMER_SECRET)
+    return Remotes(
+        config.outreach.base_url,
+        token,
+        config.workbooks.base_url,
+        key,
+        config.spotler.base_url,
+        spotler_key,
+        spotler_secret,
+    )
 
 
 def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = True) -> Services:
@@ -87,11 +101,19 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
                 env={
                     ENV_OUTREACH_TOKEN: secrets.token_urlsafe(24),
                     ENV_WORKBOOKS_API_KEY: secrets.token_urlsafe(24),
+                    ENV_SPOTLER_CONSUMER_KEY: secrets.token_urlsafe(16),
+                    ENV_SPOTLER_CONSUMER_SECRET: secrets.token_urlsafe(24),
                 },
             )
             ep = sandbox.start()
             remotes = Remotes(
-                ep.outreach_base_url, ep.outreach_token, ep.workbooks_base_url, ep.workbooks_api_key
+                ep.outreach_base_url,
+                ep.outreach_token,
+                ep.workbooks_base_url,
+                ep.workbooks_api_key,
+                ep.spotler_base_url or None,
+                ep.spotler_consumer_key,
+                ep.spotler_consumer_secret,
             )
         elif config.sandbox_mode:
             remotes = Remotes(None, None, None, None)

@@ -41,10 +41,14 @@ class Remotes:
     outreach_token: str | None
     workbooks_base_url: str | None
     workbooks_api_key: str | None
+    spotler_base_url: str | None = None
+    spotler_consumer_key: str | None = None
+    spotler_consumer_secret: str | None = None
 
     def __repr__(self) -> str:  # never print a secret by accident
         return (
-            f"Remotes(outreach={self.outreach_base_url!r}, workbooks={self.workbooks_base_url!r})"
+            f"Remotes(outreach={self.outreach_base_url!r}, workbooks={self.workbooks_base_url!r}, "
+            f"spotler={self.spotler_base_url!r})"
         )
 
 
