@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("who", metavar="EMAIL", help="email address (or Outreach prospect id)")
     show.add_argument("--json", action="store_true", help="print as JSON")
 
+    queue = sub.add_parser(
+        "queue", help="the GatorMail mailshot queue: states, positions, ETAs and problems"
+    )
+    queue.add_argument("--json", action="store_true", help="print as JSON")
+
     sandbox = sub.add_parser("sandbox", help="serve the emulated Outreach and Workbooks APIs")
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--seed", type=int, default=1)
@@ -107,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _status(config, paths, as_json=args.json)
         if args.command == "people":
             return _people_show(config, paths, args.who, as_json=args.json)
+        if args.command == "queue":
+            from syncmonitor.queue_command import run_queue_command
+
+            return run_queue_command(config, paths, as_json=args.json)
     except UserFacingError as exc:
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
         return EXIT_FAILED

@@ -17,7 +17,14 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from syncmonitor.sandbox.mailshot_records import FAILED, QUEUED, SYNCED, SYNCING, Mailshot
+from syncmonitor.sandbox.mailshot_records import (
+    FAILED,
+    LONG_NAME,
+    QUEUED,
+    SYNCED,
+    SYNCING,
+    Mailshot,
+)
 from syncmonitor.sandbox.world import World
 
 NAME_LIMIT = 100
@@ -37,7 +44,8 @@ class IntegrationSettings:
     seconds_per_mailshot: float = 2.0
     seconds_per_record: float = 0.004
     slow_factor: float = 1.0  # the "slow audience" fault multiplies the time per record
-    new_every: float = 90.0  # a new mailshot is synchronised this often (0: never)
+    new_every: float = 45.0  # a new mailshot is synchronised this often (0: never)
+    long_name_share: float = 0.1  # of those, how many have a name over 100 characters
     fail_next: int = 0  # the next N mailshots fail in Spotler (a transient error)
     # Faults on the Workbooks mailshot endpoint, for the one-click fix:
     fail_next_create: int = 0  # the next N creates are refused (HTTP 500, nothing saved)
@@ -45,7 +53,13 @@ class IntegrationSettings:
     fail_next_delete: int = 0  # the next N deletes are refused (HTTP 500, nothing deleted)
 
 
-_NUMBERS = ("seconds_per_mailshot", "seconds_per_record", "slow_factor", "new_every")
+_NUMBERS = (
+    "seconds_per_mailshot",
+    "seconds_per_record",
+    "slow_factor",
+    "new_every",
+    "long_name_share",
+)
 _COUNTS = ("fail_next", "fail_next_create", "lose_next_create", "fail_next_delete")
 
 
@@ -189,7 +203,10 @@ class GatorMail:
         if every <= 0 or now - self._last_new < every:
             return
         self._last_new = now
-        shot = self.world.mailshots.new_mailshot(int(now))
+        data = self.world.mailshots
+        # Now and then someone synchronises a mailshot whose name is too long (seed 003).
+        long_name = LONG_NAME if data.rng.random() < self.settings.long_name_share else None
+        shot = data.new_mailshot(int(now), name=long_name)
         shot.status = QUEUED
         self.world.workbooks_changed(MAILSHOT_PATH, [shot])
 

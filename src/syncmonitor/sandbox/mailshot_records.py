@@ -191,6 +191,8 @@ class MailshotData:
             shot = data.new_mailshot(now - 86_400 * data.rng.randint(1, 30))
             shot.status = SYNCED
             data.arrive(shot, (shot.created_at + 600) * 1000)
+        for _ in range(2):  # pressed Synchronise just now: the queue moves from the start
+            data.new_mailshot(now).status = QUEUED
         return data
 
     def add_entries(self, list_id: int, count: int, now: int) -> None:
