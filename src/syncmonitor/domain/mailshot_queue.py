@@ -272,6 +272,8 @@ def build_snapshot(
         problems = item_problems(f)
         if position == 1 and head_blocked:
             state = QueueState.BLOCKED
+            # The blocking message says all the name-length warning says, and what it causes.
+            problems = [p for p in problems if p.code != "name_too_long"]
             problems.insert(
                 0, Problem("blocking_queue", blocking_message(f, len(ordered) - 1), True)
             )

@@ -81,3 +81,29 @@ INTEGRATION_STOPPED = (
     "open Tools > Integration > General and check the field next to 'Integration running'; if "
     "it is not a green check, contact Workbooks Support (support@workbooks.com)."
 )
+
+
+def suggest_short_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """A first suggestion for a shorter name: whole words that fit, then an ellipsis-free cut.
+
+    Never splits an emoji (a surrogate pair) in two: characters are dropped whole.
+    """
+    text = " ".join(name.split())
+    if name_length(text) <= limit:
+        return text
+    words = text.split(" ")
+    kept: list[str] = []
+    for word in words:
+        candidate = " ".join([*kept, word])
+        if name_length(candidate) > limit:
+            break
+        kept.append(word)
+    shortened = " ".join(kept).rstrip(" ,;:-–")
+    if shortened:
+        return shortened
+    cut = ""
+    for char in text:  # one enormous word: keep whole characters while they fit
+        if name_length(cut + char) > limit:
+            break
+        cut += char
+    return cut

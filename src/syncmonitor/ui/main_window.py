@@ -24,6 +24,7 @@ from syncmonitor.engine.events import RunResult
 from syncmonitor.store.database import Database
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people_page import PeoplePage
+from syncmonitor.ui.queue_page import QueuePage, attach_queue
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.status_bar import SyncStatusBar
 from syncmonitor.ui.style import STYLE_SHEET
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self.people = self.add_page(PeoplePage())
+        self.queue = self.add_page(QueuePage())
         # Later pages: one line each, e.g. self.add_page(RunsPage()).
         self.sidebar.setCurrentRow(0)
 
@@ -133,6 +135,8 @@ class MainWindow(QMainWindow):
             self.set_sandbox_mode(service.sandbox_mode)
         for page in self.all_pages():
             page.set_database(database)
+        if service is not None:  # the GatorMail queue is watched while the window lives
+            attach_queue(self.queue, service, database, lambda: self.controller.notifier)
 
     def _on_run_finished(self, result: RunResult) -> None:
         for page in self.all_pages():
