@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 
 from syncmonitor.engine.service import Remotes
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
@@ -73,8 +72,8 @@ class GatorMailSandbox:
         self.wait_for(lambda: not self.state()["queue"])
 
 
-@pytest.fixture
-def gatormail() -> Iterator[GatorMailSandbox]:
+def start_gatormail() -> Iterator[GatorMailSandbox]:
+    """Run a fast GatorMail sandbox for one test (use with `yield from` in a fixture)."""
     process = SandboxProcess(seed=5, people=10, tick=0)
     endpoints = process.start(timeout=60)
     admin = httpx.Client(base_url=endpoints.admin_url, timeout=30)

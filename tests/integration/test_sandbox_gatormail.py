@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
-from gatormail_helpers import LONG_NAME, GatorMailSandbox, gatormail  # noqa: F401
+from gatormail_helpers import LONG_NAME, GatorMailSandbox, start_gatormail
 from oauthlib.oauth1 import Client
 
 pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def gatormail() -> Iterator[GatorMailSandbox]:
+    yield from start_gatormail()
 
 
 def spotler_get(
