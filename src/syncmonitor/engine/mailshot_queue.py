@@ -140,6 +140,7 @@ class QueueMonitor:
         self._key: ApiKeyFacts | None = None
         self._running: bool | None = None
         self._slow_read_at = 0.0
+        self.status_every = self.settings.idle_poll_seconds  # API key and integration switch
         self._workbooks: MailshotsClient | None = None
         self._spotler: SpotlerClient | None = None
 
@@ -256,7 +257,12 @@ class QueueMonitor:
         records = await self.workbooks.list_mailshots(self._wb_mark)
         await self.absorb(records)
         await self._read_campaigns()
-        if time.monotonic() - self._slow_read_at >= self.settings.idle_poll_seconds or (
+        # The key and the switch change rarely: read at the idle rate, or at the stalled rate
+        # while mailshots wait (a queue standing still is when they matter).
+        every = self.status_every
+        if self.snapshot is not None and self.snapshot.in_queue:
+            every = min(every, self.settings.busy_poll_seconds * STALLED_DELAY_FACTOR)
+        if time.monotonic() - self._slow_read_at >= every or (
             self._key is None and self._running is None
         ):
             self._key = await self.workbooks.gatormail_api_key()
