@@ -9,6 +9,7 @@ happen. Deletes send the lock_version read, so a mailshot changed meanwhile is n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -138,13 +139,17 @@ class MailshotsClient(WorkbooksClient):
         if deleted:
             conditions += [("is_deleted", "true", ""), ("is_deleted", "false", "")]
             mode = "1 AND (2 OR 3)"
-        async for page in self.iter_records(
+        # aclosing: leaving the pages early must close the generator here, on this loop, not
+        # whenever the garbage collector gets to it (httpx cannot clean up outside a loop).
+        pages = self.iter_records(
             MAILSHOTS, filters=conditions, filter_mode=mode, columns=MAILSHOT_COLUMNS
-        ):
-            for row in page:
-                record = parse_mailshot(row)
-                if record is not None:
-                    return record
+        )
+        async with aclosing(pages):
+            async for page in pages:
+                for row in page:
+                    record = parse_mailshot(row)
+                    if record is not None:
+                        return record
         return None
 
     async def create_mailshot(self, fields: Mapping[str, str | int]) -> MailshotRecord:

@@ -96,15 +96,17 @@ async def _fix(monitor: QueueMonitor, mailshot_id: int, new_name: str) -> Action
             "Nothing needs fixing.",
         )
     try:  # It might have got through after all: then there is nothing to fix.
+        arrived = False
         async for page in monitor.spotler.iter_campaigns():
-            if any(c.external_id == str(mailshot_id) for c in page):
-                raise MailshotActionError(
-                    f'"{original.name}" has arrived in Spotler meanwhile.', "Nothing needs fixing."
-                )
+            arrived = arrived or any(c.external_id == str(mailshot_id) for c in page)
     except ConnectorError as error:
         raise _nothing_changed(
             "Sync Monitor could not ask Spotler whether the mailshot already arrived.", error
         ) from error
+    if arrived:
+        raise MailshotActionError(
+            f'"{original.name}" has arrived in Spotler meanwhile.', "Nothing needs fixing."
+        )
     copy = await _find_or_create_copy(monitor, original, row, new_name)
     await monitor.absorb([copy])
     copy_row = monitor.known_row(copy.id)

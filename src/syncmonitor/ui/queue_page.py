@@ -96,6 +96,13 @@ class QueuePage(Page):
         self.summary = named(QLabel(), "queueSummary")
         self.summary.setWordWrap(True)
         self.freshness = named(QLabel(), "queueFreshness")
+        self.read_now = named(QPushButton("Read now"), "readNow")
+        self.read_now.setToolTip(
+            "Read the queue from Workbooks and Spotler now. It is read by itself every "
+            "few seconds while mailshots move, and about once a minute when the queue is empty."
+        )
+        self.read_now.setEnabled(False)
+        self.read_now.clicked.connect(self._read_now)
         self.error = named(QLabel(), "queueError")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -128,6 +135,7 @@ class QueuePage(Page):
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.freshness)
+        top.addWidget(self.read_now)
         left_layout.addLayout(top)
         left_layout.addWidget(self.error)
         left_layout.addWidget(self.list_stack, 1)
@@ -169,6 +177,7 @@ class QueuePage(Page):
             "Reading the GatorMail queue…", "Workbooks mailshots and Spotler campaigns"
         )
         self.poller.start()
+        self.read_now.setEnabled(True)
         self._clock.start()
         return self.poller
 
@@ -315,6 +324,10 @@ class QueuePage(Page):
     def _retry(self, mailshot_id: int) -> None:
         if self.poller is not None:
             self.poller.retry(mailshot_id)
+
+    def _read_now(self) -> None:
+        if self.poller is not None:
+            self.poller.poll_now()
 
     def _refresh_one(self, mailshot_id: int) -> None:
         if self.poller is not None:

@@ -27,6 +27,8 @@ from syncmonitor.ui.notifier import Level, Notifier
 
 log = logging.getLogger(__name__)
 
+STOP_WAIT_S = 15.0
+
 
 class NotifierSink:
     """A NoticeSink that hands notices to the app's desktop notifier."""
@@ -101,9 +103,9 @@ class QueuePoller(QObject):
         self._stopped = True
         self._timer.stop()
         if self._task is not None and not self._task.done():
-            self._task.cancel()
+            # Let a poll or an action finish rather than cut a request (or a fix) in half.
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+                await asyncio.wait_for(self._task, timeout=STOP_WAIT_S)
         await self.monitor.aclose()
 
     # actions ------------------------------------------------------------------------------------
