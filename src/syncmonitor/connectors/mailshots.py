@@ -9,7 +9,6 @@ happen. Deletes send the lock_version read, so a mailshot changed meanwhile is n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -139,18 +138,17 @@ class MailshotsClient(WorkbooksClient):
         if deleted:
             conditions += [("is_deleted", "true", ""), ("is_deleted", "false", "")]
             mode = "1 AND (2 OR 3)"
-        # aclosing: leaving the pages early must close the generator here, on this loop, not
-        # whenever the garbage collector gets to it (httpx cannot clean up outside a loop).
-        pages = self.iter_records(
+        # Read to the end (the filters select one record) rather than leave the generator
+        # open: httpx cannot clean up a half-read generator collected outside the event loop.
+        found: MailshotRecord | None = None
+        async for page in self.iter_records(
             MAILSHOTS, filters=conditions, filter_mode=mode, columns=MAILSHOT_COLUMNS
-        )
-        async with aclosing(pages):
-            async for page in pages:
-                for row in page:
-                    record = parse_mailshot(row)
-                    if record is not None:
-                        return record
-        return None
+        ):
+            for row in page:
+                record = parse_mailshot(row)
+                if record is not None and found is None:
+                    found = record
+        return found
 
     async def create_mailshot(self, fields: Mapping[str, str | int]) -> MailshotRecord:
         """Create one mailshot; the saved record. Never retried once it may have been sent."""
