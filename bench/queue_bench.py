@@ -36,6 +36,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import httpx
 import qasync
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from syncmonitor.config import MailshotSettings
@@ -112,6 +113,7 @@ async def change_to_row(args: argparse.Namespace, folder: Path) -> dict[str, Any
             processing.append(shown_at - max(t for t in poll_started if t <= shown_at))
         rows = page.model.rowCount()
         await poller.stop()
+        page.deleteLater()
         db.close()
     return {
         "mailshots_on_page": rows,
@@ -155,6 +157,7 @@ async def requests_per_hour(args: argparse.Namespace, folder: Path) -> dict[str,
             requests = monitor.requests_made() - start_requests
             polls = poller.polls - start_polls
             await poller.stop()
+            page.deleteLater()
             db.close()
         real_seconds = elapsed * args.scale
         results[regime] = {
@@ -197,6 +200,8 @@ def main() -> None:
     loop = qasync.QEventLoop(app)
     with loop:
         result = loop.run_until_complete(main_async(args))
+        # Delete the pages now, while Qt is whole, not in the interpreter's final collection.
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))

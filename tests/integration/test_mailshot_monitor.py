@@ -123,11 +123,16 @@ async def test_a_mailshot_goes_waiting_syncing_arrived_with_an_inferred_eta(
 async def test_eta_is_given_once_arrivals_were_measured(
     gatormail: GatorMailSandbox, monitor: QueueMonitor
 ) -> None:
-    await monitor.poll_once()
+    # Seen queued first, so their arrivals can be timed; over a second each, because Workbooks and
+    # Spotler give times in whole seconds.
+    gatormail.settings(running=False, seconds_per_mailshot=1.1)
     gatormail.create(audience=100)
     gatormail.create(audience=2000)
     gatormail.create(audience=500)
+    await poll_until(monitor, lambda r: len(r.snapshot.in_queue) == 3)
+    gatormail.settings(running=True)
     await poll_until(monitor, lambda r: not r.snapshot.in_queue)
+    assert monitor.throughput.records_per_second() is not None
     gatormail.settings(running=False)
     ids = gatormail.create(count=2)
     gatormail.settings(running=True, seconds_per_mailshot=2.0)
@@ -384,7 +389,7 @@ async def test_polling_is_fast_in_flight_and_slow_when_idle(
 async def test_a_restart_keeps_states_and_timeline_without_repeating_them(
     gatormail: GatorMailSandbox, monitor: QueueMonitor, database: Database
 ) -> None:
-    gatormail.settings(running=False)
+    gatormail.settings(running=False, seconds_per_mailshot=1.1)  # times come in whole seconds
     ids = gatormail.create(count=2)
     await poll_until(monitor, lambda r: state_of(r, ids[1]) is QueueState.WAITING)
     gatormail.settings(running=True)

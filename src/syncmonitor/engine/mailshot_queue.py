@@ -11,10 +11,11 @@ thread; a mailshot never leaves the cache, its state says why it left the queue.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,12 +30,16 @@ from syncmonitor.domain.mailshot_queue import (
     QueueState,
     Throughput,
     build_snapshot,
-    item_problems,
-    queue_problems,
 )
-from syncmonitor.domain.mailshot_rules import NAME_LIMIT, ApiKeyFacts, name_length
+from syncmonitor.domain.mailshot_rules import ApiKeyFacts
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
 from syncmonitor.engine.mailshot_notices import QueueNotices, StateChange
+from syncmonitor.engine.mailshot_wording import (
+    blank_row,
+    describe_change,
+    facts_from_row,
+    with_campaign,
+)
 from syncmonitor.engine.notices import NoticeSink
 from syncmonitor.engine.service import Remotes
 from syncmonitor.engine.workers import in_writer
@@ -74,26 +79,6 @@ class _Known:
     row: dict[str, Any]
     facts: MailshotFacts
     dirty: bool = False
-
-
-@dataclass
-class _Episode:
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-
-def facts_from_row(row: dict[str, Any]) -> MailshotFacts:
-    return MailshotFacts(
-        id=int(row["id"]),
-        name=row["name"] or "",
-        status=row["status"] or "",
-        mailing_list_id=row["mailing_list_id"],
-        audience=row["audience"],
-        queued_at=parse_iso(row["queued_at"]),
-        deleted=bool(row["deleted"]),
-        campaign_id=row["campaign_id"],
-        arrived_at=parse_iso(row["arrived_at"]),
-        sync_error=row["sync_error"],
-    )
 
 
 class QueueMonitor:
@@ -213,8 +198,14 @@ class QueueMonitor:
         return replace(result, requests=self.requests_made() - before)
 
     async def _settle(self) -> PollResult:
-        snapshot = self._build()
-        changes = self._record_changes(snapshot)
+        def compute() -> tuple[QueueSnapshot, list[StateChange]]:
+            snapshot = self._build()
+            return snapshot, self._record_changes(snapshot)
+
+        # Tens of milliseconds with thousands of mailshots: off the event loop (the window's),
+        # which must never stall for more than a frame. Nothing else touches the monitor's state
+        # meanwhile: one poll or action at a time.
+        snapshot, changes = await asyncio.to_thread(compute)
         self.snapshot = snapshot
         await self._flush()
         self.notices.after_poll(snapshot, changes)
@@ -299,7 +290,7 @@ class QueueMonitor:
                 for name in ("audience", "syncing_since", "arrived_at", "reason", "copy_of"):
                     row[name] = None
                 row.update(replaced_by=None, fix_reference=None, campaign_id=None)
-                entry = known[record.id] = _Known(row, facts_from_row(_blank(row)))
+                entry = known[record.id] = _Known(row, facts_from_row(blank_row(row)))
             row = entry.row
             row.update(
                 name=record.name,
@@ -350,7 +341,7 @@ class QueueMonitor:
             if entry.dirty or (
                 entry.facts.campaign_id is None and str(entry.facts.id) in self._campaigns
             ):
-                entry.facts = facts_from_row(_with_campaign(entry.row, self._campaigns))
+                entry.facts = facts_from_row(with_campaign(entry.row, self._campaigns))
             facts.append(entry.facts)
         since = {
             k.facts.id: t
@@ -385,7 +376,7 @@ class QueueMonitor:
             before = QueueState(row["state"]) if row["state"] else None
             if before is item.state:
                 continue
-            detail, source = self._describe(item.state, before, item.facts, snapshot)
+            detail, source = describe_change(item.state, before, item.facts, snapshot)
             if item.state is QueueState.SYNCING and not row["syncing_since"]:
                 row["syncing_since"] = format_iso(now)
             if item.state is QueueState.ARRIVED and before is not None and before.in_queue:
@@ -437,53 +428,6 @@ class QueueMonitor:
         row["syncing_since"] = format_iso(start)
         self.throughput.add(facts.audience, (end - start).total_seconds())
 
-    def _describe(
-        self,
-        state: QueueState,
-        before: QueueState | None,
-        facts: MailshotFacts,
-        snapshot: QueueSnapshot,
-    ) -> tuple[str, str]:
-        if state.in_queue and (before is None or not before.in_queue):
-            return self._preflight(facts, snapshot), "Workbooks"
-        if state is QueueState.SYNCING:
-            return "The integration started on it (Workbooks status Synchronising).", "Workbooks"
-        if state is QueueState.BLOCKED:
-            return (
-                f"Stuck at the head of the queue: its name has {name_length(facts.name)} "
-                f"characters and GatorMail accepts at most {NAME_LIMIT}.",
-                "Sync Monitor (inferred)",
-            )
-        if state is QueueState.ARRIVED:
-            if facts.campaign_id:
-                return f"Listed in Spotler as integrated campaign {facts.campaign_id}.", "Spotler"
-            return "Workbooks says Synchronised.", "Workbooks"
-        if state is QueueState.FAILED:
-            return f"GatorMail refused it: {facts.sync_error or 'no reason given'}", "Workbooks"
-        if state is QueueState.CANCELLED:
-            return "Taken out of the queue (Workbooks status set back).", "Workbooks"
-        return f"Now {state.value}.", "Workbooks"
-
-    @staticmethod
-    def _preflight(facts: MailshotFacts, snapshot: QueueSnapshot) -> str:
-        problems = [p.message for p in item_problems(facts)]
-        problems += [
-            p.message
-            for p in queue_problems(snapshot.key, snapshot.integration_running, snapshot.taken_at)
-        ]
-        if problems:
-            return "Entered the queue. Preflight found: " + " ".join(problems)
-        key = "API key valid" if snapshot.key else "API key not readable here"
-        running = {
-            True: "integration running",
-            False: "integration stopped",
-            None: "integration state not readable",
-        }[snapshot.integration_running]
-        return (
-            f"Entered the queue. Preflight passed: name {name_length(facts.name)} of {NAME_LIMIT} "
-            f"characters, {key}, {running}."
-        )
-
     def record_event(self, mailshot_id: int, state: str, detail: str) -> None:
         """Add an event of Sync Monitor's own (a fix step) to the next cache write."""
         self._pending_events.append(
@@ -530,27 +474,3 @@ class QueueMonitor:
     async def save(self) -> None:
         """Write what is pending now (after a fix step)."""
         await self._flush()
-
-
-def _blank(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": "",
-        "status": "",
-        "mailing_list_id": None,
-        "queued_at": None,
-        "sync_error": None,
-        **row,
-    }
-
-
-def _with_campaign(row: dict[str, Any], campaigns: dict[str, CampaignRecord]) -> dict[str, Any]:
-    campaign = campaigns.get(str(row["id"]))
-    if campaign is None:
-        return row
-    return {
-        **row,
-        "campaign_id": campaign.encrypted_id,
-        "arrived_at": format_iso(campaign.created) if campaign.created else row.get("arrived_at"),
-        # What Spotler received, when the mailing list was not read (history).
-        "audience": row.get("audience") if row.get("audience") is not None else campaign.contacts,
-    }
