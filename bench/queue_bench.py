@@ -197,6 +197,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "queue-latest.json")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
+    app.setQuitOnLastWindowClosed(False)  # pages come and go between the phases
     loop = qasync.QEventLoop(app)
     with loop:
         result = loop.run_until_complete(main_async(args))

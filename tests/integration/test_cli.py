@@ -125,6 +125,8 @@ def test_sync_once_json_then_status_json(cli: Cli, remote: SandboxEndpoints) -> 
     assert status["credentials"] == {
         "outreach_token": "environment",
         "workbooks_api_key": "environment",
+        "spotler_consumer_key": None,  # the mailshot queue's Spotler keys: not set here
+        "spotler_consumer_secret": None,
     }
     assert status["paths"]["database"] == str((cli.home / "data" / "cache.sqlite3").resolve())
     assert status["counts"]["people"] == PEOPLE

@@ -203,3 +203,12 @@ def test_admin_switches_are_checked(gatormail: GatorMailSandbox) -> None:
     assert gatormail.admin.put("/gatormail", json={"speed": 1}).status_code == 422
     assert gatormail.admin.post("/gatormail/mailshots", json={"count": 0}).status_code == 422
     assert gatormail.admin.put("/gatormail/api_key", json={"enabled": 1}).status_code == 422
+
+
+def test_revoked_oauth_keys_refuse_every_request(gatormail: GatorMailSandbox) -> None:
+    gatormail.settings(oauth_keys_revoked=True)
+    response = spotler_get(gatormail, "/integration/status")
+    assert response.status_code == 401
+    assert response.json() == {"errorType": "UNAUTHORIZED", "message": "Unknown consumer key."}
+    gatormail.settings(oauth_keys_revoked=False)
+    assert spotler_get(gatormail, "/integration/status").status_code == 200

@@ -51,6 +51,8 @@ class IntegrationSettings:
     fail_next_create: int = 0  # the next N creates are refused (HTTP 500, nothing saved)
     lose_next_create: int = 0  # the next N creates are saved but the answer is lost (HTTP 502)
     fail_next_delete: int = 0  # the next N deletes are refused (HTTP 500, nothing deleted)
+    # The consumer key was regenerated in Mail+: every signed request now has the wrong keys.
+    oauth_keys_revoked: bool = False
 
 
 _NUMBERS = (
@@ -97,9 +99,9 @@ class GatorMail:
         """Merge switches after checking every one (SettingsError names a bad one)."""
         checked: dict[str, Any] = {}
         for key, value in changes.items():
-            if key == "running":
+            if key in ("running", "oauth_keys_revoked"):
                 if not isinstance(value, bool):
-                    raise SettingsError("running must be true or false")
+                    raise SettingsError(f"{key} must be true or false")
             elif key in _NUMBERS:
                 if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                     raise SettingsError(f"{key} must be a number, 0 or more")

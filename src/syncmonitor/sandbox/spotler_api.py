@@ -86,7 +86,9 @@ class SpotlerApi:
             oauth[name.strip()] = unquote(value.strip().strip('"'))
         if oauth.get("oauth_signature_method") != "HMAC-SHA1":
             return spotler_error(401, "UNAUTHORIZED", "Only HMAC-SHA1 signatures are accepted.")
-        if not hmac.compare_digest(
+        with self.world.lock:
+            revoked = self.gatormail.settings.oauth_keys_revoked
+        if revoked or not hmac.compare_digest(
             oauth.get("oauth_consumer_key", "").encode(), self._key.encode()
         ):
             return spotler_error(401, "UNAUTHORIZED", "Unknown consumer key.")
