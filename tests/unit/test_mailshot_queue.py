@@ -202,3 +202,23 @@ def test_notices_for_arrival_stopped_integration_and_expiring_key() -> None:
     far = snapshot([shot(1)], key=ApiKeyFacts("GatorMail", True, None, NOW + timedelta(days=30)))
     QueueNotices(sink2 := RecordingSink()).after_poll(far, [])
     assert sink2.posted == []
+
+
+def test_a_head_syncing_far_too_long_is_called_stuck_with_the_seeds_checks() -> None:
+    rate = Throughput()
+    rate.add(1000, 10.0)
+    head = shot(1, status="Synchronising", audience=1000)
+    fresh = snapshot([head, shot(2)], throughput=rate, since={1: NOW - timedelta(minutes=5)})
+    assert fresh.queue_problem is None
+    unknown_key = snapshot(
+        [head, shot(2)],
+        key=None,
+        running=None,
+        throughput=rate,
+        since={1: NOW - timedelta(minutes=25)},
+    )
+    problem = unknown_key.queue_problem
+    assert problem is not None and problem.code == "stalled"
+    assert "has been synchronising for 25 min" in problem.message
+    assert "1 mailshot waits behind it" in problem.message
+    assert "API Keys" in problem.message and "Integration running" in problem.message

@@ -312,6 +312,8 @@ def build_snapshot(
     queue_problem = stopped[0] if stopped else None
     if queue_problem is None and head_blocked and head is not None:
         queue_problem = Problem("blocked", blocking_message(head, len(ordered) - 1), True)
+    if queue_problem is None and head is not None:
+        queue_problem = _stalled(head, len(ordered) - 1, now, throughput, syncing_since)
     in_queue = [items[f.id] for f in ordered]
     rest = sorted(
         (i for i in items.values() if not i.state.in_queue),
@@ -324,6 +326,43 @@ def build_snapshot(
         integration_running,
         queue_problem,
         throughput.records_per_second(),
+    )
+
+
+STALLED_AFTER_S = 600
+STALLED_FACTOR = 5
+
+
+def _stalled(
+    head: MailshotFacts,
+    behind: int,
+    now: datetime,
+    throughput: Throughput,
+    syncing_since: Mapping[int, datetime],
+) -> Problem | None:
+    """The head has been synchronising far longer than its audience explains: the queue looks
+    stuck for a reason Sync Monitor cannot see (where the API key and the integration switch are
+    not readable, this is how their trouble shows)."""
+    started = syncing_since.get(head.id)
+    if head.status != STATUS_SYNCING or started is None:
+        return None
+    elapsed = (now - started).total_seconds()
+    expected = throughput.seconds_for(head.audience or 0) if head.audience is not None else None
+    limit = max(STALLED_AFTER_S, STALLED_FACTOR * expected) if expected else STALLED_AFTER_S * 3
+    if elapsed <= limit:
+        return None
+    minutes = int(elapsed // 60)
+    waiting = (
+        f"; {behind} mailshot{'s wait' if behind != 1 else ' waits'} behind it" if behind else ""
+    )
+    return Problem(
+        "stalled",
+        f'"{_short(head.name)}" has been synchronising for {minutes} min, much longer than its '
+        f"audience explains{waiting}. Check that the GatorMail API key is enabled and within its "
+        "Valid From/Until dates (Workbooks: Start > Configuration > Automation > API Keys) and "
+        "that 'Integration running' is ticked in Spotler (Tools > Integration > General); if "
+        "both are fine, contact support@workbooks.com.",
+        blocking=True,
     )
 
 
