@@ -36,7 +36,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import httpx
 import qasync
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from syncmonitor.config import MailshotSettings
@@ -47,6 +46,7 @@ from syncmonitor.store.database import open_database
 from syncmonitor.ui.queue_page import QueuePage
 
 RESULTS = Path(__file__).with_name("results")
+KEEP: list[QueuePage] = []  # pages live until exit (see the end of main)
 DEFAULT = MailshotSettings()
 
 
@@ -113,7 +113,7 @@ async def change_to_row(args: argparse.Namespace, folder: Path) -> dict[str, Any
             processing.append(shown_at - max(t for t in poll_started if t <= shown_at))
         rows = page.model.rowCount()
         await poller.stop()
-        page.deleteLater()
+        KEEP.append(page)
         db.close()
     return {
         "mailshots_on_page": rows,
@@ -157,7 +157,7 @@ async def requests_per_hour(args: argparse.Namespace, folder: Path) -> dict[str,
             requests = monitor.requests_made() - start_requests
             polls = poller.polls - start_polls
             await poller.stop()
-            page.deleteLater()
+            KEEP.append(page)
             db.close()
         real_seconds = elapsed * args.scale
         results[regime] = {
@@ -197,15 +197,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "queue-latest.json")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
-    app.setQuitOnLastWindowClosed(False)  # pages come and go between the phases
+    app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     with loop:
         result = loop.run_until_complete(main_async(args))
-        # Delete the pages now, while Qt is whole, not in the interpreter's final collection.
-        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2), flush=True)
+    # Everything is released already (sandboxes stopped, caches closed, the temporary folder
+    # gone). Skip the interpreter's final collection of the pages' Qt wrappers, which crashes
+    # PySide 6.12 once the event loop is closed.
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from syncmonitor.engine.mailshot_actions import ActionOutcome, cancel, fix_name, retry
 from syncmonitor.engine.mailshot_queue import PollResult, QueueMonitor
@@ -70,6 +70,9 @@ class QueuePoller(QObject):
         self._again = False
         self._stopped = False
         self._due_at = 0.0
+        app = QCoreApplication.instance()
+        if app is not None:  # quitting: no new poll may start against closing services
+            app.aboutToQuit.connect(self.halt)
 
     # control ------------------------------------------------------------------------------------
 
@@ -97,6 +100,11 @@ class QueuePoller(QObject):
             return
         self._timer.stop()
         self._run(self._poll())
+
+    def halt(self) -> None:
+        """Stop polling now (no new poll starts); `stop()` also waits and closes connections."""
+        self._stopped = True
+        self._timer.stop()
 
     async def stop(self) -> None:
         """Stop polling and close the monitor's connections."""
