@@ -99,6 +99,7 @@ class MailshotDetailPane(QWidget):
         self.timeline = named(QListWidget(), "mailshotTimeline")
         self.timeline.setWordWrap(True)
         self.timeline.setAlternatingRowColors(True)
+        self.timeline.setSpacing(3)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)

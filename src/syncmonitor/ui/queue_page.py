@@ -109,7 +109,7 @@ class QueuePage(Page):
 
         self.model = QueueTableModel(self)
         self.table = compact_table(self.model)
-        for column, width in ((0, 36), (1, 250), (2, 76), (3, 72), (4, 72), (5, 104)):
+        for column, width in ((0, 36), (1, 240), (2, 76), (3, 82), (4, 72), (5, 116)):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setSectionResizeMode(
             QueueTableModel.NOTE, QHeaderView.ResizeMode.Stretch
