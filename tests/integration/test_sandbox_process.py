@@ -37,6 +37,7 @@ def test_the_child_prints_one_ready_line_with_every_url() -> None:
         "outreach_base_url": f"http://127.0.0.1:{port}/outreach/api/v2",
         "workbooks_base_url": f"http://127.0.0.1:{port}/workbooks",
         "admin_url": f"http://127.0.0.1:{port}/_admin",
+        "spotler_base_url": f"http://127.0.0.1:{port}/spotler/integrationservice-1.1.0",
     }
 
 
