@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     from syncmonitor.cli_import import add_parser as add_import_parser
 
     add_import_parser(sub)  # import salesmate PATH
+    queue = sub.add_parser(
+        "queue", help="the GatorMail mailshot queue: states, positions, ETAs and problems"
+    )
+    queue.add_argument("--json", action="store_true", help="print as JSON")
 
     sandbox = sub.add_parser("sandbox", help="serve the emulated Outreach and Workbooks APIs")
     sandbox.add_argument("--port", type=int, default=0)
@@ -156,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from syncmonitor.cli_import import run as run_import
 
             return run_import(args, config, paths)
+        if args.command == "queue":
+            from syncmonitor.queue_command import run_queue_command
+
+            return run_queue_command(config, paths, as_json=args.json)
     except UserFacingError as exc:
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
         return EXIT_FAILED
@@ -321,6 +329,8 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
         needed.append(Secret.SALESFORCE_TOKEN)
     if config.salesmate.base_url:  # the Salesmate token only matters once Salesmate is set up
         needed.append(Secret.SALESMATE_TOKEN)
+    if config.spotler.base_url:  # the mailshot queue's Spotler keys, once Spotler is set up
+        needed += [Secret.SPOTLER_CONSUMER_KEY, Secret.SPOTLER_CONSUMER_SECRET]
     secrets_found = {
         s.value: where_is(s).found_in for s in (needed if not config.sandbox_mode else [])
     }

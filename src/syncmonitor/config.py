@@ -80,6 +80,21 @@ class SalesmateSettings:
 
 
 @dataclass(frozen=True)
+class SpotlerSettings:
+    """Spotler Mail+ REST (GatorMail), e.g. https://restapi.mailplus.nl/integrationservice-1.1.0."""
+
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MailshotSettings:
+    """How often the GatorMail queue is read: busy while mailshots are in flight, idle otherwise."""
+
+    busy_poll_seconds: float = 5.0
+    idle_poll_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class SandboxSettings:
     seed: int = 1
     people: int = 500
@@ -134,6 +149,8 @@ class Config:
     salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
     mappings: MappingSettings = field(default_factory=MappingSettings)
     salesmate: SalesmateSettings = field(default_factory=SalesmateSettings)
+    spotler: SpotlerSettings = field(default_factory=SpotlerSettings)
+    mailshots: MailshotSettings = field(default_factory=MailshotSettings)
     source: Path | None = None
 
     @property
@@ -179,6 +196,8 @@ _SECTIONS: dict[str, type] = {
     "salesforce": SalesforceSettings,
     "mappings": MappingSettings,
     "salesmate": SalesmateSettings,
+    "spotler": SpotlerSettings,
+    "mailshots": MailshotSettings,
 }
 
 _BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
@@ -190,6 +209,8 @@ _BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
     ("sync", "interval_minutes"): (5, 24 * 60),
     ("schedule", "inbound_minutes"): INBOUND_MINUTES_BOUNDS,
     ("schedule", "full_minutes"): FULL_MINUTES_BOUNDS,
+    ("mailshots", "busy_poll_seconds"): (1, 600),
+    ("mailshots", "idle_poll_seconds"): (5, 3600),
 }
 
 

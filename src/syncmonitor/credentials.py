@@ -1,4 +1,4 @@
-"""Secrets: the Outreach token and the Workbooks API key.
+"""Secrets: the Outreach token, the Workbooks API key and the Spotler OAuth consumer key/secret.
 
 They come from the environment (headless use) or the OS keyring, and nowhere else: never the
 config file, the cache or a log. When no secure store exists (a headless Linux box has no keyring
@@ -30,6 +30,8 @@ class Secret(StrEnum):
     OUTREACH_REFRESH_TOKEN = "outreach_refresh_token"
     SALESFORCE_TOKEN = "salesforce_token"
     SALESMATE_TOKEN = "salesmate_token"
+    SPOTLER_CONSUMER_KEY = "spotler_consumer_key"
+    SPOTLER_CONSUMER_SECRET = "spotler_consumer_secret"
 
     @property
     def env_var(self) -> str:
@@ -47,6 +49,8 @@ _LABELS = {
     "outreach_refresh_token": "Outreach sign-in (refresh token)",
     "salesforce_token": "Salesforce access token",
     "salesmate_token": "Salesmate access token",
+    "spotler_consumer_key": "Spotler consumer key",
+    "spotler_consumer_secret": "Spotler consumer secret",
 }
 
 

@@ -40,6 +40,7 @@ def test_the_child_prints_one_ready_line_with_every_url() -> None:
         "admin_url": f"http://127.0.0.1:{port}/_admin",
         "salesmate_base_url": f"http://127.0.0.1:{port}/salesmate",
         "salesmate_linkname": "sandbox",
+        "spotler_base_url": f"http://127.0.0.1:{port}/spotler/integrationservice-1.1.0",
     }
 
 

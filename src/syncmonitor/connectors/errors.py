@@ -31,6 +31,7 @@ REDACTED = "REDACTED"
 OUTREACH = "Outreach"
 WORKBOOKS = "Workbooks"
 SALESMATE = "Salesmate"
+SPOTLER = "Spotler"
 
 _CREDENTIAL_HELP = {
     "Salesforce": (
@@ -51,6 +52,11 @@ _CREDENTIAL_HELP = {
         "Keep the token in the OS keyring (service syncmonitor, user salesmate_token) or in the "
         "environment variable SYNCMONITOR_SALESMATE_TOKEN, and set [salesmate] base_url and "
         "linkname in the configuration file."
+    ),
+    SPOTLER: (
+        "Check the consumer key and secret made in Spotler Mail+ for Sync Monitor, then set both "
+        "in Settings (they are kept in the OS keyring), or in the environment variables "
+        "SYNCMONITOR_SPOTLER_CONSUMER_KEY and SYNCMONITOR_SPOTLER_CONSUMER_SECRET for headless use."
     ),
 }
 
@@ -137,7 +143,12 @@ class AuthenticationError(ConnectorError):
         url: str | None = None,
     ) -> AuthenticationError:
         """The standard error for a refused token/key, saying where to set a new one."""
-        what = "access token" if service in (OUTREACH, "Salesforce", SALESMATE) else "API key"
+        what = {
+            OUTREACH: "access token",
+            "Salesforce": "access token",
+            SALESMATE: "access token",
+            SPOTLER: "OAuth consumer key",
+        }.get(service, "API key")
         said = f' It said: "{detail}".' if detail else ""
         code = f" (HTTP {status_code})" if status_code else ""
         return cls(

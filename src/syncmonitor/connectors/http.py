@@ -230,6 +230,8 @@ class ResilientClient:
             transport=transport,
             follow_redirects=False,
             verify=tls_context(),
+            # Applied on every send, retries and redirects included: a request signature with
+            # a nonce (OAuth 1.0a, Spotler) must be made afresh each time.
             auth=auth,
         )
         # Set when the remote reported an exhausted budget; cleared once we have waited.

@@ -25,6 +25,8 @@ from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
     ENV_SALESFORCE_TOKEN,
     ENV_SALESMATE_TOKEN,
+    ENV_SPOTLER_CONSUMER_KEY,
+    ENV_SPOTLER_CONSUMER_SECRET,
     ENV_WORKBOOKS_API_KEY,
     SandboxEndpoints,
     SandboxProcess,
@@ -68,6 +70,10 @@ def resolve_remotes(config: Config) -> Remotes:
     if config.workbooks.base_url:
         key = require_secret(Secret.WORKBOOKS_API_KEY)
     salesforce = get_secret(Secret.SALESFORCE_TOKEN) if config.salesforce.base_url else None
+    spotler_key = spotler_secret = None
+    if config.spotler.base_url:
+        spotler_key = require_secret(Secret.SPOTLER_CONSUMER_KEY)
+        spotler_secret = require_secret(Secret.SPOTLER_CONSUMER_SECRET)
     return Remotes(
         config.outreach.base_url,
         token,
@@ -76,6 +82,9 @@ def resolve_remotes(config: Config) -> Remotes:
         outreach_auth=auth,
         salesforce_base_url=config.salesforce.base_url,
         salesforce_token=salesforce,
+        spotler_base_url=config.spotler.base_url,
+        spotler_consumer_key=spotler_key,
+        spotler_consumer_secret=spotler_secret,
     )
 
 
@@ -124,6 +133,8 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
                     ENV_WORKBOOKS_API_KEY: secrets.token_urlsafe(24),
                     ENV_SALESFORCE_TOKEN: secrets.token_urlsafe(24),
                     ENV_SALESMATE_TOKEN: secrets.token_urlsafe(24),
+                    ENV_SPOTLER_CONSUMER_KEY: secrets.token_urlsafe(16),
+                    ENV_SPOTLER_CONSUMER_SECRET: secrets.token_urlsafe(24),
                 },
             )
             ep = sandbox.start()
@@ -134,6 +145,9 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
                 ep.workbooks_api_key,
                 salesforce_base_url=ep.salesforce_base_url or None,
                 salesforce_token=ep.salesforce_token or None,
+                spotler_base_url=ep.spotler_base_url or None,
+                spotler_consumer_key=ep.spotler_consumer_key,
+                spotler_consumer_secret=ep.spotler_consumer_secret,
             )
         elif config.sandbox_mode:
             remotes = Remotes(None, None, None, None)

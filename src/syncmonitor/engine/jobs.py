@@ -61,10 +61,14 @@ class Remotes:
     outreach_auth: RefreshingBearer | None = None
     salesforce_base_url: str | None = None  # status values for the mapping editors only
     salesforce_token: str | None = None
+    spotler_base_url: str | None = None  # the GatorMail queue (Spotler Mail+ REST)
+    spotler_consumer_key: str | None = None
+    spotler_consumer_secret: str | None = None
 
     def __repr__(self) -> str:  # never print a secret by accident
         return (
-            f"Remotes(outreach={self.outreach_base_url!r}, workbooks={self.workbooks_base_url!r})"
+            f"Remotes(outreach={self.outreach_base_url!r}, workbooks={self.workbooks_base_url!r}, "
+            f"spotler={self.spotler_base_url!r})"
         )
 
 

@@ -14,7 +14,9 @@ import orjson
 
 from syncmonitor.sandbox.admin_values import handle_values
 from syncmonitor.sandbox.faults import FaultError, Faults
+from syncmonitor.sandbox.gatormail import GatorMail
 from syncmonitor.sandbox.http_types import Request, Response, json_response
+from syncmonitor.sandbox.mailshot_admin import handle_gatormail
 from syncmonitor.sandbox.outreach_oauth import OAuthServer
 from syncmonitor.sandbox.workbooks_fields import PERSON_FIELDS, record_json
 from syncmonitor.sandbox.world import World
@@ -79,8 +81,10 @@ class AdminApi:
         shutdown: Callable[[], None],
         *,
         oauth: OAuthServer | None = None,
+        gatormail: GatorMail | None = None,
     ) -> None:
         self.world, self.faults, self.ticker = world, faults, ticker
+        self.gatormail = gatormail
         self._server_stats, self._shutdown = server_stats, shutdown
         self.oauth = oauth
 
@@ -135,6 +139,10 @@ class AdminApi:
             response = json_response(200, {"stopping": True})
             response.after_send = self._shutdown  # answer first, then stop
             return response
+        if self.gatormail is not None:
+            answered = handle_gatormail(self.world, self.gatormail, method, route, payload)
+            if answered is not None:
+                return answered
         return _error(404, f"No admin route {method} {PREFIX}{route}.")
 
     @staticmethod

@@ -16,7 +16,7 @@ from typing import Any
 
 DEFAULT_RATE_LIMIT = 10_000
 RATE_WINDOW_SECONDS = 3600
-TARGETS = ("all", "outreach", "workbooks", "salesforce")
+TARGETS = ("all", "outreach", "workbooks", "salesforce", "spotler")
 
 DEFAULTS: dict[str, Any] = {
     "target": "all",

@@ -25,6 +25,11 @@ from typing import IO, Any
 SANDBOX_NICENESS = 5
 ENV_OUTREACH_TOKEN = "SYNCMONITOR_SANDBOX_OUTREACH_TOKEN"
 ENV_WORKBOOKS_API_KEY = "SYNCMONITOR_SANDBOX_WORKBOOKS_API_KEY"
+# Same names and defaults as sandbox.server (kept apart so the parent never imports the server).
+ENV_SPOTLER_CONSUMER_KEY = "SYNCMONITOR_SANDBOX_SPOTLER_CONSUMER_KEY"
+ENV_SPOTLER_CONSUMER_SECRET = "SYNCMONITOR_SANDBOX_SPOTLER_CONSUMER_SECRET"
+DEFAULT_SPOTLER_CONSUMER_KEY = "sandbox-spotler-key"
+DEFAULT_SPOTLER_CONSUMER_SECRET = "sandbox-spotler-secret"
 DEFAULT_OUTREACH_TOKEN = "sandbox-outreach-token"
 DEFAULT_WORKBOOKS_API_KEY = "sandbox-workbooks-key"
 ENV_SALESFORCE_TOKEN = "SYNCMONITOR_SANDBOX_SALESFORCE_TOKEN"
@@ -63,6 +68,9 @@ class SandboxEndpoints:
     salesmate_base_url: str = ""
     salesmate_linkname: str = "sandbox"
     salesmate_token: str = DEFAULT_SALESMATE_TOKEN
+    spotler_base_url: str = ""
+    spotler_consumer_key: str = DEFAULT_SPOTLER_CONSUMER_KEY
+    spotler_consumer_secret: str = DEFAULT_SPOTLER_CONSUMER_SECRET
 
 
 class SandboxProcess:
@@ -158,6 +166,11 @@ class SandboxProcess:
             salesmate_base_url=str(ready.get("salesmate_base_url", "")),
             salesmate_linkname=str(ready.get("salesmate_linkname", "sandbox")),
             salesmate_token=environment.get(ENV_SALESMATE_TOKEN) or DEFAULT_SALESMATE_TOKEN,
+            spotler_base_url=str(ready.get("spotler_base_url", "")),
+            spotler_consumer_key=environment.get(ENV_SPOTLER_CONSUMER_KEY)
+            or DEFAULT_SPOTLER_CONSUMER_KEY,
+            spotler_consumer_secret=environment.get(ENV_SPOTLER_CONSUMER_SECRET)
+            or DEFAULT_SPOTLER_CONSUMER_SECRET,
         )
         return self.endpoints
 

@@ -29,15 +29,24 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from syncmonitor.sandbox import outreach_api, outreach_oauth, salesforce_api, salesmate_api
+from syncmonitor.sandbox import (
+    mailshot_fields,  # noqa: F401  (registers the mailshot endpoints)
+    outreach_api,
+    outreach_oauth,
+    salesforce_api,
+    salesmate_api,
+)
 from syncmonitor.sandbox.admin_routes import AdminApi, Ticker
 from syncmonitor.sandbox.cursor_faults import bend_next_link
 from syncmonitor.sandbox.faults import Faults, Plan
+from syncmonitor.sandbox.gatormail import GatorMail, write_fault
 from syncmonitor.sandbox.http_types import Request, Response, json_response
 from syncmonitor.sandbox.outreach_api import OutreachApi, error_response
 from syncmonitor.sandbox.outreach_oauth import OAuthServer, oauth_from_environment
 from syncmonitor.sandbox.salesforce_api import SalesforceApi
 from syncmonitor.sandbox.salesmate_api import SalesmateApi
+from syncmonitor.sandbox.spotler_api import PREFIX as SPOTLER_PREFIX
+from syncmonitor.sandbox.spotler_api import SpotlerApi, spotler_error
 from syncmonitor.sandbox.workbooks_api import WorkbooksApi, failure
 from syncmonitor.sandbox.world import World
 
@@ -47,6 +56,10 @@ DEFAULT_OUTREACH_TOKEN = "sandbox-outreach-token"
 DEFAULT_WORKBOOKS_API_KEY = "sandbox-workbooks-key"
 ENV_SALESFORCE_TOKEN = "SYNCMONITOR_SANDBOX_SALESFORCE_TOKEN"
 DEFAULT_SALESFORCE_TOKEN = "sandbox-salesforce-token"
+ENV_SPOTLER_CONSUMER_KEY = "SYNCMONITOR_SANDBOX_SPOTLER_CONSUMER_KEY"
+ENV_SPOTLER_CONSUMER_SECRET = "SYNCMONITOR_SANDBOX_SPOTLER_CONSUMER_SECRET"
+DEFAULT_SPOTLER_CONSUMER_KEY = "sandbox-spotler-key"
+DEFAULT_SPOTLER_CONSUMER_SECRET = "sandbox-spotler-secret"
 
 _OUTREACH_FAULT_CODES = {
     400: "badRequest",
@@ -76,6 +89,8 @@ class SandboxServer(ThreadingHTTPServer):
         changes_per_tick: int = 5,
         salesforce_token: str = DEFAULT_SALESFORCE_TOKEN,
         salesmate_token: str = salesmate_api.DEFAULT_TOKEN,
+        spotler_consumer_key: str = DEFAULT_SPOTLER_CONSUMER_KEY,
+        spotler_consumer_secret: str = DEFAULT_SPOTLER_CONSUMER_SECRET,
     ) -> None:
         super().__init__(address, _Handler)
         self.world = world
@@ -85,8 +100,18 @@ class SandboxServer(ThreadingHTTPServer):
         self.outreach = OutreachApi(world, outreach_token, also_valid=self.oauth.is_valid)
         self.workbooks = WorkbooksApi(world, workbooks_api_key, self.faults)
         self.salesforce = SalesforceApi(world, salesforce_token)
+        self.gatormail = GatorMail(world)
+        self.spotler = SpotlerApi(
+            world, self.gatormail, spotler_consumer_key, spotler_consumer_secret
+        )
         self.admin = AdminApi(
-            world, self.faults, self.ticker, self._stats, self.request_stop, oauth=self.oauth
+            world,
+            self.faults,
+            self.ticker,
+            self._stats,
+            self.request_stop,
+            oauth=self.oauth,
+            gatormail=self.gatormail,
         )
         self.salesmate = SalesmateApi(world, salesmate_token)
         self._counts: Counter[str] = Counter()
@@ -127,6 +152,7 @@ class SandboxServer(ThreadingHTTPServer):
             "admin_url": root + "/_admin",
             "salesmate_base_url": root + salesmate_api.PREFIX,
             "salesmate_linkname": salesmate_api.LINKNAME,
+            "spotler_base_url": root + SPOTLER_PREFIX,
         }
 
     def request_stop(self) -> None:
@@ -158,6 +184,8 @@ class SandboxServer(ThreadingHTTPServer):
             return self.oauth.handle(request), None
         elif path.startswith(salesforce_api.PREFIX + "/"):
             service = "salesforce"
+        elif path.startswith(SPOTLER_PREFIX + "/"):
+            service = "spotler"
         elif path == "/_admin" or path.startswith("/_admin/"):
             self._count("admin")
             return self.admin.handle(request, client_host), None
@@ -177,9 +205,16 @@ class SandboxServer(ThreadingHTTPServer):
         if plan.latency_seconds:
             time.sleep(plan.latency_seconds)
         response = self._faulted(service, request, plan)
+        if response is None and service == "workbooks":
+            response = write_fault(self.gatormail, request, self.workbooks.handle)
         if response is None:
-            api = {"outreach": self.outreach, "workbooks": self.workbooks}.get(service)
-            response = (api or self.salesforce).handle(request)
+            apis = {
+                "outreach": self.outreach,
+                "workbooks": self.workbooks,
+                "spotler": self.spotler,
+                "salesforce": self.salesforce,
+            }
+            response = apis[service].handle(request)
             if plan.cursor_fault is not None:
                 response = bend_next_link(self.outreach, request, response, plan.cursor_fault)
         response.headers.update(rate_headers)
@@ -201,6 +236,8 @@ class SandboxServer(ThreadingHTTPServer):
             response = error_response(status, _OUTREACH_FAULT_CODES.get(status, default), detail)
         elif service == "salesforce":
             response = json_response(status, [{"message": detail, "errorCode": "SERVER_ERROR"}])
+        elif service == "spotler":
+            response = spotler_error(status, "INTERNAL_ERROR" if status >= 500 else "ERROR", detail)
         else:
             response = failure(status, detail)
         retry_after = self.faults.snapshot()["retry_after"]
@@ -324,12 +361,17 @@ def main(argv: list[str] | None = None) -> int:
             changes_per_tick=args.changes_per_tick,
             salesforce_token=os.environ.get(ENV_SALESFORCE_TOKEN) or DEFAULT_SALESFORCE_TOKEN,
             salesmate_token=os.environ.get(salesmate_api.ENV_TOKEN) or salesmate_api.DEFAULT_TOKEN,
+            spotler_consumer_key=os.environ.get(ENV_SPOTLER_CONSUMER_KEY)
+            or DEFAULT_SPOTLER_CONSUMER_KEY,
+            spotler_consumer_secret=os.environ.get(ENV_SPOTLER_CONSUMER_SECRET)
+            or DEFAULT_SPOTLER_CONSUMER_SECRET,
         )
     except OSError as error:
         print(f"sandbox: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     _install_stop_triggers(server)
     server.ticker.start()
+    server.gatormail.start()
     _announce(json.dumps(server.ready_line()))
     print(
         f"sandbox: {len(world.people)} people, {len(world.sequence_states)} sequence states "
@@ -341,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.ticker.stop()
+        server.gatormail.stop()
         server.wait_until_idle(timeout=5)
         server.server_close()
     return 0

@@ -21,6 +21,7 @@ from typing import Any
 from syncmonitor.sandbox import picklists
 from syncmonitor.sandbox.changes import apply_changes
 from syncmonitor.sandbox.generator import DEFAULT_ANCHOR_MS, Builder
+from syncmonitor.sandbox.mailshot_records import MailshotData
 from syncmonitor.sandbox.records import (
     Account,
     Collection,
@@ -63,6 +64,8 @@ class World:
         self.picklist_entries: dict[int, Any] = {}
         self.salesforce_lead_statuses: list[Any] = []
         self.salesforce_contact_statuses: list[Any] = []
+        # Workbooks mailshots and Spotler campaigns (sandbox.mailshot_records)
+        self.mailshots = MailshotData()
         # Live changes
         self.change_rng = random.Random(f"{seed}:changes")
         self.changes_applied = 0
@@ -92,6 +95,7 @@ class World:
         try:
             Builder(world, random.Random(seed)).build(people, states_per_person)
             picklists.install(world)  # after the build: it draws nothing from the seed
+            world.mailshots = MailshotData.generate(seed, anchor_ms // 1000)
         finally:
             if was_enabled:
                 gc.enable()

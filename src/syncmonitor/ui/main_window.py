@@ -29,6 +29,7 @@ from syncmonitor.ui.log_page import LogPage
 from syncmonitor.ui.mappings.pages import add_mapping_pages
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people_page import PeoplePage
+from syncmonitor.ui.queue_page import QueuePage, attach_queue
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.runs_page import RunsPage
 from syncmonitor.ui.salesmate_import_action import install_salesmate_import
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         self.people = self.add_page(PeoplePage())
         self.mapping_pages = add_mapping_pages(self, controller)
         self.import_salesmate_action = install_salesmate_import(self)
+        self.queue = self.add_page(QueuePage())
         # Later pages: one line each, e.g. self.add_page(RunsPage()).
         self.runs = self.add_page(RunsPage())
         self.issues = self.add_page(IssuesPage(controller))
@@ -195,6 +197,8 @@ class MainWindow(QMainWindow):
             self.set_sandbox_mode(service.sandbox_mode)
         for page in self.all_pages():
             page.set_database(database)
+        if service is not None:  # the GatorMail queue is watched while the window lives
+            attach_queue(self.queue, service, database, self.controller.notices)
 
     def _on_run_finished(self, result: RunResult) -> None:
         for page in self.all_pages():

@@ -1,0 +1,59 @@
+"""Reading and writing the mailshot queue's cache: the latest facts and the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from syncmonitor.store.bulk import executemany, upsert_sql
+from syncmonitor.store.mailshot_schema import mailshot_events, mailshots
+
+MAILSHOT_COLUMNS = tuple(c.name for c in mailshots.columns)
+EVENT_COLUMNS = ("mailshot_id", "at", "state", "detail", "source")
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One state change of a mailshot, as the cache keeps it."""
+
+    at: str
+    state: str
+    detail: str
+    source: str
+
+
+def load_mailshots(conn: Connection) -> list[dict[str, Any]]:
+    """Every cached mailshot row, as a dict of its columns."""
+    return [dict(row._mapping) for row in conn.execute(select(mailshots).order_by(mailshots.c.id))]
+
+
+def save_mailshots(
+    conn: Connection, rows: Sequence[dict[str, Any]], events: Sequence[dict[str, Any]]
+) -> None:
+    """Upsert changed mailshot rows and append their new timeline events (one transaction)."""
+    if rows:
+        sql = upsert_sql(mailshots, MAILSHOT_COLUMNS, ("id",))
+        executemany(conn, sql, [tuple(row.get(c) for c in MAILSHOT_COLUMNS) for row in rows])
+    if events:
+        columns = ", ".join(EVENT_COLUMNS)
+        marks = ", ".join("?" * len(EVENT_COLUMNS))
+        sql = f"INSERT INTO {mailshot_events.name} ({columns}) VALUES ({marks})"
+        executemany(conn, sql, [tuple(e[c] for c in EVENT_COLUMNS) for e in events])
+
+
+def timeline(conn: Connection, mailshot_id: int) -> list[TimelineEvent]:
+    """A mailshot's state changes, newest first."""
+    rows = conn.execute(
+        select(
+            mailshot_events.c.at,
+            mailshot_events.c.state,
+            mailshot_events.c.detail,
+            mailshot_events.c.source,
+        )
+        .where(mailshot_events.c.mailshot_id == mailshot_id)
+        .order_by(mailshot_events.c.id.desc())
+    )
+    return [TimelineEvent(*row) for row in rows]
