@@ -20,12 +20,13 @@ from syncmonitor.config import MailshotSettings
 from syncmonitor.connectors.retry import RetryPolicy
 from syncmonitor.domain.mailshot_queue import QueueState
 from syncmonitor.engine.mailshot_queue import QueueMonitor
-from syncmonitor.engine.notices import RecordingSink
+from syncmonitor.engine.notices import Notice, NoticeLevel, RecordingSink
 from syncmonitor.engine.service import Remotes
 from syncmonitor.sandbox.process import SandboxProcess
 from syncmonitor.store.database import Database, open_database
+from syncmonitor.ui.notifier import Level, RecordingNotifier
 from syncmonitor.ui.queue_page import QueuePage
-from syncmonitor.ui.queue_poller import QueuePoller
+from syncmonitor.ui.queue_poller import NotifierSink, QueuePoller
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(90)]
 LONG = "Autumn 2026 Customer Newsletter for all UK and Ireland accounts including partners and resellers"  # noqa: E501
@@ -225,3 +226,17 @@ async def test_watched_at_the_idle_rate_while_another_page_shows(
         assert poller.next_poll_in() > 20  # type: ignore[operator]  # hidden: the idle rate
         page.show()  # back on screen: looks at once, then at the quick rate again
         await eventually(lambda: poller.next_poll_in() is not None and poller.next_poll_in() < 1)
+
+
+async def test_queue_notices_reach_the_desktop_notifier_at_their_level() -> None:
+    notifier = RecordingNotifier()
+    sink = NotifierSink(lambda: notifier)
+    sink.post(Notice("queue.blocked", NoticeLevel.ERROR, "Blocked", "3 waiting", "k"))
+    sink.post(Notice("apikey.expiring", NoticeLevel.ISSUE, "Key", "expires", "k"))
+    sink.post(Notice("mailshot.arrived", NoticeLevel.INFO, "Arrived", "Spring", "1"))
+    assert [(n.level, n.title) for n in notifier.sent] == [
+        (Level.ERROR, "Blocked"),
+        (Level.WARNING, "Key"),
+        (Level.INFO, "Arrived"),
+    ]
+    NotifierSink(lambda: None).post(Notice("x", NoticeLevel.INFO, "t", "m"))  # no notifier yet

@@ -176,9 +176,12 @@ class QueueMonitor:
         except ConnectorError as error:
             log.warning("Reading the GatorMail queue failed: %s", error)
             snapshot = self.snapshot or self._build()
-            return PollResult(
-                snapshot, [], self.settings.idle_poll_seconds, error, self.requests_made() - before
+            # The connectors already retried; look again at the stalled rate, not at once.
+            delay = min(
+                self.settings.idle_poll_seconds,
+                self.settings.busy_poll_seconds * STALLED_DELAY_FACTOR,
             )
+            return PollResult(snapshot, [], delay, error, self.requests_made() - before)
         result = await self._settle()
         return replace(result, requests=self.requests_made() - before)
 

@@ -1,0 +1,73 @@
+"""The whole app in sandbox mode watches the GatorMail queue from the start, on whatever page it
+shows, and tells the person when the queue blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from gui_fakes import eventually
+from pytestqt.qtbot import QtBot
+
+from syncmonitor.config import Config, MailshotSettings, SandboxSettings
+from syncmonitor.engine.bootstrap import Services, start_services
+from syncmonitor.paths import app_paths
+from syncmonitor.ui.app import SyncMonitorApp
+from syncmonitor.ui.notifier import Level, RecordingNotifier
+from syncmonitor.ui.sync_controller import Phase
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(120)]
+
+CONFIG = Config(
+    sandbox=SandboxSettings(seed=4, people=50, tick_seconds=0),
+    mailshots=MailshotSettings(busy_poll_seconds=1.0, idle_poll_seconds=5.0),
+)
+
+
+async def test_the_queue_is_watched_in_the_background_and_a_block_is_told(
+    qtbot: QtBot, tmp_home: Path
+) -> None:
+    started: list[Services] = []
+
+    def starter() -> Services:
+        services = start_services(CONFIG, app_paths())
+        started.append(services)
+        return services
+
+    notifier = RecordingNotifier()
+    gui = SyncMonitorApp(CONFIG, starter, use_tray=False, notifier=notifier)
+    gui.start()
+    try:
+        await eventually(lambda: gui.controller.phase is Phase.IDLE, timeout=60)
+        window = gui.window
+        page = window.queue
+        await eventually(lambda: page.poller is not None and page.poller.polls >= 1, timeout=30)
+        poller = page.poller
+        assert poller is not None
+        assert window.pages.currentWidget() is window.people  # the queue page is not on screen
+        assert not poller.visible
+        assert page.model.rowCount() >= 6  # the sandbox's history and its queue
+
+        sandbox = started[0].sandbox
+        assert sandbox is not None and sandbox.endpoints is not None
+        with httpx.Client(base_url=sandbox.endpoints.admin_url) as admin:
+            admin.put("/gatormail", json={"new_every": 0, "seconds_per_mailshot": 0.05})
+            admin.post("/gatormail/mailshots", json={"name": "N" * 130})
+            admin.post("/gatormail/mailshots", json={"count": 2})
+        await eventually(
+            lambda: any(n.title == "The GatorMail queue is blocked" for n in notifier.sent),
+            timeout=30,
+        )
+        blocked = [n for n in notifier.sent if n.title == "The GatorMail queue is blocked"]
+        assert len(blocked) == 1 and blocked[0].level is Level.ERROR
+        assert "its name has 130 characters and GatorMail accepts at most 100" in (
+            blocked[0].message
+        )
+
+        window.sidebar.setCurrentRow(window.all_pages().index(page))
+        await eventually(lambda: poller.visible)
+        assert page.banner.isVisible()
+    finally:
+        await gui.shutdown()
+        gui.window.deleteLater()
