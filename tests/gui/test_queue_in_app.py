@@ -12,9 +12,12 @@ from pytestqt.qtbot import QtBot
 
 from syncmonitor.config import Config, MailshotSettings, SandboxSettings
 from syncmonitor.engine.bootstrap import Services, start_services
+from syncmonitor.engine.events import RunResult
+from syncmonitor.engine.notices import NoticeLevel
+from syncmonitor.engine.run_targets import RunRequest
 from syncmonitor.paths import app_paths
 from syncmonitor.ui.app import SyncMonitorApp
-from syncmonitor.ui.notifier import Level, RecordingNotifier
+from syncmonitor.ui.notifier import RecordingNotifier
 from syncmonitor.ui.sync_controller import Phase
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(120)]
@@ -60,7 +63,7 @@ async def test_the_queue_is_watched_in_the_background_and_a_block_is_told(
             timeout=30,
         )
         blocked = [n for n in notifier.sent if n.title == "The GatorMail queue is blocked"]
-        assert len(blocked) == 1 and blocked[0].level is Level.ERROR
+        assert len(blocked) == 1 and blocked[0].level is NoticeLevel.ERROR
         assert "its name has 130 characters and GatorMail accepts at most 100" in (
             blocked[0].message
         )
@@ -71,3 +74,40 @@ async def test_the_queue_is_watched_in_the_background_and_a_block_is_told(
     finally:
         await gui.shutdown()
         gui.window.deleteLater()
+
+
+async def test_read_again_now_is_a_scheduler_run_with_the_syncs(
+    qtbot: QtBot, tmp_home: Path
+) -> None:
+    gui = SyncMonitorApp(
+        CONFIG,
+        lambda: start_services(CONFIG, app_paths()),
+        use_tray=False,
+        notifier=RecordingNotifier(),
+    )
+    gui.start()
+    try:
+        await eventually(lambda: gui.controller.phase is Phase.IDLE, timeout=60)
+        page = gui.window.queue
+        await eventually(lambda: page.poller is not None and page.model.rowCount() > 0, timeout=30)
+        assert page.poller is not None
+        requests: list[RunRequest] = []
+        results: list[RunResult] = []
+        gui.controller.run_started.connect(requests.append)
+        gui.controller.run_finished.connect(results.append)
+        page.table.selectRow(0)
+        mailshot = page.detail.item
+        assert mailshot is not None
+        reads = page.poller.monitor.requests_made()
+
+        page.detail.refresh_button.click()
+
+        await eventually(lambda: len(results) == 1, timeout=30)
+        assert requests[0].target.type == "mailshot"
+        assert requests[0].target.key == str(mailshot.facts.id)
+        assert mailshot.facts.name in requests[0].target.label
+        assert results[0].ok, results[0].error_message
+        assert page.poller.monitor.requests_made() > reads  # it really read the mailshot again
+        assert gui.controller.scheduler.failures == 0
+    finally:
+        await gui.shutdown()

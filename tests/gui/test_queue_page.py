@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,13 @@ from syncmonitor.connectors.retry import RetryPolicy
 from syncmonitor.domain.mailshot_queue import QueueState
 from syncmonitor.engine.mailshot_queue import QueueMonitor
 from syncmonitor.engine.notices import Notice, NoticeLevel, RecordingSink
+from syncmonitor.engine.notify_policy import EVENT_TYPES, NotificationPolicy
 from syncmonitor.engine.service import Remotes
 from syncmonitor.sandbox.process import SandboxProcess
 from syncmonitor.store.database import Database, open_database
-from syncmonitor.ui.notifier import Level, RecordingNotifier
+from syncmonitor.ui.notifier import RecordingNotifier
 from syncmonitor.ui.queue_page import QueuePage
-from syncmonitor.ui.queue_poller import NotifierSink, QueuePoller
+from syncmonitor.ui.queue_poller import QueuePoller
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(90)]
 LONG = "Autumn 2026 Customer Newsletter for all UK and Ireland accounts including partners and resellers"  # noqa: E501
@@ -228,15 +230,15 @@ async def test_watched_at_the_idle_rate_while_another_page_shows(
         await eventually(lambda: poller.next_poll_in() is not None and poller.next_poll_in() < 1)
 
 
-async def test_queue_notices_reach_the_desktop_notifier_at_their_level() -> None:
+def test_queue_notices_go_through_the_notification_policy() -> None:
     notifier = RecordingNotifier()
-    sink = NotifierSink(lambda: notifier)
-    sink.post(Notice("queue.blocked", NoticeLevel.ERROR, "Blocked", "3 waiting", "k"))
-    sink.post(Notice("apikey.expiring", NoticeLevel.ISSUE, "Key", "expires", "k"))
-    sink.post(Notice("mailshot.arrived", NoticeLevel.INFO, "Arrived", "Spring", "1"))
-    assert [(n.level, n.title) for n in notifier.sent] == [
-        (Level.ERROR, "Blocked"),
-        (Level.WARNING, "Key"),
-        (Level.INFO, "Arrived"),
-    ]
-    NotifierSink(lambda: None).post(Notice("x", NoticeLevel.INFO, "t", "m"))  # no notifier yet
+    policy = NotificationPolicy(notifier.notify)
+    policy.set_enabled("mailshot.arrived", False)  # the person switched arrivals off
+    policy.snooze(timedelta(hours=1))  # and snoozed: errors still come through
+    policy.post(Notice("queue.blocked", NoticeLevel.ERROR, "Blocked", "3 waiting", "k"))
+    policy.post(Notice("apikey.expiring", NoticeLevel.ISSUE, "Key", "expires", "k"))
+    policy.post(Notice("mailshot.arrived", NoticeLevel.INFO, "Arrived", "Spring", "1"))
+    assert [(n.level, n.title) for n in notifier.sent] == [(NoticeLevel.ERROR, "Blocked")]
+    assert {"mailshot.arrived", "queue.blocked", "apikey.expiring", "integration.stopped"} <= set(
+        EVENT_TYPES
+    )  # registered: Settings > Notifications lists them with their own switches

@@ -342,6 +342,32 @@ async def test_a_registered_target_type_can_be_forced_and_an_unknown_one_is_refu
 
 
 @pytest.mark.asyncio
+async def test_a_mailshot_read_neither_backs_the_syncs_off_nor_ends_their_backoff() -> None:
+    scheduler, clock, runner = make(RECENT)
+    outcome = RunOutcome.FAILED
+
+    async def read_mailshot(
+        request: RunRequest, progress: ProgressCallback, cancel: CancelToken
+    ) -> RunResult:
+        now = format_iso(clock.now())
+        return RunResult(0, outcome, now, now, 0.0, error_title="Spotler is down")
+
+    scheduler.register("mailshot", read_mailshot, "mailshot")
+    scheduler.force(Target("mailshot", "9"))
+    await settle()
+    assert scheduler.failures == 0 and scheduler.backoff_until is None  # Spotler is not the sync
+
+    runner.fail = "offline"
+    scheduler.force(Target.everything())
+    await settle()
+    assert scheduler.failures == 1 and scheduler.backoff_until is not None
+    outcome = RunOutcome.SUCCEEDED
+    scheduler.force(Target("mailshot", "9"))
+    await settle()
+    assert scheduler.failures == 1, "a mailshot read that worked says nothing about the sync"
+
+
+@pytest.mark.asyncio
 async def test_a_runner_that_raises_is_recorded_as_a_failure_and_the_scheduler_carries_on() -> None:
     scheduler, _clock, _runner = make()
 

@@ -365,7 +365,10 @@ class Scheduler:
                     sched.due = now + sched.interval
                     sched.catch_up = False
             self._hold_until = None
-        if result.outcome is RunOutcome.FAILED:
+        # Backoff is about the sync connection: a mailshot read (Workbooks/Spotler, the queue's
+        # own pace) neither backs the syncs off nor clears their failure streak.
+        counts = target.type in (EVERYTHING, PERSON)
+        if counts and result.outcome is RunOutcome.FAILED:
             self.failures += 1
             delay = min(self.backoff_base * 2 ** (self.failures - 1), self.backoff_cap)
             self.backoff_until = now + delay
@@ -377,7 +380,7 @@ class Scheduler:
                 if retried or (sched.due is not None and sched.due < self.backoff_until):
                     sched.due = self.backoff_until
             log.info("Run failed (%d in a row): next try in %s", self.failures, delay)
-        elif result.outcome is RunOutcome.SUCCEEDED:
+        elif counts and result.outcome is RunOutcome.SUCCEEDED:
             self.failures = 0
             self.backoff_until = None
         self.listener.finished(request, result)

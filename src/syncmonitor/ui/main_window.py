@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
             page.set_database(database)
         if service is not None:  # the GatorMail queue is watched while the window lives
             attach_queue(self.queue, service, database, self.controller.notices)
+            self.queue.offer_to_scheduler(self.controller)
 
     def _on_run_finished(self, result: RunResult) -> None:
         for page in self.all_pages():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -21,9 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor.domain.mailshot_queue import QueueSnapshot
+from syncmonitor.domain.timestamps import utc_now
+from syncmonitor.engine.events import RunResult
 from syncmonitor.engine.mailshot_queue import PollResult, QueueMonitor
 from syncmonitor.engine.mailshot_report import FIGURE_SOURCES
+from syncmonitor.engine.mailshot_runs import MAILSHOT, mailshot_run_result
 from syncmonitor.engine.notices import NoticeSink
+from syncmonitor.engine.run_targets import RunRequest, Target
 from syncmonitor.errors import UserFacingError
 from syncmonitor.store.database import Database
 from syncmonitor.ui.fix_name_dialog import FixNameDialog
@@ -32,6 +38,9 @@ from syncmonitor.ui.models.mailshot_queue import QueueTableModel
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.queue_poller import QueuePoller
 from syncmonitor.ui.widgets import compact_table, empty_state, named
+
+if TYPE_CHECKING:
+    from syncmonitor.ui.sync_controller import SyncController
 
 BANNER_STYLE = """
 QFrame#queueBanner { background: #fdecea; border: 1px solid #f5b7b1; border-radius: 6px; }
@@ -74,6 +83,7 @@ class QueuePage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.poller: QueuePoller | None = None
+        self._force: Callable[[Target], object] | None = None  # the scheduler, once offered
         self.dialog: FixNameDialog | None = None
         self._selected: int | None = None
         self._snapshot: QueueSnapshot | None = None
@@ -179,6 +189,21 @@ class QueuePage(Page):
         self.read_now.setEnabled(True)
         self._clock.start()
         return self.poller
+
+    def offer_to_scheduler(self, controller: SyncController) -> None:
+        """Make "sync this mailshot now" a scheduler target: one run at a time with the syncs,
+        coalesced when pressed twice, shown on the Sync button like any forced sync."""
+        poller = self.poller
+        if poller is None:
+            return
+
+        async def run(request: RunRequest, progress: object, cancel: object) -> RunResult:
+            started = utc_now()
+            poll = await poller.refresh_and_wait(int(request.target.key))
+            return mailshot_run_result(poll, started, utc_now())
+
+        controller.scheduler.register(MAILSHOT, run, "mailshot")
+        self._force = controller.force
 
     def unavailable(self, title: str, message: str) -> None:
         """The queue cannot be watched (not configured): say why on the page."""
@@ -329,7 +354,11 @@ class QueuePage(Page):
             self.poller.poll_now()
 
     def _refresh_one(self, mailshot_id: int) -> None:
-        if self.poller is not None:
+        item = self._snapshot.item(mailshot_id) if self._snapshot else None
+        if self._force is not None:
+            label = item.facts.name if item is not None else f"mailshot {mailshot_id}"
+            self._force(Target(MAILSHOT, str(mailshot_id), label=f"“{label}”"))
+        elif self.poller is not None:
             self.poller.refresh_one(mailshot_id)
 
     def _confirm_cancel(self, mailshot_id: int) -> None:

@@ -116,6 +116,25 @@ class QueuePoller(QObject):
 
         self._queue(refresh)
 
+    async def refresh_and_wait(self, mailshot_id: int) -> PollResult:
+        """Read one mailshot again, after any poll under way, and return what was read (the
+        scheduler's "sync this mailshot now")."""
+        done: asyncio.Future[PollResult] = asyncio.get_running_loop().create_future()
+
+        async def refresh() -> None:
+            try:
+                result = await self.monitor.refresh_mailshot(mailshot_id)
+            except BaseException as exc:
+                if not done.done():
+                    done.set_exception(exc)
+                raise
+            self._deliver(result)
+            if not done.done():
+                done.set_result(result)
+
+        self._queue(refresh)
+        return await asyncio.wait_for(done, timeout=300)
+
     def _act(self, doing: str, action: Awaitable[ActionOutcome]) -> None:
         async def run() -> None:
             self.action_started.emit(doing)
