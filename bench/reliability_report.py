@@ -33,6 +33,8 @@ AREAS: dict[str, list[str]] = {
         "tests/integration/test_outreach_oauth_sandbox.py",
         "tests/integration/test_sandbox_faults.py",
         "tests/integration/test_timeouts.py",
+        "tests/integration/test_connector_fault_matrix.py",
+        "tests/integration/test_mailshot_monitor.py",
     ],
     "Crash safety": [
         "tests/integration/test_crash_safety.py",
