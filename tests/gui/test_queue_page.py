@@ -230,7 +230,7 @@ async def test_watched_at_the_idle_rate_while_another_page_shows(
         await eventually(lambda: poller.next_poll_in() is not None and poller.next_poll_in() < 1)
 
 
-def test_queue_notices_go_through_the_notification_policy() -> None:
+async def test_queue_notices_go_through_the_notification_policy() -> None:
     notifier = RecordingNotifier()
     policy = NotificationPolicy(notifier.notify)
     policy.set_enabled("mailshot.arrived", False)  # the person switched arrivals off
