@@ -380,6 +380,26 @@ async def test_the_window_has_the_pages_and_asks_before_leaving_unsaved_edits(
         assert window.pages.currentWidget() is window.people
         await lead.workspace.wait_idle()
         assert not lead.workspace.dirty
+
+        # Quit from the tray with unsaved edits: asked first; Cancel keeps the app running.
+        window.sidebar.setCurrentRow(1)
+        dialog = lead.open_dialog(None, "Working")
+        dialog.stage.setCurrentText("Approaching")
+        qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+        assert lead.has_unsaved_changes()
+        window.hide()
+        asked: list[bool] = []
+
+        def cancel() -> QMessageBox.StandardButton:
+            asked.append(window.isVisible())  # the window came forward before the question
+            return QMessageBox.StandardButton.Cancel
+
+        lead.ask_unsaved = cancel  # type: ignore[method-assign]
+        gui.quit_from_menu()
+        assert asked == [True] and not gui.quitting
+        lead.ask_unsaved = lambda: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
+        gui.quit_from_menu()
+        assert gui.quitting and not lead.workspace.dirty
     finally:
         await gui.shutdown()
         gui.window.deleteLater()

@@ -88,7 +88,7 @@ class SyncMonitorApp(QObject):
             self.policy,
             open_window=self.window.bring_to_front,
             show_issues=self.show_issues,
-            quit_app=self.request_quit,
+            quit_app=self.quit_from_menu,
             on_pause_changed=self._save_paused,
             parent=self,
         )
@@ -165,6 +165,11 @@ class SyncMonitorApp(QObject):
 
     def request_quit(self) -> None:
         self._quit.set()
+
+    def quit_from_menu(self) -> None:
+        """The tray's Quit: ask about unsaved edits first (Cancel keeps the app running)."""
+        if self.window.may_quit():
+            self.request_quit()
 
     @property
     def quitting(self) -> bool:

@@ -305,6 +305,15 @@ class MainWindow(QMainWindow):
         for page in self.all_pages():
             page.save_state(settings)
 
+    def may_quit(self) -> bool:
+        """Quit from the tray: unsaved edits on the page shown are asked about first, with the
+        window brought forward so the question is not asked from nowhere."""
+        current = self.pages.currentWidget()
+        if not isinstance(current, Page) or not current.has_unsaved_changes():
+            return True
+        self.bring_to_front()
+        return current.can_leave(None)
+
     def bring_to_front(self) -> None:
         self.show()
         self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)

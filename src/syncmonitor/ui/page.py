@@ -24,6 +24,10 @@ class Page(QWidget):
     def sync_finished(self, result: RunResult) -> None:
         """A run ended (whatever its outcome); re-read what the page shows."""
 
+    def has_unsaved_changes(self) -> bool:
+        """True while the page holds edits that leaving would lose (see can_leave)."""
+        return False
+
     def can_leave(self, next_page: Page | None) -> bool:
         """May the person leave this page for `next_page` (None: the window closes)? A page
         with unsaved edits asks here; False keeps the person on it."""

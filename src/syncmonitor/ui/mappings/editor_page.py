@@ -29,6 +29,9 @@ class MappingEditorPage(Page):
     def sync_finished(self, result: RunResult) -> None:
         self.workspace.sources_changed.emit()  # the preview's sample records may be newer
 
+    def has_unsaved_changes(self) -> bool:
+        return bool(self.workspace.dirty)
+
     def can_leave(self, next_page: Page | None) -> bool:
         """Ask before leaving unsaved edits for a page that is not a mapping editor."""
         if isinstance(next_page, MappingEditorPage) or not self.workspace.dirty:
