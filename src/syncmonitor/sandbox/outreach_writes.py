@@ -26,7 +26,7 @@ MAX_TEXT = 255
 CUSTOM_FIELDS = tuple(f"custom{n}" for n in range(1, 6))
 _WRITABLE = ("firstName", "lastName", "title", *CUSTOM_FIELDS)
 _READ_ONLY = frozenset(
-    {"emails", "name", "createdAt", "updatedAt", "optedOut", "externalId", "company", "stage"}
+    {"name", "createdAt", "updatedAt", "optedOut", "company", "stage"}
 )
 
 
@@ -110,6 +110,8 @@ def update_prospect(
         raise WriteError(422, "validationError", "attributes and relationships must be objects.")
     for key, value in attributes.items():
         pointer = f"/data/attributes/{key}"
+        if key in ("emails", "externalId"):  # checked below (outreach_sync_writes)
+            continue
         if key in _READ_ONLY:
             raise WriteError(422, "validationError", f"{key} is read-only.", pointer)
         if key not in _WRITABLE:
@@ -155,8 +157,20 @@ def update_prospect(
                     'stage must be {"data": {"type": "stage", "id": N}} or {"data": null}.',
                     "/data/relationships/stage",
                 )
+        if "emails" in attributes:
+            from syncmonitor.sandbox import outreach_sync_writes as two_way
+
+            emails = two_way.check_emails(world, attributes["emails"], prospect_id)
+        if "externalId" in attributes:
+            from syncmonitor.sandbox import outreach_sync_writes as two_way
+
+            prospect.person_id = two_way._external(attributes["externalId"])  # type: ignore[assignment]
+        if "emails" in attributes:
+            two_way.set_emails(world, prospect, emails)
         prospect.stage_id = stage_id
         for key, value in attributes.items():
+            if key in ("emails", "externalId"):
+                continue
             if key == "firstName":
                 prospect.first_name = value or ""
             elif key == "lastName":
