@@ -4,12 +4,16 @@ one keyset page of a filtered list."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import httpx
 
-from syncmonitor.connectors.errors import WORKBOOKS, RequestRejectedError
-from syncmonitor.connectors.workbooks import Record, WorkbooksClient, _endpoint
+from syncmonitor.connectors.workbooks import (
+    Record,
+    RecordUpdate,
+    UpdateResult,
+    WorkbooksClient,
+    _endpoint,
+)
 
 
 class WorkbooksSyncClient(WorkbooksClient):
@@ -48,6 +52,19 @@ class WorkbooksSyncClient(WorkbooksClient):
             raise self._malformed(response, "it has no total")
 
         return await self._http.request("GET", _endpoint(endpoint), params=params, parse=parse)
+
+    async def delete_record(self, endpoint: str, record_id: int, lock_version: int) -> UpdateResult:
+        """Delete one record (`__method[]=DELETE`); a stale lock_version is a conflict result."""
+        batch = [RecordUpdate(record_id, lock_version, {})]
+        form = self._update_form(batch, method="DELETE")
+
+        def parse(response: httpx.Response) -> list[UpdateResult]:
+            return self._update_results(response, batch)
+
+        results: list[UpdateResult] = await self._http.request(
+            "PUT", _endpoint(endpoint), form=form, parse=parse
+        )
+        return results[0]
 
     async def page_after(
         self,
@@ -102,11 +119,3 @@ def _renumber(mode: str, count: int) -> list[str]:
             number = ""
         out.append(ch)
     return ["".join(out).strip()]
-
-
-def rejected(message: str) -> RequestRejectedError:
-    return RequestRejectedError(WORKBOOKS, "Workbooks refused the scope filter", message)
-
-
-def _unused(_: Any) -> None:  # pragma: no cover - keeps the import list honest for mypy
-    return None

@@ -186,5 +186,5 @@ MAPPED_VALUES = Job("mappings.apply", _mapped_values)
 
 KINDS: dict[SyncKind, tuple[Job, ...]] = {
     SyncKind.INBOUND: (OUTREACH_PULL,),
-    SyncKind.FULL: (OUTREACH_PULL, WORKBOOKS_PUSH, OUTBOUND, ACTIVITIES, MAPPED_VALUES),
+    SyncKind.FULL: (OUTREACH_PULL, WORKBOOKS_PUSH, ACTIVITIES, OUTBOUND, MAPPED_VALUES),
 }

@@ -46,7 +46,7 @@ from syncmonitor.engine.outbound_kinds import (
 )
 from syncmonitor.engine.outbound_pairs import Batch, PairPlan, plan_linked, plan_new
 from syncmonitor.engine.outbound_setup import Setup, load_setup, save_cursor
-from syncmonitor.engine.outbound_writes import finish_batch
+from syncmonitor.engine.outbound_writes import finish_batch, note_hazards_now
 from syncmonitor.engine.workers import in_writer
 from syncmonitor.store.two_way import Hazard, Link
 
@@ -117,7 +117,7 @@ async def sync_outbound(
         if records:
             await _batch(kind, records, workbooks, outreach, engine, config, setup, counts, run_id)
     if since is not None or setup.links_exist:
-        await _deleted_in_workbooks(kind, workbooks, outreach, engine, setup, counts, since)
+        await _deleted_in_workbooks(kind, workbooks, outreach, engine, setup, counts, since, run_id)
     if counts.failed == 0:
         await in_writer(save_cursor, engine, kind, format_iso(started))
     return counts
@@ -365,6 +365,7 @@ async def _deleted_in_workbooks(
     setup: Setup,
     counts: OutboundCounts,
     since: Any,
+    run_id: int | None,
 ) -> None:
     """Linked records deleted in Workbooks whose twin still exists in Outreach: hazards."""
     filters: list[tuple[str, str, str]] = [("is_deleted", "true", "")]
@@ -396,7 +397,7 @@ async def _deleted_in_workbooks(
         for r in deleted
         if (rid := int(r["id"])) in twin_of and (oid := twin_of[rid]) in alive
     ]
-    counts.new_hazards += await in_writer(setup.note_hazards, engine, hazards)
+    counts.new_hazards += await in_writer(note_hazards_now, engine, kind, hazards, run_id)
     counts.hazards += len(hazards)
 
 

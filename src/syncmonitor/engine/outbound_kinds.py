@@ -110,3 +110,11 @@ def default_identity_values(kind: OutboundKind, record: dict[str, object]) -> di
             "lastName": record.get("person_last_name") or None,
         }
     return {"name": record.get("name") or None}
+
+
+# Fields every new or linked Outreach record gets from Workbooks when no saved rule covers them:
+# a prospect without a name, or an account without one, is no use to anyone.
+IMPLICIT_LOADS = {
+    "person": (("person_first_name", "firstName"), ("person_last_name", "lastName")),
+    "organisation": (("name", "name"),),
+}

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine
 
 from syncmonitor.connectors.outreach_mapping import outreach_fields
-from syncmonitor.domain.field_mapping import FieldMapping
+from syncmonitor.domain.field_mapping import Direction, FieldMapping, FieldRule
 from syncmonitor.domain.mapping_apply import MappingContext
 from syncmonitor.domain.mapping_values import CrmSource, StatusKind
 from syncmonitor.domain.scope import ScopeFilter, from_json
-from syncmonitor.engine.outbound_kinds import OutboundKind
+from syncmonitor.engine.outbound_kinds import IMPLICIT_LOADS, OutboundKind
 from syncmonitor.store import mappings as mapping_store
 from syncmonitor.store import two_way as store
 from syncmonitor.store.runs import get_cursor, set_cursor
@@ -92,9 +92,21 @@ def load_setup(engine: Engine, kind: OutboundKind) -> Setup:
         live_statuses=live if len(live) == len(StatusKind) else None,
         stage_ids=frozenset(s.id for s in stages) if stages is not None else None,
     )
+    mapping = with_implicit_loads(kind, mapping)
     mapped = [r.crm_field for r in mapping.rules if r.enabled and r.crm_field]
     columns = list(dict.fromkeys([*kind.columns, *mapped]))
     return Setup(kind, mapping, ctx, scope, cursor, columns, links_exist)
+
+
+def with_implicit_loads(kind: OutboundKind, mapping: FieldMapping) -> FieldMapping:
+    """The mapping plus a Load rule for each name field no saved rule writes (IMPLICIT_LOADS)."""
+    covered = {r.outreach_field for r in mapping.rules if r.enabled and r.direction.loads}
+    extra = tuple(
+        FieldRule(crm, outreach, Direction.LOAD)
+        for crm, outreach in IMPLICIT_LOADS.get(kind.name, ())
+        if outreach not in covered
+    )
+    return replace(mapping, rules=(*mapping.rules, *extra)) if extra else mapping
 
 
 def save_cursor(engine: Engine, kind: OutboundKind, value: str) -> None:

@@ -203,7 +203,7 @@ def _record(
     with engine.begin() as conn:
         store.save_links(conn, links)
         store.record_conflicts(conn, conflicts)
-        counts.new_hazards += store.note_hazards(conn, batch.hazards)
+        counts.new_hazards += note_hazards(conn, kind, batch.hazards, batch.run_id)
         counts.hazards += len(batch.hazards)
         report_record_outcomes(
             conn, kind.source, kind.name, synced=synced, issues=issues, run_id=batch.run_id
@@ -219,3 +219,44 @@ def _issue(kind: OutboundKind, rid: int, label: str, problem: str, todo: str) ->
         problem=problem,
         todo=todo,
     )
+
+
+def hazard_problem(hazard: store.Hazard) -> str:
+    if hazard.deleted_side == "crm":
+        return (
+            f"Deleted in Workbooks, but its Outreach twin ({hazard.outreach_id}) still exists. "
+            "Left alone so that it is not re-created in Workbooks."
+        )
+    return (
+        f"Its Outreach twin ({hazard.outreach_id}) was deleted in Outreach, but the Workbooks "
+        "record still exists. The sync will not re-create it in Outreach."
+    )
+
+
+_HAZARD_TODO = (
+    "Choose Delete on the other side (to finish the deletion) or Unlink (to keep the record "
+    "and stop syncing it)."
+)
+
+
+def note_hazards(
+    conn: Any, kind: OutboundKind, hazards: list[store.Hazard], run_id: int | None
+) -> list[store.Hazard]:
+    """Record hazards with an Issues entry each; returns the new ones (to notify about)."""
+    new = store.note_hazards(conn, hazards)
+    report_record_outcomes(
+        conn,
+        kind.source,
+        kind.name,
+        synced=[],
+        issues=[_issue(kind, h.crm_id, h.label, hazard_problem(h), _HAZARD_TODO) for h in hazards],
+        run_id=run_id,
+    )
+    return new
+
+
+def note_hazards_now(
+    engine: Engine, kind: OutboundKind, hazards: list[store.Hazard], run_id: int | None
+) -> list[store.Hazard]:
+    with engine.begin() as conn:
+        return note_hazards(conn, kind, hazards, run_id)

@@ -25,9 +25,7 @@ MEDIA_TYPE = "application/vnd.api+json"
 MAX_TEXT = 255
 CUSTOM_FIELDS = tuple(f"custom{n}" for n in range(1, 6))
 _WRITABLE = ("firstName", "lastName", "title", *CUSTOM_FIELDS)
-_READ_ONLY = frozenset(
-    {"name", "createdAt", "updatedAt", "optedOut", "company", "stage"}
-)
+_READ_ONLY = frozenset({"name", "createdAt", "updatedAt", "optedOut", "company", "stage"})
 
 
 class WriteError(Exception):

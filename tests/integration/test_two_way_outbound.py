@@ -1,0 +1,186 @@
+"""The two-way sync's outbound half end to end against the sandbox: Workbooks people become
+Outreach prospects through the mappings, linked on both sides; duplicates, missing emails and a
+422 for one record become issues with the remote's words while the rest go through; a second
+run writes nothing. What the sandbox holds is read over its own APIs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from engine_helpers import Harness, harness
+from sqlalchemy import select
+from two_way_helpers import (
+    everyone,
+    new_people,
+    prospect,
+    prospects_with_email,
+    requests,
+    set_person,
+    workbooks_list,
+    writes,
+)
+
+from syncmonitor.engine.events import RunOutcome
+from syncmonitor.sandbox.process import SandboxEndpoints
+from syncmonitor.store.issues_schema import sync_issues
+
+PEOPLE = 30
+
+
+@pytest.fixture
+def h(make_sandbox: Callable[..., SandboxEndpoints], tmp_path: Path) -> Iterator[Harness]:
+    endpoints = make_sandbox(seed=21, people=PEOPLE, tick=0)
+    with harness(endpoints, tmp_path / "cache") as made:
+        everyone(made)
+        yield made
+
+
+def open_issues(h: Harness) -> dict[str, str]:
+    with h.engine.connect() as conn:
+        rows = conn.execute(
+            select(sync_issues.c.record_key, sync_issues.c.problem).where(
+                sync_issues.c.source == "outreach.prospects"
+            )
+        ).all()
+    return {key: problem for key, problem in rows}
+
+
+def test_new_people_become_linked_prospects_and_a_second_run_writes_nothing(h: Harness) -> None:
+    ada, bob = new_people(
+        h,
+        [
+            {
+                "person_first_name": "Ada",
+                "person_last_name": "Lovelace",
+                "main_location[email]": "  Ada.Lovelace@Example.COM ",
+            },
+            {
+                "person_first_name": "Bob",
+                "person_last_name": "Babbage",
+                "main_location[email]": "bob@engines.org; Bob.B@Engines.org",
+            },
+        ],
+    )
+    first = h.sync()
+    assert first.outcome is RunOutcome.SUCCEEDED, first.error_message
+    assert first.records_written.get("outreach_people_created") == 2
+
+    [made] = prospects_with_email(h, "ada.lovelace@example.com")
+    attrs = made["attributes"]
+    assert attrs["emails"] == ["ada.lovelace@example.com"]  # trimmed, lower case
+    assert (attrs["firstName"], attrs["lastName"]) == ("Ada", "Lovelace")
+    assert attrs["externalId"] == str(ada)  # linked on the Outreach side
+    assert h.admin.person(ada)["cf_person_outreach_id"] == str(made["id"])  # and in Workbooks
+    [two] = prospects_with_email(h, "bob@engines.org")
+    assert two["attributes"]["emails"] == ["bob@engines.org", "bob.b@engines.org"]
+    assert h.admin.person(bob)["cf_person_outreach_id"] == str(two["id"])
+
+    # Existing sandbox people already have prospects (externalId = person id): linked, not copied.
+    existing = h.admin.person(10001)
+    if existing["cf_person_sync_to_outreach"] and not existing["is_deleted"]:
+        email = existing["main_location[email]"].strip().lower()
+        assert len(prospects_with_email(h, email)) == 1
+
+    before_writes, before_requests = writes(h), requests(h)
+    second = h.sync()
+    assert second.outcome is RunOutcome.SUCCEEDED, second.error_message
+    assert writes(h) == before_writes  # idempotent: not a single write, on either side
+    spent = {k: requests(h)[k] - before_requests[k] for k in before_requests}
+    # About one request per resource read: Outreach sequence states, prospects, accounts,
+    # tasks, calls; Workbooks people, organisations, deleted records, the mapping job's read.
+    assert spent["outreach"] <= 8, spent
+    assert spent["workbooks"] <= 10, spent
+    assert not any(k.startswith("outreach_people_") for k in second.records_written)
+
+
+def test_missing_email_duplicates_and_a_refused_record_become_issues(h: Harness) -> None:
+    taken = h.admin.person(10002)["main_location[email]"].strip().lower()
+    no_email, duplicate, twin_a, twin_b, too_long, fine = new_people(
+        h,
+        [
+            {"person_first_name": "No", "person_last_name": "Email", "main_location[email]": ""},
+            {"person_first_name": "Copy", "person_last_name": "Cat", "main_location[email]": taken},
+            {
+                "person_first_name": "Twin",
+                "person_last_name": "A",
+                "main_location[email]": "t@w.in",
+            },
+            {
+                "person_first_name": "Twin",
+                "person_last_name": "B",
+                "main_location[email]": "T@W.IN",
+            },
+            {
+                "person_first_name": "L" * 300,  # Outreach takes at most 255 characters
+                "person_last_name": "Long",
+                "main_location[email]": "long@name.org",
+            },
+            {
+                "person_first_name": "Fine",
+                "person_last_name": "One",
+                "main_location[email]": "ok@fine.org",
+            },
+        ],
+    )
+    result = h.sync()
+    assert result.outcome is RunOutcome.SUCCEEDED, result.error_message
+    issues = open_issues(h)
+
+    assert "email" in issues[f"workbooks:{no_email}"].lower()
+    assert h.admin.person(no_email)["cf_person_outreach_sync_error"] is True
+
+    assert h.admin.person(duplicate)["cf_person_outreach_duplicate"] is True
+    assert len(prospects_with_email(h, taken)) == 1  # never created twice
+    assert "already has prospect" in issues[f"workbooks:{duplicate}"]
+
+    # Two new Workbooks people with one address: the first is sent, the second flagged.
+    assert len(prospects_with_email(h, "t@w.in")) == 1
+    assert h.admin.person(twin_a)["cf_person_outreach_duplicate"] is False
+    assert h.admin.person(twin_b)["cf_person_outreach_duplicate"] is True
+
+    # Outreach's 422 for one record: its words on the Issues list, the flag set, others created.
+    assert "at most 255 characters" in issues[f"workbooks:{too_long}"]
+    assert h.admin.person(too_long)["cf_person_outreach_sync_error"] is True
+    assert prospects_with_email(h, "long@name.org") == []
+    [made] = prospects_with_email(h, "ok@fine.org")
+    assert h.admin.person(fine)["cf_person_outreach_id"] == str(made["id"])
+    assert f"workbooks:{fine}" not in issues
+
+    # Fixed and flag cleared: the next sync sends it and the issue clears itself.
+    set_person(h, too_long, person_first_name="Lou", cf_person_outreach_sync_error=False)
+    again = h.sync()
+    assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
+    [sent] = prospects_with_email(h, "long@name.org")
+    assert sent["attributes"]["firstName"] == "Lou"
+    assert f"workbooks:{too_long}" not in open_issues(h)
+
+
+def test_changes_in_workbooks_reach_the_linked_prospect(h: Harness) -> None:
+    [pid] = new_people(
+        h,
+        [
+            {
+                "person_first_name": "Cy",
+                "person_last_name": "Old",
+                "main_location[email]": "cy@o.org",
+            }
+        ],
+    )
+    assert h.sync().outcome is RunOutcome.SUCCEEDED
+    prospect_id = int(h.admin.person(pid)["cf_person_outreach_id"])
+    set_person(h, pid, person_last_name="New")
+    result = h.sync()
+    assert result.outcome is RunOutcome.SUCCEEDED, result.error_message
+    assert prospect(h, prospect_id)["attributes"]["lastName"] == "New"
+    assert len(prospects_with_email(h, "cy@o.org")) == 1
+
+
+def test_organisations_become_accounts_once(h: Harness) -> None:
+    result = h.sync()
+    assert result.outcome is RunOutcome.SUCCEEDED, result.error_message
+    # The sandbox's organisations already have accounts (customId = organisation id): linked.
+    assert "outreach_organisations_created" not in result.records_written
+    organisations = workbooks_list(h, "crm/organisations")
+    assert organisations and all(o["created_through_reference"] for o in organisations)
