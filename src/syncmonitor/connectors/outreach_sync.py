@@ -173,6 +173,37 @@ class OutreachSyncClient(OutreachMappingClient):
             return False
         return True
 
+    async def changed_with_prospects(
+        self, path: str, since: str | None
+    ) -> tuple[list[Remote], dict[int, Remote]]:
+        """Resources of `path` ("tasks", "calls") changed since `since`, with their prospects
+        (externalId and emails only) from `included`."""
+        params: list[tuple[str, str]] = [("sort", "updatedAt")]
+        if since:
+            params.append(("filter[updatedAt]", f"{since}..inf"))
+        params += [
+            ("include", "prospect"),
+            ("fields[prospect]", "externalId,emails"),
+            ("page[size]", str(min(self.page_size, 1000))),
+            ("count", "false"),
+        ]
+        found: list[Remote] = []
+        prospects: dict[int, Remote] = {}
+        async for doc in self.iter_pages(path, params):
+            for resource in doc["data"]:
+                try:
+                    found.append(parse_resource(resource))
+                except ShapeError:
+                    continue
+            for resource in doc.get("included") or []:
+                try:
+                    related = parse_resource(resource)
+                except ShapeError:
+                    continue
+                if related.type == "prospect":
+                    prospects[related.id] = related
+        return found, prospects
+
     async def changed_since(
         self,
         path: str,

@@ -32,6 +32,7 @@ from syncmonitor.engine.events import CancelToken, SyncCancelled
 from syncmonitor.engine.workers import in_writer
 from syncmonitor.store import two_way as store
 from syncmonitor.store.runs import get_cursor, set_cursor
+from syncmonitor.store.schema import prospects as prospect_table
 from syncmonitor.store.schema import sequence_states, sequence_steps
 
 STEP_FIELD = "cf_person_sequence_step"
@@ -106,9 +107,7 @@ async def pull_activities(
         if cancel is not None and cancel.cancelled:
             raise SyncCancelled()
         since = await in_writer(_cursor, engine, CURSORS[path])
-        found: list[Remote] = []
-        async for resource in outreach.changed_since(path, since):
-            found.append(resource)
+        found, prospects = await outreach.changed_with_prospects(path, since)
         if path == "tasks":
             counts.tasks_read += len(found)
             wanted = [(r, "task") for r in found if is_skipped(r)]
@@ -118,7 +117,9 @@ async def pull_activities(
             wanted = [(r, "call") for r in found if r.attributes.get("completedAt")]
         before = counts.failed
         for start in range(0, len(wanted), 100):
-            await _create(workbooks, engine, id_field, wanted[start : start + 100], counts)
+            await _create(
+                workbooks, engine, id_field, wanted[start : start + 100], prospects, counts
+            )
         latest = max((str(r.attributes.get("updatedAt") or "") for r in found), default="")
         if latest and counts.failed == before:
             await in_writer(_set_cursor, engine, CURSORS[path], latest)
@@ -157,6 +158,7 @@ async def _create(
     engine: Engine,
     id_field: str,
     wanted: list[tuple[Remote, str]],
+    prospects: dict[int, Remote],
     counts: ActivityCounts,
 ) -> None:
     done: set[tuple[str, int]] = set()
@@ -187,10 +189,9 @@ async def _create(
                         endpoint,
                         int(record["id"]),
                     )
-    prospects = sorted({r.related.get("prospect") or 0 for r, _k in todo} - {0})
-    people = await _people_by_prospect(
-        workbooks, id_field, prospects, ["id", id_field, "is_deleted"]
-    )
+    wanted_ids = sorted({r.related.get("prospect") or 0 for r, _k in todo} - {0})
+    externals = _externals(todo, prospects)
+    people = await _people_of(workbooks, id_field, wanted_ids, externals, ["id", "is_deleted"])
     at = format_iso(utc_now())
     links: list[tuple[str, int, str, int]] = []
     creates: dict[str, list[tuple[Remote, str, dict[str, FieldValue]]]] = {
@@ -226,6 +227,50 @@ async def _create(
                 counts.failed += 1
                 counts.errors.append(f"Outreach {kind} {remote.id}: {'; '.join(result.errors)}")
     await in_writer(_note, engine, links, at)
+
+
+def _externals(todo: list[tuple[Remote, str]], prospects: dict[int, Remote]) -> dict[int, int]:
+    """Prospect id -> the Workbooks person id in its externalId (how the sync links them)."""
+    found: dict[int, int] = {}
+    for remote, _kind in todo:
+        pid = remote.related.get("prospect")
+        related = prospects.get(pid) if pid else None
+        external = str(related.attributes.get("externalId") or "") if related else ""
+        if pid and external.strip().isdigit():
+            found[pid] = int(external)
+    return found
+
+
+async def _people_of(
+    workbooks: WorkbooksSyncClient,
+    id_field: str,
+    wanted: list[int],
+    externals: dict[int, int],
+    columns: list[str],
+) -> dict[int, dict[str, Any]]:
+    """Prospect id -> its Workbooks person: by the prospect's externalId, else the person whose
+    Outreach id field holds the prospect id. Deleted people are left out."""
+    found: dict[int, dict[str, Any]] = {}
+    by_external = {pid: externals[pid] for pid in wanted if pid in externals}
+    if by_external:
+        filters = [("id", "eq", str(i)) for i in sorted(set(by_external.values()))]
+        people: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(filters), CHUNK):
+            async for page in workbooks.iter_records(
+                "crm/people",
+                filters=filters[start : start + CHUNK],
+                filter_mode="or",
+                columns=columns,
+            ):
+                people.update({int(p["id"]): p for p in page})
+        for pid, person_id in by_external.items():
+            person = people.get(person_id)
+            if person is not None and person.get("is_deleted") not in (True, 1, "1"):
+                found[pid] = person
+    rest = [pid for pid in wanted if pid not in found]
+    if rest:
+        found.update(await _people_by_prospect(workbooks, id_field, rest, [*columns, id_field]))
+    return found
 
 
 def _created(engine: Engine, kind: str, ids: list[int]) -> set[int]:
@@ -283,7 +328,9 @@ def _fields(
 # -- step numbers ------------------------------------------------------------------------------
 
 
-def _current_steps(engine: Engine, since: str | None) -> tuple[dict[int, int | None], str | None]:
+def _current_steps(
+    engine: Engine, since: str | None
+) -> tuple[dict[int, int | None], str | None, dict[int, int]]:
     """Prospect -> the step order of its latest sequence state, for prospects whose states
     changed since `since`; and the newest change seen."""
     with engine.connect() as conn:
@@ -329,24 +376,36 @@ def _current_steps(engine: Engine, since: str | None) -> tuple[dict[int, int | N
                 if pid not in latest or key > latest[pid]:
                     latest[pid] = key
                     steps[pid] = order
-    return steps, newest
+        externals: dict[int, int] = {}
+        for start in range(0, len(prospect_ids), 500):
+            for pid, external in conn.execute(
+                select(prospect_table.c.id, prospect_table.c.external_id).where(
+                    prospect_table.c.provider == "outreach",
+                    prospect_table.c.id.in_(bindparam("ids", expanding=True)),
+                ),
+                {"ids": prospect_ids[start : start + 500]},
+            ):
+                if external and str(external).strip().isdigit():
+                    externals[int(pid)] = int(str(external).strip())
+    return steps, newest, externals
 
 
 async def _steps(
     workbooks: WorkbooksSyncClient, engine: Engine, id_field: str, counts: ActivityCounts
 ) -> None:
     since = await in_writer(_cursor, engine, CURSORS["steps"])
-    steps, newest = await in_writer(_current_steps, engine, since)
+    steps, newest, externals = await in_writer(_current_steps, engine, since)
     if not steps:
         return
     ids = sorted(steps)
     updates: list[RecordUpdate] = []
     for start in range(0, len(ids), 400):
-        people = await _people_by_prospect(
+        people = await _people_of(
             workbooks,
             id_field,
             ids[start : start + 400],
-            ["id", "lock_version", id_field, STEP_FIELD, "is_deleted"],
+            externals,
+            ["id", "lock_version", STEP_FIELD, "is_deleted"],
         )
         for pid, person in people.items():
             step = steps.get(pid)
