@@ -176,3 +176,8 @@ def test_the_scope_filter_decides_who_is_sent_and_counts_live(h: Harness) -> Non
         scope, 1, base_conditions(SYNC_FIELD, ERROR_FIELD, DUPLICATE_FIELD)
     )
     assert mode == "1 AND 2 AND 3 AND (4 OR 5) AND (6)"
+    assert conditions[3:] == [
+        ("assigned_to", "eq", "1"),
+        ("is_watched", "true", ""),
+        ("person_last_name", "ne", "C"),
+    ]
