@@ -149,12 +149,9 @@ def record_conflicts(conn: Connection, conflicts: Sequence[Conflict]) -> None:
         )
 
 
-def conflicts_of_run(conn: Connection, run_id: int) -> list[Conflict]:
-    rows = conn.execute(
-        select(sync_conflicts)
-        .where(sync_conflicts.c.run_id == run_id)
-        .order_by(sync_conflicts.c.id)
-    )
+def conflicts_of_run(conn: Connection, run_id: int, limit: int | None = None) -> list[Conflict]:
+    query = select(sync_conflicts).where(sync_conflicts.c.run_id == run_id)
+    rows = conn.execute(query.order_by(sync_conflicts.c.id).limit(limit))
     return [Conflict(**{k: getattr(r, k) for k in Conflict.__dataclass_fields__}) for r in rows]
 
 
