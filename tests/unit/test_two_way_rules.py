@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from syncmonitor.domain import mapping_io
 from syncmonitor.domain.field_mapping import (
     ConflictRule,
     Direction,
@@ -15,7 +16,6 @@ from syncmonitor.domain.field_mapping import (
     check_field_rule,
     option_problems,
 )
-from syncmonitor.domain import mapping_io
 from syncmonitor.domain.mapping_set import MappingSet
 from syncmonitor.domain.scope import (
     Condition,
