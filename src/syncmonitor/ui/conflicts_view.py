@@ -96,3 +96,4 @@ class ConflictsView(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
+        self.table.resizeRowsToContents()

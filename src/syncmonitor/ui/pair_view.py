@@ -29,7 +29,7 @@ from syncmonitor.ui import formatting
 from syncmonitor.ui.models.lazy import timed_read
 from syncmonitor.ui.widgets import named, section_title
 
-COLUMNS = ("Field (Workbooks ↔ Outreach)", "Workbooks", "Outreach", "Last synced")
+COLUMNS = ("Field", "Workbooks", "Outreach", "Last synced")
 DIFFERS = QColor("#fff4e5")
 
 
@@ -51,6 +51,7 @@ class PairView(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         title_row = QHBoxLayout()
         title_row.setContentsMargins(0, 0, 0, 0)
         title_row.addWidget(section_title("Workbooks and Outreach side by side"))
@@ -110,7 +111,7 @@ class PairView(QWidget):
             plain = rule.options.lookup is False
             rows.append(
                 (
-                    f"{rule.crm_field} ↔ {rule.outreach_field}  ({rule.direction.value})",
+                    f"{rule.crm_field} ↔ {rule.outreach_field}",
                     crm_value,
                     outreach_value,
                     last,
