@@ -319,7 +319,10 @@ def mismatches(
 
 
 def workbooks_write(
-    endpoints: SandboxEndpoints, objects: list[dict[str, Any]], method: str = "PUT"
+    endpoints: SandboxEndpoints,
+    objects: list[dict[str, Any]],
+    method: str = "PUT",
+    endpoint: str = "crm/people",
 ) -> dict[str, Any]:
     """Write people through the sandbox's Workbooks API: each object has `id` and
     `lock_version` (for PUT/DELETE) and fields; None empties a field."""
@@ -345,7 +348,7 @@ def workbooks_write(
                 value = "1" if value else "0"
             form.append((f"{name}[]", str(value)))
     response = httpx.put(
-        f"{endpoints.workbooks_base_url}/crm/people.api",
+        f"{endpoints.workbooks_base_url}/{endpoint}.api",
         content=urlencode(form).encode(),
         headers={
             "User-Agent": "syncmonitor-tests/1.0",

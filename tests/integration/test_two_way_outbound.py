@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from engine_helpers import Harness, harness
+from engine_helpers import Harness, harness, workbooks_write
 from sqlalchemy import select
 from two_way_helpers import (
     everyone,
+    outreach,
     new_people,
     prospect,
     prospects_with_email,
@@ -22,8 +23,11 @@ from two_way_helpers import (
     writes,
 )
 
+from syncmonitor.domain.field_mapping import Direction, FieldMapping, FieldRule, ObjectPair
+from syncmonitor.domain.mapping_set import MappingSet
 from syncmonitor.engine.events import RunOutcome
 from syncmonitor.sandbox.process import SandboxEndpoints
+from syncmonitor.store import mappings as mapping_store
 from syncmonitor.store.issues_schema import sync_issues
 
 PEOPLE = 30
@@ -184,3 +188,43 @@ def test_organisations_become_accounts_once(h: Harness) -> None:
     assert "outreach_organisations_created" not in result.records_written
     organisations = workbooks_list(h, "crm/organisations")
     assert organisations and all(o["created_through_reference"] for o in organisations)
+
+
+def test_opportunities_follow_through_the_mapping_and_a_nameless_one_is_refused(
+    h: Harness,
+) -> None:
+    rules = (FieldRule("amount", "amount", Direction.LOAD),)
+    with h.engine.begin() as conn:
+        mappings = MappingSet().with_fields(FieldMapping(ObjectPair.OPPORTUNITY, rules))
+        mapping_store.save_mappings(conn, mappings, "2026-11-22T00:00:00.000Z")
+    answer = workbooks_write(
+        h.endpoints,
+        [{"name": "Fleet renewal", "amount": "1,500"}, {"name": "", "amount": "10"}],
+        method="POST",
+        endpoint="crm/opportunities",
+    )
+    deal, nameless = (int(o["id"]) for o in answer["affected_objects"])
+    result = h.sync()
+    assert result.outcome is RunOutcome.SUCCEEDED, result.error_message
+    made = outreach(h, "GET", "opportunities", **{"filter[externalCrmId]": str(deal)})["data"]
+    assert [(o["attributes"]["name"], o["attributes"]["amount"]) for o in made] == [
+        ("Fleet renewal", 1500)
+    ]
+    [saved] = workbooks_list(h, "crm/opportunities", id=str(deal))
+    assert saved["created_through_reference"] == str(made[0]["id"])
+    nothing = outreach(h, "GET", "opportunities", **{"filter[externalCrmId]": str(nameless)})
+    assert nothing["data"] == []
+    with h.engine.connect() as conn:
+        problems = dict(
+            conn.execute(
+                select(sync_issues.c.record_key, sync_issues.c.problem).where(
+                    sync_issues.c.source == "outreach.opportunities"
+                )
+            ).all()
+        )
+    assert "needs a name" in problems[f"workbooks:{nameless}"]
+    before = writes(h)
+    again = h.sync()
+    assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
+    assert writes(h) == before  # linked, and the nameless one is refused before sending
+    assert "outreach_opportunities_created" not in again.records_written

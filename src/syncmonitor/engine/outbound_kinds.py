@@ -37,7 +37,7 @@ class OutboundKind:
 
     @property
     def label(self) -> str:
-        return {"person": "Workbooks person", "organisation": "Workbooks organisation"}[self.name]
+        return f"Workbooks {self.name}"
 
     @property
     def source(self) -> str:
@@ -101,6 +101,24 @@ def organisation_kind() -> OutboundKind:
     )
 
 
+def opportunity_kind() -> OutboundKind:
+    """Opportunities: linked by `created_through_reference` and Outreach's `externalCrmId`."""
+    return OutboundKind(
+        "opportunity",
+        ObjectPair.OPPORTUNITY,
+        "crm/opportunities",
+        "opportunities",
+        "opportunity",
+        "created_through_reference",
+        "externalCrmId",
+        ("id", "lock_version", "name", "updated_at", "is_deleted", "created_through_reference"),
+        False,
+        False,
+        None,
+        None,
+    )
+
+
 def default_identity_values(kind: OutboundKind, record: dict[str, object]) -> dict[str, object]:
     """What a new Outreach record gets when no mapping rule sets it (names, for a readable
     prospect or account)."""
@@ -117,4 +135,5 @@ def default_identity_values(kind: OutboundKind, record: dict[str, object]) -> di
 IMPLICIT_LOADS = {
     "person": (("person_first_name", "firstName"), ("person_last_name", "lastName")),
     "organisation": (("name", "name"),),
+    "opportunity": (("name", "name"),),
 }

@@ -14,6 +14,7 @@ from syncmonitor.connectors.outreach_sync import Remote
 from syncmonitor.connectors.workbooks_format import parse_optional_datetime
 from syncmonitor.domain.field_mapping import Direction
 from syncmonitor.domain.mapping_apply import Change, load_rule, plan_load, send_rule
+from syncmonitor.domain.mapping_values import FieldKind
 from syncmonitor.domain.timestamps import parse_iso
 from syncmonitor.domain.two_way import Side, display, resolve
 from syncmonitor.engine.outbound_kinds import OutboundKind
@@ -61,13 +62,26 @@ class Batch:
         self.duplicates.append((crm_id, label, why))
 
 
-def _put(plan: PairPlan, outreach_field: str, value: object) -> None:
+def _put(plan: PairPlan, outreach_field: str, value: object, ctx: Any = None) -> None:
+    info = ctx.outreach_fields.get(outreach_field) if ctx is not None else None
+    if info is not None and info.kind is FieldKind.NUMBER and value is not None:
+        plan.attributes[outreach_field] = _number(value)
+        return
     if outreach_field in RELATIONSHIPS:
         if value is None or (isinstance(value, int) and not isinstance(value, bool)):
             plan.relationships[outreach_field] = value
         # a name (display name instead of id) cannot set a relationship: left alone
     else:
         plan.attributes[outreach_field] = None if value is None else str(value)
+
+
+def _number(value: object) -> object:
+    """A number for a numeric Outreach attribute (Workbooks sends amounts as text)."""
+    try:
+        number = float(str(value).replace(",", "").strip())
+    except ValueError:
+        return value  # Outreach says what is wrong with it, as the record's issue
+    return int(number) if number.is_integer() else number
 
 
 def _label(kind: OutboundKind, record: dict[str, Any]) -> str:
@@ -93,7 +107,7 @@ def plan_new(
             _put(plan, name, value)
     load = plan_load(setup.mapping, record, None, setup.ctx)
     for change in load.changes:
-        _put(plan, change.field, change.value)
+        _put(plan, change.field, change.value, setup.ctx)
     for rule in setup.mapping.rules:
         if rule.enabled and rule.crm_field:
             plan.last_values[rule.crm_field] = record.get(rule.crm_field)
@@ -134,7 +148,7 @@ def plan_linked(
             into = load_rule(rule, row, record, outreach, setup.ctx)
             if isinstance(into, Change):
                 if into.changes_something:
-                    _put(plan, into.field, into.value)
+                    _put(plan, into.field, into.value, setup.ctx)
                 plan.last_values[rule.crm_field] = record.get(rule.crm_field)
             continue
         if rule.direction is Direction.SEND:
@@ -151,7 +165,7 @@ def plan_linked(
             continue  # both sides skipped (lookups that found nothing, skip-empty)
         if not isinstance(out, Change):  # only loading is possible
             if isinstance(into, Change) and into.changes_something:
-                _put(plan, into.field, into.value)
+                _put(plan, into.field, into.value, setup.ctx)
             continue
         if not isinstance(into, Change):  # only sending is possible
             if out.changes_something:
@@ -167,7 +181,7 @@ def plan_linked(
         )
         if decided.winner is Side.CRM:
             if into.changes_something:
-                _put(plan, into.field, into.value)
+                _put(plan, into.field, into.value, setup.ctx)
             plan.last_values[rule.crm_field] = crm_value
         elif decided.winner is Side.OUTREACH:
             if out.changes_something:

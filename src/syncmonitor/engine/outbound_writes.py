@@ -21,6 +21,7 @@ from syncmonitor.store.issues import RecordIssue
 
 SOURCE_LABELS.setdefault("outreach.prospects", "Outreach prospect")
 SOURCE_LABELS.setdefault("outreach.accounts", "Outreach account")
+SOURCE_LABELS.setdefault("outreach.opportunities", "Outreach opportunity")
 
 STALE = (
     "Workbooks kept answering that the record was updated elsewhere (lock_version conflict), "

@@ -11,7 +11,12 @@ from syncmonitor.connectors.outreach_sync import OutreachSyncClient
 from syncmonitor.connectors.workbooks_sync import WorkbooksSyncClient
 from syncmonitor.domain.scope import ScopeFilter, to_json
 from syncmonitor.engine.delete_hazard import HazardAction, HazardActionError, resolve
-from syncmonitor.engine.outbound_kinds import OutboundKind, organisation_kind, person_kind
+from syncmonitor.engine.outbound_kinds import (
+    OutboundKind,
+    opportunity_kind,
+    organisation_kind,
+    person_kind,
+)
 from syncmonitor.engine.outbound_setup import load_scope, save_scope
 from syncmonitor.engine.scope_count import count_matching
 from syncmonitor.errors import UserFacingError
@@ -57,6 +62,8 @@ def kind_named(service: Any, name: str) -> OutboundKind:
         return person_kind(service.config.workbooks)
     if name == "organisation":
         return organisation_kind()
+    if name == "opportunity":
+        return opportunity_kind()
     raise HazardActionError(f"Sync Monitor does not sync {name} records.", "")
 
 

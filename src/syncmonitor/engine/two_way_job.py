@@ -11,7 +11,7 @@ from syncmonitor.engine.inbound_activity import ActivityCounts, pull_activities
 from syncmonitor.engine.notices import Notice, NoticeLevel
 from syncmonitor.engine.notify_policy import EventType, register_event_type
 from syncmonitor.engine.outbound import OutboundCounts, sync_outbound
-from syncmonitor.engine.outbound_kinds import organisation_kind, person_kind
+from syncmonitor.engine.outbound_kinds import opportunity_kind, organisation_kind, person_kind
 from syncmonitor.errors import UserFacingError
 from syncmonitor.store.two_way import Hazard
 
@@ -81,7 +81,8 @@ async def run_outbound(ctx: Any) -> None:
     totals: dict[str, OutboundCounts] = {}
     try:
         async with workbooks, outreach:
-            for kind in (person_kind(ctx.config.workbooks), organisation_kind()):
+            kinds = (person_kind(ctx.config.workbooks), organisation_kind(), opportunity_kind())
+            for kind in kinds:
                 counts = totals.setdefault(kind.name, OutboundCounts())
                 await sync_outbound(
                     kind,
@@ -108,7 +109,7 @@ async def run_outbound(ctx: Any) -> None:
 
 
 def _describe(name: str, c: OutboundCounts, read: dict[str, int], written: dict[str, int]) -> None:
-    plural = f"{name}s" if name != "person" else "people"
+    plural = {"person": "people", "opportunity": "opportunities"}.get(name, f"{name}s")
     if c.read:
         read[f"outbound_{plural}"] = c.read
     for key, value in (

@@ -115,6 +115,68 @@ class CrmActivity:
         self.is_deleted = False
 
 
+class Opportunity:
+    """An Outreach opportunity (times in epoch ms); `external_crm_id` links the CRM's."""
+
+    __slots__ = (
+        "account_id",
+        "amount",
+        "close_date",
+        "created_at",
+        "external_crm_id",
+        "id",
+        "name",
+        "next_step",
+        "probability",
+        "updated_at",
+    )
+
+    def __init__(self, opportunity_id: int, name: str, at: int) -> None:
+        self.id = opportunity_id
+        self.name = name
+        self.amount: float | None = None
+        self.probability: int | None = None
+        self.close_date: str | None = None
+        self.next_step: str | None = None
+        self.external_crm_id: str | None = None
+        self.account_id: int | None = None
+        self.created_at = at
+        self.updated_at = at
+
+
+class CrmOpportunity:
+    """A Workbooks opportunity (times in epoch seconds)."""
+
+    __slots__ = (
+        "amount",
+        "close_date",
+        "created_at",
+        "created_through_reference",
+        "description",
+        "id",
+        "is_deleted",
+        "lock_version",
+        "name",
+        "organisation_id",
+        "probability",
+        "updated_at",
+    )
+
+    def __init__(self, record_id: int, at: int) -> None:
+        self.id = record_id
+        self.lock_version = 1
+        self.name: str | None = ""
+        self.description: str | None = None
+        self.amount: str | None = None
+        self.probability: int | None = None
+        self.close_date: int | None = None
+        self.organisation_id: int | None = None
+        self.created_through_reference: str | None = None
+        self.created_at = at
+        self.updated_at = at
+        self.is_deleted = False
+
+
 def install(world: Any) -> None:
     """Derive tasks and calls from the built sequence states (no draws from the seed)."""
     tasks: list[Task] = []
@@ -146,3 +208,5 @@ def install(world: Any) -> None:
     world.calls.load(calls)
     world.crm_tasks = {}
     world.crm_activities = {}
+    world.opportunities = Collection()
+    world.crm_opportunities = {}

@@ -143,6 +143,10 @@ class OutreachApi:
             if rtype.name == "prospect" and method == "DELETE" and record_id is not None:
                 return outreach_sync_writes.delete_prospect(self.world, record_id)
             account_write = (method == "POST" and not one) or (method == "PATCH" and one)
+            if rtype.name == "opportunity" and account_write:
+                return outreach_sync_writes.write_opportunity(
+                    self.world, record_id, request, render_one
+                )
             if rtype.name == "account" and account_write:
                 return outreach_sync_writes.write_account(
                     self.world, record_id, request, render_one
@@ -267,6 +271,9 @@ class OutreachApi:
         if rtype.name == "task" and name == "filter[state]":
             task_states = set(_text_list(value))
             return None, lambda record: record.state in task_states
+        if rtype.name == "opportunity" and name == "filter[externalCrmId]":
+            crm_ids = set(_text_list(value))
+            return None, lambda record: str(record.external_crm_id) in crm_ids
         if rtype.name == "account" and name == "filter[customId]":
             custom_ids = set(_text_list(value))
             return None, lambda record: str(record.organisation_id) in custom_ids

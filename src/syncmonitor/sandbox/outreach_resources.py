@@ -221,6 +221,19 @@ def _call_attributes(world: World, c: Any) -> dict[str, Any]:
     }
 
 
+def _opportunity_attributes(world: World, o: Any) -> dict[str, Any]:
+    return {
+        "amount": o.amount,
+        "closeDate": o.close_date,
+        "createdAt": iso(o.created_at),
+        "externalCrmId": o.external_crm_id,
+        "name": o.name,
+        "nextStep": o.next_step,
+        "probability": o.probability,
+        "updatedAt": iso(o.updated_at),
+    }
+
+
 def _none(world: World, record: Any) -> Related:
     return {}
 
@@ -269,6 +282,14 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             _task_attributes,
             _task_relationships,
             {"prospect": "prospect"},
+        ),
+        ResourceType(
+            "opportunity",
+            "opportunities",
+            lambda w: w.opportunities,
+            _opportunity_attributes,
+            lambda w, o: {"account": ("account", o.account_id)},
+            {"account": "account"},
         ),
         ResourceType(
             "call",

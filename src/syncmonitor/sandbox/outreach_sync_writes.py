@@ -193,3 +193,73 @@ def write_account(
             status = 200
         body = orjson.dumps({"data": render(account)})
     return Response(status, body, {"Content-Type": MEDIA_TYPE})
+
+
+_OPPORTUNITY = {"name", "amount", "probability", "closeDate", "nextStep", "externalCrmId"}
+
+
+def write_opportunity(
+    world: World,
+    opportunity_id: int | None,
+    request: Request,
+    render: Callable[[Any], dict[str, Any]],
+) -> Response:
+    """POST (opportunity_id None) or PATCH one opportunity: name required, amount a number,
+    probability 0..100, closeDate an ISO date-time; relationship `account`."""
+    from syncmonitor.sandbox.activity import Opportunity
+
+    data = _document(request, "opportunity")
+    attributes = data.get("attributes") or {}
+    relationships = data.get("relationships") or {}
+    unknown = set(attributes) - _OPPORTUNITY
+    if unknown:
+        name = sorted(unknown)[0]
+        raise WriteError(
+            422,
+            "validationError",
+            f"Opportunity has no attribute {name}.",
+            f"/data/attributes/{name}",
+        )
+    for key in ("name", "nextStep", "externalCrmId", "closeDate"):
+        _text(attributes, key)
+    if (opportunity_id is None or "name" in attributes) and not str(
+        attributes.get("name") or ""
+    ).strip():
+        raise WriteError(422, "validationError", "Name can't be blank.", "/data/attributes/name")
+    amount = attributes.get("amount")
+    if amount is not None:
+        try:
+            amount = float(amount)
+        except (TypeError, ValueError):
+            raise WriteError(
+                422, "validationError", "Amount must be a number.", "/data/attributes/amount"
+            ) from None
+    with world.lock:
+        now = world.clock()
+        if opportunity_id is None:
+            record = Opportunity(world.opportunities.next_id, "", now)
+            world.opportunities.add(record)
+            status = 201
+        else:
+            found = world.opportunities.get(opportunity_id)
+            if found is None:
+                raise WriteError(
+                    404, "resourceNotFound", f"No opportunity has the id {opportunity_id}."
+                )
+            record, status = found, 200
+        for key, attribute in (
+            ("name", "name"),
+            ("probability", "probability"),
+            ("closeDate", "close_date"),
+            ("nextStep", "next_step"),
+            ("externalCrmId", "external_crm_id"),
+        ):
+            if key in attributes:
+                setattr(record, attribute, attributes[key])
+        if "amount" in attributes:
+            record.amount = amount
+        if "account" in relationships:
+            record.account_id = _related_id(world, relationships, "account")
+        world.opportunities.touch(record, now)
+        body = orjson.dumps({"data": render(record)})
+    return Response(status, body, {"Content-Type": MEDIA_TYPE})

@@ -198,6 +198,31 @@ def _activity_fields() -> dict[str, Field]:
     }
 
 
+OPPORTUNITY_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        _attr("id", INT, "id", writable=False),
+        _attr("lock_version", INT, "lock_version", writable=False),
+        _attr("name", TEXT, "name"),
+        _attr("description", TEXT, "description"),
+        _attr("amount", TEXT, "amount"),
+        _attr("probability", INT, "probability"),
+        _attr("close_date", DATETIME, "close_date"),
+        _attr("party_id", INT, "organisation_id"),
+        _attr("created_through_reference", TEXT, "created_through_reference"),
+        _attr("created_at", DATETIME, "created_at", writable=False),
+        _attr("updated_at", DATETIME, "updated_at", writable=False),
+        _attr("is_deleted", BOOL, "is_deleted", writable=False),
+    )
+}
+
+
+def _new_opportunity(world: World, record_id: int, now: int) -> Any:
+    from syncmonitor.sandbox.activity import CrmOpportunity
+
+    return CrmOpportunity(record_id, now)
+
+
 def _new_activity(world: World, record_id: int, now: int) -> Any:
     from syncmonitor.sandbox.activity import CrmActivity
 
@@ -217,6 +242,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "crm/people": Endpoint("crm/people", PERSON_FIELDS, lambda w: w.people, _new_person),
     "crm/organisations": Endpoint(
         "crm/organisations", ORGANISATION_FIELDS, lambda w: w.organisations, _new_organisation
+    ),
+    "crm/opportunities": Endpoint(
+        "crm/opportunities", OPPORTUNITY_FIELDS, lambda w: w.crm_opportunities, _new_opportunity
     ),
     "activity/tasks": Endpoint(
         "activity/tasks", _activity_fields(), lambda w: w.crm_tasks, _new_activity

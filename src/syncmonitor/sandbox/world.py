@@ -68,6 +68,8 @@ class World:
         self.calls: Collection[Any] = Collection()
         self.crm_tasks: dict[int, Any] = {}
         self.crm_activities: dict[int, Any] = {}
+        self.opportunities: Collection[Any] = Collection()
+        self.crm_opportunities: dict[int, Any] = {}
         # Live changes
         self.change_rng = random.Random(f"{seed}:changes")
         self.changes_applied = 0

@@ -18,7 +18,11 @@ from syncmonitor.store.issues import StoredIssue
 from syncmonitor.ui.models.lazy import timed_read
 
 log = logging.getLogger(__name__)
-SOURCES = {"outreach.prospects": "person", "outreach.accounts": "organisation"}
+SOURCES = {
+    "outreach.prospects": "person",
+    "outreach.accounts": "organisation",
+    "outreach.opportunities": "opportunity",
+}
 
 
 def _ask(parent: QWidget, title: str, text: str) -> bool:
