@@ -13,8 +13,8 @@ from engine_helpers import Harness, harness, workbooks_write
 from sqlalchemy import select
 from two_way_helpers import (
     everyone,
-    outreach,
     new_people,
+    outreach,
     prospect,
     prospects_with_email,
     requests,
