@@ -5,6 +5,7 @@ run writes nothing. What the sandbox holds is read over its own APIs."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,9 +24,13 @@ from two_way_helpers import (
     writes,
 )
 
+from syncmonitor.connectors.outreach_sync import OutreachSyncClient
+from syncmonitor.connectors.workbooks_sync import WorkbooksSyncClient
 from syncmonitor.domain.field_mapping import Direction, FieldMapping, FieldRule, ObjectPair
 from syncmonitor.domain.mapping_set import MappingSet
 from syncmonitor.engine.events import RunOutcome
+from syncmonitor.engine.outbound import OutboundCounts, sync_outbound
+from syncmonitor.engine.outbound_kinds import person_kind
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store import mappings as mapping_store
 from syncmonitor.store.issues_schema import sync_issues
@@ -228,3 +233,54 @@ def test_opportunities_follow_through_the_mapping_and_a_nameless_one_is_refused(
     assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
     assert writes(h) == before  # linked, and the nameless one is refused before sending
     assert "outreach_opportunities_created" not in again.records_written
+
+
+def outbound_once(h: Harness) -> OutboundCounts:
+    """Only the outbound people job, so a fault meets its writes and nothing else's."""
+
+    async def run() -> OutboundCounts:
+        e = h.endpoints
+        counts = OutboundCounts()
+        async with (
+            WorkbooksSyncClient(e.workbooks_base_url, e.workbooks_api_key) as workbooks,
+            OutreachSyncClient(e.outreach_base_url, e.outreach_token) as outreach_client,
+        ):
+            await sync_outbound(
+                person_kind(h.service.config.workbooks),
+                workbooks,
+                outreach_client,
+                h.engine,
+                h.service.config,
+                run_id=None,
+                counts=counts,
+            )
+        return counts
+
+    return asyncio.run(run())
+
+
+def test_a_lock_conflict_is_read_again_and_retried_once_then_an_issue(h: Harness) -> None:
+    [once] = new_people(
+        h,
+        [{"person_first_name": "Lo", "person_last_name": "Ck", "main_location[email]": "l@c.org"}],
+    )
+    h.admin.set_faults(target="workbooks", lock_conflict_next=1)
+    counts = outbound_once(h)
+    assert counts.created == 1 and counts.failed == 0
+    [made] = prospects_with_email(h, "l@c.org")
+    assert h.admin.person(once)["cf_person_outreach_id"] == str(made["id"])
+
+    [twice] = new_people(
+        h,
+        [{"person_first_name": "Re", "person_last_name": "Try", "main_location[email]": "r@t.org"}],
+    )
+    h.admin.set_faults(target="workbooks", lock_conflict_next=2)
+    counts = outbound_once(h)
+    assert counts.failed == 1
+    assert "updated elsewhere" in open_issues(h)[f"workbooks:{twice}"]
+    assert h.admin.person(twice)["cf_person_outreach_id"] is None
+    h.admin.clear_faults()
+    counts = outbound_once(h)  # the next run finds its prospect by externalId and links it
+    [sent] = prospects_with_email(h, "r@t.org")
+    assert h.admin.person(twice)["cf_person_outreach_id"] == str(sent["id"])
+    assert f"workbooks:{twice}" not in open_issues(h)
