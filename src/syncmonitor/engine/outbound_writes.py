@@ -235,8 +235,8 @@ def hazard_problem(hazard: store.Hazard) -> str:
 
 
 _HAZARD_TODO = (
-    "Choose Delete on the other side (to finish the deletion) or Unlink (to keep the record "
-    "and stop syncing it)."
+    "Choose Delete in Outreach/Workbooks too (to finish the deletion) or Unlink (to keep the "
+    "record and stop syncing it to Outreach)."
 )
 
 
