@@ -92,6 +92,7 @@ def make_harness(
     workbooks_api_key: str | None = None,
     push_enabled: bool = True,
     outreach_auth: RefreshingBearer | None = None,
+    two_way: bool = False,
 ) -> Harness:
     """A fresh cache in `folder` and a service reaching the sandbox with its real credentials
     unless others are given."""
@@ -100,7 +101,9 @@ def make_harness(
     config = Config(
         outreach=OutreachSettings(base_url=endpoints.outreach_base_url, page_size=page_size),
         workbooks=WorkbooksSettings(
-            base_url=endpoints.workbooks_base_url, push_enabled=push_enabled
+            base_url=endpoints.workbooks_base_url,
+            push_enabled=push_enabled,
+            two_way_enabled=two_way,  # the two-way sync's own tests turn it on
         ),
     )
     remotes = Remotes(

@@ -45,7 +45,7 @@ from syncmonitor.store import two_way as store
 @pytest.fixture
 def h(make_sandbox: Callable[..., SandboxEndpoints], tmp_path: Path) -> Iterator[Harness]:
     endpoints = make_sandbox(seed=23, people=20, tick=0)
-    with harness(endpoints, tmp_path / "cache") as made:
+    with harness(endpoints, tmp_path / "cache", two_way=True) as made:
         everyone(made)
         yield made
 

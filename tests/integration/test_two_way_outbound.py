@@ -41,7 +41,7 @@ PEOPLE = 30
 @pytest.fixture
 def h(make_sandbox: Callable[..., SandboxEndpoints], tmp_path: Path) -> Iterator[Harness]:
     endpoints = make_sandbox(seed=21, people=PEOPLE, tick=0)
-    with harness(endpoints, tmp_path / "cache") as made:
+    with harness(endpoints, tmp_path / "cache", two_way=True) as made:
         everyone(made)
         yield made
 

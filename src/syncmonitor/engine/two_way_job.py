@@ -36,7 +36,10 @@ def _clients(ctx: Any) -> tuple[WorkbooksSyncClient, OutreachSyncClient] | None:
     r = ctx.remotes
     if not (r.outreach_base_url and (r.outreach_token or r.outreach_auth)):
         return None
-    if not (r.workbooks_base_url and r.workbooks_api_key and ctx.config.workbooks.push_enabled):
+    settings = ctx.config.workbooks
+    if not (r.workbooks_base_url and r.workbooks_api_key and settings.push_enabled):
+        return None
+    if not settings.two_way_enabled:
         return None
     workbooks = WorkbooksSyncClient(
         r.workbooks_base_url, r.workbooks_api_key, policy=ctx.retry_policy
