@@ -155,15 +155,18 @@ def update_prospect(
                     'stage must be {"data": {"type": "stage", "id": N}} or {"data": null}.',
                     "/data/relationships/stage",
                 )
-        if "emails" in attributes:
-            from syncmonitor.sandbox import outreach_sync_writes as two_way
+        # Issue 6: emails and externalId, checked before anything changes (imported here:
+        # outreach_sync_writes builds on this module).
+        from syncmonitor.sandbox import outreach_sync_writes as two_way
 
+        emails = None
+        if "emails" in attributes:
             emails = two_way.check_emails(world, attributes["emails"], prospect_id)
+        external = prospect.person_id
         if "externalId" in attributes:
-            from syncmonitor.sandbox import outreach_sync_writes as two_way
-
-            prospect.person_id = two_way._external(attributes["externalId"])  # type: ignore[assignment]
-        if "emails" in attributes:
+            external = two_way._external(attributes["externalId"])  # type: ignore[assignment]
+        prospect.person_id = external
+        if emails is not None:
             two_way.set_emails(world, prospect, emails)
         prospect.stage_id = stage_id
         for key, value in attributes.items():
