@@ -92,6 +92,7 @@ def make_harness(
     workbooks_api_key: str | None = None,
     push_enabled: bool = True,
     outreach_auth: RefreshingBearer | None = None,
+    two_way: bool = False,
 ) -> Harness:
     """A fresh cache in `folder` and a service reaching the sandbox with its real credentials
     unless others are given."""
@@ -100,7 +101,9 @@ def make_harness(
     config = Config(
         outreach=OutreachSettings(base_url=endpoints.outreach_base_url, page_size=page_size),
         workbooks=WorkbooksSettings(
-            base_url=endpoints.workbooks_base_url, push_enabled=push_enabled
+            base_url=endpoints.workbooks_base_url,
+            push_enabled=push_enabled,
+            two_way_enabled=two_way,  # the two-way sync's own tests turn it on
         ),
     )
     remotes = Remotes(
@@ -319,7 +322,10 @@ def mismatches(
 
 
 def workbooks_write(
-    endpoints: SandboxEndpoints, objects: list[dict[str, Any]], method: str = "PUT"
+    endpoints: SandboxEndpoints,
+    objects: list[dict[str, Any]],
+    method: str = "PUT",
+    endpoint: str = "crm/people",
 ) -> dict[str, Any]:
     """Write people through the sandbox's Workbooks API: each object has `id` and
     `lock_version` (for PUT/DELETE) and fields; None empties a field."""
@@ -345,7 +351,7 @@ def workbooks_write(
                 value = "1" if value else "0"
             form.append((f"{name}[]", str(value)))
     response = httpx.put(
-        f"{endpoints.workbooks_base_url}/crm/people.api",
+        f"{endpoints.workbooks_base_url}/{endpoint}.api",
         content=urlencode(form).encode(),
         headers={
             "User-Agent": "syncmonitor-tests/1.0",

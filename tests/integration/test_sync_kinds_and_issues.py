@@ -58,6 +58,8 @@ def test_the_kinds_are_compositions_of_jobs() -> None:
     assert [j.name for j in KINDS[SyncKind.FULL]] == [
         "outreach.pull",
         "workbooks.push",
+        "workbooks.activities",
+        "outreach.outbound",
         "mappings.apply",
     ]
 

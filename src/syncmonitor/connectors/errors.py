@@ -232,6 +232,10 @@ class NotFoundError(ConnectorError):
 
 
 class RequestRejectedError(ConnectorError):
-    """The remote refused the request itself (a 4xx such as 415 or 422, or success: false)."""
+    """The remote refused the request itself (a 4xx such as 415 or 422, or success: false).
+
+    `remote_said` is the remote's own explanation, when it gave one (the Issues list quotes it).
+    """
 
     default_retryable = False
+    remote_said: str = ""

@@ -504,7 +504,7 @@ class ResilientClient:
                 url=url,
             )
         if 400 <= status < 500:
-            raise RequestRejectedError(
+            rejected = RequestRejectedError(
                 svc,
                 f"{svc} rejected a request",
                 f"{svc} refused {where} (HTTP {status} {response.reason_phrase}). {said} "
@@ -513,6 +513,8 @@ class ResilientClient:
                 status_code=status,
                 url=url,
             )
+            rejected.remote_said = said  # the remote's own words, for per-record issues
+            raise rejected
         raise MalformedResponseError(
             svc,
             f"{svc} sent an unexpected answer",

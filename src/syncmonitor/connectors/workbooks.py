@@ -317,7 +317,69 @@ class WorkbooksClient(RemoteClient):
             results += await self._http.request("PUT", path, form=form, parse=parse)
         return results
 
-    def _update_form(self, batch: Sequence[RecordUpdate]) -> list[tuple[str, str]]:
+    async def create_records(
+        self, endpoint: str, records: Sequence[Mapping[str, FieldValue]]
+    ) -> list[UpdateResult]:
+        """Create records (`__method[]=POST`, id 0) in batches of at most 100; one result per
+        record, in order, with the new record's id when it was saved.
+
+        Creates are not retried once a batch may have reached Workbooks: a lost answer would
+        create the records twice. Callers put the other system's id in a field they can search
+        by (`created_through_reference`) so a later run finds what did land.
+        """
+        for record in records:
+            reserved = _RESERVED_FIELDS.intersection(record)
+            if reserved:
+                raise ValueError(f"{sorted(reserved)} cannot be set on a new record")
+        path = _endpoint(endpoint)
+        results: list[UpdateResult] = []
+        for start in range(0, len(records), BATCH_LIMIT):
+            batch = [RecordUpdate(0, 0, r) for r in records[start : start + BATCH_LIMIT]]
+            form = self._update_form(batch, method="POST")
+
+            def parse(
+                response: httpx.Response, batch: Sequence[RecordUpdate] = batch
+            ) -> list[UpdateResult]:
+                return self._create_results(response, batch)
+
+            results += await self._http.request(
+                "PUT", path, form=form, parse=parse, idempotent=False
+            )
+        return results
+
+    def _create_results(
+        self, response: httpx.Response, batch: Sequence[RecordUpdate]
+    ) -> list[UpdateResult]:
+        body = self._answer(response)
+        objects = body.get("affected_objects") or []
+        infos = body.get("affected_object_information") or []
+        if not isinstance(objects, list) or not isinstance(infos, list):
+            raise self._malformed(response, "affected objects are not lists")
+        if len(objects) != len(batch) or (infos and len(infos) != len(batch)):
+            raise self._malformed(response, "there is not one affected object per record sent")
+        results: list[UpdateResult] = []
+        for position in range(len(batch)):
+            obj = objects[position] if isinstance(objects[position], dict) else {}
+            info = infos[position] if infos and isinstance(infos[position], dict) else {}
+            new_id = _as_int(obj.get("id"))
+            ok = (info.get("success") is True) if info else bool(new_id)
+            errors = _flatten_errors(info.get("errors")) if info else []
+            if ok and not new_id:
+                ok, errors = False, ["Workbooks did not say which id the new record got"]
+            results.append(
+                UpdateResult(
+                    new_id or 0,
+                    ok,
+                    _as_int(obj.get("lock_version")) if ok else None,
+                    False,
+                    errors if not ok else [],
+                )
+            )
+        return results
+
+    def _update_form(
+        self, batch: Sequence[RecordUpdate], method: str = "PUT"
+    ) -> list[tuple[str, str]]:
         form: list[tuple[str, str]] = [*self._auth, ("_per_object_transactions", "true")]
         # The filter that "selects" the records touched, as Workbooks requires for writes.
         if len(batch) > 1:
@@ -327,7 +389,7 @@ class WorkbooksClient(RemoteClient):
         names = list(dict.fromkeys(name for update in batch for name in update.fields))
         for update in batch:
             form += [
-                ("__method[]", "PUT"),
+                ("__method[]", method),
                 ("id[]", str(update.id)),
                 ("lock_version[]", str(update.lock_version)),
             ]

@@ -84,6 +84,27 @@ class Direction(StrEnum):
         return self in (Direction.LOAD, Direction.BOTH)
 
 
+class ConflictRule(StrEnum):
+    """Which side wins when both changed the same field since the last sync (both-way rules).
+
+    The default is NEWEST_WINS: the side whose record was saved last wins, as a both-way rule
+    has always behaved when the two sides disagree.
+    """
+
+    CRM_WINS = "crm_wins"
+    OUTREACH_WINS = "outreach_wins"
+    NEWEST_WINS = "newest_wins"
+
+    @property
+    def label(self) -> str:
+        return {
+            "crm_wins": "CRM wins",
+            "outreach_wins": "Outreach wins",
+            "newest_wins": "Newest change wins",
+        }[self.value]
+
+
+DEFAULT_CONFLICT_RULE = ConflictRule.NEWEST_WINS
 STATUS_TYPES = {kind.mapped_type: kind for kind in StatusKind}
 
 
@@ -99,6 +120,16 @@ class FieldOptions:
     external_mapped_field: str = ""
     lookup_by_name: bool = False
     display_name: bool = False
+    # When both sides changed this field since the last sync (a ConflictRule value).
+    conflict_rule: str = DEFAULT_CONFLICT_RULE.value
+
+    @property
+    def conflict(self) -> ConflictRule:
+        """The conflict rule; an unknown saved value counts as the default."""
+        try:
+            return ConflictRule(self.conflict_rule)
+        except ValueError:
+            return DEFAULT_CONFLICT_RULE
 
 
 OPTION_NAMES = tuple(f.name for f in fields(FieldOptions))
@@ -111,6 +142,7 @@ OPTION_LABELS = {
     "external_mapped_field": "External mapped field",
     "lookup_by_name": "Look up by name instead of record id",
     "display_name": "Display name instead of record id",
+    "conflict_rule": "When both sides changed",
 }
 
 
@@ -183,6 +215,10 @@ def option_problems(
     if not o.lookup:
         for name in ("external_mapped_field", "lookup_by_name", "display_name"):
             reasons[name] = "Only available when Lookup field is on."
+    if rule.direction is not Direction.BOTH:
+        reasons["conflict_rule"] = (
+            "Only when values go both ways (direction): a one-way field never conflicts."
+        )
     return reasons
 
 
@@ -242,6 +278,12 @@ def check_field_rule(
         if value != getattr(defaults, name) and reasons[name] is not None:
             error(f"{OPTION_LABELS[name]} cannot be set here: {reasons[name]}", name)
     o = rule.options
+    if o.conflict_rule not in {r.value for r in ConflictRule}:
+        error(
+            f"{OPTION_LABELS['conflict_rule']} must be one of "
+            f"{', '.join(r.value for r in ConflictRule)}, not {o.conflict_rule!r}.",
+            "conflict_rule",
+        )
     for name in ("external_placeholder", "internal_placeholder"):
         text: str = getattr(o, name)
         if len(text) > MAX_NAME_LENGTH:

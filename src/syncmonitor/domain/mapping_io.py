@@ -19,6 +19,7 @@ from dataclasses import asdict
 from typing import Any
 
 from syncmonitor.domain.field_mapping import (
+    DEFAULT_CONFLICT_RULE,
     OPTION_NAMES,
     Direction,
     FieldMapping,
@@ -302,7 +303,8 @@ def from_csv(text: str, source: str = "The file") -> MappingSet:
     except csv.Error as exc:
         raise MappingImportError(f"{source} is not readable CSV: {exc}.", "") from None
     header = [h.strip() for h in header]
-    missing = [c for c in CSV_COLUMNS if c not in header]
+    # Files exported before the conflict rule existed stay importable (default rule).
+    missing = [c for c in CSV_COLUMNS if c not in header and c != "conflict_rule"]
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if missing or unknown:
         parts = []
@@ -368,7 +370,10 @@ def _csv_row(
     direction = _enum(Direction, row["direction"].strip() or "both", f"{where} direction", problems)
     values: dict[str, Any] = {}
     for name in OPTION_NAMES:
-        cell = row[name]
+        cell = row.get(name, "")
+        if name == "conflict_rule":
+            values[name] = cell.strip() or DEFAULT_CONFLICT_RULE.value
+            continue
         if name in _BOOL_OPTIONS:
             flag = _flag(cell, f"{where} {name}", problems)
             if flag is None:

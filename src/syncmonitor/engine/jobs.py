@@ -23,6 +23,7 @@ from syncmonitor.connectors.workbooks import WorkbooksClient
 from syncmonitor.domain.timestamps import format_iso, utc_now
 from syncmonitor.engine.events import CancelToken, ProgressCallback
 from syncmonitor.engine.mapping_job import run_mappings
+from syncmonitor.engine.notices import Notice
 from syncmonitor.engine.outreach_pull import PullCounts, pull_person_states, pull_sequence_states
 from syncmonitor.engine.workbooks_push import PushCounts, push_people
 from syncmonitor.engine.workers import in_writer
@@ -89,6 +90,8 @@ class JobContext:
     # figures of jobs beyond the pull and the push, merged into the run's record
     read: dict[str, int] = field(default_factory=dict)
     written: dict[str, int] = field(default_factory=dict)
+    run_id: int | None = None  # the run being recorded (conflicts name it)
+    notices: list[Notice] = field(default_factory=list)  # posted when the run ends
 
 
 @dataclass(frozen=True)
@@ -167,11 +170,25 @@ async def _mapped_values(ctx: JobContext) -> None:
         await run_mappings(ctx, ctx.read, ctx.written, ctx.progress, ctx.cancel)
 
 
+async def _outbound(ctx: JobContext) -> None:
+    from syncmonitor.engine.two_way_job import run_outbound  # the two-way sync (issue 6)
+
+    await run_outbound(ctx)
+
+
+async def _activities(ctx: JobContext) -> None:
+    from syncmonitor.engine.two_way_job import run_activities
+
+    await run_activities(ctx)
+
+
 OUTREACH_PULL = Job("outreach.pull", _outreach_pull)
+OUTBOUND = Job("outreach.outbound", _outbound)
+ACTIVITIES = Job("workbooks.activities", _activities)
 WORKBOOKS_PUSH = Job("workbooks.push", _workbooks_push)
 MAPPED_VALUES = Job("mappings.apply", _mapped_values)
 
 KINDS: dict[SyncKind, tuple[Job, ...]] = {
     SyncKind.INBOUND: (OUTREACH_PULL,),
-    SyncKind.FULL: (OUTREACH_PULL, WORKBOOKS_PUSH, MAPPED_VALUES),
+    SyncKind.FULL: (OUTREACH_PULL, WORKBOOKS_PUSH, ACTIVITIES, OUTBOUND, MAPPED_VALUES),
 }

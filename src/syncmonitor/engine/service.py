@@ -167,7 +167,7 @@ class SyncService:
             run_id = await asyncio.to_thread(self._start, kind, trigger, target, started)
             log.info("Run %d started (%s %s %s)", run_id, kind.value, trigger, target or "all")
             try:
-                await self._sync(kind, person, read, written, progress, cancel)
+                await self._sync(kind, person, read, written, progress, cancel, run_id=run_id)
             except SyncCancelled:
                 outcome = RunOutcome.CANCELLED
                 title, message = "Cancelled", "The run was cancelled; what it had read is kept."
@@ -221,6 +221,8 @@ class SyncService:
         written: dict[str, int],
         progress: ProgressCallback | None,
         cancel: CancelToken | None,
+        *,
+        run_id: int | None = None,
     ) -> None:
         ctx = JobContext(
             self.config,
@@ -230,6 +232,7 @@ class SyncService:
             progress,
             cancel,
             person=person,
+            run_id=run_id,
         )
         try:
             for job in KINDS[kind]:
@@ -253,6 +256,8 @@ class SyncService:
         notification policy batches and de-duplicates them."""
         if self.notices is None:
             return
+        for notice in ctx.notices:  # jobs' own news (delete hazards, ...)
+            self.notices.post(notice)
         for pid, label in sorted(ctx.pulled.opted_out.items()):
             self.notices.post(
                 Notice(

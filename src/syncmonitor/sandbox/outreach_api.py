@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import orjson
 
-from syncmonitor.sandbox import outreach_writes
+from syncmonitor.sandbox import outreach_sync_writes, outreach_writes
 from syncmonitor.sandbox.http_types import Request, Response
 from syncmonitor.sandbox.outreach_keyset import SORTS, CursorError, Query, select
 from syncmonitor.sandbox.outreach_resources import (
@@ -138,6 +138,19 @@ class OutreachApi:
                 return outreach_writes.delete_stage(self.world, record_id)
             if rtype.name == "prospect" and method == "PATCH" and record_id is not None:
                 return outreach_writes.update_prospect(self.world, record_id, request, render_one)
+            if rtype.name == "prospect" and method == "POST" and not one:
+                return outreach_sync_writes.create_prospect(self.world, request, render_one)
+            if rtype.name == "prospect" and method == "DELETE" and record_id is not None:
+                return outreach_sync_writes.delete_prospect(self.world, record_id)
+            account_write = (method == "POST" and not one) or (method == "PATCH" and one)
+            if rtype.name == "opportunity" and account_write:
+                return outreach_sync_writes.write_opportunity(
+                    self.world, record_id, request, render_one
+                )
+            if rtype.name == "account" and account_write:
+                return outreach_sync_writes.write_account(
+                    self.world, record_id, request, render_one
+                )
         except outreach_writes.WriteError as error:
             response = error_response(error.status, error.code, error.detail)
             if error.pointer is not None:
@@ -252,6 +265,18 @@ class OutreachApi:
             return {
                 p for email in _text_list(value) for p in world.prospects_with_email(email)
             }, None
+        if rtype.name in ("task", "call") and name == "filter[prospect][id]":
+            wanted_prospects = set(_int_list(name, value))
+            return None, lambda record: record.prospect_id in wanted_prospects
+        if rtype.name == "task" and name == "filter[state]":
+            task_states = set(_text_list(value))
+            return None, lambda record: record.state in task_states
+        if rtype.name == "opportunity" and name == "filter[externalCrmId]":
+            crm_ids = set(_text_list(value))
+            return None, lambda record: str(record.external_crm_id) in crm_ids
+        if rtype.name == "account" and name == "filter[customId]":
+            custom_ids = set(_text_list(value))
+            return None, lambda record: str(record.organisation_id) in custom_ids
         if rtype.name == "prospect" and name == "filter[externalId]":
             external = set(_text_list(value))
             return None, lambda record: str(record.person_id) in external

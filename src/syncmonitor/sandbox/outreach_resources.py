@@ -99,11 +99,11 @@ def _prospect_attributes(world: World, p: Prospect) -> dict[str, Any]:
         "createdAt": iso(p.created_at),
         **{f"custom{n}": (p.custom or {}).get(f"custom{n}") for n in range(1, 6)},
         "emailOptedOut": p.opted_out,
-        "emails": [p.email],
+        "emails": [p.email, *p.other_emails] if p.email else list(p.other_emails),
         "emailsOptStatus": opt_status,
         "emailsOptedAt": iso(p.opted_out_at),
         "engagedAt": None,
-        "externalId": str(p.person_id),
+        "externalId": None if p.person_id is None else str(p.person_id),
         "externalSource": "outreach-api",
         "firstName": p.first_name,
         "lastName": p.last_name,
@@ -184,6 +184,56 @@ def _stage_attributes(world: World, g: Stage) -> dict[str, Any]:
     }
 
 
+def _task_attributes(world: World, t: Any) -> dict[str, Any]:
+    return {
+        "action": t.action,
+        "completed": t.completed,
+        "completedAt": iso(t.completed_at),
+        "createdAt": iso(t.created_at),
+        "dueAt": iso(t.due_at),
+        "note": t.note,
+        "state": t.state,
+        "stateChangedAt": iso(t.updated_at),
+        "taskType": "sequence_step_call" if t.action == "call" else "sequence_step_task",
+        "updatedAt": iso(t.updated_at),
+    }
+
+
+def _task_relationships(world: World, t: Any) -> Related:
+    return {
+        "prospect": ("prospect", t.prospect_id),
+        "sequenceState": ("sequenceState", t.sequence_state_id),
+        "sequenceStep": ("sequenceStep", t.step_id),
+    }
+
+
+def _call_attributes(world: World, c: Any) -> dict[str, Any]:
+    return {
+        "answeredAt": iso(c.answered_at),
+        "completedAt": iso(c.completed_at),
+        "createdAt": iso(c.created_at),
+        "direction": c.direction,
+        "note": c.note,
+        "outcome": c.outcome,
+        "state": c.state,
+        "stateChangedAt": iso(c.updated_at),
+        "updatedAt": iso(c.updated_at),
+    }
+
+
+def _opportunity_attributes(world: World, o: Any) -> dict[str, Any]:
+    return {
+        "amount": o.amount,
+        "closeDate": o.close_date,
+        "createdAt": iso(o.created_at),
+        "externalCrmId": o.external_crm_id,
+        "name": o.name,
+        "nextStep": o.next_step,
+        "probability": o.probability,
+        "updatedAt": iso(o.updated_at),
+    }
+
+
 def _none(world: World, record: Any) -> Related:
     return {}
 
@@ -225,6 +275,30 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ),
         ResourceType("account", "accounts", lambda w: w.accounts, _account_attributes, _none, {}),
         ResourceType("stage", "stages", lambda w: w.stages, _stage_attributes, _none, {}),
+        ResourceType(
+            "task",
+            "tasks",
+            lambda w: w.tasks,
+            _task_attributes,
+            _task_relationships,
+            {"prospect": "prospect"},
+        ),
+        ResourceType(
+            "opportunity",
+            "opportunities",
+            lambda w: w.opportunities,
+            _opportunity_attributes,
+            lambda w, o: {"account": ("account", o.account_id)},
+            {"account": "account"},
+        ),
+        ResourceType(
+            "call",
+            "calls",
+            lambda w: w.calls,
+            _call_attributes,
+            lambda w, c: {"prospect": ("prospect", c.prospect_id)},
+            {"prospect": "prospect"},
+        ),
     )
 }
 BY_TYPE_NAME: dict[str, ResourceType] = {t.name: t for t in RESOURCE_TYPES.values()}

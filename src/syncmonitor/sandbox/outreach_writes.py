@@ -25,9 +25,7 @@ MEDIA_TYPE = "application/vnd.api+json"
 MAX_TEXT = 255
 CUSTOM_FIELDS = tuple(f"custom{n}" for n in range(1, 6))
 _WRITABLE = ("firstName", "lastName", "title", *CUSTOM_FIELDS)
-_READ_ONLY = frozenset(
-    {"emails", "name", "createdAt", "updatedAt", "optedOut", "externalId", "company", "stage"}
-)
+_READ_ONLY = frozenset({"name", "createdAt", "updatedAt", "optedOut", "company", "stage"})
 
 
 class WriteError(Exception):
@@ -110,6 +108,8 @@ def update_prospect(
         raise WriteError(422, "validationError", "attributes and relationships must be objects.")
     for key, value in attributes.items():
         pointer = f"/data/attributes/{key}"
+        if key in ("emails", "externalId"):  # checked below (outreach_sync_writes)
+            continue
         if key in _READ_ONLY:
             raise WriteError(422, "validationError", f"{key} is read-only.", pointer)
         if key not in _WRITABLE:
@@ -155,8 +155,23 @@ def update_prospect(
                     'stage must be {"data": {"type": "stage", "id": N}} or {"data": null}.',
                     "/data/relationships/stage",
                 )
+        # Issue 6: emails and externalId, checked before anything changes (imported here:
+        # outreach_sync_writes builds on this module).
+        from syncmonitor.sandbox import outreach_sync_writes as two_way
+
+        emails = None
+        if "emails" in attributes:
+            emails = two_way.check_emails(world, attributes["emails"], prospect_id)
+        external = prospect.person_id
+        if "externalId" in attributes:
+            external = two_way._external(attributes["externalId"])  # type: ignore[assignment]
+        prospect.person_id = external
+        if emails is not None:
+            two_way.set_emails(world, prospect, emails)
         prospect.stage_id = stage_id
         for key, value in attributes.items():
+            if key in ("emails", "externalId"):
+                continue
             if key == "firstName":
                 prospect.first_name = value or ""
             elif key == "lastName":

@@ -65,6 +65,7 @@ class Person:
     """A Workbooks person (times in epoch seconds)."""
 
     __slots__ = (
+        "assigned_to",
         "contact_status",
         "created_at",
         "created_through_reference",
@@ -81,9 +82,11 @@ class Person:
         "outreach_id",
         "sequence_state",
         "sequence_state_updated_at",
+        "sequence_step",
         "sync_error",
         "sync_to_outreach",
         "updated_at",
+        "watched",
     )
 
     def __init__(
@@ -116,6 +119,11 @@ class Person:
         # Picklist fields: the values are set by `picklists.install` (status mappings).
         self.lead_status: str | None = None
         self.contact_status: str | None = None
+        # Issue 6 (scope filters, step numbers): derived from the id, so the seeded world is
+        # unchanged. Users 1..5; the API key belongs to user 1 (see `login.api`).
+        self.assigned_to: int | None = 1 + person_id % 5
+        self.watched = person_id % 7 == 0  # the API user watches this person
+        self.sequence_step: int | None = None
 
 
 class Stage:
@@ -220,6 +228,7 @@ class Prospect:
         "last_name",
         "opted_out",
         "opted_out_at",
+        "other_emails",
         "person_id",
         "reply_count",
         "stage_id",
@@ -248,6 +257,7 @@ class Prospect:
         self.account_id = account_id
         self.stage_id: int | None = 1
         self.custom: dict[str, str | None] | None = None  # custom1..custom5, set by PATCH
+        self.other_emails: tuple[str, ...] = ()  # emails after the first (issue 6 writes)
         self.opted_out = False
         self.opted_out_at: int | None = None
         self.reply_count = 0

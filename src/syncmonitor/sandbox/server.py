@@ -192,6 +192,8 @@ class SandboxServer(ThreadingHTTPServer):
         else:
             return json_response(404, {"error": f"Nothing is served at {path}."}), None
         self._count(service)
+        if request.method not in ("GET", "HEAD"):
+            self._count(f"{service}-writes")  # what the idempotence tests count
         rate_headers: dict[str, str] = {}
         if service == "outreach":
             allowed, rate_headers = self.faults.spend_rate_limit()

@@ -38,6 +38,9 @@ _INDEX_SHARE = 4  # use the indexes' candidates when they are at most 1/4 of the
 _FORM = "application/x-www-form-urlencoded"
 
 
+SANDBOX_USER = {"user_id": 1, "login_name": "api.user@example.com", "person_name": "API User"}
+
+
 def answer(status: int, document: dict[str, Any]) -> Response:
     return Response(status, orjson.dumps(document), {"Content-Type": "application/json"})
 
@@ -84,6 +87,9 @@ class WorkbooksApi:
         name = request.path[len(PREFIX) :]
         if name == "metadata/types.api":
             return answer(200, metadata_types(pairs))
+        if name == "login.api" and request.method == "GET":
+            # Who the API key belongs to (Workbooks answers a session check with the user).
+            return answer(200, dict(SANDBOX_USER, success=True))
         endpoint = ENDPOINTS.get(name.removesuffix(".api")) if name.endswith(".api") else None
         if endpoint is None:
             return failure(404, f"There is no API endpoint at {request.path}.")

@@ -91,6 +91,10 @@ PERSON_FIELDS: dict[str, Field] = {
         _attr("cf_person_outreach_duplicate", BOOL, "duplicate"),
         _attr("cf_person_lead_status", TEXT, "lead_status"),
         _attr("cf_person_contact_status", TEXT, "contact_status"),
+        # Issue 6: scope filters ("assigned to me or watching") and sequence step numbers
+        _attr("assigned_to", INT, "assigned_to"),
+        _attr("is_watched", BOOL, "watched", writable=False),
+        _attr("cf_person_sequence_step", INT, "sequence_step"),
     )
 }
 
@@ -172,6 +176,59 @@ def _new_picklist_entry(world: World, entry_id: int, now: int) -> Any:
     return PicklistEntry(entry_id, None, "", 0, now)
 
 
+def _activity_fields() -> dict[str, Field]:
+    """Workbooks tasks and activities (`activity/tasks`, `activity/activities`)."""
+    return {
+        f.name: f
+        for f in (
+            _attr("id", INT, "id", writable=False),
+            _attr("lock_version", INT, "lock_version", writable=False),
+            _attr("name", TEXT, "name"),
+            _attr("activity_type", TEXT, "activity_type"),
+            _attr("activity_status", TEXT, "activity_status"),
+            _attr("description", TEXT, "description"),
+            _attr("due_date", DATETIME, "due_date"),
+            _attr("primary_contact_id", INT, "primary_contact_id"),
+            _attr("primary_contact_type", TEXT, "primary_contact_type"),
+            _attr("created_through_reference", TEXT, "created_through_reference"),
+            _attr("created_at", DATETIME, "created_at", writable=False),
+            _attr("updated_at", DATETIME, "updated_at", writable=False),
+            _attr("is_deleted", BOOL, "is_deleted", writable=False),
+        )
+    }
+
+
+OPPORTUNITY_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        _attr("id", INT, "id", writable=False),
+        _attr("lock_version", INT, "lock_version", writable=False),
+        _attr("name", TEXT, "name"),
+        _attr("description", TEXT, "description"),
+        _attr("amount", TEXT, "amount"),
+        _attr("probability", INT, "probability"),
+        _attr("close_date", DATETIME, "close_date"),
+        _attr("party_id", INT, "organisation_id"),
+        _attr("created_through_reference", TEXT, "created_through_reference"),
+        _attr("created_at", DATETIME, "created_at", writable=False),
+        _attr("updated_at", DATETIME, "updated_at", writable=False),
+        _attr("is_deleted", BOOL, "is_deleted", writable=False),
+    )
+}
+
+
+def _new_opportunity(world: World, record_id: int, now: int) -> Any:
+    from syncmonitor.sandbox.activity import CrmOpportunity
+
+    return CrmOpportunity(record_id, now)
+
+
+def _new_activity(world: World, record_id: int, now: int) -> Any:
+    from syncmonitor.sandbox.activity import CrmActivity
+
+    return CrmActivity(record_id, now)
+
+
 ENDPOINTS: dict[str, Endpoint] = {
     "admin/picklists": Endpoint(
         "admin/picklists", PICKLIST_FIELDS, lambda w: w.picklists, _new_picklist
@@ -185,6 +242,15 @@ ENDPOINTS: dict[str, Endpoint] = {
     "crm/people": Endpoint("crm/people", PERSON_FIELDS, lambda w: w.people, _new_person),
     "crm/organisations": Endpoint(
         "crm/organisations", ORGANISATION_FIELDS, lambda w: w.organisations, _new_organisation
+    ),
+    "crm/opportunities": Endpoint(
+        "crm/opportunities", OPPORTUNITY_FIELDS, lambda w: w.crm_opportunities, _new_opportunity
+    ),
+    "activity/tasks": Endpoint(
+        "activity/tasks", _activity_fields(), lambda w: w.crm_tasks, _new_activity
+    ),
+    "activity/activities": Endpoint(
+        "activity/activities", _activity_fields(), lambda w: w.crm_activities, _new_activity
     ),
 }
 

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from syncmonitor.sandbox import picklists
+from syncmonitor.sandbox import activity, picklists
 from syncmonitor.sandbox.changes import apply_changes
 from syncmonitor.sandbox.generator import DEFAULT_ANCHOR_MS, Builder
 from syncmonitor.sandbox.mailshot_records import MailshotData
@@ -66,6 +66,13 @@ class World:
         self.salesforce_contact_statuses: list[Any] = []
         # Workbooks mailshots and Spotler campaigns (sandbox.mailshot_records)
         self.mailshots = MailshotData()
+        # Issue 6: Outreach tasks and calls; the Workbooks tasks and activities the sync writes
+        self.tasks: Collection[Any] = Collection()
+        self.calls: Collection[Any] = Collection()
+        self.crm_tasks: dict[int, Any] = {}
+        self.crm_activities: dict[int, Any] = {}
+        self.opportunities: Collection[Any] = Collection()
+        self.crm_opportunities: dict[int, Any] = {}
         # Live changes
         self.change_rng = random.Random(f"{seed}:changes")
         self.changes_applied = 0
@@ -96,6 +103,7 @@ class World:
             Builder(world, random.Random(seed)).build(people, states_per_person)
             picklists.install(world)  # after the build: it draws nothing from the seed
             world.mailshots = MailshotData.generate(seed, anchor_ms // 1000)
+            activity.install(world)  # tasks and calls, derived from the states (no draws)
         finally:
             if was_enabled:
                 gc.enable()
@@ -136,6 +144,11 @@ class World:
                 index.setdefault(prospect.email.lower(), []).append(prospect.id)
             self._prospects_by_email = index
         return self._prospects_by_email.get(email.strip().lower(), [])
+
+    def prospect_emails_changed(self) -> None:
+        """Call after creating or deleting a prospect or changing its emails (holding the lock):
+        the email index is rebuilt on next use."""
+        self._prospects_by_email = None
 
     def stats(self) -> dict[str, Any]:
         """Counts of everything, for the admin API and the tests."""

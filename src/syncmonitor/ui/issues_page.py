@@ -21,6 +21,7 @@ from syncmonitor.engine.events import RunResult
 from syncmonitor.engine.scheduler import PERSON, Target
 from syncmonitor.store.database import Database
 from syncmonitor.store.issues import StoredIssue, dismiss_issue
+from syncmonitor.ui.hazard_actions import HazardActions
 from syncmonitor.ui.models.issues import IssuesModel
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.sync_controller import SyncController
@@ -58,6 +59,8 @@ class IssuesPage(Page):
             "Hide this issue; it comes back only if the remote answers something new"
         )
         self.dismiss_button.clicked.connect(self.dismiss_selected)
+        # Issue 6: a record deleted on one side only (the delete hazard) offers two ways out.
+        self.hazard = HazardActions(self, controller)
         self.detail = named(QLabel(), "issueDetail")
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -78,6 +81,8 @@ class IssuesPage(Page):
         buttons = QVBoxLayout()
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.dismiss_button)
+        buttons.addWidget(self.hazard.delete_button)
+        buttons.addWidget(self.hazard.unlink_button)
         buttons.addStretch(1)
         actions.addLayout(buttons)
         layout = QVBoxLayout(self)
@@ -171,6 +176,7 @@ class IssuesPage(Page):
     def _update_buttons(self, issue: StoredIssue | None) -> None:
         self.retry_button.setEnabled(issue is not None and issue.record_type == PERSON)
         self.dismiss_button.setEnabled(issue is not None and not issue.dismissed)
+        self.hazard.show_issue(self._database, issue)
 
 
 def _escape(text: str) -> str:

@@ -93,6 +93,11 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
+        # Issue 6: which Workbooks people the full sync sends to Outreach.
+        self.scope_action = QAction("Sync scope", self)
+        self.scope_action.setToolTip("Choose which Workbooks people sync to Outreach")
+        self.scope_action.triggered.connect(self._open_scope)
+        toolbar.addAction(self.scope_action)
         toolbar.addAction(self.settings_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
@@ -210,6 +215,13 @@ class MainWindow(QMainWindow):
     def set_sandbox_mode(self, sandbox: bool) -> None:
         self.banner.setVisible(sandbox)
         self.setWindowTitle(f"{APP_NAME} (sandbox)" if sandbox else APP_NAME)
+
+    def _open_scope(self) -> None:
+        import asyncio
+
+        from syncmonitor.ui.scope_dialog import open_scope_dialog
+
+        self._scope_task = asyncio.ensure_future(open_scope_dialog(self, self.controller))
 
     def _sync_now(self) -> None:
         self.controller.sync_now()

@@ -19,6 +19,7 @@ from syncmonitor.store.people import PersonDetail, current_states
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import CurrentStatesModel, TimelineModel
 from syncmonitor.ui.models.lazy import timed_read
+from syncmonitor.ui.pair_view import PairView
 from syncmonitor.ui.timeline_view import timeline_view
 from syncmonitor.ui.widgets import compact_table, empty_state, named, section_title
 
@@ -76,6 +77,9 @@ class PersonDetailPane(QWidget):
         layout.addWidget(section_title("Current sequence states"))
         layout.addWidget(self.states_view)
         layout.addWidget(self.no_states)
+        layout.addSpacing(12)
+        self.pair = PairView()  # issue 6: both records and their mapped fields side by side
+        layout.addWidget(self.pair)
         layout.addSpacing(12)
         layout.addWidget(self.history_title)
         layout.addWidget(self.timeline_view, 1)
@@ -144,6 +148,7 @@ class PersonDetailPane(QWidget):
         frame = self.states_view.frameWidth() * 2
         header = self.states_view.horizontalHeader().sizeHint().height()
         self.states_view.setFixedHeight(header + visible * row_height + frame)
+        self.pair.show_prospect(self._engine, prospect_id if provider == "outreach" else None)
         step_counts = {(p, r.sequence_state_id): r.step_count for p, r in by_key if r.step_count}
         if reset_timeline:
             self.timeline.show_person(provider, prospect_id, step_counts, tuple(keys[1:]))

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QStackedWidget, QV
 from syncmonitor.engine.events import RunResult
 from syncmonitor.store.database import Database
 from syncmonitor.ui import formatting
+from syncmonitor.ui.conflicts_view import ConflictsView
 from syncmonitor.ui.models.runs import RunRow, RunsModel, kind_text, per_object
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.run_chart import RunChart
@@ -57,6 +58,8 @@ class RunsPage(Page):
         bottom_layout.addWidget(section_title("Every run"))
         bottom_layout.addWidget(self.stack, 1)
         bottom_layout.addWidget(self.detail)
+        self.conflicts = ConflictsView()  # issue 6: conflicts the selected run settled
+        bottom_layout.addWidget(self.conflicts, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(bottom)
@@ -106,6 +109,7 @@ class RunsPage(Page):
         row = self.model.row_at(current.row()) if current.isValid() else None
         if row is not None:
             self.detail.setText(run_detail(row))
+        self.conflicts.show_run(self.model.engine, row.id if row is not None else None)
 
 
 def run_detail(row: RunRow) -> str:

@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor.domain.field_mapping import (
+    DEFAULT_CONFLICT_RULE,
     OPTION_LABELS,
+    ConflictRule,
     Direction,
     FieldRule,
     option_problems,
@@ -61,8 +63,14 @@ class RuleEditor(QGroupBox):
         self.texts["internal_placeholder"].setPlaceholderText("text loaded instead of a blank")
         self.mapped = QComboBox()
         self.mapped.setEditable(True)
+        # Which side wins when both changed this field since the last sync (both-way rules).
+        self.conflict = QComboBox()
+        for rule in ConflictRule:
+            default = " (default)" if rule is DEFAULT_CONFLICT_RULE else ""
+            self.conflict.addItem(rule.label + default, rule.value)
         self.reasons = {
-            name: named(QLabel(), "hint") for name in (*CHECKBOXES, *TEXTS, "external_mapped_field")
+            name: named(QLabel(), "hint")
+            for name in (*CHECKBOXES, *TEXTS, "external_mapped_field", "conflict_rule")
         }
         form = QFormLayout(self)
         form.addRow("CRM field:", self.crm)
@@ -77,6 +85,8 @@ class RuleEditor(QGroupBox):
         for name in TEXTS:
             form.addRow(OPTION_LABELS[name] + ":", self.texts[name])
             form.addRow(self.reasons[name])
+        form.addRow(OPTION_LABELS["conflict_rule"] + ":", self.conflict)
+        form.addRow(self.reasons["conflict_rule"])
         form.addRow(self.checks["lookup"])
         form.addRow(self.reasons["lookup"])
         form.addRow(OPTION_LABELS["external_mapped_field"] + ":", self.mapped)
@@ -101,6 +111,9 @@ class RuleEditor(QGroupBox):
             edit.editingFinished.connect(
                 lambda name=name: self._set_option(name, self.texts[name].text())
             )
+        self.conflict.activated.connect(
+            lambda _i: self._set_option("conflict_rule", self.conflict.currentData())
+        )
         self.mapped.lineEdit().editingFinished.connect(
             lambda: self._set_option("external_mapped_field", self.mapped.currentText().strip())
         )
@@ -146,14 +159,20 @@ class RuleEditor(QGroupBox):
                 [k.mapped_type for k in StatusKind] + ["name", "id", "created_through_reference"]
             )
             self.mapped.setCurrentText(rule.options.external_mapped_field)
+            self.conflict.setCurrentIndex(
+                max(0, self.conflict.findData(rule.options.conflict.value))
+            )
             widgets: dict[str, QWidget] = {
                 **self.checks,
                 **self.texts,
                 "external_mapped_field": self.mapped,
+                "conflict_rule": self.conflict,
             }
             for name, widget in widgets.items():
                 reason = problems[name]
                 current = getattr(rule.options, name)
+                if name == "conflict_rule":  # "set" means: not the default
+                    current = current != DEFAULT_CONFLICT_RULE.value
                 # A set option that no longer applies stays editable, so it can be turned off.
                 widget.setEnabled(reason is None or bool(current))
                 widget.setToolTip(reason or OPTION_LABELS[name])

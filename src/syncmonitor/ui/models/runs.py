@@ -30,6 +30,35 @@ OBJECT_NAMES = {
     "unknown_states": "unknown states",
     "states_without_prospect": "states without a prospect",
 }
+# Issue 6: the two-way sync's figures.
+for _plural, _outreach in (
+    ("people", "prospects"),
+    ("organisations", "accounts"),
+    ("opportunities", "opportunities"),
+):
+    OBJECT_NAMES.update(
+        {
+            f"outbound_{_plural}": f"Workbooks {_plural} to send",
+            f"outreach_{_plural}_created": f"Outreach {_outreach} created",
+            f"outreach_{_plural}_updated": f"Outreach {_outreach} updated",
+            f"outreach_{_plural}_workbooks_updated": f"Workbooks {_plural} updated from Outreach",
+            f"outreach_{_plural}_duplicates": f"{_plural} flagged as duplicates",
+            f"outreach_{_plural}_refused": f"{_plural} refused",
+            f"outreach_{_plural}_conflicts": f"conflicts ({_plural})",
+            f"outreach_{_plural}_delete_hazards": f"{_plural} deleted on one side only",
+        }
+    )
+OBJECT_NAMES.update(
+    {
+        "outreach_tasks": "Outreach tasks",
+        "outreach_calls": "Outreach calls",
+        "workbooks_cancelled_tasks": "Cancelled tasks created",
+        "workbooks_call_activities": "call activities created",
+        "workbooks_meeting_activities": "meeting activities created",
+        "workbooks_step_numbers": "step numbers written",
+        "activity_failures": "activities refused",
+    }
+)
 OUTCOME_COLOURS = {"succeeded": "#2e7d32", "failed": "#c62828", "cancelled": "#8d6e00"}
 
 

@@ -1,0 +1,170 @@
+"""The two-way sync's screens driven like a person: the scope filter editor (live count, bad
+conditions, save), the conflicts of a run, and a person's two records side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gui_fakes import eventually
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from syncmonitor.domain.scope import Condition, ScopeFilter
+from syncmonitor.store import two_way as store
+from syncmonitor.store.database import Database, open_database
+from syncmonitor.ui.conflicts_view import ConflictsView
+from syncmonitor.ui.pair_view import PairView
+from syncmonitor.ui.scope_dialog import ScopeDialog
+
+FIELDS = [("person_last_name", "Last Name"), ("main_location[country]", "Country")]
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    db = open_database(tmp_path / "cache.sqlite3")
+    yield db
+    db.close()
+
+
+@pytest.mark.asyncio
+async def test_scope_editor_counts_live_refuses_incomplete_conditions_and_saves(
+    qtbot: QtBot,
+) -> None:
+    asked: list[ScopeFilter] = []
+    saved: list[ScopeFilter] = []
+
+    async def counter(scope: ScopeFilter) -> int:
+        asked.append(scope)
+        await asyncio.sleep(0)
+        return 1234 if scope.conditions else 5000
+
+    async def saver(scope: ScopeFilter) -> None:
+        saved.append(scope)
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)  # the dialog closing must not end the test's loop
+    dialog = ScopeDialog(ScopeFilter(), FIELDS, counter, saver)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    await eventually(lambda: "5,000" in dialog.count_label.text())
+    assert dialog.mine.isChecked() and dialog.api_user.isChecked()
+
+    qtbot.mouseClick(dialog.add_button, qtbot_button())
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    value = dialog.table.cellWidget(0, 2)
+    field = dialog.table.cellWidget(0, 0)
+    assert isinstance(value, QLineEdit) and isinstance(field, QComboBox)
+    field.setCurrentIndex(1)  # Country
+    assert not save.isEnabled()  # "equals" needs a value
+    assert "needs a value" in dialog.problem_label.text()
+    qtbot.keyClicks(value, "France")
+    assert save.isEnabled()
+    await eventually(lambda: "1,234" in dialog.count_label.text())
+    assert asked[-1].conditions == (Condition("main_location[country]", "eq", "France"),)
+
+    operator = dialog.table.cellWidget(0, 1)
+    assert isinstance(operator, QComboBox)
+    operator.setCurrentIndex(operator.findData("blank"))
+    assert not value.isEnabled()  # "is blank" takes no value
+    operator.setCurrentIndex(operator.findData("ct"))
+    qtbot.mouseClick(save, qtbot_button())
+    await eventually(lambda: bool(saved))
+    assert saved[0] == ScopeFilter(
+        True, None, (Condition("main_location[country]", "ct", "France"),), True
+    )
+
+
+def qtbot_button() -> Qt.MouseButton:
+    return Qt.MouseButton.LeftButton
+
+
+def test_conflicts_view_lists_a_runs_conflicts(qtbot: QtBot, database: Database) -> None:
+    with database.engine.begin() as conn:
+        store.record_conflicts(
+            conn,
+            [
+                store.Conflict(
+                    "person",
+                    10001,
+                    501,
+                    "Ada Lovelace <ada@x.org>",
+                    "person_last_name",
+                    "lastName",
+                    "Byron",
+                    "King",
+                    "Lovelace",
+                    "crm_wins",
+                    "crm",
+                    "2026-11-22T10:00:00.000Z",
+                    7,
+                )
+            ],
+        )
+    view = ConflictsView()
+    qtbot.addWidget(view)
+    view.show_run(database.engine, 7)
+    assert view.table.rowCount() == 1
+    cells = [view.table.item(0, c).text() for c in range(view.table.columnCount())]
+    assert cells == [
+        "Ada Lovelace <ada@x.org>",
+        "person_last_name ↔ lastName",
+        "Byron",
+        "King",
+        "Lovelace",
+        "CRM wins",
+        "Workbooks",
+    ]
+    view.show_run(database.engine, 8)
+    assert view.table.rowCount() == 0 and "No conflicts" in view.note.text()
+
+
+def test_pair_view_shows_both_records_and_the_last_synced_values(
+    qtbot: QtBot, database: Database
+) -> None:
+    with database.engine.begin() as conn:
+        store.save_links(
+            conn,
+            [
+                store.Link(
+                    "person",
+                    10001,
+                    501,
+                    "Ada",
+                    None,
+                    None,
+                    {"person_first_name": "Ada", "person_last_name": "Lovelace"},
+                    {
+                        "id": 10001,
+                        "main_location[email]": "ada@x.org",
+                        "person_first_name": "Ada",
+                        "person_last_name": "Byron",
+                    },
+                    {
+                        "id": 501,
+                        "emails": ["ada@x.org"],
+                        "firstName": "Ada",
+                        "lastName": "Lovelace",
+                    },
+                    "2026-11-22T10:00:00.000Z",
+                )
+            ],
+        )
+    view = PairView()
+    qtbot.addWidget(view)
+    view.show_prospect(database.engine, 501)
+    rows = {
+        view.table.item(r, 0).text().split("  ")[0]: [
+            view.table.item(r, c).text() for c in range(1, 4)
+        ]
+        for r in range(view.table.rowCount())
+    }
+    assert rows["Email"] == ["ada@x.org", "ada@x.org", ""]
+    assert rows["person_last_name ↔ lastName"] == ["Byron", "Lovelace", "Lovelace"]
+    assert "Workbooks person 10001 ↔ Outreach prospect 501" in view.summary.text()
+    view.show_prospect(database.engine, 999)
+    assert "Not linked" in view.summary.text()
