@@ -62,14 +62,40 @@ def _sandbox(make_sandbox: MakeSandbox) -> SandboxEndpoints:
     )
 
 
-def _cli(home: Path, endpoints: SandboxEndpoints) -> Cli:
+def _cli(home: Path, endpoints: SandboxEndpoints, *, two_way: bool) -> Cli:
     env = base_env(home)
     env["SYNCMONITOR_OUTREACH_TOKEN"] = TOKEN
     env["SYNCMONITOR_WORKBOOKS_API_KEY"] = API_KEY
     cli = Cli(home, env)
-    # The pull and push are what this kills; the two-way jobs' own tests cover their re-runs.
-    cli.write_config(config_for(endpoints, page_size=PAGE_SIZE) + "two_way_enabled = false\n")
+    switch = "true" if two_way else "false"
+    cli.write_config(config_for(endpoints, page_size=PAGE_SIZE) + f"two_way_enabled = {switch}\n")
     return cli
+
+
+# With the two-way jobs the remotes' own ids for what the sync creates depend on the order it
+# was created in, so links are compared by the Workbooks side and the remotes by their counts
+# (a record made twice shows as one more).
+TWO_WAY_COMPARED = {
+    "record_links": "kind, crm_id",
+    "activity_links": "outreach_type, outreach_id, workbooks_endpoint",
+    "delete_hazards": "kind, crm_id, deleted_side",
+}
+# The two-way jobs' watermarks are Workbooks' updated_at of the records they wrote: wall time.
+WHERE = {"sync_cursors": "WHERE name NOT LIKE 'two_way.%'"}
+CREATED_COUNTS = (
+    "prospects",
+    "accounts",
+    "opportunities",
+    "workbooks_opportunities",
+    "workbooks_tasks",
+    "workbooks_activities",
+)
+
+
+def _remote_counts(endpoints: SandboxEndpoints) -> dict[str, int]:
+    with AdminClient(endpoints.admin_url) as admin:
+        stats = admin.stats()
+    return {name: stats[name] for name in CREATED_COUNTS}
 
 
 def _start(cli: Cli) -> subprocess.Popen[str]:
@@ -86,12 +112,15 @@ def _cache(home: Path) -> Path:
     return home / "data" / "cache.sqlite3"
 
 
-def _snapshot(database: Path) -> dict[str, Counter[tuple[Any, ...]]]:
+def _snapshot(database: Path, *, two_way: bool = False) -> dict[str, Counter[tuple[Any, ...]]]:
     """Each compared table as a multiset of rows (a doubled row shows as a count of 2)."""
+    tables = {**COMPARED, **(TWO_WAY_COMPARED if two_way else {})}
     with sqlite3.connect(database) as conn:
         return {
-            table: Counter(conn.execute(f"SELECT {columns} FROM {table}").fetchall())
-            for table, columns in COMPARED.items()
+            table: Counter(
+                conn.execute(f"SELECT {columns} FROM {table} {WHERE.get(table, '')}").fetchall()
+            )
+            for table, columns in tables.items()
         }
 
 
@@ -111,7 +140,7 @@ def _workbooks(endpoints: SandboxEndpoints) -> dict[int, dict[str, Any]]:
 
 def _diff(found: dict[str, Counter[Any]], expected: dict[str, Counter[Any]]) -> dict[str, Any]:
     problems = {}
-    for table in COMPARED:
+    for table in expected:
         extra, missing = found[table] - expected[table], expected[table] - found[table]
         if extra or missing:
             problems[table] = {
@@ -121,17 +150,19 @@ def _diff(found: dict[str, Counter[Any]], expected: dict[str, Counter[Any]]) -> 
     return problems
 
 
+@pytest.mark.parametrize("two_way", [False, True], ids=["pull and push", "with two-way jobs"])
 def test_sigkill_at_random_points_never_loses_or_doubles_anything(
-    tmp_path: Path, make_sandbox: MakeSandbox
+    tmp_path: Path, make_sandbox: MakeSandbox, two_way: bool
 ) -> None:
     reference_remote = _sandbox(make_sandbox)
-    reference = _cli(tmp_path / "reference", reference_remote)
+    reference = _cli(tmp_path / "reference", reference_remote, two_way=two_way)
     started = time.monotonic()
     done = reference.run("sync", "--once", timeout=600)
     full_run = time.monotonic() - started
     assert done.returncode == 0, done.stderr
-    expected = _snapshot(_cache(reference.home))
+    expected = _snapshot(_cache(reference.home), two_way=two_way)
     expected_workbooks = _workbooks(reference_remote)
+    expected_counts = _remote_counts(reference_remote)
     assert sum(expected["state_history"].values()) > PEOPLE  # a large sync, not a trivial one
 
     rng = random.Random(20261122)
@@ -139,7 +170,7 @@ def test_sigkill_at_random_points_never_loses_or_doubles_anything(
     while kills < KILLS:
         rounds += 1
         remote = _sandbox(make_sandbox)
-        cli = _cli(tmp_path / f"round-{rounds}", remote)
+        cli = _cli(tmp_path / f"round-{rounds}", remote, two_way=two_way)
         longest = full_run
         while True:
             attempts += 1
@@ -165,7 +196,8 @@ def test_sigkill_at_random_points_never_loses_or_doubles_anything(
 
         database = _cache(cli.home)
         assert _health(database) == ("ok", 0)
-        assert _diff(_snapshot(database), expected) == {}
+        assert _diff(_snapshot(database, two_way=two_way), expected) == {}
+        assert _remote_counts(remote) == expected_counts, "a record was created twice (or lost)"
         found_workbooks = _workbooks(remote)
         changed = {
             pid: (found_workbooks[pid], expected_workbooks[pid])
@@ -179,7 +211,8 @@ def test_sigkill_at_random_points_never_loses_or_doubles_anything(
     assert kills >= KILLS
     record(
         "crash safety",
-        "SIGKILL during `sync --once`, restart, finish",
+        "SIGKILL during `sync --once`, restart, finish"
+        + (" (with the two-way jobs)" if two_way else ""),
         kills=kills,
         runs=attempts,
         rounds=rounds,

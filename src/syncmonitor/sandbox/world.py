@@ -169,4 +169,9 @@ class World:
                 "states_by_value": dict(sorted(by_value.items())),
                 "opted_out_prospects": sum(1 for p in self.prospects if p.opted_out),
                 "changes_applied": self.changes_applied,
+                # what the two-way sync creates (so tests can tell a record made twice)
+                "opportunities": len(self.opportunities),
+                "workbooks_opportunities": len(self.crm_opportunities),
+                "workbooks_tasks": len(self.crm_tasks),
+                "workbooks_activities": len(self.crm_activities),
             }
