@@ -18,6 +18,7 @@ from syncmonitor.store import two_way as store
 from syncmonitor.store.database import Database, open_database
 from syncmonitor.ui.conflicts_view import ConflictsView
 from syncmonitor.ui.pair_view import PairView
+from syncmonitor.ui.person_detail import PersonDetailPane
 from syncmonitor.ui.scope_dialog import ScopeDialog
 
 FIELDS = [("person_last_name", "Last Name"), ("main_location[country]", "Country")]
@@ -168,3 +169,12 @@ def test_pair_view_shows_both_records_and_the_last_synced_values(
     assert "Workbooks person 10001 ↔ Outreach prospect 501" in view.summary.text()
     view.show_prospect(database.engine, 999)
     assert "Not linked" in view.summary.text()
+
+    # The person page names a linked prospect the sequence-state pull has not read (yet).
+    page = PersonDetailPane()
+    qtbot.addWidget(page)
+    page.set_engine(database.engine)
+    page.show_person("outreach", 501)
+    assert page.name_label.text() == "Ada"
+    assert page.email_label.text() == "ada@x.org"
+    assert "linked to Workbooks person 10001" in page.workbooks_label.text()

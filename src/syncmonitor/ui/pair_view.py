@@ -41,6 +41,7 @@ class PairView(QWidget):
         self._engine: Engine | None = None
         self._prospect: int | None = None
         self.summary = named(QLabel(), "personMeta")
+        self.link: store.Link | None = None  # what the last refresh found
         self.summary.setWordWrap(True)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("Read the last synced values again from the cache")
@@ -70,6 +71,7 @@ class PairView(QWidget):
 
     def refresh(self) -> None:
         self.table.setRowCount(0)
+        self.link = None
         if self._engine is None or self._prospect is None:
             self.setVisible(False)
             return
@@ -78,6 +80,7 @@ class PairView(QWidget):
             link = store.link_of(conn, "person", crm_ids[0]) if crm_ids else None
             saved = mapping_store.load_mappings(conn) if mapping_store.saved_at(conn) else None
         self.setVisible(True)
+        self.link = link
         if link is None:
             self.summary.setText(
                 "Not linked by the two-way sync yet: the next full sync links this prospect to "

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from syncmonitor.store.linked_people import linked_keys, person_by_key
 from syncmonitor.store.people import PersonDetail, current_states
+from syncmonitor.store.two_way import Link
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import CurrentStatesModel, TimelineModel
 from syncmonitor.ui.models.lazy import timed_read
@@ -149,6 +150,8 @@ class PersonDetailPane(QWidget):
         header = self.states_view.horizontalHeader().sizeHint().height()
         self.states_view.setFixedHeight(header + visible * row_height + frame)
         self.pair.show_prospect(self._engine, prospect_id if provider == "outreach" else None)
+        if self.pair.link is not None and (detail is None or not detail.name):
+            self._show_link_header(self.pair.link)
         step_counts = {(p, r.sequence_state_id): r.step_count for p, r in by_key if r.step_count}
         if reset_timeline:
             self.timeline.show_person(provider, prospect_id, step_counts, tuple(keys[1:]))
@@ -184,6 +187,20 @@ class PersonDetailPane(QWidget):
         self.workbooks_label.setText(
             f"{ids}  ·  Workbooks person {detail.workbooks_person_id}: "
             f"Sequence State “{state}”, No Email {no_email}"
+        )
+
+    def _show_link_header(self, link: Link) -> None:
+        """A prospect the two-way sync made or linked but the sequence-state pull has not read
+        (no sequence yet): name it from the link rather than as an unknown prospect."""
+        emails = link.outreach_values.get("emails")
+        first = emails[0] if isinstance(emails, list) and emails else ""
+        email = str(link.crm_values.get("main_location[email]") or first or "no email address")
+        self.name_label.setText(link.label or f"Outreach prospect {link.outreach_id}")
+        self.email_label.setText(email)
+        self.email_label.setToolTip(email)
+        self.workbooks_label.setText(
+            f"Outreach prospect {link.outreach_id}  ·  linked to Workbooks person {link.crm_id} "
+            "by the two-way sync"
         )
 
 
