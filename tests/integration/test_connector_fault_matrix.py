@@ -88,6 +88,12 @@ def _switches(target: str, fault: dict[str, Any], times: int) -> dict[str, Any]:
 def sandbox() -> Iterator[SandboxEndpoints]:
     with SandboxProcess(seed=9, people=60, tick=0) as process:
         assert process.endpoints is not None
+        # A still world: no new mailshots and no arrivals in Spotler while reads are compared.
+        httpx.put(
+            process.endpoints.admin_url + "/gatormail",
+            json={"running": False, "new_every": 0},
+            timeout=10,
+        ).raise_for_status()
         yield process.endpoints
 
 

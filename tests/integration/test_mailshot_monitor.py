@@ -341,6 +341,22 @@ async def test_cancel_takes_a_waiting_mailshot_out_and_refuses_a_syncing_one(
         await cancel(monitor, long_id)
 
 
+async def test_cancel_reads_again_once_when_the_mailshot_changed_in_between(
+    gatormail: GatorMailSandbox, monitor: QueueMonitor, database: Database
+) -> None:
+    (long_id,) = gatormail.create(name=LONG_NAME)
+    (waiting,) = gatormail.create()
+    await poll_until(monitor, lambda r: state_of(r, long_id) is QueueState.BLOCKED)
+    faults = {"target": "workbooks", "lock_conflict_next": 1}  # edited elsewhere, once
+    gatormail.admin.put("/faults", json=faults).raise_for_status()
+    try:
+        outcome = await cancel(monitor, waiting)
+    finally:
+        gatormail.admin.delete("/faults").raise_for_status()
+    assert state_of(outcome.poll, waiting) is QueueState.CANCELLED
+    assert gatormail.mailshot(waiting)["status"] == "New"
+
+
 async def test_wrong_oauth_keys_come_back_as_a_clear_error(
     gatormail: GatorMailSandbox, database: Database
 ) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from syncmonitor.connectors.errors import ConnectorError, RequestRejectedError
 from syncmonitor.connectors.mailshots import COPIED_FIELDS, MailshotRecord
+from syncmonitor.connectors.workbooks import CONFLICT_MARKER
 from syncmonitor.domain.mailshot_queue import (
     IN_QUEUE_STATUSES,
     STATUS_FAILED,
@@ -263,18 +264,24 @@ async def retry(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
 
 async def cancel(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
     """Take a waiting mailshot out of the queue (Workbooks status New); it is not deleted."""
-    record = await _read(monitor, mailshot_id)
-    if record.status != STATUS_QUEUED:
-        raise MailshotActionError(
-            f'Only a waiting mailshot can be cancelled; "{record.name}" is {record.status}.',
-            "A mailshot the integration has started cannot be called back.",
-        )
-    try:
-        await monitor.workbooks.set_status(mailshot_id, record.lock_version, STATUS_NEW)
-    except ConnectorError as error:
-        raise _nothing_changed(
-            "Workbooks did not take the mailshot out of the queue.", error
-        ) from error
+    for attempt in (1, 2):
+        record = await _read(monitor, mailshot_id)
+        if record.status != STATUS_QUEUED:
+            raise MailshotActionError(
+                f'Only a waiting mailshot can be cancelled; "{record.name}" is {record.status}.',
+                "A mailshot the integration has started cannot be called back.",
+            )
+        try:
+            await monitor.workbooks.set_status(mailshot_id, record.lock_version, STATUS_NEW)
+            break
+        except ConnectorError as error:
+            # Changed in Workbooks between our read and our write (the integration touches
+            # queued mailshots): read it again and decide again, once.
+            if attempt == 1 and CONFLICT_MARKER in error.message.lower():
+                continue
+            raise _nothing_changed(
+                "Workbooks did not take the mailshot out of the queue.", error
+            ) from error
     row = monitor.known_row(mailshot_id)
     if row is not None:
         row["reason"] = "Cancelled in Sync Monitor (status set back to New; not deleted)"

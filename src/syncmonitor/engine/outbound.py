@@ -116,8 +116,10 @@ async def sync_outbound(
         records = [r for r in records if _in_base_scope(kind, r)]
         if records:
             await _batch(kind, records, workbooks, outreach, engine, config, setup, counts, run_id)
-    if since is not None or setup.links_exist:
-        await _deleted_in_workbooks(kind, workbooks, outreach, engine, setup, counts, since, run_id)
+    # Every run, the first included: a record deleted in Workbooks before Sync Monitor ever ran,
+    # whose Outreach twin is still there, is the same hazard (and a first run that was cut short
+    # must not see a different world from one that finished).
+    await _deleted_in_workbooks(kind, workbooks, outreach, engine, setup, counts, since, run_id)
     if counts.failed == 0:
         await in_writer(save_cursor, engine, kind, format_iso(started))
     return counts
