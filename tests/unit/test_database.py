@@ -4,6 +4,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from syncmonitor.store.database import CacheError, SchemaTooNewError, head_revision, open_database
@@ -82,3 +83,38 @@ def test_an_older_cache_is_backed_up_then_upgraded(tmp_path: Path) -> None:
     assert backup.exists()
     with sqlite3.connect(backup) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+
+
+def test_a_migration_cut_short_leaves_nothing_half_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every migration runs in one transaction: a failure (or a kill) after some tables were
+    created leaves an empty file, and the next start migrates from the beginning."""
+    import sqlite3
+
+    from alembic import op
+
+    real = op.create_index
+    calls = {"n": 0}
+
+    def failing_create_index(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 3:  # tables and two indexes are made by now
+            raise RuntimeError("killed here")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(op, "create_index", failing_create_index)
+    path = tmp_path / "cache.sqlite3"
+    with pytest.raises(RuntimeError, match="killed here"):
+        open_database(path)
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == set(), f"half-made schema left behind: {sorted(tables)}"
+
+    monkeypatch.setattr(op, "create_index", real)
+    database = open_database(path)  # the next start: from the beginning, to the head
+    try:
+        with database.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+    finally:
+        database.close()

@@ -129,9 +129,24 @@ def _migrate(engine: Engine, path: Path, existed: bool) -> None:
     if existed and current is not None:
         _backup(path, current)
     cfg = _alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        # All migrations in one SQLite transaction, so a crash or kill part-way leaves the cache
+        # as it was. pysqlite opens transactions only before INSERT/UPDATE/DELETE, so CREATE TABLE
+        # would otherwise commit on its own (and a kill between it and the version stamp would
+        # leave a table the next start tries to create again): say BEGIN ourselves.
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        saved = raw.isolation_level
+        raw.isolation_level = None
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+        finally:
+            if raw.in_transaction:
+                raw.rollback()
+            raw.isolation_level = saved
 
 
 def _backup(path: Path, revision: str) -> Path:
