@@ -337,6 +337,9 @@ async def test_cancel_takes_a_waiting_mailshot_out_and_refuses_a_syncing_one(
     assert state_of(outcome.poll, waiting) is QueueState.CANCELLED
     assert gatormail.mailshot(waiting)["status"] == "New"
     assert events(database, waiting)[-1][1].startswith("Cancelled in Sync Monitor")
+    # The queue shows the long name as blocking from its length alone; the integration marks it
+    # Synchronising at its own next step: wait for that before trying to call it back.
+    gatormail.wait_for(lambda: gatormail.mailshot(long_id)["status"] == "Synchronising")
     with pytest.raises(MailshotActionError, match="Only a waiting mailshot"):
         await cancel(monitor, long_id)
 
