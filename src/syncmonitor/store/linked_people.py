@@ -10,20 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import Connection, and_, bindparam, or_, select, tuple_
 
 from syncmonitor.store.people import (
     PersonDetail,
     TransitionRow,
-    _unnamed,
-    _with_sequence_and_step,
-    resolved_from_row,
+    transitions_where,
 )
 from syncmonitor.store.schema import (
     prospects,
     sequence_states,
-    sequence_steps,
-    sequences,
     state_history,
     workbooks_people,
 )
@@ -82,38 +78,7 @@ def merged_history(
     cond = [who]
     if before is not None:
         cond.append(tuple_(state_history.c.state_changed_at, state_history.c.id) < tuple_(*before))
-    query = (
-        select(
-            state_history.c.id,
-            state_history.c.provider,
-            state_history.c.sequence_state_id,
-            func.coalesce(sequences.c.name, ""),
-            state_history.c.sequence_id,
-            sequence_steps.c.step_order,
-            state_history.c.raw_state,
-            state_history.c.state,
-            state_history.c.reason,
-            state_history.c.state_changed_at,
-            state_history.c.observed_at,
-        )
-        .select_from(_with_sequence_and_step(state_history))
-        .where(*cond)
-        .order_by(state_history.c.state_changed_at.desc(), state_history.c.id.desc())
-        .limit(limit)
-    )
-    return [
-        TransitionRow(
-            id=r[0],
-            provider=r[1],
-            sequence_state_id=r[2],
-            sequence_name=r[3] or _unnamed(r[4]),
-            step_order=r[5],
-            state=resolved_from_row(r[6], r[7], r[8]),
-            state_changed_at=r[9] or None,
-            observed_at=r[10],
-        )
-        for r in conn.execute(query)
-    ]
+    return transitions_where(conn, cond, limit)
 
 
 def states_by_email(conn: Connection, emails: Sequence[str]) -> dict[str, list[StateOfPerson]]:

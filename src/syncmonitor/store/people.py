@@ -347,38 +347,7 @@ def history(
         cond.append(state_history.c.provider == provider)
     if before is not None:
         cond.append(tuple_(state_history.c.state_changed_at, state_history.c.id) < tuple_(*before))
-    query = (
-        select(
-            state_history.c.id,
-            state_history.c.provider,
-            state_history.c.sequence_state_id,
-            func.coalesce(sequences.c.name, ""),
-            state_history.c.sequence_id,
-            sequence_steps.c.step_order,
-            state_history.c.raw_state,
-            state_history.c.state,
-            state_history.c.reason,
-            state_history.c.state_changed_at,
-            state_history.c.observed_at,
-        )
-        .select_from(_with_sequence_and_step(state_history))
-        .where(*cond)
-        .order_by(state_history.c.state_changed_at.desc(), state_history.c.id.desc())
-        .limit(limit)
-    )
-    return [
-        TransitionRow(
-            id=r[0],
-            provider=r[1],
-            sequence_state_id=r[2],
-            sequence_name=r[3] or _unnamed(r[4]),
-            step_order=r[5],
-            state=resolved_from_row(r[6], r[7], r[8]),
-            state_changed_at=r[9] or None,
-            observed_at=r[10],
-        )
-        for r in conn.execute(query)
-    ]
+    return transitions_where(conn, cond, limit)
 
 
 def find_person(conn: Connection, email_or_id: str) -> PersonDetail | None:
@@ -425,3 +394,40 @@ def find_person(conn: Connection, email_or_id: str) -> PersonDetail | None:
         workbooks_sequence_state=person[1] if person else None,
         workbooks_no_email=bool(person[2]) if person else None,
     )
+
+
+def transitions_where(conn: Connection, cond: list[Any], limit: int) -> list[TransitionRow]:
+    """History rows matching `cond`, newest first, with their sequence and step (shared by a
+    person's timeline and the timeline of people linked by email)."""
+    query = (
+        select(
+            state_history.c.id,
+            state_history.c.provider,
+            state_history.c.sequence_state_id,
+            func.coalesce(sequences.c.name, ""),
+            state_history.c.sequence_id,
+            sequence_steps.c.step_order,
+            state_history.c.raw_state,
+            state_history.c.state,
+            state_history.c.reason,
+            state_history.c.state_changed_at,
+            state_history.c.observed_at,
+        )
+        .select_from(_with_sequence_and_step(state_history))
+        .where(*cond)
+        .order_by(state_history.c.state_changed_at.desc(), state_history.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        TransitionRow(
+            id=r[0],
+            provider=r[1],
+            sequence_state_id=r[2],
+            sequence_name=r[3] or _unnamed(r[4]),
+            step_order=r[5],
+            state=resolved_from_row(r[6], r[7], r[8]),
+            state_changed_at=r[9] or None,
+            observed_at=r[10],
+        )
+        for r in conn.execute(query)
+    ]
