@@ -128,12 +128,12 @@ class FakeClock:
 
 
 async def simulated_day(hours: float, people: int) -> dict[str, Any]:
-    from syncmonitor.config import Config, OutreachSettings, WorkbooksSettings
-    from syncmonitor.engine.instance_lock import SyncLock
-    from syncmonitor.engine.jobs import SyncKind
-    from syncmonitor.engine.notify_policy import NotificationPolicy
-    from syncmonitor.engine.scheduler import EVERYTHING, Listener, Scheduler
-    from syncmonitor.engine.service import Remotes, SyncService
+    from syncmonitor.app.config import Config, OutreachSettings, WorkbooksSettings
+    from syncmonitor.engine.runs.jobs import SyncKind
+    from syncmonitor.engine.runs.lock import SyncLock
+    from syncmonitor.engine.runs.notify_policy import NotificationPolicy
+    from syncmonitor.engine.runs.scheduler import EVERYTHING, Listener, Scheduler
+    from syncmonitor.engine.runs.service import Remotes, SyncService
     from syncmonitor.sandbox.admin import AdminClient
     from syncmonitor.sandbox.process import SandboxProcess
     from syncmonitor.store.database import open_database
@@ -253,10 +253,10 @@ class _StandIn(BaseHTTPRequestHandler):
 def click_to_request(clicks: int) -> dict[str, Any]:
     import qasync
 
-    from syncmonitor.config import Config, OutreachSettings
+    from syncmonitor.app.config import Config, OutreachSettings
     from syncmonitor.engine.bootstrap import Services
-    from syncmonitor.engine.instance_lock import SyncLock
-    from syncmonitor.engine.service import Remotes, SyncService
+    from syncmonitor.engine.runs.lock import SyncLock
+    from syncmonitor.engine.runs.service import Remotes, SyncService
     from syncmonitor.store.database import open_database
     from syncmonitor.ui.app import SyncMonitorApp, make_application
     from syncmonitor.ui.notifier import RecordingNotifier

@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from syncmonitor.config import Config, OutreachSettings, WorkbooksSettings
+from syncmonitor.app.config import Config, OutreachSettings, WorkbooksSettings
 from syncmonitor.domain.scope import ScopeFilter, to_json
-from syncmonitor.engine.instance_lock import SyncLock
-from syncmonitor.engine.outbound_setup import save_scope
-from syncmonitor.engine.service import Remotes, SyncService
+from syncmonitor.engine.runs.lock import SyncLock
+from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.two_way.outbound.setup import save_scope
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxProcess
 from syncmonitor.store.database import open_database

@@ -30,17 +30,17 @@ import qasync
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
-from syncmonitor.config import Config, OutreachSettings, WorkbooksSettings
-from syncmonitor.connectors.http import warm_up
-from syncmonitor.connectors.outreach import parse_state_page, sequence_state_query
-from syncmonitor.engine.instance_lock import SyncLock
-from syncmonitor.engine.outreach_pull import (
+from syncmonitor.app.config import Config, OutreachSettings, WorkbooksSettings
+from syncmonitor.connectors.http.client import warm_up
+from syncmonitor.connectors.outreach.client import parse_state_page, sequence_state_query
+from syncmonitor.engine.runs.lock import SyncLock
+from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.sequence_states.pull import (
     PullCounts,
     history_row,
     page_rows,
     write_rows,
 )
-from syncmonitor.engine.service import Remotes, SyncService
 from syncmonitor.sandbox.process import SandboxProcess
 from syncmonitor.store.database import open_database
 from syncmonitor.store.people import count_people, history, search_people

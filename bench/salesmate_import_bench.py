@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from syncmonitor.engine.salesmate_import import load_export_bytes, prepare, write_import
+from syncmonitor.engine.salesmate.imports import load_export_bytes, prepare, write_import
 from syncmonitor.store import bulk
 from syncmonitor.store.database import open_database
 from syncmonitor.store.schema import prospects

@@ -22,7 +22,7 @@ import keyring.backend
 import keyring.errors
 import pytest
 
-from syncmonitor.paths import HOME_ENV
+from syncmonitor.app.paths import HOME_ENV
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from syncmonitor.domain.timestamps import format_iso, utc_now
-from syncmonitor.engine.events import (
+from syncmonitor.engine.runs.events import (
     CancelToken,
     ProgressCallback,
     RunOutcome,

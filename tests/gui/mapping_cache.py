@@ -7,11 +7,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from syncmonitor.config import Config
-from syncmonitor.connectors.outreach_mapping import outreach_fields
-from syncmonitor.connectors.workbooks_mapping import parse_fields
-from syncmonitor.domain.field_mapping import ObjectPair
-from syncmonitor.domain.mapping_values import CrmSource, CrmStatus, Stage, StatusKind
+from syncmonitor.app.config import Config
+from syncmonitor.connectors.outreach.mapping import outreach_fields
+from syncmonitor.connectors.workbooks.mapping import parse_fields
+from syncmonitor.domain.mappings.fields import ObjectPair
+from syncmonitor.domain.mappings.values import CrmSource, CrmStatus, Stage, StatusKind
 from syncmonitor.sandbox import picklists
 from syncmonitor.sandbox.changes import DEFAULT_STAGES
 from syncmonitor.sandbox.workbooks_metadata import metadata_types

@@ -20,8 +20,8 @@ import qasync
 from mapping_cache import mapping_cache, offline_service
 from PySide6.QtWidgets import QApplication
 
-from syncmonitor.domain.mapping_values import StatusKind
-from syncmonitor.domain.status_mapping import StatusRule
+from syncmonitor.domain.mappings.statuses import StatusRule
+from syncmonitor.domain.mappings.values import StatusKind
 from syncmonitor.ui.mappings.field_page import FieldMappingPage
 from syncmonitor.ui.mappings.status_page import StatusMappingPage
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
@@ -72,7 +72,7 @@ async def window_shot(out: Path, db: object) -> None:
     """The whole window on the Lead Status page, with the sidebar."""
     from gui_fakes import FakeServices, FakeSyncService, succeeded_run
 
-    from syncmonitor.config import Config
+    from syncmonitor.app.config import Config
     from syncmonitor.ui.app import SyncMonitorApp
     from syncmonitor.ui.notifier import RecordingNotifier
 

@@ -19,12 +19,12 @@ import httpx
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from syncmonitor.config import MailshotSettings
-from syncmonitor.engine.mailshot_queue import QueueMonitor
-from syncmonitor.engine.service import Remotes
+from syncmonitor.app.config import MailshotSettings
+from syncmonitor.engine.mailshots.monitor import QueueMonitor
+from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.sandbox.process import SandboxProcess
 from syncmonitor.store.database import open_database
-from syncmonitor.ui.queue_page import QueuePage
+from syncmonitor.ui.queue.page import QueuePage
 from syncmonitor.ui.style import STYLE_SHEET, apply_look
 
 LONG = (

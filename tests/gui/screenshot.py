@@ -22,7 +22,7 @@ from gui_cache import PersonSpec, Transition, build_cache
 from gui_fakes import FakeServices, FakeSyncService, succeeded_run
 from PySide6.QtCore import QItemSelectionModel, QSettings
 
-from syncmonitor.config import Config
+from syncmonitor.app.config import Config
 from syncmonitor.ui.app import SyncMonitorApp, make_application
 from syncmonitor.ui.notifier import RecordingNotifier
 

@@ -24,13 +24,13 @@ from gui_cache import build_cache
 from gui_fakes import FakeServices, FakeSyncService, succeeded_run
 from PySide6.QtCore import QSettings
 
-from syncmonitor.config import Config
+from syncmonitor.app.config import Config
 from syncmonitor.domain.timestamps import utc_now
 from syncmonitor.store.issues import RecordIssue, record_issues
 from syncmonitor.store.runs import finish_run, start_run
 from syncmonitor.ui.app import SyncMonitorApp, make_application
 from syncmonitor.ui.notifier import RecordingNotifier
-from syncmonitor.ui.settings_dialog import SettingsDialog
+from syncmonitor.ui.settings.dialog import SettingsDialog
 
 
 def fill(db: object, log_file: Path) -> None:
@@ -100,7 +100,7 @@ def fill(db: object, log_file: Path) -> None:
     for i in range(40):
         level = "WARNING" if i % 11 == 5 else ("ERROR" if i == 23 else "INFO")
         lines.append(
-            f"2026-11-22 09:{i:02d}:00,123 {level} syncmonitor.engine.service: Run {i} "
+            f"2026-11-22 09:{i:02d}:00,123 {level} syncmonitor.engine.runs.service: Run {i} "
             f"{'failed: Outreach cannot be reached' if level != 'INFO' else 'succeeded in 6.2 s'}"
         )
     log_file.write_text("\n".join(lines) + "\n")

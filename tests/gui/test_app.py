@@ -13,10 +13,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
-from syncmonitor.config import Config
-from syncmonitor.engine.events import RunOutcome
-from syncmonitor.engine.notices import Notice
-from syncmonitor.paths import app_paths
+from syncmonitor.app.config import Config
+from syncmonitor.app.paths import app_paths
+from syncmonitor.engine.runs.events import RunOutcome
+from syncmonitor.engine.runs.notices import Notice
 from syncmonitor.store.database import Database
 from syncmonitor.ui import app as app_module
 from syncmonitor.ui.app import SyncMonitorApp, run_gui

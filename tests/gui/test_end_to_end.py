@@ -16,10 +16,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from syncmonitor.config import Config, SandboxSettings
+from syncmonitor.app.config import Config, SandboxSettings
+from syncmonitor.app.paths import app_paths
 from syncmonitor.engine.bootstrap import Services, start_services
-from syncmonitor.engine.events import RunResult
-from syncmonitor.paths import app_paths
+from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.store.people import TransitionRow, current_states, history
 from syncmonitor.store.schema import prospects, state_history, sync_runs

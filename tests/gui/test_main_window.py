@@ -14,9 +14,9 @@ from gui_fakes import FakeServices, FakeSyncService, eventually, succeeded_run
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
-from syncmonitor.config import Config, ConfigError, OutreachSettings, WorkbooksSettings
+from syncmonitor.app.config import Config, ConfigError, OutreachSettings, WorkbooksSettings
 from syncmonitor.domain.timestamps import utc_now
-from syncmonitor.engine.jobs import SyncKind
+from syncmonitor.engine.runs.jobs import SyncKind
 from syncmonitor.store.database import Database
 from syncmonitor.ui import status_bar
 from syncmonitor.ui.app import SyncMonitorApp

@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from syncmonitor.domain.field_mapping import Direction, ObjectPair
-from syncmonitor.domain.mapping_values import CrmSource, CrmStatus, StatusKind
+from syncmonitor.domain.mappings.fields import Direction, ObjectPair
+from syncmonitor.domain.mappings.values import CrmSource, CrmStatus, StatusKind
 from syncmonitor.store import mappings as store
 from syncmonitor.store.database import Database
 from syncmonitor.ui.mappings.field_page import FieldMappingPage
@@ -298,8 +298,8 @@ async def test_switching_the_crm_source_checks_against_salesforce_values(
 async def test_refresh_and_create_a_stage_against_the_sandbox(qtbot: QtBot, tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from syncmonitor.config import Config
-    from syncmonitor.engine.service import Remotes
+    from syncmonitor.app.config import Config
+    from syncmonitor.engine.runs.service import Remotes
     from syncmonitor.sandbox.process import SandboxProcess
     from syncmonitor.store.database import open_database
 
@@ -346,7 +346,7 @@ async def test_the_window_has_the_pages_and_asks_before_leaving_unsaved_edits(
 ) -> None:
     from gui_fakes import FakeServices, FakeSyncService, eventually, succeeded_run
 
-    from syncmonitor.config import Config
+    from syncmonitor.app.config import Config
     from syncmonitor.ui.app import SyncMonitorApp
     from syncmonitor.ui.notifier import RecordingNotifier
     from syncmonitor.ui.sync_controller import Phase

@@ -17,7 +17,7 @@ from syncmonitor.store.schema import state_history
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import PeopleModel, TimelineModel
 from syncmonitor.ui.models.timeline import DETAIL_ROLE, TIME_ROLE
-from syncmonitor.ui.people_page import PeoplePage
+from syncmonitor.ui.people.page import PeoplePage
 
 Role = Qt.ItemDataRole
 

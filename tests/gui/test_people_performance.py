@@ -17,7 +17,7 @@ from PySide6.QtCore import QModelIndex, QTimer
 from pytestqt.qtbot import QtBot
 
 from syncmonitor.store.database import Database
-from syncmonitor.ui.people_page import PeoplePage
+from syncmonitor.ui.people.page import PeoplePage
 
 pytestmark = pytest.mark.slow
 

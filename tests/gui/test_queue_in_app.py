@@ -10,12 +10,12 @@ import pytest
 from gui_fakes import eventually
 from pytestqt.qtbot import QtBot
 
-from syncmonitor.config import Config, MailshotSettings, SandboxSettings
+from syncmonitor.app.config import Config, MailshotSettings, SandboxSettings
+from syncmonitor.app.paths import app_paths
 from syncmonitor.engine.bootstrap import Services, start_services
-from syncmonitor.engine.events import RunResult
-from syncmonitor.engine.notices import NoticeLevel
-from syncmonitor.engine.run_targets import RunRequest
-from syncmonitor.paths import app_paths
+from syncmonitor.engine.runs.events import RunResult
+from syncmonitor.engine.runs.notices import NoticeLevel
+from syncmonitor.engine.runs.targets import RunRequest
 from syncmonitor.ui.app import SyncMonitorApp
 from syncmonitor.ui.notifier import RecordingNotifier
 from syncmonitor.ui.sync_controller import Phase

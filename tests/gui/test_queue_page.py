@@ -17,18 +17,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from syncmonitor.config import MailshotSettings
-from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.domain.mailshot_queue import QueueState
-from syncmonitor.engine.mailshot_queue import QueueMonitor
-from syncmonitor.engine.notices import Notice, NoticeLevel, RecordingSink
-from syncmonitor.engine.notify_policy import EVENT_TYPES, NotificationPolicy
-from syncmonitor.engine.service import Remotes
+from syncmonitor.app.config import MailshotSettings
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.domain.mailshots.queue import QueueState
+from syncmonitor.engine.mailshots.monitor import QueueMonitor
+from syncmonitor.engine.runs.notices import Notice, NoticeLevel, RecordingSink
+from syncmonitor.engine.runs.notify_policy import EVENT_TYPES, NotificationPolicy
+from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.sandbox.process import SandboxProcess
 from syncmonitor.store.database import Database, open_database
 from syncmonitor.ui.notifier import RecordingNotifier
-from syncmonitor.ui.queue_page import QueuePage
-from syncmonitor.ui.queue_poller import QueuePoller
+from syncmonitor.ui.queue.page import QueuePage
+from syncmonitor.ui.queue.poller import QueuePoller
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(90)]
 LONG = "Autumn 2026 Customer Newsletter for all UK and Ireland accounts including partners and resellers"  # noqa: E501

@@ -12,15 +12,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from syncmonitor.config import Config
+from syncmonitor.app.config import Config
 from syncmonitor.domain.salesmate_export import Column
 from syncmonitor.store.database import Database
 from syncmonitor.ui.app import SyncMonitorApp
 from syncmonitor.ui.models.import_preview import ImportPreviewModel
 from syncmonitor.ui.models.timeline import DETAIL_ROLE, PROVIDER_ROLE
 from syncmonitor.ui.notifier import RecordingNotifier
-from syncmonitor.ui.people_page import PeoplePage
-from syncmonitor.ui.salesmate_import_dialog import NOT_IN_FILE, SalesmateImportDialog
+from syncmonitor.ui.people.page import PeoplePage
+from syncmonitor.ui.salesmate.import_dialog import NOT_IN_FILE, SalesmateImportDialog
 from syncmonitor.ui.sync_controller import Phase
 
 pytestmark = pytest.mark.asyncio

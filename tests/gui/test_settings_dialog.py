@@ -10,15 +10,15 @@ import pytest
 from keyring.backends.fail import Keyring as FailKeyring
 from pytestqt.qtbot import QtBot
 
-from syncmonitor.autostart import Autostart
-from syncmonitor.config import Config
-from syncmonitor.credentials import KEYRING_SERVICE
+from syncmonitor.app.config import Config
+from syncmonitor.app.credentials import KEYRING_SERVICE
+from syncmonitor.app.settings_store import load_config_safely
 from syncmonitor.engine.connection_check import CheckResult
-from syncmonitor.engine.notices import RecordingSink
-from syncmonitor.engine.notify_policy import NotificationPolicy
-from syncmonitor.settings_store import load_config_safely
-from syncmonitor.ui import settings_dialog as module
-from syncmonitor.ui.settings_dialog import SettingsDialog
+from syncmonitor.engine.runs.notices import RecordingSink
+from syncmonitor.engine.runs.notify_policy import NotificationPolicy
+from syncmonitor.ui.autostart import Autostart
+from syncmonitor.ui.settings import dialog as module
+from syncmonitor.ui.settings.dialog import SettingsDialog
 
 
 def make(

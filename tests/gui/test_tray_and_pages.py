@@ -11,14 +11,14 @@ import pytest_asyncio
 from gui_fakes import FakeServices, FakeSyncService, eventually, succeeded_run
 from pytestqt.qtbot import QtBot
 
-from syncmonitor.config import Config
+from syncmonitor.app.config import Config
 from syncmonitor.domain.timestamps import utc_now
-from syncmonitor.engine.notices import Notice, NoticeLevel
+from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.store.database import Database
 from syncmonitor.store.issues import RecordIssue, record_issues
 from syncmonitor.store.runs import finish_run, start_run
 from syncmonitor.ui.app import SyncMonitorApp
-from syncmonitor.ui.log_page import LogPage
+from syncmonitor.ui.log.page import LogPage
 from syncmonitor.ui.notifier import RecordingNotifier
 from syncmonitor.ui.single_instance import SingleInstance, server_name
 from syncmonitor.ui.sync_controller import Phase

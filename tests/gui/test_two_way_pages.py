@@ -16,10 +16,10 @@ from pytestqt.qtbot import QtBot
 from syncmonitor.domain.scope import Condition, ScopeFilter
 from syncmonitor.store import two_way as store
 from syncmonitor.store.database import Database, open_database
-from syncmonitor.ui.conflicts_view import ConflictsView
-from syncmonitor.ui.pair_view import PairView
-from syncmonitor.ui.person_detail import PersonDetailPane
-from syncmonitor.ui.scope_dialog import ScopeDialog
+from syncmonitor.ui.people.detail import PersonDetailPane
+from syncmonitor.ui.people.pair_view import PairView
+from syncmonitor.ui.runs.conflicts_view import ConflictsView
+from syncmonitor.ui.settings.scope_dialog import ScopeDialog
 
 FIELDS = [("person_last_name", "Last Name"), ("main_location[country]", "Country")]
 

@@ -20,14 +20,14 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import Engine, select
 
-from syncmonitor.config import Config, OutreachSettings, WorkbooksSettings
-from syncmonitor.connectors.outreach_auth import RefreshingBearer
-from syncmonitor.connectors.retry import RetryPolicy
+from syncmonitor.app.config import Config, OutreachSettings, WorkbooksSettings
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.outreach.auth import RefreshingBearer
 from syncmonitor.domain.person_state import CurrentSequenceState, person_fields
 from syncmonitor.domain.states import ResolvedState, resolve_outreach
-from syncmonitor.engine.events import RunResult, SyncProgress
-from syncmonitor.engine.instance_lock import SyncLock
-from syncmonitor.engine.service import Remotes, SyncService
+from syncmonitor.engine.runs.events import RunResult, SyncProgress
+from syncmonitor.engine.runs.lock import SyncLock
+from syncmonitor.engine.runs.service import Remotes, SyncService
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store.database import Database, open_database

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from syncmonitor.engine.service import Remotes
+from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 
 FAST = {"seconds_per_mailshot": 0.05, "seconds_per_record": 0.00005, "new_every": 0}

@@ -16,12 +16,12 @@ import pytest
 
 from reliability_log import record
 from syncmonitor.connectors.errors import ConnectorError, RequestRejectedError
-from syncmonitor.connectors.outreach import OutreachClient
-from syncmonitor.connectors.retry import RetryPolicy
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.outreach.client import OutreachClient
 from syncmonitor.connectors.salesforce import SalesforceClient
 from syncmonitor.connectors.salesmate import SalesmateAccess, SalesmateClient
 from syncmonitor.connectors.spotler import SpotlerClient
-from syncmonitor.connectors.workbooks import WorkbooksClient
+from syncmonitor.connectors.workbooks.client import WorkbooksClient
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 

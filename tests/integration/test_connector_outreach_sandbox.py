@@ -15,8 +15,8 @@ from syncmonitor.connectors.errors import (
     RateLimitedError,
     ServerError,
 )
-from syncmonitor.connectors.outreach import OutreachClient, SequenceStatePage
-from syncmonitor.connectors.retry import RetryPolicy
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.outreach.client import OutreachClient, SequenceStatePage
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints
 

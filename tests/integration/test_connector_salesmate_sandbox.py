@@ -16,7 +16,7 @@ from syncmonitor.connectors.errors import (
     RateLimitedError,
     RequestRejectedError,
 )
-from syncmonitor.connectors.retry import RetryPolicy
+from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.connectors.salesmate import HourlyBudget, SalesmateAccess, SalesmateClient
 from syncmonitor.sandbox.process import SandboxEndpoints
 

@@ -20,9 +20,9 @@ from syncmonitor.connectors.errors import (
     RequestRejectedError,
     ServerError,
 )
-from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.connectors.workbooks import RecordUpdate, WorkbooksClient
-from syncmonitor.connectors.workbooks_format import format_datetime, parse_datetime
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.workbooks.client import RecordUpdate, WorkbooksClient
+from syncmonitor.connectors.workbooks.format import format_datetime, parse_datetime
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 

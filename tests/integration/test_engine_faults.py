@@ -32,8 +32,8 @@ from engine_helpers import (
 )
 from sqlalchemy import select
 
-from syncmonitor.connectors.workbooks import WorkbooksClient
-from syncmonitor.engine.events import RunOutcome, RunResult
+from syncmonitor.connectors.workbooks.client import WorkbooksClient
+from syncmonitor.engine.runs.events import RunOutcome, RunResult
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 from syncmonitor.store.schema import push_outbox
 

@@ -35,7 +35,7 @@ from engine_helpers import (
 from sqlalchemy import select
 
 from syncmonitor.domain.states import CanonicalState
-from syncmonitor.engine.events import RunOutcome
+from syncmonitor.engine.runs.events import RunOutcome
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store.people import current_states, find_person, history
 from syncmonitor.store.schema import push_outbox, state_history

@@ -12,19 +12,19 @@ import pytest
 import pytest_asyncio
 from gatormail_helpers import LONG_NAME, GatorMailSandbox, start_gatormail
 
-from syncmonitor.config import MailshotSettings
+from syncmonitor.app.config import MailshotSettings
 from syncmonitor.connectors.errors import AuthenticationError
-from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.domain.mailshot_queue import QueueState
-from syncmonitor.engine.mailshot_actions import (
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.domain.mailshots.queue import QueueState
+from syncmonitor.engine.mailshots.actions import (
     FixIncompleteError,
     MailshotActionError,
     cancel,
     fix_name,
     retry,
 )
-from syncmonitor.engine.mailshot_queue import PollResult, QueueMonitor
-from syncmonitor.engine.notices import RecordingSink
+from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
+from syncmonitor.engine.runs.notices import RecordingSink
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.store.database import Database, open_database
 from syncmonitor.store.mailshots import load_mailshots, timeline

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from syncmonitor.domain.mapping_io import CSV_COLUMNS
+from syncmonitor.domain.mappings.files import CSV_COLUMNS
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -66,7 +66,7 @@ def test_export_import_round_trip_and_a_bad_file_changes_nothing(tmp_path: Path)
 
 
 def test_import_checks_names_against_the_cached_values_exactly(tmp_path: Path) -> None:
-    from syncmonitor.domain.mapping_values import CrmSource, CrmStatus, Stage, StatusKind
+    from syncmonitor.domain.mappings.values import CrmSource, CrmStatus, Stage, StatusKind
     from syncmonitor.store import mappings as store
     from syncmonitor.store.database import open_database
 

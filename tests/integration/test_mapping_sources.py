@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from syncmonitor.config import Config
+from syncmonitor.app.config import Config
 from syncmonitor.connectors.errors import AuthenticationError, RequestRejectedError
 from syncmonitor.connectors.salesforce import SalesforceClient
-from syncmonitor.domain.mapping_values import CrmSource, FieldKind, StatusKind
-from syncmonitor.engine.mapping_sources import (
+from syncmonitor.domain.mappings.values import CrmSource, FieldKind, StatusKind
+from syncmonitor.engine.mappings.sources import (
     SourceRemotes,
     StageNameError,
     create_stage,
@@ -167,9 +167,9 @@ def test_values_renamed_deleted_remotely_show_after_a_refresh(
 def test_sample_records_for_the_preview_are_read_without_writing(
     sandbox: SandboxEndpoints, db: Database
 ) -> None:
-    from syncmonitor.connectors.outreach_mapping import OutreachMappingClient
-    from syncmonitor.connectors.workbooks import WorkbooksClient
-    from syncmonitor.engine.mapping_samples import read_samples
+    from syncmonitor.connectors.outreach.mapping import OutreachMappingClient
+    from syncmonitor.connectors.workbooks.client import WorkbooksClient
+    from syncmonitor.engine.mappings.samples import read_samples
 
     async def read() -> int:
         async with (

@@ -16,19 +16,19 @@ import httpx
 import pytest
 from engine_helpers import Harness, harness, workbooks_write
 
-from syncmonitor.domain.field_mapping import (
+from syncmonitor.domain.mappings.fields import (
     Direction,
     FieldMapping,
     FieldOptions,
     FieldRule,
     ObjectPair,
 )
-from syncmonitor.domain.mapping_set import MappingSet
-from syncmonitor.domain.mapping_values import StatusKind
-from syncmonitor.domain.status_mapping import StatusMapping, StatusRule, resolve_stages
-from syncmonitor.engine.events import RunOutcome
-from syncmonitor.engine.mapping_job import source_remotes
-from syncmonitor.engine.mapping_sources import refresh_sources
+from syncmonitor.domain.mappings.mapping_set import MappingSet
+from syncmonitor.domain.mappings.statuses import StatusMapping, StatusRule, resolve_stages
+from syncmonitor.domain.mappings.values import StatusKind
+from syncmonitor.engine.mappings.job import source_remotes
+from syncmonitor.engine.mappings.sources import refresh_sources
+from syncmonitor.engine.runs.events import RunOutcome
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store import mappings as store
 

@@ -11,8 +11,8 @@ import pytest
 from engine_helpers import harness, snapshot
 
 from reliability_log import record
-from syncmonitor.connectors.outreach_auth import OutreachGrant, RefreshingBearer, token_url_for
-from syncmonitor.engine.events import RunOutcome, SyncProgress
+from syncmonitor.connectors.outreach.auth import OutreachGrant, RefreshingBearer, token_url_for
+from syncmonitor.engine.runs.events import RunOutcome, SyncProgress
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.outreach_oauth import (
     DEFAULT_CLIENT_ID,

@@ -15,7 +15,7 @@ import pytest
 from engine_helpers import CacheSnapshot, Harness, fault_after, harness, snapshot
 
 from reliability_log import record
-from syncmonitor.engine.events import RunOutcome
+from syncmonitor.engine.runs.events import RunOutcome
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 
 SEED, PEOPLE, PAGE = 13, 200, 50

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.domain.export_dates import DateOrder
-from syncmonitor.engine.notices import RecordingSink
-from syncmonitor.engine.salesmate_import import (
+from syncmonitor.engine.runs.notices import RecordingSink
+from syncmonitor.engine.salesmate.imports import (
     ImportRefusedError,
     Preview,
     load_export_bytes,

@@ -21,10 +21,10 @@ import pytest
 from test_cli import Cli, MakeSandbox, base_env
 
 from reliability_log import record
-from syncmonitor.config import load_config
-from syncmonitor.engine.mapping_sources import SourceRemotes, refresh_sources
-from syncmonitor.logs import setup_logging
-from syncmonitor.paths import app_paths
+from syncmonitor.app.config import load_config
+from syncmonitor.app.logs import setup_logging
+from syncmonitor.app.paths import app_paths
+from syncmonitor.engine.mappings.sources import SourceRemotes, refresh_sources
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.outreach_oauth import ENV_CLIENT_SECRET, ENV_REFRESH_TOKEN
 from syncmonitor.sandbox.process import (

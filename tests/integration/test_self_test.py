@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from syncmonitor.selftest import run_self_test
+from syncmonitor.ui.selftest import run_self_test
 
 
 def test_self_test_passes_with_no_display_and_leaves_the_users_folders_alone(

@@ -20,9 +20,9 @@ from engine_helpers import (
 from sqlalchemy import select
 
 from syncmonitor.engine.connection_check import check_outreach, check_workbooks
-from syncmonitor.engine.jobs import KINDS, SyncKind
-from syncmonitor.engine.notices import NoticeLevel, RecordingSink
-from syncmonitor.engine.notify_policy import NotificationPolicy
+from syncmonitor.engine.runs.jobs import KINDS, SyncKind
+from syncmonitor.engine.runs.notices import NoticeLevel, RecordingSink
+from syncmonitor.engine.runs.notify_policy import NotificationPolicy
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store.issues import open_issues
 from syncmonitor.store.runs import last_finished_by_kind, recent_runs

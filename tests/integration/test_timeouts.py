@@ -21,8 +21,8 @@ from engine_helpers import (
 )
 
 from reliability_log import record
-from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.engine.events import RunOutcome
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.engine.runs.events import RunOutcome
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 
 SEED, PEOPLE, PAGE = 17, 200, 50

@@ -19,9 +19,9 @@ from cryptography.x509.oid import NameOID
 
 from reliability_log import record
 from syncmonitor.connectors.errors import NetworkError
-from syncmonitor.connectors.http import tls_context
-from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.connectors.workbooks import WorkbooksClient
+from syncmonitor.connectors.http.client import tls_context
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.workbooks.client import WorkbooksClient
 
 API_KEY = "key-TLS-TEST-93fe21"
 

@@ -14,7 +14,7 @@ from engine_helpers import snapshot
 from test_cli import API_KEY, TOKEN, Cli, MakeSandbox, base_env, config_for
 
 from reliability_log import record
-from syncmonitor.engine.instance_lock import AlreadySyncingError, SyncLock
+from syncmonitor.engine.runs.lock import AlreadySyncingError, SyncLock
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import ENV_OUTREACH_TOKEN, ENV_WORKBOOKS_API_KEY
 from syncmonitor.store.database import open_database

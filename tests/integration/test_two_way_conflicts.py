@@ -22,9 +22,9 @@ from two_way_helpers import (
     set_person,
 )
 
-from syncmonitor.connectors.outreach_sync import OutreachSyncClient
-from syncmonitor.connectors.workbooks_sync import WorkbooksSyncClient
-from syncmonitor.domain.field_mapping import (
+from syncmonitor.connectors.outreach.sync import OutreachSyncClient
+from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
+from syncmonitor.domain.mappings.fields import (
     ConflictRule,
     Direction,
     FieldMapping,
@@ -32,11 +32,11 @@ from syncmonitor.domain.field_mapping import (
     FieldRule,
     ObjectPair,
 )
-from syncmonitor.domain.mapping_set import MappingSet
-from syncmonitor.engine.delete_hazard import HazardAction, resolve
-from syncmonitor.engine.events import RunOutcome
-from syncmonitor.engine.notices import RecordingSink
-from syncmonitor.engine.outbound_kinds import person_kind
+from syncmonitor.domain.mappings.mapping_set import MappingSet
+from syncmonitor.engine.runs.events import RunOutcome
+from syncmonitor.engine.runs.notices import RecordingSink
+from syncmonitor.engine.two_way.delete_hazard import HazardAction, resolve
+from syncmonitor.engine.two_way.outbound.kinds import person_kind
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store import mappings as mapping_store
 from syncmonitor.store import two_way as store

@@ -21,7 +21,7 @@ from two_way_helpers import (
     writes,
 )
 
-from syncmonitor.connectors.workbooks_sync import WorkbooksSyncClient
+from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
 from syncmonitor.domain.scope import (
     Condition,
     ScopeFilter,
@@ -29,10 +29,10 @@ from syncmonitor.domain.scope import (
     to_json,
     workbooks_filter,
 )
-from syncmonitor.engine.events import RunOutcome
-from syncmonitor.engine.outbound_kinds import DUPLICATE_FIELD, ERROR_FIELD, SYNC_FIELD
-from syncmonitor.engine.outbound_setup import save_scope
-from syncmonitor.engine.scope_count import count_matching
+from syncmonitor.engine.runs.events import RunOutcome
+from syncmonitor.engine.two_way.outbound.kinds import DUPLICATE_FIELD, ERROR_FIELD, SYNC_FIELD
+from syncmonitor.engine.two_way.outbound.setup import save_scope
+from syncmonitor.engine.two_way.scope_count import count_matching
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store.schema import sync_cursors
 from syncmonitor.store.two_way_schema import activity_links

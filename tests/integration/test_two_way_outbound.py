@@ -24,13 +24,13 @@ from two_way_helpers import (
     writes,
 )
 
-from syncmonitor.connectors.outreach_sync import OutreachSyncClient
-from syncmonitor.connectors.workbooks_sync import WorkbooksSyncClient
-from syncmonitor.domain.field_mapping import Direction, FieldMapping, FieldRule, ObjectPair
-from syncmonitor.domain.mapping_set import MappingSet
-from syncmonitor.engine.events import RunOutcome
-from syncmonitor.engine.outbound import OutboundCounts, sync_outbound
-from syncmonitor.engine.outbound_kinds import person_kind
+from syncmonitor.connectors.outreach.sync import OutreachSyncClient
+from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
+from syncmonitor.domain.mappings.fields import Direction, FieldMapping, FieldRule, ObjectPair
+from syncmonitor.domain.mappings.mapping_set import MappingSet
+from syncmonitor.engine.runs.events import RunOutcome
+from syncmonitor.engine.two_way.outbound.kinds import person_kind
+from syncmonitor.engine.two_way.outbound.sync import OutboundCounts, sync_outbound
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store import mappings as mapping_store
 from syncmonitor.store.issues_schema import sync_issues

@@ -10,7 +10,7 @@ import httpx
 from engine_helpers import Harness, workbooks_write
 
 from syncmonitor.domain.scope import ScopeFilter, to_json
-from syncmonitor.engine.outbound_setup import save_scope
+from syncmonitor.engine.two_way.outbound.setup import save_scope
 
 JSON_API = "application/vnd.api+json"
 

@@ -101,7 +101,7 @@ def quiet_cli() -> Iterator[dict[str, list[Any]]]:
     patch.setattr(cli, "_sync", record)
     patch.setattr(cli, "_daemon", record)
     patch.setattr("syncmonitor.sandbox.server.main", record)
-    patch.setattr("syncmonitor.selftest.main", record)
+    patch.setattr("syncmonitor.ui.selftest.main", record)
     patch.setattr("syncmonitor.ui.app.run_gui", record)
     patch.setenv("SYNCMONITOR_HOME", str(SCRATCH / "home"))
     yield calls

@@ -13,7 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import any_json
 
-from syncmonitor.config import _BOUNDS, _SECTIONS, Config, ConfigError, load_config, parse_config
+from syncmonitor.app.config import (
+    _BOUNDS,
+    _SECTIONS,
+    Config,
+    ConfigError,
+    load_config,
+    parse_config,
+)
 
 SECTION_KEYS = {name: [f.name for f in dataclasses.fields(cls)] for name, cls in _SECTIONS.items()}
 toml_scalars = (

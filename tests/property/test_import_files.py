@@ -11,16 +11,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import any_json
 
+from syncmonitor.app.errors import UserFacingError
 from syncmonitor.domain.csv_text import UnreadableFileError
-from syncmonitor.domain.mapping_io import (
+from syncmonitor.domain.mappings.files import (
     CSV_COLUMNS,
     MappingImportError,
     export_bytes,
     import_bytes,
 )
 from syncmonitor.domain.salesmate_export import Severity, check_export
-from syncmonitor.engine.salesmate_import import load_export_bytes
-from syncmonitor.errors import UserFacingError
+from syncmonitor.engine.salesmate.imports import load_export_bytes
 
 cells = st.text(max_size=12) | st.sampled_from(
     ("lead", "contact", "person_prospect", "Replied", "true", "no", "both", "to_crm", "")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from strategies import any_json, corrupted
 
 from syncmonitor.connectors.errors import ConnectorError
-from syncmonitor.connectors.retry import RetryPolicy
+from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.connectors.salesforce import SalesforceClient
 from syncmonitor.connectors.salesmate import SalesmateAccess, SalesmateClient
 from syncmonitor.connectors.spotler import SpotlerClient

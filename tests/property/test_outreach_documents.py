@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from strategies import any_json, corrupted, state_documents
 
 from syncmonitor.connectors.errors import ConnectorError, MalformedResponseError
-from syncmonitor.connectors.outreach import OutreachClient, parse_state_page
-from syncmonitor.connectors.retry import RetryPolicy
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.outreach.client import OutreachClient, parse_state_page
 
 
 def _encode(doc: Any) -> bytes:

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from strategies import any_json, corrupted
 
 from syncmonitor.connectors.errors import ConnectorError
-from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.connectors.workbooks import RecordUpdate, WorkbooksClient
-from syncmonitor.connectors.workbooks_format import parse_datetime, parse_optional_datetime
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.workbooks.client import RecordUpdate, WorkbooksClient
+from syncmonitor.connectors.workbooks.format import parse_datetime, parse_optional_datetime
 
 record_ids = st.integers(min_value=1, max_value=10_000)
 

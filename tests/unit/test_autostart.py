@@ -6,7 +6,7 @@ import configparser
 import plistlib
 from pathlib import Path
 
-from syncmonitor.autostart import (
+from syncmonitor.ui.autostart import (
     LAUNCH_AGENT_LABEL,
     RUN_KEY,
     Autostart,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from syncmonitor.config import ConfigError, check_base_url, load_config, parse_config
+from syncmonitor.app.config import ConfigError, check_base_url, load_config, parse_config
 
 
 def test_missing_file_means_sandbox_mode(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_no_display_on_linux_says_what_to_do(monkeypatch) -> None:
     import sys
 
     from syncmonitor import cli
-    from syncmonitor.errors import UserFacingError
+    from syncmonitor.app.errors import UserFacingError
 
     monkeypatch.setattr(sys, "platform", "linux")
     with pytest.raises(UserFacingError, match="xvfb-run"):

@@ -20,8 +20,8 @@ from syncmonitor.connectors.errors import (
     RequestRejectedError,
     ServerError,
 )
-from syncmonitor.connectors.http import RemoteProblem, ResilientClient, decode_json
-from syncmonitor.connectors.retry import (
+from syncmonitor.connectors.http.client import RemoteProblem, ResilientClient, decode_json
+from syncmonitor.connectors.http.retry import (
     RetryPolicy,
     parse_rate_limit_remaining,
     parse_rate_limit_reset,

@@ -15,7 +15,8 @@ from syncmonitor.connectors.errors import (
     MalformedResponseError,
     RequestRejectedError,
 )
-from syncmonitor.connectors.outreach import (
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.outreach.client import (
     OutreachClient,
     ProspectRecord,
     SequenceRecord,
@@ -26,7 +27,6 @@ from syncmonitor.connectors.outreach import (
     parse_sequence_state,
     parse_sequence_step,
 )
-from syncmonitor.connectors.retry import RetryPolicy
 
 BASE = "https://api.outreach.test/api/v2"
 TOKEN = "outreach-secret-token"

@@ -15,8 +15,8 @@ from syncmonitor.connectors.errors import (
     MalformedResponseError,
     RequestRejectedError,
 )
-from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.connectors.workbooks import (
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.workbooks.client import (
     CONFLICT_MARKER,
     RecordUpdate,
     UpdateResult,

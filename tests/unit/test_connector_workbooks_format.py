@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from syncmonitor.connectors.workbooks_format import (
+from syncmonitor.connectors.workbooks.format import (
     format_date,
     format_datetime,
     parse_date,

@@ -5,7 +5,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends.fail import Keyring as FailKeyring
 
-from syncmonitor.credentials import (
+from syncmonitor.app.credentials import (
     MissingSecretError,
     NoSecureStoreError,
     Secret,

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from syncmonitor.domain.field_mapping import (
+from syncmonitor.domain.mappings.apply import (
+    Change,
+    MappingContext,
+    Skip,
+    load_rule,
+    plan_pair,
+    send_rule,
+)
+from syncmonitor.domain.mappings.fields import (
     Direction,
     FieldMapping,
     FieldOptions,
@@ -15,18 +23,10 @@ from syncmonitor.domain.field_mapping import (
     check_field_rule,
     option_problems,
 )
-from syncmonitor.domain.mapping_apply import (
-    Change,
-    MappingContext,
-    Skip,
-    load_rule,
-    plan_pair,
-    send_rule,
-)
-from syncmonitor.domain.mapping_preview import preview
-from syncmonitor.domain.mapping_set import MappingSet
-from syncmonitor.domain.mapping_values import FieldInfo, FieldKind, StatusKind
-from syncmonitor.domain.status_mapping import StatusMapping, StatusRule
+from syncmonitor.domain.mappings.mapping_set import MappingSet
+from syncmonitor.domain.mappings.preview import preview
+from syncmonitor.domain.mappings.statuses import StatusMapping, StatusRule
+from syncmonitor.domain.mappings.values import FieldInfo, FieldKind, StatusKind
 
 T, R = FieldKind.TEXT, FieldKind.REFERENCE
 CRM = {

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from syncmonitor.log_reader import filter_entries, read_entries
+from syncmonitor.app.log_reader import filter_entries, read_entries
 
-LOG = """2026-11-22 09:00:00,001 INFO syncmonitor.engine.service: Run 1 started (full forced all)
-2026-11-22 09:00:01,002 WARNING syncmonitor.engine.service: Run 1 failed in 1.0 s
+LOG = """2026-11-22 09:00:00,001 INFO syncmonitor.engine.runs.service: Run 1 started (full, forced)
+2026-11-22 09:00:01,002 WARNING syncmonitor.engine.runs.service: Run 1 failed in 1.0 s
 2026-11-22 09:00:02,003 ERROR syncmonitor.ui.app: Unexpected
 Traceback (most recent call last):
   File "x.py", line 1, in <module>
 ValueError: boom
-2026-11-22 09:00:03,004 DEBUG syncmonitor.connectors.http: GET
+2026-11-22 09:00:03,004 DEBUG syncmonitor.connectors.http.client: GET
 """
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from syncmonitor.domain.mailshot_queue import (
+from syncmonitor.domain.mailshots.queue import (
     MailshotFacts,
     QueueState,
     Throughput,
     build_snapshot,
 )
-from syncmonitor.domain.mailshot_rules import ApiKeyFacts
-from syncmonitor.engine.mailshot_notices import QueueNotices, StateChange
-from syncmonitor.engine.notices import NoticeLevel, RecordingSink
+from syncmonitor.domain.mailshots.rules import ApiKeyFacts
+from syncmonitor.engine.mailshots.notices import QueueNotices, StateChange
+from syncmonitor.engine.runs.notices import NoticeLevel, RecordingSink
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 KEY = ApiKeyFacts("GatorMail", True, None, None)

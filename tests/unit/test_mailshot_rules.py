@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from syncmonitor.domain.mailshot_rules import (
+from syncmonitor.domain.mailshots.rules import (
     NAME_LIMIT,
     ApiKeyFacts,
     name_length,

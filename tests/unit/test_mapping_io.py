@@ -8,23 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from syncmonitor.domain.field_mapping import (
+from syncmonitor.domain.mappings.fields import (
     Direction,
     FieldMapping,
     FieldOptions,
     FieldRule,
     ObjectPair,
 )
-from syncmonitor.domain.mapping_io import (
+from syncmonitor.domain.mappings.files import (
     CSV_COLUMNS,
     MappingImportError,
     export_bytes,
     file_format,
     import_bytes,
 )
-from syncmonitor.domain.mapping_set import MappingSet
-from syncmonitor.domain.mapping_values import CrmSource, StatusKind
-from syncmonitor.domain.status_mapping import StatusMapping, StatusRule
+from syncmonitor.domain.mappings.mapping_set import MappingSet
+from syncmonitor.domain.mappings.statuses import StatusMapping, StatusRule
+from syncmonitor.domain.mappings.values import CrmSource, StatusKind
 from syncmonitor.store import mappings as store
 from syncmonitor.store.database import open_database
 

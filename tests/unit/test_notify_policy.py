@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from syncmonitor.engine.notices import Notice, NoticeLevel, RecordingSink
-from syncmonitor.engine.notify_policy import (
+from syncmonitor.engine.runs.notices import Notice, NoticeLevel, RecordingSink
+from syncmonitor.engine.runs.notify_policy import (
     EVENT_TYPES,
     EventType,
     NotificationPolicy,

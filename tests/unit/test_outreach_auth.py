@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from syncmonitor.connectors.errors import AuthenticationError
-from syncmonitor.connectors.outreach import OutreachClient
-from syncmonitor.connectors.outreach_auth import OutreachGrant, RefreshingBearer, token_url_for
-from syncmonitor.connectors.retry import RetryPolicy
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.outreach.auth import OutreachGrant, RefreshingBearer, token_url_for
+from syncmonitor.connectors.outreach.client import OutreachClient
 
 BASE = "https://api.outreach.test/api/v2"
 CLIENT_SECRET = "client-SECRET-5d1f"

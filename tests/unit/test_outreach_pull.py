@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from syncmonitor.connectors.errors import ServerError
-from syncmonitor.connectors.outreach import (
+from syncmonitor.connectors.outreach.client import (
     ProspectRecord,
     SequenceRecord,
     SequenceStatePage,
     SequenceStateRecord,
     SequenceStepRecord,
 )
-from syncmonitor.engine.outreach_pull import WATERMARK, pull_sequence_states
+from syncmonitor.engine.sequence_states.pull import WATERMARK, pull_sequence_states
 from syncmonitor.store.database import open_database
 from syncmonitor.store.people import current_states, history
 from syncmonitor.store.runs import get_cursor

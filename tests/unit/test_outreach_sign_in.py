@@ -7,8 +7,8 @@ import logging
 import keyring
 import pytest
 
-from syncmonitor.config import Config, OutreachSettings
-from syncmonitor.credentials import KEYRING_SERVICE, MissingSecretError, Secret, store_secret
+from syncmonitor.app.config import Config, OutreachSettings
+from syncmonitor.app.credentials import KEYRING_SERVICE, MissingSecretError, Secret, store_secret
 from syncmonitor.engine.bootstrap import resolve_remotes
 from syncmonitor.engine.outreach_sign_in import outreach_oauth, save_refresh_token
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from syncmonitor.config import ConfigError, parse_config
+from syncmonitor.app.config import ConfigError, parse_config
+from syncmonitor.app.credentials import MissingSecretError
 from syncmonitor.connectors.salesmate import SalesmateAccess
-from syncmonitor.credentials import MissingSecretError
 from syncmonitor.engine.bootstrap import resolve_salesmate
 from syncmonitor.sandbox.process import SandboxEndpoints
 

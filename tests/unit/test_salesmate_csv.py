@@ -17,7 +17,7 @@ from syncmonitor.domain.csv_text import (
 )
 from syncmonitor.domain.export_dates import DateError, DateOrder, decide_order, parse_export_date
 from syncmonitor.domain.salesmate_export import Column, check_export, guess_mapping
-from syncmonitor.engine.salesmate_import import load_export_bytes
+from syncmonitor.engine.salesmate.imports import load_export_bytes
 
 TEXT = "Email;Sequence;Status;Date\nzoë@exämple.com;Relance Q4 — été;Paused O3;23/04/2026\n"
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from syncmonitor.domain.timestamps import format_iso
-from syncmonitor.engine.events import CancelToken, ProgressCallback, RunOutcome, RunResult
-from syncmonitor.engine.jobs import SyncKind
-from syncmonitor.engine.scheduler import (
+from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunOutcome, RunResult
+from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.scheduler import (
     CATCH_UP_DELAY,
     EVERYTHING,
     PERSON,

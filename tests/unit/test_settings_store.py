@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from syncmonitor.config import ConfigError, parse_config
-from syncmonitor.settings_store import last_good_path, load_config_safely, save_settings
+from syncmonitor.app.config import ConfigError, parse_config
+from syncmonitor.app.settings_store import last_good_path, load_config_safely, save_settings
 
 GOOD = '[outreach]\nbase_url = "https://api.outreach.io/api/v2"\n[schedule]\nfull_minutes = 45\n'
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from syncmonitor.domain.mapping_history import EditHistory
-from syncmonitor.domain.mapping_values import CrmStatus, Stage, StatusKind, name_problem, suggest
-from syncmonitor.domain.status_mapping import (
+from syncmonitor.domain.mappings.history import EditHistory
+from syncmonitor.domain.mappings.statuses import (
     MappingRuleError,
     Severity,
     StatusMapping,
@@ -20,6 +19,7 @@ from syncmonitor.domain.status_mapping import (
     unmapped_stages,
     unmapped_statuses,
 )
+from syncmonitor.domain.mappings.values import CrmStatus, Stage, StatusKind, name_problem, suggest
 
 STAGES = [
     Stage(1, "New", 1),

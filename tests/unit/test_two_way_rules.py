@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from syncmonitor.domain import mapping_io
-from syncmonitor.domain.field_mapping import (
+from syncmonitor.domain.mappings import files as mapping_io
+from syncmonitor.domain.mappings.fields import (
     ConflictRule,
     Direction,
     FieldMapping,
@@ -16,7 +16,7 @@ from syncmonitor.domain.field_mapping import (
     check_field_rule,
     option_problems,
 )
-from syncmonitor.domain.mapping_set import MappingSet
+from syncmonitor.domain.mappings.mapping_set import MappingSet
 from syncmonitor.domain.scope import (
     Condition,
     ScopeFilter,

@@ -15,8 +15,9 @@ from syncmonitor.connectors.errors import (
     ServerError,
     redact_url,
 )
-from syncmonitor.connectors.http import TransportStats
-from syncmonitor.connectors.outreach import (
+from syncmonitor.connectors.http.client import TransportStats
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.outreach.client import (
     OutreachClient,
     ProspectRecord,
     SequenceRecord,
@@ -24,8 +25,7 @@ from syncmonitor.connectors.outreach import (
     SequenceStateRecord,
     SequenceStepRecord,
 )
-from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.connectors.workbooks import RecordUpdate, UpdateResult, WorkbooksClient
+from syncmonitor.connectors.workbooks.client import RecordUpdate, UpdateResult, WorkbooksClient
 
 __all__ = [
     "AuthenticationError",

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from syncmonitor.connectors.errors import MalformedResponseError
-from syncmonitor.connectors.http import (
+from syncmonitor.connectors.http.client import (
     DEFAULT_TIMEOUT,
     RemoteClient,
     RemoteProblem,
@@ -22,8 +22,8 @@ from syncmonitor.connectors.http import (
     Sleep,
     decode_json,
 )
-from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.domain.mapping_values import CrmStatus
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.domain.mappings.values import CrmStatus
 
 SALESFORCE = "Salesforce"
 API_VERSION = "v59.0"

@@ -33,7 +33,7 @@ from syncmonitor.connectors.errors import (
     RateLimitedError,
     RequestRejectedError,
 )
-from syncmonitor.connectors.http import (
+from syncmonitor.connectors.http.client import (
     DEFAULT_TIMEOUT,
     RemoteClient,
     RemoteProblem,
@@ -41,7 +41,7 @@ from syncmonitor.connectors.http import (
     Sleep,
     decode_json,
 )
-from syncmonitor.connectors.retry import RetryPolicy
+from syncmonitor.connectors.http.retry import RetryPolicy
 
 CALLS_PER_HOUR = 1500
 HOUR = 3600.0

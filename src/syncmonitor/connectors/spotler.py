@@ -16,7 +16,7 @@ import httpx
 from oauthlib.oauth1 import SIGNATURE_HMAC, Client
 
 from syncmonitor.connectors.errors import SPOTLER, MalformedResponseError, NotFoundError
-from syncmonitor.connectors.http import (
+from syncmonitor.connectors.http.client import (
     DEFAULT_TIMEOUT,
     RemoteClient,
     RemoteProblem,
@@ -24,7 +24,7 @@ from syncmonitor.connectors.http import (
     Sleep,
     decode_json,
 )
-from syncmonitor.connectors.retry import RetryPolicy
+from syncmonitor.connectors.http.retry import RetryPolicy
 
 PAGE_SIZE = 1000
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"

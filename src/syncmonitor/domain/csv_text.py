@@ -13,7 +13,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from syncmonitor.errors import UserFacingError
+from syncmonitor.app.errors import UserFacingError
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 _SNIFF_LINES = 50

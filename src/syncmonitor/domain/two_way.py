@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from syncmonitor.domain.field_mapping import ConflictRule
-from syncmonitor.domain.mapping_apply import blank, same
+from syncmonitor.domain.mappings.apply import blank, same
+from syncmonitor.domain.mappings.fields import ConflictRule
 
 _SEPARATORS = re.compile(r"[\s,;]+")
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")

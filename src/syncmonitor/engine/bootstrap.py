@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from syncmonitor.config import Config
-from syncmonitor.connectors.http import warm_up
+from syncmonitor.app.config import Config
+from syncmonitor.app.credentials import Secret, get_secret, require_secret
+from syncmonitor.app.paths import AppPaths
+from syncmonitor.connectors.http.client import warm_up
 from syncmonitor.connectors.salesmate import SalesmateAccess
-from syncmonitor.credentials import Secret, get_secret, require_secret
-from syncmonitor.engine.instance_lock import SyncLock
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
-from syncmonitor.engine.service import Remotes, SyncService
-from syncmonitor.paths import AppPaths
+from syncmonitor.engine.runs.lock import SyncLock
+from syncmonitor.engine.runs.service import Remotes, SyncService
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
     ENV_SALESFORCE_TOKEN,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from syncmonitor.config import ConfigError, check_base_url
+from syncmonitor.app.config import ConfigError, check_base_url
 from syncmonitor.connectors.errors import ConnectorError
-from syncmonitor.connectors.outreach import OutreachClient
-from syncmonitor.connectors.retry import RetryPolicy
-from syncmonitor.connectors.workbooks import WorkbooksClient
+from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.outreach.client import OutreachClient
+from syncmonitor.connectors.workbooks.client import WorkbooksClient
 
 # A test should answer in seconds: one attempt, no long waits for a rate limit.
 TEST_POLICY = RetryPolicy(max_attempts=1, max_wait_for_rate_limit=5.0)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 import os
 
-from syncmonitor.config import Config
-from syncmonitor.connectors.outreach_auth import OutreachGrant, RefreshingBearer, token_url_for
-from syncmonitor.credentials import (
+from syncmonitor.app.config import Config
+from syncmonitor.app.credentials import (
     NoSecureStoreError,
     Secret,
     keyring_available,
     require_secret,
     store_secret,
 )
+from syncmonitor.connectors.outreach.auth import OutreachGrant, RefreshingBearer, token_url_for
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 
-from syncmonitor.errors import UserFacingError
+from syncmonitor.app.errors import UserFacingError
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 

@@ -13,15 +13,16 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from syncmonitor.domain.field_mapping import (
+from syncmonitor.domain.mappings.fields import (
     Direction,
     FieldMapping,
     FieldOptions,
     FieldRule,
     ObjectPair,
 )
-from syncmonitor.domain.mapping_set import MappingSet
-from syncmonitor.domain.mapping_values import (
+from syncmonitor.domain.mappings.mapping_set import MappingSet
+from syncmonitor.domain.mappings.statuses import StatusMapping, StatusRule
+from syncmonitor.domain.mappings.values import (
     CrmSource,
     CrmStatus,
     FieldInfo,
@@ -29,7 +30,6 @@ from syncmonitor.domain.mapping_values import (
     Stage,
     StatusKind,
 )
-from syncmonitor.domain.status_mapping import StatusMapping, StatusRule
 from syncmonitor.store.mapping_schema import (
     crm_status_values,
     field_mapping_rules,

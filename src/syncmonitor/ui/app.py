@@ -21,19 +21,19 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
 from syncmonitor import APP_ID, APP_NAME
-from syncmonitor.config import Config
-from syncmonitor.engine.notices import Notice, NoticeLevel
-from syncmonitor.engine.notify_policy import NotificationPolicy
-from syncmonitor.errors import UserFacingError
-from syncmonitor.paths import AppPaths, app_paths
-from syncmonitor.settings_store import save_settings
+from syncmonitor.app.config import Config
+from syncmonitor.app.errors import UserFacingError
+from syncmonitor.app.paths import AppPaths, app_paths
+from syncmonitor.app.settings_store import save_settings
+from syncmonitor.engine.runs.notices import Notice, NoticeLevel
+from syncmonitor.engine.runs.notify_policy import NotificationPolicy
 from syncmonitor.ui.crash import CrashReporter
 from syncmonitor.ui.main_window import MainWindow
 from syncmonitor.ui.models.lazy import wait_for_reads
 from syncmonitor.ui.notifier import LogNotifier, Notifier, TrayNotifier
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.responsiveness import tune_for_interactive_use
-from syncmonitor.ui.settings_dialog import SettingsDialog
+from syncmonitor.ui.settings.dialog import SettingsDialog
 from syncmonitor.ui.single_instance import SingleInstance, server_name
 from syncmonitor.ui.style import apply_look
 from syncmonitor.ui.sync_controller import ServicesStarter, SyncController, schedule_intervals

@@ -21,18 +21,18 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor import APP_NAME
-from syncmonitor.engine.events import RunResult
-from syncmonitor.engine.scheduler import Target
+from syncmonitor.engine.runs.events import RunResult
+from syncmonitor.engine.runs.scheduler import Target
 from syncmonitor.store.database import Database
-from syncmonitor.ui.issues_page import IssuesPage
-from syncmonitor.ui.log_page import LogPage
+from syncmonitor.ui.issues.page import IssuesPage
+from syncmonitor.ui.log.page import LogPage
 from syncmonitor.ui.mappings.pages import add_mapping_pages
 from syncmonitor.ui.page import Page
-from syncmonitor.ui.people_page import PeoplePage
-from syncmonitor.ui.queue_page import QueuePage, attach_queue
+from syncmonitor.ui.people.page import PeoplePage
+from syncmonitor.ui.queue.page import QueuePage, attach_queue
 from syncmonitor.ui.resources import icon
-from syncmonitor.ui.runs_page import RunsPage
-from syncmonitor.ui.salesmate_import_action import install_salesmate_import
+from syncmonitor.ui.runs.page import RunsPage
+from syncmonitor.ui.salesmate.import_action import install_salesmate_import
 from syncmonitor.ui.status_bar import SyncStatusBar
 from syncmonitor.ui.style import STYLE_SHEET
 from syncmonitor.ui.sync_controller import Phase, SyncController
@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
     def _open_scope(self) -> None:
         import asyncio
 
-        from syncmonitor.ui.scope_dialog import open_scope_dialog
+        from syncmonitor.ui.settings.scope_dialog import open_scope_dialog
 
         self._scope_task = asyncio.ensure_future(open_scope_dialog(self, self.controller))
 

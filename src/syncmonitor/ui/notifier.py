@@ -13,7 +13,7 @@ from typing import ClassVar, Protocol
 
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from syncmonitor.engine.notices import Notice, NoticeLevel
+from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
-from syncmonitor.engine.events import RunResult
+from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.store.database import Database
 
 

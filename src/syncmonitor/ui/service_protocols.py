@@ -6,14 +6,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from syncmonitor.engine.events import CancelToken, ProgressCallback, RunResult
-from syncmonitor.engine.jobs import SyncKind
-from syncmonitor.engine.notices import NoticeSink
+from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunResult
+from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.store.database import Database
 
 
 class SyncServiceLike(Protocol):
-    """What the GUI uses of `syncmonitor.engine.service.SyncService`."""
+    """What the GUI uses of `syncmonitor.engine.runs.service.SyncService`."""
 
     database: Database
     sandbox_mode: bool

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from syncmonitor.domain.timestamps import utc_now
-from syncmonitor.engine.events import RunOutcome, RunResult, SyncProgress
+from syncmonitor.engine.runs.events import RunOutcome, RunResult, SyncProgress
 from syncmonitor.ui.status_text import last_sync_text, next_sync_text
 from syncmonitor.ui.sync_controller import Phase, SyncController
 from syncmonitor.ui.widgets import named

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from syncmonitor.domain.timestamps import parse_iso
-from syncmonitor.engine.events import RunOutcome
-from syncmonitor.engine.scheduler import State
+from syncmonitor.engine.runs.events import RunOutcome
+from syncmonitor.engine.runs.scheduler import State
 from syncmonitor.ui import formatting
 from syncmonitor.ui.sync_controller import Phase, SyncController
 

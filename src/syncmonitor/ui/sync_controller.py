@@ -19,18 +19,19 @@ from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from syncmonitor.config import Config
+from syncmonitor.app.config import Config
+from syncmonitor.app.errors import UserFacingError
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
-from syncmonitor.engine.events import (
+from syncmonitor.engine.runs.events import (
     CancelToken,
     ProgressCallback,
     RunOutcome,
     RunResult,
     SyncProgress,
 )
-from syncmonitor.engine.jobs import SyncKind
-from syncmonitor.engine.notices import Notice, NoticeLevel, NoticeSink
-from syncmonitor.engine.scheduler import (
+from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
+from syncmonitor.engine.runs.scheduler import (
     EVERYTHING,
     PERSON,
     ForceOutcome,
@@ -40,7 +41,6 @@ from syncmonitor.engine.scheduler import (
     State,
     Target,
 )
-from syncmonitor.errors import UserFacingError
 from syncmonitor.store.database import Database
 from syncmonitor.store.issues import count_open_issues
 from syncmonitor.ui.service_protocols import ServicesLike, ServicesStarter, SyncServiceLike

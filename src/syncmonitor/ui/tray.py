@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from syncmonitor import APP_NAME
 from syncmonitor.domain.timestamps import utc_now
-from syncmonitor.engine.notify_policy import SNOOZE_CHOICES, NotificationPolicy
+from syncmonitor.engine.runs.notify_policy import SNOOZE_CHOICES, NotificationPolicy
 from syncmonitor.ui.resources import tray_icon
 from syncmonitor.ui.status_text import last_sync_text, next_sync_text, status_line, tray_state
 from syncmonitor.ui.sync_controller import Phase, SyncController

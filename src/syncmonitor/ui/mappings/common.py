@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.domain.status_mapping import Issue
+from syncmonitor.domain.mappings.statuses import Issue
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 from syncmonitor.ui.widgets import named
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from syncmonitor.domain.field_mapping import ObjectPair
-from syncmonitor.engine.events import RunResult
+from syncmonitor.domain.mappings.fields import ObjectPair
+from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.store.database import Database
 from syncmonitor.ui.mappings.common import ask_unsaved
 from syncmonitor.ui.mappings.workspace import MappingWorkspace

@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.domain.field_mapping import (
+from syncmonitor.domain.mappings.fields import (
     Direction,
     FieldMapping,
     FieldRule,
     ObjectPair,
 )
-from syncmonitor.domain.mapping_values import FieldInfo
-from syncmonitor.domain.status_mapping import Issue
+from syncmonitor.domain.mappings.statuses import Issue
+from syncmonitor.domain.mappings.values import FieldInfo
 from syncmonitor.ui.mappings.common import (
     ERROR_BACKGROUND,
     WARNING_BACKGROUND,

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.domain.field_mapping import (
+from syncmonitor.domain.mappings.fields import (
     DEFAULT_CONFLICT_RULE,
     OPTION_LABELS,
     ConflictRule,
@@ -26,7 +26,7 @@ from syncmonitor.domain.field_mapping import (
     option_problems,
     with_option,
 )
-from syncmonitor.domain.mapping_values import FieldInfo, StatusKind
+from syncmonitor.domain.mappings.values import FieldInfo, StatusKind
 from syncmonitor.ui.widgets import named
 
 CHECKBOXES = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncmonitor.domain.mapping_values import StatusKind
+from syncmonitor.domain.mappings.values import StatusKind
 from syncmonitor.ui.mappings.editor_page import MappingEditorPage
 from syncmonitor.ui.mappings.field_page import FieldMappingPage
 from syncmonitor.ui.mappings.status_page import StatusMappingPage

@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.connectors.workbooks_format import parse_optional_datetime
-from syncmonitor.domain.field_mapping import ObjectPair
-from syncmonitor.domain.mapping_apply import MappingContext
-from syncmonitor.domain.mapping_preview import PreviewRow, preview
-from syncmonitor.domain.mapping_values import StatusKind
+from syncmonitor.connectors.workbooks.format import parse_optional_datetime
+from syncmonitor.domain.mappings.apply import MappingContext
+from syncmonitor.domain.mappings.fields import ObjectPair
+from syncmonitor.domain.mappings.preview import PreviewRow, preview
+from syncmonitor.domain.mappings.values import StatusKind
 from syncmonitor.domain.timestamps import parse_iso
 from syncmonitor.store import mappings as store
 from syncmonitor.ui.mappings.workspace import MappingWorkspace

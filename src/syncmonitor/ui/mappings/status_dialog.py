@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.domain.mapping_values import StatusKind
-from syncmonitor.domain.status_mapping import (
+from syncmonitor.domain.mappings.statuses import (
     MappingRuleError,
     StatusMapping,
     StatusRule,
@@ -27,6 +26,7 @@ from syncmonitor.domain.status_mapping import (
     check_status_mapping,
     replace_rule,
 )
+from syncmonitor.domain.mappings.values import StatusKind
 from syncmonitor.ui.mappings.common import issue_text
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 from syncmonitor.ui.widgets import named

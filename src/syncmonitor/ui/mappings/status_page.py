@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.domain.mapping_values import CrmSource, StatusKind
-from syncmonitor.domain.status_mapping import (
+from syncmonitor.domain.mappings.statuses import (
     Issue,
     StatusMapping,
     StatusRule,
     remove_rule,
 )
+from syncmonitor.domain.mappings.values import CrmSource, StatusKind
 from syncmonitor.ui.mappings.common import (
     ERROR_BACKGROUND,
     UNMAPPED_BACKGROUND,

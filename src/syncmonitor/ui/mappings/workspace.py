@@ -18,15 +18,15 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy import Engine
 
+from syncmonitor.app.errors import UserFacingError
 from syncmonitor.connectors.errors import ConnectorError
-from syncmonitor.domain.field_mapping import ObjectPair, check_field_mapping
-from syncmonitor.domain.mapping_history import EditHistory
-from syncmonitor.domain.mapping_io import export_bytes, file_format, import_bytes
-from syncmonitor.domain.mapping_set import MappingSet, structural_issues
-from syncmonitor.domain.mapping_values import CrmSource, CrmStatus, FieldInfo, Stage, StatusKind
-from syncmonitor.domain.status_mapping import Issue, check_status_mapping, resolve_stages
+from syncmonitor.domain.mappings.fields import ObjectPair, check_field_mapping
+from syncmonitor.domain.mappings.files import export_bytes, file_format, import_bytes
+from syncmonitor.domain.mappings.history import EditHistory
+from syncmonitor.domain.mappings.mapping_set import MappingSet, structural_issues
+from syncmonitor.domain.mappings.statuses import Issue, check_status_mapping, resolve_stages
+from syncmonitor.domain.mappings.values import CrmSource, CrmStatus, FieldInfo, Stage, StatusKind
 from syncmonitor.domain.timestamps import format_iso, utc_now
-from syncmonitor.errors import UserFacingError
 from syncmonitor.store import mappings as store
 from syncmonitor.store.database import Database
 
@@ -216,8 +216,8 @@ class MappingWorkspace(QObject):
         self._spawn("Refreshing from Outreach and the CRM…", self._refresh(remotes))
 
     async def _refresh(self, remotes: Any) -> None:
-        from syncmonitor.engine.mapping_job import source_remotes
-        from syncmonitor.engine.mapping_sources import refresh_sources
+        from syncmonitor.engine.mappings.job import source_remotes
+        from syncmonitor.engine.mappings.sources import refresh_sources
 
         service = self._service()
         assert self.database is not None
@@ -241,8 +241,8 @@ class MappingWorkspace(QObject):
     async def _create_stage(
         self, remotes: Any, name: str, then: Callable[[Stage], None] | None
     ) -> None:
-        from syncmonitor.engine.mapping_job import source_remotes
-        from syncmonitor.engine.mapping_sources import create_stage
+        from syncmonitor.engine.mappings.job import source_remotes
+        from syncmonitor.engine.mappings.sources import create_stage
 
         assert self.database is not None
         stage = await create_stage(source_remotes(remotes), self.database.engine, name)
@@ -258,9 +258,9 @@ class MappingWorkspace(QObject):
         self._spawn("Reading sample records…", self._read_samples(remotes))
 
     async def _read_samples(self, remotes: Any) -> None:
-        from syncmonitor.connectors.workbooks import WorkbooksClient
-        from syncmonitor.engine.mapping_job import source_remotes
-        from syncmonitor.engine.mapping_samples import read_samples
+        from syncmonitor.connectors.workbooks.client import WorkbooksClient
+        from syncmonitor.engine.mappings.job import source_remotes
+        from syncmonitor.engine.mappings.samples import read_samples
 
         service = self._service()
         assert self.database is not None

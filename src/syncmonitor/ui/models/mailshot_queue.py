@@ -12,9 +12,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from syncmonitor.domain.mailshot_queue import QueueItem, QueueSnapshot, QueueState
-from syncmonitor.domain.mailshot_rules import NAME_LIMIT, name_length
-from syncmonitor.engine.mailshot_report import FIGURE_SOURCES
+from syncmonitor.domain.mailshots.queue import QueueItem, QueueSnapshot, QueueState
+from syncmonitor.domain.mailshots.rules import NAME_LIMIT, name_length
+from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
 from syncmonitor.ui.models.lazy import ROW_ROLE
 
 AnyIndex = QModelIndex | QPersistentModelIndex

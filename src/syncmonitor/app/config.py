@@ -1,0 +1,301 @@
+"""The configuration file (`config.toml`) and what it means.
+
+Every key, with its default, is documented in README.md. Secrets never live here: see secrets.py.
+With neither remote configured the app runs against its built-in sandbox.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from syncmonitor.app.errors import UserFacingError
+
+
+class ConfigError(UserFacingError):
+    """The configuration file cannot be used as it is."""
+
+    title = "The configuration file has a problem"
+
+
+@dataclass(frozen=True)
+class OutreachSettings:
+    base_url: str | None = None
+    page_size: int = 1000
+    # The OAuth app's client id (not a secret). With it, and the client secret and a refresh
+    # token in the keyring or environment, access tokens are renewed as they expire.
+    oauth_client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkbooksSettings:
+    base_url: str | None = None
+    sequence_state_field: str = "cf_person_sequence_state"
+    state_updated_at_field: str = "cf_person_sequence_state_updated_at"
+    outreach_id_field: str = "cf_person_outreach_id"
+    no_email_field: str = "no_email_soliciting"
+    push_enabled: bool = True
+    # Issue 6: the full sync is two-way (records to Outreach, tasks/calls/steps back); false
+    # keeps it to sequence states and mapped values of linked people.
+    two_way_enabled: bool = True
+
+
+@dataclass(frozen=True)
+class SalesforceSettings:
+    base_url: str | None = None  # the org's instance URL; unset: statuses from the sandbox
+    api_version: str = "v59.0"
+    contact_status_field: str = "Contact_Status__c"
+
+
+@dataclass(frozen=True)
+class MappingSettings:
+    lead_status_picklist: str = "Lead Status"  # Workbooks picklist names
+    contact_status_picklist: str = "Contact Status"
+    lead_status_field: str = "cf_person_lead_status"  # the Workbooks person fields
+    contact_status_field: str = "cf_person_contact_status"
+    sync_enabled: bool = True  # false: the sync never applies the saved mappings
+
+
+@dataclass(frozen=True)
+class SalesmateSettings:
+    """Salesmate's REST API (`https://<linkname>.salesmate.io`), used to match imported contacts.
+
+    `linkname` defaults to the first label of the host name; the access token is a secret.
+    """
+
+    base_url: str | None = None
+    linkname: str = ""
+
+    @property
+    def api_url(self) -> str | None:
+        return f"{self.base_url}/apis" if self.base_url else None
+
+    @property
+    def effective_linkname(self) -> str:
+        if self.linkname or not self.base_url:
+            return self.linkname
+        return (urlsplit(self.base_url).hostname or "").split(".")[0]
+
+
+@dataclass(frozen=True)
+class SpotlerSettings:
+    """Spotler Mail+ REST (GatorMail), e.g. https://restapi.mailplus.nl/integrationservice-1.1.0."""
+
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MailshotSettings:
+    """How often the GatorMail queue is read: busy while mailshots are in flight, idle otherwise."""
+
+    busy_poll_seconds: float = 5.0
+    idle_poll_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    seed: int = 1
+    people: int = 500
+    states_per_person: float = 3.0
+    tick_seconds: float = 3.0
+    changes_per_tick: int = 4
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    interval_minutes: int = 30  # before [schedule]: read as [schedule] full_minutes
+
+
+# The scheduled sync kinds' bounds protect the remotes' rate limits: an inbound sync is a handful
+# of incremental Outreach reads (Outreach allows 10,000 requests an hour per user), a full sync
+# also reads and writes Workbooks people in batches (Workbooks throttles per database). Every
+# 15 and 30 minutes at most keeps both far below their limits; a day at least keeps data fresh.
+INBOUND_MINUTES_BOUNDS = (15, 24 * 60)
+FULL_MINUTES_BOUNDS = (30, 24 * 60)
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """[schedule]: how often each kind of sync runs by itself."""
+
+    inbound_minutes: int = 120
+    full_minutes: int = 30
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    """[notifications]: the person's per-event toggles (events not listed follow defaults)."""
+
+    on: tuple[str, ...] = ()
+    off: tuple[str, ...] = ()
+
+    def choices(self) -> dict[str, bool]:
+        return {**{e: True for e in self.on}, **{e: False for e in self.off}}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration, validated."""
+
+    outreach: OutreachSettings = field(default_factory=OutreachSettings)
+    workbooks: WorkbooksSettings = field(default_factory=WorkbooksSettings)
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
+    mappings: MappingSettings = field(default_factory=MappingSettings)
+    salesmate: SalesmateSettings = field(default_factory=SalesmateSettings)
+    spotler: SpotlerSettings = field(default_factory=SpotlerSettings)
+    mailshots: MailshotSettings = field(default_factory=MailshotSettings)
+    source: Path | None = None
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """No remote configured: run against the built-in sandbox."""
+        return not self.outreach.base_url and not self.workbooks.base_url
+
+
+def check_base_url(url: str, where: str) -> str:
+    """Refuse anything but HTTPS, except for a loopback host (local testing, the sandbox)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{where} is {url!r}, which is not a web address.",
+            "Use the full address, for example https://api.outreach.io/api/v2.",
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"{where} uses plain http:// to {parts.hostname}, so tokens would cross the network "
+            "unencrypted.",
+            "Change it to https://. Plain http is only accepted for this computer "
+            "(localhost, 127.0.0.1, ::1).",
+        )
+    return url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_SECTIONS: dict[str, type] = {
+    "outreach": OutreachSettings,
+    "workbooks": WorkbooksSettings,
+    "sandbox": SandboxSettings,
+    "sync": SyncSettings,
+    "schedule": ScheduleSettings,
+    "notifications": NotificationSettings,
+    "salesforce": SalesforceSettings,
+    "mappings": MappingSettings,
+    "salesmate": SalesmateSettings,
+    "spotler": SpotlerSettings,
+    "mailshots": MailshotSettings,
+}
+
+_BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
+    ("outreach", "page_size"): (1, 1000),
+    ("sandbox", "people"): (1, 2_000_000),
+    ("sandbox", "states_per_person"): (0, 20),
+    ("sandbox", "tick_seconds"): (0, 3600),
+    ("sandbox", "changes_per_tick"): (0, 10_000),
+    ("sync", "interval_minutes"): (5, 24 * 60),
+    ("schedule", "inbound_minutes"): INBOUND_MINUTES_BOUNDS,
+    ("schedule", "full_minutes"): FULL_MINUTES_BOUNDS,
+    ("mailshots", "busy_poll_seconds"): (1, 600),
+    ("mailshots", "idle_poll_seconds"): (5, 3600),
+}
+
+
+def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
+    """Validate a decoded TOML document into a Config; every problem names the key."""
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in _SECTIONS:
+            raise ConfigError(
+                f"Unknown section [{name}].",
+                f"Known sections: {', '.join('[' + s + ']' for s in _SECTIONS)}.",
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(f"{name} must be a section ([{name}]), not a single value.", "")
+        sections[name] = _parse_section(name, value)
+    if "schedule" not in data and "sync" in data and "interval_minutes" in data["sync"]:
+        # A config from before [schedule]: its one interval becomes the full sync's, raised to
+        # the full sync's minimum if it was shorter.
+        minutes = max(sections["sync"].interval_minutes, FULL_MINUTES_BOUNDS[0])
+        sections["schedule"] = ScheduleSettings(full_minutes=minutes)
+    return Config(source=source, **sections)
+
+
+def _parse_section(name: str, values: dict[str, Any]) -> Any:
+    cls = _SECTIONS[name]
+    defaults = cls()
+    known = {f.name: getattr(defaults, f.name) for f in dataclasses.fields(defaults)}
+    parsed: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(
+                f"Unknown key {key!r} in [{name}].", f"Known keys: {', '.join(sorted(known))}."
+            )
+        default = known[key]
+        expected = type(default) if default is not None else str
+        if expected is tuple:  # a list of names, e.g. [notifications] off
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(
+                    f"[{name}] {key} must be a list of names in quotes, not {value!r}.",
+                    'For example: off = ["people.opted_out"].',
+                )
+            parsed[key] = tuple(value)
+            continue
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(
+                f"[{name}] {key} must be {_kind(expected)}, not {value!r}.",
+                "Fix the value in the configuration file, or delete the line to use the default.",
+            )
+        bounds = _BOUNDS.get((name, key))
+        if bounds and isinstance(value, int | float) and not bounds[0] <= value <= bounds[1]:
+            raise ConfigError(
+                f"[{name}] {key} is {value}, outside {bounds[0]:g} to {bounds[1]:g}.",
+                "Use a value in that range (the limits protect the remotes' rate limits).",
+            )
+        if key == "base_url":
+            value = check_base_url(value, f"[{name}] base_url")
+        if key.endswith("_field") and not value.strip():
+            raise ConfigError(f"[{name}] {key} is empty.", "Give the Workbooks field's API name.")
+        parsed[key] = value
+    return cls(**parsed)
+
+
+def _kind(expected: type) -> str:
+    return {str: "text", int: "a whole number", float: "a number", bool: "true or false"}.get(
+        expected, expected.__name__
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read config.toml; a missing file means all defaults (sandbox mode)."""
+    if not path.exists():
+        return Config(source=None)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc}.", "Fix the line it names, or move the file away."
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path} cannot be read: {exc}.", "Check the file's permissions."
+        ) from exc
+    return parse_config(data, source=path)

@@ -1,0 +1,63 @@
+"""`syncmonitor queue [--json]`: the GatorMail mailshot queue, read once, headless.
+
+In sandbox mode a sandbox is started for the read (its queue starts moving at once), as for
+`sync --once`. Exit 0 when the queue was read (even when it is blocked: the output says so), 1 when
+it could not be read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from syncmonitor.app.config import Config
+from syncmonitor.app.paths import AppPaths
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+def run_queue_command(config: Config, paths: AppPaths, *, as_json: bool) -> int:
+    from syncmonitor.engine.bootstrap import start_services
+    from syncmonitor.engine.mailshots.report import read_queue_once, snapshot_json
+
+    services = start_services(config, paths)
+    try:
+        result = read_queue_once(services.database, services.service.remotes, config.mailshots)
+    finally:
+        services.close()
+    if result.error is not None:
+        print(f"{result.error.title}: {result.error.message}", file=sys.stderr)
+        return EXIT_FAILED
+    data = snapshot_json(result.snapshot)
+    if as_json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if data["problem"]:
+        print(f"PROBLEM: {data['problem']['message']}\n")
+    queued = [m for m in data["mailshots"] if m["position"] is not None]
+    print(f"{len(queued)} mailshot(s) in the GatorMail queue")
+    for m in queued:
+        print(
+            f"  {m['position']:>3}. {m['state']:<8} {m['name'][:60]:<60} "
+            f"audience {m['audience'] if m['audience'] is not None else '?':>6}  "
+            f"ETA {_duration(m['eta_s'])} (inferred)"
+        )
+        for problem in m["problems"]:
+            print(f"       ! {problem['message']}")
+    others = [m for m in data["mailshots"] if m["position"] is None][:10]
+    if others:
+        print("\nRecently:")
+        for m in others:
+            print(f"       {m['state']:<9} {m['name'][:60]}")
+    return EXIT_OK

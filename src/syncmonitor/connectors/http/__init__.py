@@ -1,0 +1,1 @@
+"""The one HTTP client every connector uses: retries, limits, TLS, redirects and redaction."""

@@ -1,0 +1,618 @@
+"""The transport every connector shares: retries, backoff, rate limits, redirects, counters.
+
+`ResilientClient` wraps one `httpx.AsyncClient`. A call goes through `request()`, which sends,
+reads the whole body, checks the status and hands the response to a `parse` callback, all inside
+one retry loop: a connection dropped mid-body or a JSON document cut short is retried like a 503.
+What cannot succeed by trying again (a refused token, a 404, a 422) is raised at once.
+
+Redirects are followed here rather than by httpx because Workbooks answers 302 to the *same* URL
+to slow a client down, and the request must then be sent again unchanged: httpx (like browsers)
+turns a redirected PUT into a GET and drops the body, which would silently lose a write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random as _random
+import ssl
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Self, TypeVar
+from urllib.parse import urlencode
+
+import certifi
+import httpx
+import orjson
+
+from syncmonitor.connectors.errors import (
+    AuthenticationError,
+    ConnectorError,
+    MalformedResponseError,
+    NetworkError,
+    NotFoundError,
+    RateLimitedError,
+    RequestRejectedError,
+    ServerError,
+    redact_secrets,
+    redact_url,
+)
+from syncmonitor.connectors.http.retry import (
+    RetryPolicy,
+    parse_rate_limit_remaining,
+    parse_rate_limit_reset,
+    parse_retry_after,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# 403 answers that mean "your request is wrong", not "your credentials are wrong".
+NOT_AUTH_403_CODES = frozenset({"user_agent_required", "no_database_selection_made"})
+# Errors raised while the request could not yet have reached the server.
+_UNSENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+Sleep = Callable[[float], Awaitable[None]]
+QueryParams = Sequence[tuple[str, str]] | Mapping[str, str]
+
+
+@dataclass(slots=True)
+class TransportStats:
+    """Counters the engine reads to report what a run cost (one instance per client)."""
+
+    requests: int = 0  # HTTP exchanges, including retries and redirects
+    retries: int = 0
+    redirects: int = 0
+    bytes_sent: int = 0  # request bodies
+    bytes_received: int = 0  # response bodies as they came over the wire
+    rate_limit_waits: int = 0
+    seconds_waited: float = 0.0  # backoff, Retry-After and rate-limit waits together
+    rate_limit_remaining: int | None = None  # as last reported by the remote
+    rate_limit_reset: float | None = None  # epoch seconds, as last reported by the remote
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteProblem:
+    """What the remote said about an error, in its own words (any part may be missing)."""
+
+    code: str | None = None
+    title: str | None = None
+    detail: str | None = None
+
+    def sentence(self) -> str:
+        """A short quotation for a message, or "" when the remote said nothing useful."""
+        parts = [p for p in (self.title, self.detail) if p]
+        if not parts:
+            return f"(error code {self.code})" if self.code else ""
+        text = " - ".join(dict.fromkeys(parts))
+        return f'It said: "{text}".'
+
+
+def no_problem(response: httpx.Response) -> RemoteProblem:
+    """A `describe_error` that reads nothing from the body."""
+    return RemoteProblem()
+
+
+def decode_json(response: httpx.Response, service: str) -> Any:
+    """The response body as JSON, or a (retryable) MalformedResponseError saying what is wrong."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
+        size = len(response.content)
+        reason = "it is empty" if size == 0 else f"{exc} in {size} bytes"
+        raise MalformedResponseError(
+            service,
+            f"{service} sent an unreadable answer",
+            f"The answer to {response.request.method} {response.request.url.path} was not valid "
+            f"JSON ({reason}); it was probably cut short on the way. Sync Monitor tries such "
+            "requests again by itself. If this keeps happening, check the network (a proxy or "
+            f"VPN may be altering traffic) and {service}'s status page.",
+            status_code=response.status_code,
+            url=str(response.request.url),
+        ) from None
+
+
+class _RedactUrlsFilter(logging.Filter):
+    """Redacts secret query parameters from URLs that httpx puts in its own log records.
+
+    httpx logs every request URL at INFO; a Workbooks URL carries the api_key.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(isinstance(a, httpx.URL) for a in args):
+            record.args = tuple(redact_url(a) if isinstance(a, httpx.URL) else a for a in args)
+        return True
+
+
+_HTTPX_FILTER = _RedactUrlsFilter()
+
+
+def install_log_redaction() -> None:
+    """Make sure httpx's own request log never shows a secret (idempotent)."""
+    httpx_logger = logging.getLogger("httpx")
+    if _HTTPX_FILTER not in httpx_logger.filters:
+        httpx_logger.addFilter(_HTTPX_FILTER)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every client shares: certificate and host name verification on.
+
+    Certificates are checked against the operating system's trusted authorities, as the browser
+    does, so a company's own authority (a proxy that inspects HTTPS) is trusted where IT installed
+    it: through truststore on Windows and macOS, the system bundle plus certifi's on Linux.
+    Loading them takes tens of milliseconds; done once (`warm_up()` does it off the GUI thread at
+    start-up) instead of for every client a sync creates, on the event loop.
+    """
+    context: ssl.SSLContext | None = None
+    if sys.platform in ("win32", "darwin"):
+        try:
+            import truststore
+
+            context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        except (ImportError, OSError, ssl.SSLError):  # pragma: no cover - platform specific
+            log.warning("The system's certificate store is not usable; using certifi's bundle")
+    if context is None:
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=certifi.where())
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def _is_certificate_failure(exc: BaseException) -> bool:
+    """True when a connection failed because the server's certificate could not be verified."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def warm_up() -> None:
+    """Do the slow one-time set-up now (call it from a worker thread at start-up)."""
+    tls_context()
+
+
+class ResilientClient:
+    """An `httpx.AsyncClient` with retries, backoff, rate-limit handling and counters.
+
+    `describe_error` reads the remote's own error description from a non-2xx answer (each
+    service words its errors differently). `secrets` are scrubbed from any remote text that ends
+    up in an error message. `sleep`, `random` and `clock` are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        base_url: str,
+        headers: Mapping[str, str] | None = None,
+        policy: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        describe_error: Callable[[httpx.Response], RemoteProblem] = no_problem,
+        secrets: Sequence[str] = (),
+        sleep: Sleep | None = None,
+        random: Callable[[], float] | None = None,
+        clock: Callable[[], float] | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        auth: httpx.Auth | None = None,
+    ) -> None:
+        install_log_redaction()
+        self.service = service
+        self.policy = policy or RetryPolicy()
+        self.stats = TransportStats()
+        self._describe_error = describe_error
+        self._static_secrets = tuple(s for s in secrets if s)
+        self._auth = auth
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._random = random or _random.random
+        self._clock = clock or time.time
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            headers=dict(headers or {}),
+            timeout=(
+                httpx.Timeout(self.policy.request_timeout)
+                if self.policy.request_timeout is not None
+                else timeout
+            ),
+            transport=transport,
+            follow_redirects=False,
+            verify=tls_context(),
+            # Applied on every send, retries and redirects included: a request signature with
+            # a nonce (OAuth 1.0a, Spotler) must be made afresh each time.
+            auth=auth,
+        )
+        # Set when the remote reported an exhausted budget; cleared once we have waited.
+        self._budget_reset_at: float | None = None
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        """The secrets to scrub from remote text: fixed ones, and tokens an auth renews."""
+        dynamic = getattr(self._auth, "secrets", None)
+        return self._static_secrets + (tuple(dynamic()) if callable(dynamic) else ())
+
+    @property
+    def base_url(self) -> httpx.URL:
+        return self._client.base_url
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> ResilientClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- the one entry point -------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        parse: Callable[[httpx.Response], T],
+        params: QueryParams | None = None,
+        form: Sequence[tuple[str, str]] | None = None,
+        json_body: Any = None,
+        idempotent: bool | None = None,
+        parse_in_thread: bool = False,
+        body: bytes | None = None,
+    ) -> T:
+        """Send a request until it succeeds or cannot, and return `parse(response)`.
+
+        `url` is relative to the base URL or absolute. `form` is sent form-encoded, in order
+        (parallel arrays keep their order); `body` is sent as is (a JSON document: the client's
+        own Content-Type header describes it); `json_body` is sent as JSON. `parse` gets a 2xx
+        response with its body read and may raise `ConnectorError` (a `MalformedResponseError`
+        is retried like any retryable error). Non-idempotent requests (POST unless
+        `idempotent=True`) are only retried when the remote cannot have acted on them:
+        connection refused, 429. With `parse_in_thread` a successful answer is parsed on a
+        worker thread, so decoding a large page never holds up the event loop (the GUI's) for
+        more than a frame.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        content: bytes | None = None
+        headers: dict[str, str] = {}
+        if form is not None:
+            content = urlencode(list(form)).encode("ascii")
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            content = body
+        elif json_body is not None:
+            content = orjson.dumps(json_body)
+            headers["Content-Type"] = "application/json"
+        pairs: list[tuple[str, str | int | float | bool | None]]
+        pairs = list(params.items()) if isinstance(params, Mapping) else list(params or ())
+        # An empty QueryParams would wipe a query already in `url` (a `links.next`, say).
+        query = httpx.QueryParams(pairs) if pairs else None
+        request = self._client.build_request(
+            method, url, params=query, content=content, headers=headers
+        )
+
+        attempt = 0
+        while True:
+            attempt += 1
+            # Raises RateLimitedError when the wait would be too long; never retried here.
+            await self._wait_for_budget(request)
+            try:
+                response = await self._exchange(request)
+                if parse_in_thread and 200 <= response.status_code < 300:
+                    return await asyncio.to_thread(self._check, response, parse)
+                return self._check(response, parse)
+            except ConnectorError as error:
+                error.attempts = attempt
+                retry_ok = idempotent or isinstance(error, RateLimitedError)
+                if isinstance(error, NetworkError) and not error.request_sent:
+                    retry_ok = True
+                if not error.retryable or not retry_ok or attempt >= self.policy.max_attempts:
+                    raise
+                delay = self._delay_before_retry(error, attempt)
+                self.stats.retries += 1
+                log.warning(
+                    "%s: %s %s failed (%s); retry %d of %d in %.2f s",
+                    self.service,
+                    method,
+                    redact_url(request.url),
+                    error.title,
+                    attempt,
+                    self.policy.max_attempts - 1,
+                    delay,
+                )
+                await self._wait(delay)
+
+    # -- pieces --------------------------------------------------------------------------------
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        """Send, follow slow-down redirects, and read the whole body; map transport failures."""
+        redirects = 0
+        while True:
+            self.stats.requests += 1
+            self.stats.bytes_sent += len(request.content)
+            try:
+                response = await self._client.send(request, stream=True)
+            except httpx.RequestError as exc:
+                raise self._network_error(exc, request) from exc
+            try:
+                if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+                    redirects += 1
+                    self.stats.redirects += 1
+                    if redirects > self.policy.max_redirects:
+                        raise RateLimitedError(
+                            self.service,
+                            f"{self.service} keeps redirecting",
+                            f"{self.service} redirected {request.method} {request.url.path} more "
+                            f"than {self.policy.max_redirects} times in a row, which is how it "
+                            "asks a client to slow down. Sync Monitor will try again after a "
+                            "pause; if this persists, sync less often.",
+                            status_code=response.status_code,
+                            url=str(request.url),
+                        )
+                    with contextlib.suppress(httpx.RequestError):
+                        await response.aread()  # so the connection can be reused
+                    request = self._redirected(request, response)
+                    await self._wait(self.policy.redirect_delay)
+                    continue
+                try:
+                    await response.aread()
+                except httpx.RequestError as exc:
+                    self.stats.bytes_received += response.num_bytes_downloaded
+                    raise self._network_error(exc, request) from exc
+                # Wire bytes (compressed); a body handed over whole (tests) counts as is.
+                self.stats.bytes_received += response.num_bytes_downloaded or len(response.content)
+                return response
+            finally:
+                await response.aclose()
+
+    def _redirected(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        """The request to send after a redirect: same method and body (303 excepted)."""
+        try:
+            target = request.url.join(response.headers["location"])
+        except httpx.InvalidURL:
+            raise MalformedResponseError(
+                self.service,
+                f"{self.service} sent a broken redirect",
+                f"{self.service} redirected {request.method} {request.url.path} to an invalid "
+                "address. Try again later; if it persists, report it to the service.",
+                status_code=response.status_code,
+                url=str(request.url),
+            ) from None
+        same_origin = (target.host, target.port) == (request.url.host, request.url.port) and (
+            target.scheme == request.url.scheme or target.scheme == "https"
+        )
+        if not same_origin:
+            # Credentials travel in headers and parameters: never send them to another host.
+            raise RequestRejectedError(
+                self.service,
+                f"{self.service} redirected elsewhere",
+                f"{self.service} redirected {request.method} {request.url.path} to another host "
+                f"({target.host}). Sync Monitor does not follow it, so that your credentials "
+                f"are not sent there. Check the {self.service} address in Settings.",
+                status_code=response.status_code,
+                url=str(request.url),
+            )
+        if response.status_code == 303 and request.method != "HEAD":
+            headers = httpx.Headers(request.headers)
+            for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                headers.pop(name, None)
+            return httpx.Request("GET", target, headers=headers)
+        return httpx.Request(
+            request.method, target, headers=request.headers, content=request.content
+        )
+
+    def _network_error(self, exc: httpx.RequestError, request: httpx.Request) -> NetworkError:
+        where = f"{request.method} {request.url.path}"
+        if _is_certificate_failure(exc):
+            return self._untrusted_certificate(exc, request)
+        if isinstance(exc, httpx.TimeoutException):
+            title = f"{self.service} did not answer in time"
+            what = f"{where} timed out ({type(exc).__name__})."
+        elif isinstance(exc, httpx.ConnectError):
+            title = f"Cannot reach {self.service}"
+            what = f"Sync Monitor could not connect to {request.url.host} for {where}."
+        else:
+            title = f"Connection to {self.service} failed"
+            what = f"The connection broke during {where} before a complete answer arrived."
+        detail = redact_secrets(str(exc), self._secrets)
+        return NetworkError(
+            self.service,
+            title,
+            f"{what}{f' ({detail})' if detail else ''} Sync Monitor tries again by itself. "
+            "If it keeps failing, check the internet connection, proxy or VPN, and the "
+            f"{self.service} address in Settings.",
+            url=str(request.url),
+            request_sent=not isinstance(exc, _UNSENT_ERRORS),
+        )
+
+    def _untrusted_certificate(
+        self, exc: httpx.RequestError, request: httpx.Request
+    ) -> NetworkError:
+        reason = redact_secrets(str(exc), self._secrets)
+        return NetworkError(
+            self.service,
+            f"The {self.service} server's certificate is not trusted",
+            f"Sync Monitor could not verify the HTTPS certificate of {request.url.host} "
+            f"({reason}), so it sent nothing there, credentials included. Check the "
+            f"{self.service} address in Settings. If your network inspects HTTPS with its own "
+            "certificate authority, ask IT to install that authority in the system's trusted "
+            "certificates.",
+            retryable=False,
+            url=str(request.url),
+            request_sent=False,
+        )
+
+    def _check(self, response: httpx.Response, parse: Callable[[httpx.Response], T]) -> T:
+        self._note_rate_limit(response)
+        status = response.status_code
+        if 200 <= status < 300:
+            return parse(response)
+        request = response.request
+        where = f"{request.method} {request.url.path}"
+        url = str(request.url)
+        problem = self._problem(response)
+        said = problem.sentence()
+        svc = self.service
+        if status == 401 or (status == 403 and problem.code not in NOT_AUTH_403_CODES):
+            raise AuthenticationError.for_service(
+                svc, status_code=status, detail=problem.detail or problem.title, url=url
+            )
+        if status == 404:
+            raise NotFoundError(
+                svc,
+                f"Not found in {svc}",
+                f"{svc} has nothing at {where} (HTTP 404). {said} The record may have been "
+                f"deleted in {svc}, or the {svc} address in Settings is wrong.",
+                status_code=status,
+                url=url,
+            )
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock())
+            raise RateLimitedError(
+                svc,
+                f"{svc} rate limit reached",
+                f"{svc} refused {where} because too many requests were made (HTTP 429). {said} "
+                "Sync Monitor waits and tries again by itself; if this keeps happening, sync "
+                "less often or stop other tools that use the same account.",
+                retry_after=retry_after,
+                status_code=status,
+                url=url,
+            )
+        if status >= 500 or status == 408:
+            retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock())
+            raise ServerError(
+                svc,
+                f"{svc} is having trouble",
+                f"{svc} failed to answer {where} (HTTP {status} {response.reason_phrase}). "
+                f"{said} This is usually temporary and Sync Monitor tries again by itself. If it "
+                f"keeps happening, check {svc}'s status page and try later.",
+                retry_after=retry_after,
+                status_code=status,
+                url=url,
+            )
+        if 400 <= status < 500:
+            rejected = RequestRejectedError(
+                svc,
+                f"{svc} rejected a request",
+                f"{svc} refused {where} (HTTP {status} {response.reason_phrase}). {said} "
+                "This is likely a Sync Monitor bug or a setting that does not match your "
+                f"{svc} account; please report it with the log file.",
+                status_code=status,
+                url=url,
+            )
+            rejected.remote_said = said  # the remote's own words, for per-record issues
+            raise rejected
+        raise MalformedResponseError(
+            svc,
+            f"{svc} sent an unexpected answer",
+            f"{svc} answered {where} with HTTP {status}, which Sync Monitor does not expect. "
+            "It tries again by itself; if this persists, report it with the log file.",
+            status_code=status,
+            url=url,
+        )
+
+    def _problem(self, response: httpx.Response) -> RemoteProblem:
+        try:
+            problem = self._describe_error(response)
+        except Exception:  # a broken error body must not hide the error itself
+            log.debug("could not read the %s error body", self.service, exc_info=True)
+            return RemoteProblem()
+
+        def clean(text: str | None) -> str | None:
+            if text is None:
+                return None
+            return redact_secrets(text, self._secrets)[:500]
+
+        return RemoteProblem(problem.code, clean(problem.title), clean(problem.detail))
+
+    def _note_rate_limit(self, response: httpx.Response) -> None:
+        now = self._clock()
+        remaining = parse_rate_limit_remaining(response.headers.get("x-ratelimit-remaining"))
+        reset = parse_rate_limit_reset(response.headers.get("x-ratelimit-reset"), now)
+        if remaining is not None:
+            self.stats.rate_limit_remaining = remaining
+        if reset is not None:
+            self.stats.rate_limit_reset = reset
+        if remaining is not None and remaining <= 0 and reset is not None and reset > now:
+            self._budget_reset_at = reset
+        elif remaining is not None and remaining > 0:
+            self._budget_reset_at = None
+
+    def _delay_before_retry(self, error: ConnectorError, attempt: int) -> float:
+        asked = getattr(error, "retry_after", None)
+        if isinstance(asked, float | int):
+            if asked > self.policy.max_wait_for_rate_limit:
+                raise self._too_long(asked, error) from error
+            # The remote said when to come back; its budget hint is superseded by that.
+            self._budget_reset_at = None
+            return float(asked)
+        return self.policy.backoff(attempt, self._random)
+
+    async def _wait_for_budget(self, request: httpx.Request) -> None:
+        """Before sending: if the remote said the budget is spent, wait for its reset."""
+        if self._budget_reset_at is None:
+            return
+        wait = self._budget_reset_at - self._clock()
+        if wait > self.policy.max_wait_for_rate_limit:
+            raise self._too_long(wait, None, request)
+        self._budget_reset_at = None
+        if wait > 0:
+            self.stats.rate_limit_waits += 1
+            log.info("%s: rate-limit budget spent; waiting %.1f s for reset", self.service, wait)
+            await self._wait(wait)
+
+    def _too_long(
+        self, wait: float, cause: ConnectorError | None, request: httpx.Request | None = None
+    ) -> RateLimitedError:
+        resume = time.strftime("%H:%M", time.localtime(self._clock() + wait))
+        return RateLimitedError(
+            self.service,
+            f"{self.service} rate limit reached",
+            f"{self.service} asked Sync Monitor to wait {wait:.0f} s before the next request, "
+            f"longer than it waits by itself ({self.policy.max_wait_for_rate_limit:.0f} s). "
+            f"The sync stops for now; it can run again after {resume}. If this happens often, "
+            "sync less often or stop other tools that use the same account.",
+            retry_after=wait,
+            status_code=cause.status_code if cause else None,
+            url=cause.url if cause else (str(request.url) if request else None),
+        )
+
+    async def _wait(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        self.stats.seconds_waited += seconds
+        await self._sleep(seconds)
+
+
+class RemoteClient:
+    """What every remote's client shares: a ResilientClient, its figures, and closing it."""
+
+    def __init__(self, http: ResilientClient) -> None:
+        self._http = http
+
+    @property
+    def stats(self) -> TransportStats:
+        """Requests, retries, redirects, bytes and rate-limit figures so far."""
+        return self._http.stats
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

@@ -1,0 +1,1 @@
+"""Workbooks' REST API: sessions, reads with filters, batched writes, metadata and mailshots."""

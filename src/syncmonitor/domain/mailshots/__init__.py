@@ -1,0 +1,1 @@
+"""Mailshot queue rules, pure Python: states, positions, preflight checks and the ETA."""

@@ -1,0 +1,1 @@
+"""Salesmate sequence states, imported from Salesmate's enrolment exports."""

@@ -1,0 +1,2 @@
+"""Sequence states: the Outreach pull into the history and the Workbooks push of each person's
+current state."""

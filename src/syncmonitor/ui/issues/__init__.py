@@ -1,0 +1,1 @@
+"""The Issues page: per-record problems and the delete hazard's actions."""

@@ -1,0 +1,102 @@
+"""The Issues page's two answers to a delete hazard: delete the surviving record on the other
+side too, or unlink it. Each asks for confirmation, then runs on the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+from syncmonitor.engine.two_way.actions import act_on_hazard
+from syncmonitor.engine.two_way.delete_hazard import HazardAction
+from syncmonitor.store import two_way as store
+from syncmonitor.store.database import Database
+from syncmonitor.store.issues import StoredIssue
+from syncmonitor.ui.models.lazy import timed_read
+
+log = logging.getLogger(__name__)
+SOURCES = {
+    "outreach.prospects": "person",
+    "outreach.accounts": "organisation",
+    "outreach.opportunities": "opportunity",
+}
+
+
+def _ask(parent: QWidget, title: str, text: str) -> bool:
+    answer = QMessageBox.question(parent, title, text)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class HazardActions:
+    """The buttons and what they do; `confirm` is replaceable (tests answer for the person)."""
+
+    def __init__(self, page: Any, controller: Any) -> None:
+        self.page, self.controller = page, controller
+        self.confirm: Callable[[str, str], bool] = lambda title, text: _ask(page, title, text)
+        self.delete_button = QPushButton("Delete on the other side")
+        self.unlink_button = QPushButton("Unlink")
+        self.unlink_button.setToolTip(
+            "Keep the remaining record, drop its link and stop syncing it to Outreach"
+        )
+        self.delete_button.clicked.connect(lambda: self._act(HazardAction.DELETE_OTHER_SIDE))
+        self.unlink_button.clicked.connect(lambda: self._act(HazardAction.UNLINK))
+        self.hazard: store.Hazard | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.show_issue(None, None)
+
+    def show_issue(self, database: Database | None, issue: StoredIssue | None) -> None:
+        self.hazard = None
+        kind = SOURCES.get(issue.source) if issue is not None else None
+        if database is not None and issue is not None and kind is not None:
+            key = issue.record_key.removeprefix("workbooks:")
+            if key.isdigit():
+                with timed_read(database.engine, "a delete warning") as conn:
+                    found = store.hazard(conn, kind, int(key))
+                self.hazard = found if found is not None and found.resolved_at is None else None
+        for button in (self.delete_button, self.unlink_button):
+            button.setVisible(self.hazard is not None)
+            button.setEnabled(self.hazard is not None)
+        if self.hazard is not None:
+            other = "Outreach" if self.hazard.deleted_side == "crm" else "Workbooks"
+            self.delete_button.setText(f"Delete in {other} too")
+            self.delete_button.setToolTip(
+                f"Delete the {other} record as well, finishing the deletion"
+            )
+
+    def _act(self, action: HazardAction) -> None:
+        hazard, service = self.hazard, self.controller.service
+        if hazard is None or service is None:
+            return
+        other = "Outreach" if hazard.deleted_side == "crm" else "Workbooks"
+        if action is HazardAction.DELETE_OTHER_SIDE:
+            title, text = (
+                "Delete it",
+                f"Delete {hazard.label} in {other} too? This cannot be undone.",
+            )
+        else:
+            title, text = (
+                "Unlink it",
+                (f"Keep {hazard.label} in {other}, drop its link and stop syncing it to Outreach?"),
+            )
+        if not self.confirm(title, text):
+            return
+        for button in (self.delete_button, self.unlink_button):
+            button.setEnabled(False)
+        self.task = asyncio.ensure_future(self._run(service, hazard, action))
+
+    async def _run(self, service: Any, hazard: store.Hazard, action: HazardAction) -> None:
+        try:
+            await act_on_hazard(service, hazard.kind, hazard.crm_id, action)
+        except Exception as exc:
+            log.warning("The delete warning was not handled: %s", exc)
+            self.page.detail.setText(f"<b>Not done.</b> {exc}")
+            for button in (self.delete_button, self.unlink_button):
+                button.setEnabled(True)
+            return
+        self.hazard = None
+        self.page.model.refresh()
+        self.controller.refresh_issue_count()
+        self.page.detail.setText(f"Done: {hazard.label} is {action.value}.")

@@ -1,0 +1,1 @@
+"""The People page: search, a person's states and their timeline."""

@@ -1,0 +1,211 @@
+"""The right-hand pane of the People page: one person's sequences now, and everything before."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from syncmonitor.store.linked_people import linked_keys, person_by_key
+from syncmonitor.store.people import PersonDetail, current_states
+from syncmonitor.store.two_way import Link
+from syncmonitor.ui import formatting
+from syncmonitor.ui.models import CurrentStatesModel, TimelineModel
+from syncmonitor.ui.models.lazy import timed_read
+from syncmonitor.ui.people.pair_view import PairView
+from syncmonitor.ui.people.timeline_view import timeline_view
+from syncmonitor.ui.widgets import compact_table, empty_state, named, section_title
+
+
+class PersonDetailPane(QWidget):
+    """Header (name, email, opted out, Workbooks record), current states and the timeline."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._engine: Engine | None = None
+        self.person: tuple[str, int] | None = None
+
+        self.name_label = named(QLabel(), "personName")
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.opted_out_badge = named(QLabel("Opted out"), "optedOutBadge")
+        self.opted_out_badge.setToolTip(
+            "This person unsubscribed. Sync Monitor sets No Email on their Workbooks record."
+        )
+        self.opted_out_badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.email_label = named(QLabel(), "personMeta")
+        # Long names and addresses are clipped rather than widening the pane past the splitter.
+        self.name_label.setMinimumWidth(1)
+        self.email_label.setMinimumWidth(1)
+        self.email_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.workbooks_label = named(QLabel(), "personMeta")
+        self.workbooks_label.setWordWrap(True)
+
+        self.states = CurrentStatesModel(self)
+        self.states_view = compact_table(self.states)
+        self.states_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.states_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # A handful of rows: columns can fit their contents; the sequence name takes the rest.
+        header = self.states_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CurrentStatesModel.SEQUENCE, QHeaderView.ResizeMode.Stretch)
+        self.no_states = named(QLabel("Not in any sequence."), "hint")
+
+        self.timeline = TimelineModel(self)
+        self.timeline_view = timeline_view(self.timeline)
+        self.history_title = section_title("History, newest first")
+
+        details = QWidget()
+        layout = QVBoxLayout(details)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(4)
+        title_row = QWidget()
+        title_layout = _hbox(title_row)
+        title_layout.addWidget(self.name_label)
+        title_layout.addWidget(self.opted_out_badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        title_layout.addStretch(1)
+        layout.addWidget(title_row)
+        layout.addWidget(self.email_label)
+        layout.addWidget(self.workbooks_label)
+        layout.addSpacing(12)
+        layout.addWidget(section_title("Current sequence states"))
+        layout.addWidget(self.states_view)
+        layout.addWidget(self.no_states)
+        layout.addSpacing(12)
+        self.pair = PairView()  # issue 6: both records and their mapped fields side by side
+        layout.addWidget(self.pair)
+        layout.addSpacing(12)
+        layout.addWidget(self.history_title)
+        layout.addWidget(self.timeline_view, 1)
+
+        self.placeholder = empty_state(
+            "Select a person",
+            "Their current sequence states and every change Sync Monitor has seen appear here.",
+        )
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(details)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+    def set_engine(self, engine: Engine | None) -> None:
+        self._engine = engine
+        self.timeline.set_engine(engine)
+        if engine is None:
+            self.clear()
+
+    def clear(self) -> None:
+        """Show the placeholder."""
+        self.person = None
+        self.states.set_rows([], "outreach")
+        self.timeline.clear_person()
+        self.stack.setCurrentWidget(self.placeholder)
+
+    def show_person(self, provider: str, prospect_id: int) -> None:
+        """Read and show one person (three bounded queries)."""
+        if self._engine is None:
+            return
+        self.person = (provider, prospect_id)
+        self._load(reset_timeline=True)
+        self.timeline_view.scrollToTop()
+        self.stack.setCurrentIndex(1)
+
+    def refresh(self) -> None:
+        """Re-read the shown person after a sync, keeping the timeline's scroll position."""
+        if self.person is not None and self._engine is not None:
+            self._load(reset_timeline=False)
+
+    def _load(self, *, reset_timeline: bool) -> None:
+        assert self._engine is not None and self.person is not None
+        provider, prospect_id = self.person
+        with timed_read(self._engine, "a person's details") as conn:
+            detail = person_by_key(conn, provider, prospect_id)
+            # The same person in the other provider (same email): one page, one timeline.
+            keys = linked_keys(conn, provider, prospect_id)
+            by_key = [(p, r) for p, pid in keys for r in current_states(conn, p, pid)]
+        by_key.sort(key=lambda pr: (pr[1].state_changed_at or "", pr[1].sequence_state_id))
+        by_key.reverse()  # most recently changed first, whichever provider
+        rows = [r for _p, r in by_key]
+        # Opted out in any provider (an Outreach prospect unsubscribed in Salesmate, say).
+        opted = any(r.state.opted_out for _p, r in by_key)
+        self._show_header(provider, prospect_id, detail, [p for p, _ in keys[1:]], opted)
+        self.states.set_rows(rows, provider, [p for p, _r in by_key])
+        # "From" only earns its width when a state comes from another provider than the record.
+        own_only = all(p == provider for p, _r in by_key)
+        self.states_view.setColumnHidden(CurrentStatesModel.SOURCE, own_only)
+        self.no_states.setVisible(not rows)
+        self.states_view.setVisible(bool(rows))
+        # Show every sequence without an inner scroll bar up to six, then scroll.
+        visible = min(max(len(rows), 1), 6)
+        row_height = self.states_view.verticalHeader().defaultSectionSize()
+        frame = self.states_view.frameWidth() * 2
+        header = self.states_view.horizontalHeader().sizeHint().height()
+        self.states_view.setFixedHeight(header + visible * row_height + frame)
+        self.pair.show_prospect(self._engine, prospect_id if provider == "outreach" else None)
+        if self.pair.link is not None and (detail is None or not detail.name):
+            self._show_link_header(self.pair.link)
+        step_counts = {(p, r.sequence_state_id): r.step_count for p, r in by_key if r.step_count}
+        if reset_timeline:
+            self.timeline.show_person(provider, prospect_id, step_counts, tuple(keys[1:]))
+        else:
+            self.timeline.step_counts = step_counts
+            self.timeline.refresh()
+
+    def _show_header(
+        self,
+        provider: str,
+        prospect_id: int,
+        detail: PersonDetail | None,
+        also_in: list[str] | None = None,
+        opted_elsewhere: bool = False,
+    ) -> None:
+        who = formatting.provider_name(provider)
+        kind = "prospect" if provider == "outreach" else "person"
+        name = detail.name if detail and detail.name else f"{who} {kind} {prospect_id}"
+        self.name_label.setText(name)
+        self.opted_out_badge.setVisible(bool(detail and detail.opted_out) or opted_elsewhere)
+        email = detail.email if detail and detail.email else "no email address"
+        self.email_label.setText(email)
+        self.email_label.setToolTip(email)
+        ids = f"{who} {kind} {prospect_id}"
+        others = sorted({formatting.provider_name(p) for p in also_in or [] if p != provider})
+        if others:
+            ids += f", also in {' and '.join(others)}"
+        if detail is None or detail.workbooks_person_id is None:
+            self.workbooks_label.setText(f"{ids}  ·  no matching Workbooks person yet")
+            return
+        state = detail.workbooks_sequence_state or "empty"
+        no_email = "on" if detail.workbooks_no_email else "off"
+        self.workbooks_label.setText(
+            f"{ids}  ·  Workbooks person {detail.workbooks_person_id}: "
+            f"Sequence State “{state}”, No Email {no_email}"
+        )
+
+    def _show_link_header(self, link: Link) -> None:
+        """A prospect the two-way sync made or linked but the sequence-state pull has not read
+        (no sequence yet): name it from the link rather than as an unknown prospect."""
+        emails = link.outreach_values.get("emails")
+        first = emails[0] if isinstance(emails, list) and emails else ""
+        email = str(link.crm_values.get("main_location[email]") or first or "no email address")
+        self.name_label.setText(link.label or f"Outreach prospect {link.outreach_id}")
+        self.email_label.setText(email)
+        self.email_label.setToolTip(email)
+        self.workbooks_label.setText(
+            f"Outreach prospect {link.outreach_id}  ·  linked to Workbooks person {link.crm_id} "
+            "by the two-way sync"
+        )
+
+
+def _hbox(widget: QWidget) -> QHBoxLayout:
+    layout = QHBoxLayout(widget)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(10)
+    return layout

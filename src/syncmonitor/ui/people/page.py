@@ -1,0 +1,232 @@
+"""The People page: find a person, see their sequence states now and every change before."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from syncmonitor.engine.runs.events import RunResult
+from syncmonitor.store.database import Database
+from syncmonitor.ui import formatting
+from syncmonitor.ui.models import PeopleModel
+from syncmonitor.ui.page import Page
+from syncmonitor.ui.people.detail import PersonDetailPane
+from syncmonitor.ui.widgets import compact_table, empty_state, named
+
+SEARCH_DELAY_MS = 200
+
+
+class PeoplePage(Page):
+    """Search people by name or email; the selected person's states and timeline on the right."""
+
+    title = "People"
+    icon_name = "people"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._selected: tuple[str, int] | None = None
+        self._anchor: tuple[tuple[str, int], int] | None = None  # a row and its y on screen
+        self._waiting = "Starting…"
+
+        self.search = named(QLineEdit(), "search")
+        self.search.setPlaceholderText("Search by name or email")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Every word must appear in the name or the email address (Ctrl+F)")
+        self.count_label = named(QLabel(), "count")
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self._apply_search)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self._apply_search)
+        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+
+        self.model = PeopleModel(self)
+        self.table = compact_table(self.model)
+        header = self.table.horizontalHeader()
+        for column, width in ((0, 150), (2, 88), (3, 188), (4, 96)):
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(PeopleModel.EMAIL, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.model.refreshed.connect(self._after_rows_changed)
+        self.model.modelReset.connect(self._update_empty_state)
+        self.model.rowsInserted.connect(self._update_empty_state)
+        self.model.rowsRemoved.connect(self._update_empty_state)
+
+        self.empty = empty_state(self._waiting)
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.empty)
+        self.list_stack.addWidget(self.table)
+
+        self.detail = PersonDetailPane()
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(12, 12, 0, 12)
+        left_layout.setSpacing(8)
+        bar = QHBoxLayout()
+        bar.setSpacing(12)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.count_label)
+        left_layout.addLayout(bar)
+        left_layout.addWidget(self.list_stack, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self._sized = False
+        self.splitter.setChildrenCollapsible(False)
+        left.setMinimumWidth(300)
+        self.detail.setMinimumWidth(340)  # below this the states table and timeline get unreadable
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self._update_empty_state()
+
+    # Page ---------------------------------------------------------------------------------------
+
+    def set_waiting(self, message: str) -> None:
+        self._waiting = message
+        self._update_empty_state()
+
+    def set_database(self, database: Database | None) -> None:
+        engine = database.engine if database else None
+        self.detail.set_engine(engine)
+        self.model.search_text = self.search.text().strip()
+        self.model.set_engine(engine)
+        self._update_empty_state()
+
+    def sync_finished(self, result: RunResult) -> None:
+        """New transitions may have arrived: re-read what is shown, keeping selection and scroll."""
+        self._anchor = self._scroll_anchor()
+        self.model.refresh()
+        self.detail.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:  # first show: the list gets 60 %, unless restore_state said otherwise
+            self._sized = True
+            QTimer.singleShot(0, self, self._initial_split)
+
+    def _initial_split(self) -> None:
+        width = sum(self.splitter.sizes())
+        self.splitter.setSizes([width * 60 // 100, width - width * 60 // 100])
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("people/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        state = settings.value("people/splitter")
+        if state is not None and self.splitter.restoreState(state):
+            self._sized = True
+
+    # Search -------------------------------------------------------------------------------------
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _apply_search(self) -> None:
+        self._debounce.stop()
+        text = self.search.text().strip()
+        if text != self.model.search_text or self.model.engine is None:
+            self.model.set_search(text)
+
+    # Selection ----------------------------------------------------------------------------------
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.model.row_at(current.row()) if current.isValid() else None
+        if row is None:
+            return
+        key = (row.provider, row.prospect_id)
+        if key != self._selected or self.detail.person != key:
+            self._selected = key
+            self.detail.show_person(*key)
+
+    def selected_person(self) -> tuple[str, int] | None:
+        return self._selected
+
+    def _after_rows_changed(self) -> None:
+        """After a search or a refresh, keep the selected person highlighted wherever they are."""
+        self._update_empty_state()
+        anchor, self._anchor = self._anchor, None
+        if self._selected is not None:
+            self._reselect(self._selected, scroll=anchor is None)
+        if anchor is not None:
+            self._restore_anchor(*anchor)
+
+    def _reselect(self, key: tuple[str, int], *, scroll: bool) -> None:
+        row = self.model.row_for(*key)
+        selection = self.table.selectionModel()
+        if row is None:
+            selection.clearSelection()
+            return
+        current = selection.currentIndex()
+        if current.isValid() and current.row() == row:
+            return
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.setAutoScroll(scroll)
+        selection.setCurrentIndex(self.model.index(row, 0), flags)
+        self.table.setAutoScroll(True)
+
+    def _scroll_anchor(self) -> tuple[tuple[str, int], int] | None:
+        """The row to keep in place on screen: the selected one if visible, else the top one."""
+        view = self.table
+        if self._selected is not None:
+            row = self.model.row_for(*self._selected)
+            if row is not None:
+                y = view.rowViewportPosition(row)
+                if 0 <= y < view.viewport().height():
+                    return self._selected, y
+        top = view.rowAt(0)
+        person = self.model.row_at(top)
+        if person is None:
+            return None
+        return (person.provider, person.prospect_id), view.rowViewportPosition(top)
+
+    def _restore_anchor(self, key: tuple[str, int], y: int) -> None:
+        row = self.model.row_for(*key)
+        if row is None:
+            return
+        self.table.doItemsLayout()  # the scroll range must cover rows the refresh added
+        bar = self.table.verticalScrollBar()
+        bar.setValue(bar.value() + self.table.rowViewportPosition(row) - y)
+
+    # Empty states -------------------------------------------------------------------------------
+
+    def _update_empty_state(self) -> None:
+        total = self.model.total
+        self.count_label.setText(formatting.people_count(total) if self.model.engine else "")
+        if self.model.engine is None:
+            self.empty.set_text(self._waiting, "")
+        elif self.model.loading and self.model.rowCount() == 0:
+            self.empty.set_text("Reading the local cache…", "")
+            self.count_label.setText("")
+        elif total == 0 and self.model.search_text:
+            self.empty.set_text(
+                f"No one matches '{self.model.search_text}'",
+                "Search looks for every word in names and email addresses. "
+                "Check the spelling, or clear the search to see everyone.",
+            )
+        elif total == 0:
+            self.empty.set_text(
+                "No people yet: press Sync now",
+                "Sync Monitor reads the people in your Outreach sequences and keeps every change "
+                "of their sequence state.",
+            )
+        has_rows = self.model.rowCount() > 0
+        self.list_stack.setCurrentWidget(self.table if has_rows else self.empty)

@@ -1,0 +1,1 @@
+"""The mailshot queue page: the live queue, a mailshot's detail and Fix name."""

@@ -1,0 +1,395 @@
+"""The Queue page: the GatorMail mailshot queue, live, with what blocks it and how to fix it."""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from syncmonitor.app.errors import UserFacingError
+from syncmonitor.domain.mailshots.queue import QueueSnapshot
+from syncmonitor.domain.timestamps import utc_now
+from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
+from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
+from syncmonitor.engine.mailshots.runs import MAILSHOT, mailshot_run_result
+from syncmonitor.engine.runs.events import RunResult
+from syncmonitor.engine.runs.notices import NoticeSink
+from syncmonitor.engine.runs.targets import RunRequest, Target
+from syncmonitor.store.database import Database
+from syncmonitor.ui.models.mailshot_queue import QueueTableModel
+from syncmonitor.ui.page import Page
+from syncmonitor.ui.queue.detail import MailshotDetailPane
+from syncmonitor.ui.queue.fix_name_dialog import FixNameDialog
+from syncmonitor.ui.queue.poller import QueuePoller
+from syncmonitor.ui.widgets import compact_table, empty_state, named
+
+if TYPE_CHECKING:
+    from syncmonitor.ui.sync_controller import SyncController
+
+BANNER_STYLE = """
+QFrame#queueBanner { background: #fdecea; border: 1px solid #f5b7b1; border-radius: 6px; }
+QLabel#queueBannerText { color: #5d1a12; }
+QLabel#queueSummary, QLabel#queueFreshness { color: #5e6c84; }
+QLabel#queueError { color: #ae2a19; }
+"""
+
+
+def attach_queue(
+    page: QueuePage,
+    service: object,
+    database: Database,
+    notices: NoticeSink,
+) -> None:
+    """Start watching the queue with the running app's remotes and settings (once)."""
+    remotes = getattr(service, "remotes", None)
+    config = getattr(service, "config", None)
+    if page.poller is not None or remotes is None:
+        return
+    try:
+        monitor = QueueMonitor(
+            database,
+            remotes,
+            settings=getattr(config, "mailshots", None),
+            sink=notices,  # through the notification policy: switches, snooze, de-dup
+        )
+    except UserFacingError as error:
+        page.unavailable(error.title, error.message)
+        return
+    page.attach(monitor)
+
+
+class QueuePage(Page):
+    """Live table of the queue, a banner when it is stuck, and the selected mailshot's detail."""
+
+    title = "Queue"
+    icon_name = "sync"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.poller: QueuePoller | None = None
+        self._force: Callable[[Target], object] | None = None  # the scheduler, once offered
+        self.dialog: FixNameDialog | None = None
+        self._selected: int | None = None
+        self._snapshot: QueueSnapshot | None = None
+        self._read_at: float | None = None
+        self.setStyleSheet(BANNER_STYLE)
+
+        self.banner = named(QFrame(), "queueBanner")
+        self.banner_text = named(QLabel(), "queueBannerText")
+        self.banner_text.setWordWrap(True)
+        self.banner_text.setTextFormat(Qt.TextFormat.RichText)
+        self.banner_fix = named(QPushButton("Fix name…"), "bannerFix")
+        self.banner_fix.clicked.connect(self._fix_blocker)
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.setContentsMargins(12, 8, 12, 8)
+        banner_layout.addWidget(self.banner_text, 1)
+        banner_layout.addWidget(self.banner_fix, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.banner.hide()
+
+        self.summary = named(QLabel(), "queueSummary")
+        self.summary.setWordWrap(True)
+        self.freshness = named(QLabel(), "queueFreshness")
+        self.read_now = named(QPushButton("Read now"), "readNow")
+        self.read_now.setToolTip(
+            "Read the queue from Workbooks and Spotler now. It is read by itself every "
+            "few seconds while mailshots move, and about once a minute when the queue is empty."
+        )
+        self.read_now.setEnabled(False)
+        self.read_now.clicked.connect(self._read_now)
+        self.error = named(QLabel(), "queueError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        self.model = QueueTableModel(self)
+        self.table = compact_table(self.model)
+        for column, width in ((0, 36), (1, 240), (2, 76), (3, 82), (4, 72), (5, 116)):
+            self.table.setColumnWidth(column, width)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QueueTableModel.NOTE, QHeaderView.ResizeMode.Stretch
+        )
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.model.modelReset.connect(self._reselect)
+        self.empty = empty_state("Starting…")
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.empty)
+        self.list_stack.addWidget(self.table)
+
+        self.detail = MailshotDetailPane()
+        self.detail.fix_requested.connect(self.open_fix_dialog)
+        self.detail.retry_requested.connect(self._retry)
+        self.detail.cancel_requested.connect(self._confirm_cancel)
+        self.detail.refresh_requested.connect(self._refresh_one)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(12, 12, 0, 12)
+        left_layout.setSpacing(8)
+        left_layout.addWidget(self.banner)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.freshness)
+        top.addWidget(self.read_now)
+        left_layout.addLayout(top)
+        left_layout.addWidget(self.error)
+        left_layout.addWidget(self.list_stack, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        left.setMinimumWidth(420)
+        self.detail.setMinimumWidth(360)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        self._clock = QTimer(self)  # keeps "read 5 s ago" honest between polls
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._update_freshness)
+
+    # Page ---------------------------------------------------------------------------------------
+
+    def set_waiting(self, message: str) -> None:
+        if self.poller is None:
+            self.empty.set_text(message)
+            self.list_stack.setCurrentWidget(self.empty)
+
+    def set_database(self, database: Database | None) -> None:
+        self.detail.set_engine(database.engine if database else None)
+
+    def attach(self, monitor: QueueMonitor) -> QueuePoller:
+        """Start watching the queue through `monitor` (in the background, whatever page shows)."""
+        self.poller = QueuePoller(monitor, self)
+        self.poller.polled.connect(self.show_result)
+        self.poller.action_started.connect(lambda text: self.detail.set_busy(True, text))
+        self.poller.action_finished.connect(self._action_finished)
+        self.poller.action_failed.connect(self._action_failed)
+        self.poller.set_visible(self.isVisible())
+        self.empty.set_text(
+            "Reading the GatorMail queue…", "Workbooks mailshots and Spotler campaigns"
+        )
+        self.poller.start()
+        self.read_now.setEnabled(True)
+        self._clock.start()
+        return self.poller
+
+    def offer_to_scheduler(self, controller: SyncController) -> None:
+        """Make "sync this mailshot now" a scheduler target: one run at a time with the syncs,
+        coalesced when pressed twice, shown on the Sync button like any forced sync."""
+        poller = self.poller
+        if poller is None:
+            return
+
+        async def run(request: RunRequest, progress: object, cancel: object) -> RunResult:
+            started = utc_now()
+            poll = await poller.refresh_and_wait(int(request.target.key))
+            return mailshot_run_result(poll, started, utc_now())
+
+        controller.scheduler.register(MAILSHOT, run, "mailshot")
+        self._force = controller.force
+
+    def unavailable(self, title: str, message: str) -> None:
+        """The queue cannot be watched (not configured): say why on the page."""
+        self.empty.set_text(title, message)
+        self.list_stack.setCurrentWidget(self.empty)
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("queue/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        state = settings.value("queue/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.poller is not None:
+            self.poller.set_visible(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if self.poller is not None:
+            self.poller.set_visible(False)
+
+    # showing the queue --------------------------------------------------------------------------
+
+    def show_result(self, result: PollResult) -> None:
+        snapshot = result.snapshot
+        self._snapshot = snapshot
+        self._read_at = time.monotonic() if result.error is None else self._read_at
+        if result.error is not None:
+            self.error.setText(f"{result.error.title}: {result.error.message}")
+            self.error.show()
+        else:
+            self.error.hide()
+        self.model.set_snapshot(snapshot)
+        if snapshot.items:
+            self.list_stack.setCurrentWidget(self.table)
+        else:
+            self.empty.set_text(
+                "No GatorMail mailshots yet",
+                "Mailshots appear here as soon as someone presses Synchronise in Workbooks.",
+            )
+            self.list_stack.setCurrentWidget(self.empty)
+        self._show_banner(snapshot)
+        self._show_summary(snapshot)
+        if self._selected is not None:
+            item = snapshot.item(self._selected)
+            if item is not None and item != self.detail.item:
+                self.detail.show_item(
+                    item, reload_timeline=item.state != getattr(self.detail.item, "state", None)
+                )
+        elif snapshot.items and self.table.currentIndex().row() < 0:
+            self.table.selectRow(0)
+        self._update_freshness()
+
+    def _show_banner(self, snapshot: QueueSnapshot) -> None:
+        problem = snapshot.queue_problem
+        if problem is None:
+            self.banner.hide()
+            return
+        heading = {
+            "blocked": "The GatorMail queue is blocked",
+            "api_key": "The GatorMail API key is the problem",
+            "integration_stopped": "The GatorMail integration is not running",
+        }.get(problem.code, "The GatorMail queue is stuck")
+        self.banner_text.setText(f"<b>{heading}</b><br>{html.escape(problem.message)}")
+        self.banner_fix.setVisible(snapshot.blocked_by is not None and problem.code == "blocked")
+        self.banner.show()
+
+    def _show_summary(self, snapshot: QueueSnapshot) -> None:
+        queued = len(snapshot.in_queue)
+        parts = [f"<b>{queued}</b> mailshot{'s' if queued != 1 else ''} in the queue"]
+        if snapshot.throughput:
+            parts.append(f"~{snapshot.throughput:,.0f} records/s <i>(inferred)</i>")
+        key = snapshot.key
+        if key is None:
+            parts.append("API key: not readable (inferred from the queue)")
+        elif key.problem(snapshot.taken_at):
+            parts.append("<span style='color:#ae2a19'>API key: not usable</span>")
+        elif key.valid_until is not None:
+            parts.append(f"API key: valid until {key.valid_until:%d %b %Y}")
+        else:
+            parts.append("API key: valid")
+        running = {True: "running", False: "<span style='color:#ae2a19'>stopped</span>"}
+        parts.append(f"Integration: {running.get(snapshot.integration_running, 'unknown')}")  # type: ignore[call-overload]
+        self.summary.setText("  ·  ".join(parts))
+        self.summary.setToolTip(
+            "\n".join(f"{name}: {source}" for name, source in FIGURE_SOURCES.items())
+        )
+
+    def _update_freshness(self) -> None:
+        if self._read_at is None or self.poller is None:
+            self.freshness.setText("")
+            return
+        ago = int(time.monotonic() - self._read_at)
+        text = "read just now" if ago < 2 else f"read {ago} s ago"
+        following = self.poller.next_poll_in()
+        if following is not None:
+            text += f", next in {int(following) + 1} s"
+        self.freshness.setText(text)
+
+    # selection ----------------------------------------------------------------------------------
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        item = self.model.item_at(current.row()) if current.isValid() else None
+        self._selected = item.id if item else None
+        self.detail.show_item(item)
+
+    def _reselect(self) -> None:
+        if self._selected is None:
+            return
+        row = self.model.row_of(self._selected)
+        if row is not None:
+            self.table.selectRow(row)
+
+    def select_mailshot(self, mailshot_id: int) -> None:
+        row = self.model.row_of(mailshot_id)
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    # actions ------------------------------------------------------------------------------------
+
+    def _fix_blocker(self) -> None:
+        blocker = self._snapshot.blocked_by if self._snapshot else None
+        if blocker is not None:
+            self.select_mailshot(blocker.id)
+            self.open_fix_dialog(blocker.id, blocker.facts.name)
+
+    def open_fix_dialog(self, mailshot_id: int, name: str) -> None:
+        dialog = FixNameDialog(mailshot_id, name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.confirmed.connect(lambda new_name: self._fix(mailshot_id, new_name))
+        self.dialog = dialog
+        dialog.open()
+
+    def _fix(self, mailshot_id: int, new_name: str) -> None:
+        if self.poller is not None:
+            self.poller.fix_name(mailshot_id, new_name)
+
+    def _retry(self, mailshot_id: int) -> None:
+        if self.poller is not None:
+            self.poller.retry(mailshot_id)
+
+    def _read_now(self) -> None:
+        if self.poller is not None:
+            self.poller.poll_now()
+
+    def _refresh_one(self, mailshot_id: int) -> None:
+        item = self._snapshot.item(mailshot_id) if self._snapshot else None
+        if self._force is not None:
+            label = item.facts.name if item is not None else f"mailshot {mailshot_id}"
+            self._force(Target(MAILSHOT, str(mailshot_id), label=f"“{label}”"))
+        elif self.poller is not None:
+            self.poller.refresh_one(mailshot_id)
+
+    def _confirm_cancel(self, mailshot_id: int) -> None:
+        item = self._snapshot.item(mailshot_id) if self._snapshot else None
+        if item is None or self.poller is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Cancel the sync?",
+            f"Take “{item.facts.name}” out of the GatorMail queue? Its status in Workbooks goes "
+            "back to New; the mailshot itself is not deleted, and you can synchronise it again "
+            "later.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        poller = self.poller
+
+        def answered(button: object) -> None:
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:  # type: ignore[arg-type]
+                poller.cancel(mailshot_id)
+
+        box.buttonClicked.connect(answered)
+        self.cancel_box = box
+        box.open()
+
+    def _action_finished(self, message: str) -> None:
+        self.detail.set_busy(False)
+        self.detail.show_outcome(message)
+
+    def _action_failed(self, title: str, message: str, half_done: bool) -> None:
+        self.detail.set_busy(False)
+        self.detail.show_outcome(f"{title}: {message}", error=True)

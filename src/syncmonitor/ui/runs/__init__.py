@@ -1,0 +1,1 @@
+"""The Runs page: every run, its chart, and the two-way conflicts."""

@@ -1,0 +1,126 @@
+"""The Runs page: a chart of runs over time above the table of every run, with its detail."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from syncmonitor.engine.runs.events import RunResult
+from syncmonitor.store.database import Database
+from syncmonitor.ui import formatting
+from syncmonitor.ui.models.runs import RunRow, RunsModel, kind_text, per_object
+from syncmonitor.ui.page import Page
+from syncmonitor.ui.runs.chart import RunChart
+from syncmonitor.ui.runs.conflicts_view import ConflictsView
+from syncmonitor.ui.widgets import compact_table, empty_state, named, section_title
+
+
+class RunsPage(Page):
+    """Every run: kind, trigger, start, duration, records per object, outcome and error."""
+
+    title = "Runs"
+    icon_name = "runs"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = RunsModel(self)
+        self.chart = RunChart()
+        self.table = compact_table(self.model)
+        for column, width in ((0, 110), (1, 130), (2, 90), (3, 90), (4, 90), (5, 90)):
+            self.table.setColumnWidth(column, width)
+        self.table.horizontalHeader().setSectionResizeMode(
+            RunsModel.OUTCOME, QHeaderView.ResizeMode.Stretch
+        )
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.chart.run_clicked.connect(self.select_run)
+        self.detail = named(QLabel(), "runDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setMinimumHeight(60)
+        self.empty = empty_state("Starting…")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.table)
+        self.model.refreshed.connect(self._update)
+        self.model.modelReset.connect(self._update)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(12, 12, 12, 0)
+        top_layout.addWidget(section_title("Runs over time"))
+        top_layout.addWidget(self.chart, 1)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(12, 0, 12, 12)
+        bottom_layout.addWidget(section_title("Every run"))
+        bottom_layout.addWidget(self.stack, 1)
+        bottom_layout.addWidget(self.detail)
+        self.conflicts = ConflictsView()  # issue 6: conflicts the selected run settled
+        bottom_layout.addWidget(self.conflicts, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(bottom)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self._update()
+
+    def set_waiting(self, message: str) -> None:
+        self.empty.set_text(message)
+
+    def set_database(self, database: Database | None) -> None:
+        self.model.set_engine(database.engine if database else None)
+
+    def sync_finished(self, result: RunResult) -> None:
+        self.model.refresh()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("runs/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        state = settings.value("runs/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+
+    def select_run(self, run_id: int) -> None:
+        row = self.model.find_row(lambda r: r.id == run_id)
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def _update(self) -> None:
+        self.chart.set_runs(self.model.chart_rows)
+        has_rows = self.model.rowCount() > 0
+        if self.model.engine is not None and not has_rows and not self.model.loading:
+            self.empty.set_text(
+                "No runs yet", "Every sync appears here: scheduled, forced and catch-up runs."
+            )
+        self.stack.setCurrentWidget(self.table if has_rows else self.empty)
+        if not self.table.selectionModel().hasSelection():
+            self.detail.setText("Select a run to see what it read and wrote.")
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.model.row_at(current.row()) if current.isValid() else None
+        if row is not None:
+            self.detail.setText(run_detail(row))
+        self.conflicts.show_run(self.model.engine, row.id if row is not None else None)
+
+
+def run_detail(row: RunRow) -> str:
+    """The selected run in full: when, what, per object, and the error a person saw."""
+    lines = [
+        f"<b>Run {row.id}</b> · {kind_text(row)} · {row.trigger} · "
+        f"started {formatting.full_time(row.started_at)}",
+        f"Read: {per_object(row.read) or 'nothing'}",
+        f"Wrote: {per_object(row.written) or 'nothing'}",
+    ]
+    if row.error_title:
+        title, message = html.escape(row.error_title), html.escape(row.error_message or "")
+        lines.append(f"<span style='color:#ae2a19'><b>{title}</b>: {message}</span>")
+    return "<br>".join(lines)

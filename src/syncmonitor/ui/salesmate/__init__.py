@@ -1,0 +1,1 @@
+"""Importing a Salesmate export: the dialog and the toolbar action."""

@@ -1,0 +1,1 @@
+"""The Settings dialog and the two-way scope dialog."""
