@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from syncmonitor.domain.timestamps import format_iso, utc_now
+from syncmonitor.engine.bootstrap import CacheServices
 from syncmonitor.engine.runs.events import (
     CancelToken,
     ProgressCallback,
@@ -132,14 +133,24 @@ class FakeSyncService:
         return self.previous
 
 
-@dataclass
-class FakeServices:
-    """What start_services returns: the service, no sandbox process, and close()."""
+class FakeServices(CacheServices):
+    """What start_services returns: the fake sync service, the real facade services over the
+    fake's cache, no sandbox process, and close() (counted; the test closes the cache)."""
 
-    service: FakeSyncService
-    sandbox: object | None = None
-    closed: int = 0
-    log: list[str] = field(default_factory=list)
+    def __init__(self, service: Any, sandbox: object | None = None) -> None:
+        self.service = service
+        self.sandbox = sandbox
+        self.closed = 0
+        self.log: list[str] = []
+        super().__init__(service.database, service)
 
     def close(self) -> None:
         self.closed += 1
+
+
+def services_over(database: Database, **sync: Any) -> FakeServices:
+    """The facade services over `database`, with an idle fake sync service."""
+    service = FakeSyncService(database)
+    for name, value in sync.items():
+        setattr(service, name, value)
+    return FakeServices(service)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from syncmonitor.domain.mappings.statuses import StatusRule
 from syncmonitor.domain.mappings.values import StatusKind
+from syncmonitor.engine.services.mappings import MappingsService
 from syncmonitor.ui.mappings.field_page import FieldMappingPage
 from syncmonitor.ui.mappings.status_page import StatusMappingPage
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
@@ -30,8 +31,8 @@ from syncmonitor.ui.style import STYLE_SHEET, apply_look
 
 async def shoot(out: Path, folder: Path) -> None:
     db = mapping_cache(folder / "cache.sqlite3")
-    workspace = MappingWorkspace(lambda: offline_service(db))
-    workspace.set_database(db)
+    workspace = MappingWorkspace()
+    workspace.set_service(MappingsService(db, offline_service(db)))
     await workspace.wait_idle()
     lead = workspace.mappings.status[StatusKind.LEAD]
     rules = (

@@ -13,6 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from gui_fakes import services_over
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import httpx
@@ -64,7 +66,7 @@ async def shoot(out: Path, folder: Path) -> None:
         page = QueuePage()
         page.setStyleSheet(STYLE_SHEET + page.styleSheet())
         page.resize(1400, 760)
-        page.set_database(db)
+        page.set_services(services_over(db))
         page.show()
         poller = page.attach(monitor)
         await until(lambda: poller.polls >= 1)

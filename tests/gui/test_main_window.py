@@ -73,7 +73,7 @@ async def start_app(
 async def started(qtbot: QtBot, make: Callable[..., Running], **kwargs: object) -> Running:
     app = make(**kwargs)
     await eventually(lambda: app.gui.controller.phase is Phase.IDLE)
-    await eventually(lambda: app.window.people.model.engine and not app.window.people.model.loading)
+    await eventually(lambda: app.window.people.model.source and not app.window.people.model.loading)
     return app
 
 

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from syncmonitor.domain.mappings.fields import Direction, ObjectPair
 from syncmonitor.domain.mappings.values import CrmSource, CrmStatus, StatusKind
+from syncmonitor.engine.services.mappings import MappingsService
 from syncmonitor.store import mappings as store
 from syncmonitor.store.database import Database
 from syncmonitor.ui.mappings.field_page import FieldMappingPage
@@ -41,8 +42,8 @@ async def eventually(condition: Callable[[], Any], timeout: float = 5.0) -> None
 @pytest_asyncio.fixture
 async def setup(tmp_path: Path, qtbot: QtBot) -> AsyncIterator[tuple[MappingWorkspace, Database]]:
     db = mapping_cache(tmp_path / "cache.sqlite3")
-    workspace = MappingWorkspace(lambda: offline_service(db))
-    workspace.set_database(db)
+    workspace = MappingWorkspace()
+    workspace.set_service(MappingsService(db, offline_service(db)))
     await workspace.wait_idle()
     yield workspace, db
     await workspace.wait_idle()
@@ -152,8 +153,8 @@ async def test_values_renamed_or_deleted_remotely_are_flagged_not_dropped(
         store.replace_statuses(conn, CrmSource.WORKBOOKS, StatusKind.LEAD, renamed, "now")
         stages = [s for s in store.stages(conn) or [] if s.name != "Replied"]
         store.replace_stages(conn, stages, "now")
-    workspace.set_database(None)
-    workspace.set_database(db)
+    workspace.set_service(None)
+    workspace.set_service(MappingsService(db, offline_service(db)))
     await workspace.wait_idle()
     assert page.model.rowCount() == 2  # both rules kept
     first, second = page.model.index(0, 2).data(), page.model.index(1, 2).data()
@@ -316,8 +317,8 @@ async def test_refresh_and_create_a_stage_against_the_sandbox(qtbot: QtBot, tmp_
             salesforce_token=e.salesforce_token,
         )
         service = SimpleNamespace(config=Config(), database=db, remotes=remotes)
-        workspace = MappingWorkspace(lambda: service)
-        workspace.set_database(db)
+        workspace = MappingWorkspace()
+        workspace.set_service(MappingsService(db, service))
         await workspace.wait_idle()
         page = lead_page(qtbot, workspace)
         assert page.unmapped_values.count() == 0  # nothing read yet

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from gui_cache import RAW_WALK, PersonSpec, Transition, generated_people, insert_people
-from gui_fakes import succeeded_run
+from gui_fakes import services_over, succeeded_run
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView
@@ -55,7 +55,7 @@ def page(qtbot: QtBot) -> PeoplePage:
 
 
 def open_cache(qtbot: QtBot, page: PeoplePage, db: Database) -> None:
-    page.set_database(db)
+    page.set_services(services_over(db))
     qtbot.waitUntil(lambda: not page.model.loading, timeout=3000)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from gui_cache import build_large_cache
-from gui_fakes import succeeded_run
+from gui_fakes import services_over, succeeded_run
 from PySide6.QtCore import QModelIndex, QTimer
 from pytestqt.qtbot import QtBot
 
@@ -62,7 +62,7 @@ def test_search_scroll_select_and_refresh_stay_smooth(qtbot: QtBot, big_cache: D
     watch = LoopWatch()
     started = time.perf_counter()
 
-    page.set_database(big_cache)
+    page.set_services(services_over(big_cache))
     qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=5000)
     first_window = time.perf_counter() - started
     assert model.total == PEOPLE

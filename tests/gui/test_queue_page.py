@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gui_fakes import eventually
+from gui_fakes import eventually, services_over
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -91,7 +91,7 @@ def page(qtbot: QtBot, sandbox: Sandbox, database: Database) -> QueuePage:
     queue_page = QueuePage()
     qtbot.addWidget(queue_page)
     queue_page.resize(1300, 700)
-    queue_page.set_database(database)
+    queue_page.set_services(services_over(database))
     queue_page.show()
     queue_page.test_monitor = QueueMonitor(  # type: ignore[attr-defined]
         database, sandbox.remotes, settings=SETTINGS, sink=RecordingSink(), policy=QUICK

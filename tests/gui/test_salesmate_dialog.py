@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from gui_cache import PersonSpec, Transition
-from gui_fakes import FakeServices, FakeSyncService, eventually, succeeded_run
+from gui_fakes import FakeServices, FakeSyncService, eventually, services_over, succeeded_run
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from syncmonitor.app.config import Config
 from syncmonitor.domain.salesmate_export import Column
+from syncmonitor.engine.services.imports import ImportsService
 from syncmonitor.store.database import Database
 from syncmonitor.ui.app import SyncMonitorApp
 from syncmonitor.ui.models.import_preview import ImportPreviewModel
@@ -57,7 +58,7 @@ def status_of(model: ImportPreviewModel) -> dict[int, str]:
 
 
 async def open_dialog(qtbot: QtBot, db: Database, path: Path) -> SalesmateImportDialog:
-    dialog = SalesmateImportDialog(db.engine)
+    dialog = SalesmateImportDialog(ImportsService(db))
     qtbot.addWidget(dialog)
     dialog.open()
     dialog.load_file(path)
@@ -127,7 +128,7 @@ async def test_an_unreadable_file_is_explained_in_the_dialog(
     db = make_cache(people=1)
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    dialog = SalesmateImportDialog(db.engine)
+    dialog = SalesmateImportDialog(ImportsService(db))
     qtbot.addWidget(dialog)
     dialog.load_file(empty)
     await eventually(lambda: "The file cannot be read" in dialog.notes.text())
@@ -162,7 +163,7 @@ async def test_the_person_page_shows_both_providers_in_one_timeline(
     page.resize(1300, 760)
     qtbot.addWidget(page)
     page.show()
-    page.set_database(db)
+    page.set_services(services_over(db))
     await eventually(lambda: not page.model.loading and page.model.rowCount() > 0)
     page.search.setText("archer")
     await eventually(lambda: page.model.search_text == "archer" and not page.model.loading)

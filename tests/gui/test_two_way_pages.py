@@ -8,12 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gui_fakes import eventually
+from gui_fakes import eventually, services_over
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from syncmonitor.domain.scope import Condition, ScopeFilter
+from syncmonitor.engine.services.runs import RunsService
+from syncmonitor.engine.services.two_way import TwoWayService
 from syncmonitor.store import two_way as store
 from syncmonitor.store.database import Database, open_database
 from syncmonitor.ui.people.detail import PersonDetailPane
@@ -84,7 +86,8 @@ def qtbot_button() -> Qt.MouseButton:
     return Qt.MouseButton.LeftButton
 
 
-def test_conflicts_view_lists_a_runs_conflicts(qtbot: QtBot, database: Database) -> None:
+@pytest.mark.asyncio
+async def test_conflicts_view_lists_a_runs_conflicts(qtbot: QtBot, database: Database) -> None:
     with database.engine.begin() as conn:
         store.record_conflicts(
             conn,
@@ -108,7 +111,10 @@ def test_conflicts_view_lists_a_runs_conflicts(qtbot: QtBot, database: Database)
         )
     view = ConflictsView()
     qtbot.addWidget(view)
-    view.show_run(database.engine, 7)
+    runs = RunsService(database)
+    view.show_run(runs, 7)
+    assert view.table.rowCount() == 0  # read off the GUI thread: nothing shown yet
+    await view.loaded
     assert view.table.rowCount() == 1
     cells = [view.table.item(0, c).text() for c in range(view.table.columnCount())]
     assert cells == [
@@ -120,7 +126,8 @@ def test_conflicts_view_lists_a_runs_conflicts(qtbot: QtBot, database: Database)
         "CRM wins",
         "Workbooks",
     ]
-    view.show_run(database.engine, 8)
+    view.show_run(runs, 8)
+    await view.loaded
     assert view.table.rowCount() == 0 and "No conflicts" in view.note.text()
 
 
@@ -157,7 +164,8 @@ def test_pair_view_shows_both_records_and_the_last_synced_values(
         )
     view = PairView()
     qtbot.addWidget(view)
-    view.show_prospect(database.engine, 501)
+    view.set_service(TwoWayService(database))
+    view.show_prospect(501)
     rows = {
         view.table.item(r, 0).text().split("  ")[0]: [
             view.table.item(r, c).text() for c in range(1, 4)
@@ -167,13 +175,13 @@ def test_pair_view_shows_both_records_and_the_last_synced_values(
     assert rows["Email"] == ["ada@x.org", "ada@x.org", ""]
     assert rows["person_last_name ↔ lastName"] == ["Byron", "Lovelace", "Lovelace"]
     assert "Workbooks person 10001 ↔ Outreach prospect 501" in view.summary.text()
-    view.show_prospect(database.engine, 999)
+    view.show_prospect(999)
     assert "Not linked" in view.summary.text()
 
     # The person page names a linked prospect the sequence-state pull has not read (yet).
     page = PersonDetailPane()
     qtbot.addWidget(page)
-    page.set_engine(database.engine)
+    page.set_services(services_over(database))
     page.show_person("outreach", 501)
     assert page.name_label.text() == "Ada"
     assert page.email_label.text() == "ada@x.org"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -21,6 +22,13 @@ from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
 from syncmonitor.engine.runs.lock import SyncLock
 from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.services.imports import ImportsService
+from syncmonitor.engine.services.issues import IssuesService
+from syncmonitor.engine.services.mappings import MappingsService
+from syncmonitor.engine.services.people import PeopleService
+from syncmonitor.engine.services.queue import QueueService
+from syncmonitor.engine.services.runs import RunsService
+from syncmonitor.engine.services.two_way import TwoWayService
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
     ENV_SALESFORCE_TOKEN,
@@ -38,15 +46,53 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Services:
-    """Everything a running app holds; `close()` releases it all."""
+class CacheServices:
+    """The services that need only the cache (what `syncmonitor runs`, `status`, `people` and
+    `mappings` use, with no remote and no sandbox); `close()` closes the cache.
 
-    service: SyncService
+    `sync` is the running SyncService when there is one: the services that ask the remotes
+    (hazard actions, scope count, mapping refresh, the queue) take its remotes and settings.
+    """
+
     database: Database
-    sandbox: SandboxProcess | None = None
-    # Salesmate's API for matching imported contacts; None: imports match against the cache only.
+    sync: Any = None
     salesmate: SalesmateAccess | None = None
-    _closed: bool = field(default=False, repr=False)
+    runs: RunsService = field(init=False)
+    people: PeopleService = field(init=False)
+    issues: IssuesService = field(init=False)
+    two_way: TwoWayService = field(init=False)
+    mappings: MappingsService = field(init=False)
+    queue: QueueService = field(init=False)
+    imports: ImportsService = field(init=False)
+
+    def __post_init__(self) -> None:
+        db, sync = self.database, self.sync
+        self.runs = RunsService(db, sync)
+        self.people = PeopleService(db)
+        self.issues = IssuesService(db, sync)
+        self.two_way = TwoWayService(db, sync)
+        self.mappings = MappingsService(db, sync)
+        self.queue = QueueService(db, sync)
+        self.imports = ImportsService(db, self.salesmate)
+
+    def close(self) -> None:
+        self.database.close()
+
+
+def open_cache(paths: AppPaths) -> CacheServices:
+    """Open the cache alone (migrating it if needed) with the services that read and write it."""
+    paths.ensure()
+    return CacheServices(open_database(paths.database_file))
+
+
+@dataclass
+class Services(CacheServices):
+    """Everything a running app holds: the sync service, the cache and its services, the sandbox
+    in sandbox mode; `close()` releases it all."""
+
+    service: SyncService = field(kw_only=True)
+    sandbox: SandboxProcess | None = field(default=None, kw_only=True)
+    _closed: bool = field(default=False, repr=False, kw_only=True)
 
     @property
     def engine(self) -> Engine:
@@ -162,7 +208,7 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
         salesmate = resolve_salesmate(config, endpoints)
-        return Services(service, database, sandbox, salesmate)
+        return Services(database, service, salesmate, service=service, sandbox=sandbox)
     except BaseException:
         database.close()
         raise

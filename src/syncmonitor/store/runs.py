@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
-from syncmonitor.store.schema import sync_cursors, sync_runs
+from syncmonitor.store.schema import prospects, push_outbox, state_history, sync_cursors, sync_runs
 
 
 def start_run(
@@ -132,3 +132,16 @@ def runs_window(
         item["records_written"] = json.loads(item["records_written"] or "{}")
         result.append(item)
     return result
+
+
+def cache_counts(conn: Connection) -> dict[str, int]:
+    """What `syncmonitor status` counts: people, transitions, Workbooks updates still to send."""
+
+    def count(table: Any) -> int:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+    return {
+        "people": count(prospects),
+        "transitions": count(state_history),
+        "workbooks_updates_pending": count(push_outbox),
+    }

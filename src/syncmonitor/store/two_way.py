@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syncmonitor.store.two_way_schema import (
@@ -153,6 +153,11 @@ def conflicts_of_run(conn: Connection, run_id: int, limit: int | None = None) ->
     query = select(sync_conflicts).where(sync_conflicts.c.run_id == run_id)
     rows = conn.execute(query.order_by(sync_conflicts.c.id).limit(limit))
     return [Conflict(**{k: getattr(r, k) for k in Conflict.__dataclass_fields__}) for r in rows]
+
+
+def count_conflicts_of_run(conn: Connection, run_id: int) -> int:
+    query = select(func.count()).select_from(sync_conflicts)
+    return int(conn.execute(query.where(sync_conflicts.c.run_id == run_id)).scalar_one())
 
 
 def conflicts_of_record(

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 from syncmonitor import APP_NAME
 from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.engine.runs.scheduler import Target
-from syncmonitor.store.database import Database
 from syncmonitor.ui.issues.page import IssuesPage
 from syncmonitor.ui.log.page import LogPage
 from syncmonitor.ui.mappings.pages import add_mapping_pages
@@ -33,6 +32,7 @@ from syncmonitor.ui.queue.page import QueuePage, attach_queue
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.runs.page import RunsPage
 from syncmonitor.ui.salesmate.import_action import install_salesmate_import
+from syncmonitor.ui.service_protocols import ServicesLike
 from syncmonitor.ui.status_bar import SyncStatusBar
 from syncmonitor.ui.style import STYLE_SHEET
 from syncmonitor.ui.sync_controller import Phase, SyncController
@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
 
         self.set_sandbox_mode(sandbox_mode)
         controller.phase_changed.connect(self._update_sync_action)
-        controller.services_ready.connect(self._on_database)
+        controller.services_ready.connect(self._on_services)
         controller.run_finished.connect(self._on_run_finished)
         controller.issues_changed.connect(self._show_issue_count)
         self.people.table.selectionModel().currentRowChanged.connect(
@@ -196,14 +196,14 @@ class MainWindow(QMainWindow):
     def all_pages(self) -> list[Page]:
         return [p for i in range(self.pages.count()) if isinstance(p := self.pages.widget(i), Page)]
 
-    def _on_database(self, database: Database) -> None:
+    def _on_services(self, services: ServicesLike) -> None:
         service = self.controller.service
         if service is not None:
             self.set_sandbox_mode(service.sandbox_mode)
         for page in self.all_pages():
-            page.set_database(database)
+            page.set_services(services)
         if service is not None:  # the GatorMail queue is watched while the window lives
-            attach_queue(self.queue, service, database, self.controller.notices)
+            attach_queue(self.queue, services, self.controller.notices)
             self.queue.offer_to_scheduler(self.controller)
 
     def _on_run_finished(self, result: RunResult) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
 from syncmonitor.engine.runs.events import RunResult
-from syncmonitor.store.database import Database
+
+if TYPE_CHECKING:
+    from syncmonitor.ui.service_protocols import ServicesLike
 
 
 class Page(QWidget):
@@ -18,8 +22,8 @@ class Page(QWidget):
     def set_waiting(self, message: str) -> None:
         """The cache is not open yet; `message` says why ("Starting the sandbox…")."""
 
-    def set_database(self, database: Database | None) -> None:
-        """The cache is open (or closed, with None)."""
+    def set_services(self, services: ServicesLike | None) -> None:
+        """The engine's services are running (or stopped, with None): read through them."""
 
     def sync_finished(self, result: RunResult) -> None:
         """A run ended (whatever its outcome); re-read what the page shows."""

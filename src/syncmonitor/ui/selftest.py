@@ -136,14 +136,12 @@ def _sync(services: Any) -> str:
 
 
 def _people(services: Any) -> str:
-    from syncmonitor.store.people import count_people, history, search_people
-
-    with services.database.engine.connect() as conn:
-        total = count_people(conn)
-        first = search_people(conn, "", limit=1)
-        if not first:
-            raise SelfTestFailed("the People list is empty after a sync")
-        timeline = history(conn, first[0].provider, first[0].prospect_id)
+    people = services.people
+    total = people.count()
+    first = people.search("", None, 1)
+    if not first:
+        raise SelfTestFailed("the People list is empty after a sync")
+    timeline = people.whole_history(((first[0].provider, first[0].prospect_id),))
     if not timeline:
         raise SelfTestFailed(f"{first[0].name} has no history after a sync")
     return f"{total} people; {first[0].name} has {len(timeline)} transitions"

@@ -1,4 +1,9 @@
-"""What the GUI needs of the engine's services (the real ones, or the tests' fakes)."""
+"""What the GUI needs of the engine's services (the real ones, or the tests' fakes).
+
+The window reaches the engine only through these: the sync service runs syncs, and the facade's
+services (`syncmonitor.engine.services`) read and change everything else. The tests' fakes
+replace the sync service and keep the real facade services over a real cache.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,18 @@ from typing import Protocol
 from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunResult
 from syncmonitor.engine.runs.jobs import SyncKind
 from syncmonitor.engine.runs.notices import NoticeSink
-from syncmonitor.store.database import Database
+from syncmonitor.engine.services.imports import ImportsService
+from syncmonitor.engine.services.issues import IssuesService
+from syncmonitor.engine.services.mappings import MappingsService
+from syncmonitor.engine.services.people import PeopleService
+from syncmonitor.engine.services.queue import QueueService
+from syncmonitor.engine.services.runs import RunsService
+from syncmonitor.engine.services.two_way import TwoWayService
 
 
 class SyncServiceLike(Protocol):
     """What the GUI uses of `syncmonitor.engine.runs.service.SyncService`."""
 
-    database: Database
     sandbox_mode: bool
     notices: NoticeSink | None
 
@@ -42,6 +52,27 @@ class ServicesLike(Protocol):
 
     @property
     def service(self) -> SyncServiceLike: ...
+
+    @property
+    def runs(self) -> RunsService: ...
+
+    @property
+    def people(self) -> PeopleService: ...
+
+    @property
+    def issues(self) -> IssuesService: ...
+
+    @property
+    def two_way(self) -> TwoWayService: ...
+
+    @property
+    def mappings(self) -> MappingsService: ...
+
+    @property
+    def queue(self) -> QueueService: ...
+
+    @property
+    def imports(self) -> ImportsService: ...
 
     def close(self) -> None: ...
 

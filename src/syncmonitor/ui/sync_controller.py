@@ -19,21 +19,13 @@ from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from syncmonitor.app.config import Config
 from syncmonitor.app.errors import UserFacingError
-from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
-from syncmonitor.engine.runs.events import (
-    CancelToken,
-    ProgressCallback,
-    RunOutcome,
-    RunResult,
-    SyncProgress,
-)
+from syncmonitor.domain.timestamps import parse_iso
+from syncmonitor.engine.runs.events import RunResult, SyncProgress
 from syncmonitor.engine.runs.jobs import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
+from syncmonitor.engine.runs.runners import RunNotices, register_sync_runners, schedule_intervals
 from syncmonitor.engine.runs.scheduler import (
-    EVERYTHING,
-    PERSON,
     ForceOutcome,
     Listener,
     RunRequest,
@@ -41,13 +33,18 @@ from syncmonitor.engine.runs.scheduler import (
     State,
     Target,
 )
-from syncmonitor.store.database import Database
-from syncmonitor.store.issues import count_open_issues
 from syncmonitor.ui.service_protocols import ServicesLike, ServicesStarter, SyncServiceLike
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Phase", "ServicesLike", "ServicesStarter", "SyncController", "SyncServiceLike"]
+__all__ = [
+    "Phase",
+    "ServicesLike",
+    "ServicesStarter",
+    "SyncController",
+    "SyncServiceLike",
+    "schedule_intervals",
+]
 
 HARD_CANCEL_AFTER_S = 20.0  # a cancel the engine has not honoured by then stops the task itself
 
@@ -64,19 +61,11 @@ class Phase(enum.Enum):
 DEFAULT_INTERVALS = {SyncKind.INBOUND: timedelta(hours=2), SyncKind.FULL: timedelta(minutes=30)}
 
 
-def schedule_intervals(config: Config) -> dict[SyncKind, timedelta]:
-    """The configured interval of each sync kind."""
-    return {
-        SyncKind.INBOUND: timedelta(minutes=config.schedule.inbound_minutes),
-        SyncKind.FULL: timedelta(minutes=config.schedule.full_minutes),
-    }
-
-
 class SyncController(QObject):
     """Starts the services and drives the scheduler: one run at a time, forced or scheduled."""
 
     phase_changed = Signal()
-    services_ready = Signal(object)  # Database
+    services_ready = Signal(object)  # ServicesLike: the engine's facade
     services_failed = Signal(str, str)  # title, message
     progress = Signal(object)  # SyncProgress
     run_started = Signal(object)  # RunRequest
@@ -104,7 +93,7 @@ class SyncController(QObject):
         self.last_result: RunResult | None = None
         self.current: RunRequest | None = None
         self._start_task: asyncio.Task[None] | None = None
-        self._failing = False
+        self.run_notices = RunNotices(notices)  # failure and recovery notices, per run
         self.issue_count = 0
         self.scheduler = Scheduler(
             dict(intervals or DEFAULT_INTERVALS),
@@ -117,8 +106,7 @@ class SyncController(QObject):
         )
         if paused:
             self.scheduler.pause()
-        self.scheduler.register(EVERYTHING, self._run_everything, "everything")
-        self.scheduler.register(PERSON, self._run_person, "person")
+        register_sync_runners(self.scheduler, lambda: self.service)
         # One timer drives the scheduler: armed for the next due time, never longer than the
         # scheduler's poll limit, so after a suspend the clock jump is noticed within 30 s.
         self._poll = QTimer(self)
@@ -166,7 +154,7 @@ class SyncController(QObject):
         services.service.notices = self.notices
         self.last_result = services.service.last_run()
         self._set_phase(Phase.IDLE)
-        self.services_ready.emit(services.service.database)
+        self.services_ready.emit(services)
         self.scheduler.start(last)
         self._on_poll()
         self.refresh_issue_count()
@@ -275,35 +263,6 @@ class SyncController(QObject):
     def state(self) -> State:
         return self.scheduler.state()
 
-    # Runners ------------------------------------------------------------------------------------
-
-    async def _run_everything(
-        self, request: RunRequest, progress: ProgressCallback, cancel: CancelToken
-    ) -> RunResult:
-        service = self.service
-        if service is None:
-            return _synthetic(utc_now(), RunOutcome.CANCELLED)
-        return await service.sync_once(
-            trigger=request.trigger.value,
-            progress=progress,
-            cancel=cancel,
-            kind=request.target.kind,
-        )
-
-    async def _run_person(
-        self, request: RunRequest, progress: ProgressCallback, cancel: CancelToken
-    ) -> RunResult:
-        service = self.service
-        if service is None:
-            return _synthetic(utc_now(), RunOutcome.CANCELLED)
-        return await service.sync_once(
-            trigger=request.trigger.value,
-            progress=progress,
-            cancel=cancel,
-            kind=SyncKind.FULL,
-            person=int(request.target.key),
-        )
-
     # Scheduler callbacks ------------------------------------------------------------------------
 
     def _on_poll(self) -> None:
@@ -322,9 +281,7 @@ class SyncController(QObject):
 
     def _on_started(self, request: RunRequest) -> None:
         self.current = request
-        batch = getattr(self.notices, "begin_batch", None)
-        if batch is not None:
-            batch()
+        self.run_notices.started()
         self._set_phase(Phase.SYNCING)
         self.run_started.emit(request)
 
@@ -333,23 +290,19 @@ class SyncController(QObject):
         if self.phase is Phase.STOPPED:
             return
         self.last_result = result
-        self._notify(result)
-        end = getattr(self.notices, "end_batch", None)
-        if end is not None:
-            end()
+        self.run_notices.finished(result)
         self._set_phase(Phase.IDLE)
         self.run_finished.emit(result)
         self.refresh_issue_count()
 
     def refresh_issue_count(self) -> None:
         """Re-count the open issues off the GUI thread (after a run, a dismiss, a retry)."""
-        service = self.service
-        if service is not None:
-            self._spawn(self._count_issues(service.database))
+        if self.services is not None:
+            self._spawn(self._count_issues(self.services))
 
-    async def _count_issues(self, database: Database) -> None:
+    async def _count_issues(self, services: ServicesLike) -> None:
         try:
-            count = await asyncio.to_thread(_count_open_issues, database)
+            count = await services.issues.count_async()
         except Exception:  # a closed cache while quitting: nothing to show any more
             log.debug("Counting issues failed", exc_info=True)
             return
@@ -357,30 +310,6 @@ class SyncController(QObject):
             self.issue_count = count
             self.issues_changed.emit(count)
             self.phase_changed.emit()
-
-    def _notify(self, result: RunResult) -> None:
-        # The policy tells one error per distinct failure (key: its title) and forgets it after
-        # a success, so a new failure streak is news again.
-        if result.outcome is RunOutcome.FAILED:
-            self._failing = True
-            title = result.error_title or "The sync failed"
-            self.notices.post(
-                Notice(
-                    "sync.failed",
-                    NoticeLevel.ERROR,
-                    title,
-                    result.error_message or "See the status bar for details.",
-                    key=title,
-                )
-            )
-        elif result.ok and self._failing:
-            self._failing = False
-            forget = getattr(self.notices, "forget", None)
-            if forget is not None:
-                forget("sync.failed")
-            self.notices.post(
-                Notice("sync.recovered", NoticeLevel.INFO, "Sync works again", result.summary)
-            )
 
     # Helpers ------------------------------------------------------------------------------------
 
@@ -405,18 +334,8 @@ def _last_runs(service: SyncServiceLike) -> dict[SyncKind, datetime | None]:
     return {SyncKind.FULL: when, SyncKind.INBOUND: when}
 
 
-def _count_open_issues(database: Database) -> int:
-    with database.engine.connect() as conn:
-        return count_open_issues(conn)
-
-
 def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         exc = task.exception()
         assert exc is not None
         sys.excepthook(type(exc), exc, exc.__traceback__)
-
-
-def _synthetic(now: datetime, outcome: RunOutcome) -> RunResult:
-    stamp = format_iso(now)
-    return RunResult(0, outcome, stamp, stamp, 0.0)

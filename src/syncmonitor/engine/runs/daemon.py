@@ -11,32 +11,17 @@ import contextlib
 import logging
 import signal
 import sys
-from datetime import timedelta
 from typing import TextIO
 
 from syncmonitor.app.config import Config
-from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunResult
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.engine.runs.notify_policy import NotificationPolicy
-from syncmonitor.engine.runs.scheduler import (
-    EVERYTHING,
-    PERSON,
-    Listener,
-    RunRequest,
-    Scheduler,
-    drive,
-)
+from syncmonitor.engine.runs.runners import RunNotices, register_sync_runners, schedule_intervals
+from syncmonitor.engine.runs.scheduler import Listener, RunRequest, Scheduler, drive
 from syncmonitor.engine.runs.service import SyncService
 
 log = logging.getLogger(__name__)
-
-
-def intervals(config: Config) -> dict[SyncKind, timedelta]:
-    return {
-        SyncKind.INBOUND: timedelta(minutes=config.schedule.inbound_minutes),
-        SyncKind.FULL: timedelta(minutes=config.schedule.full_minutes),
-    }
 
 
 class Daemon:
@@ -48,48 +33,22 @@ class Daemon:
         self.stop_event = asyncio.Event()
         self.policy = NotificationPolicy(self._tell, choices=config.notifications.choices())
         service.notices = self.policy
-        self.intervals = intervals(config)
+        self.intervals = schedule_intervals(config)
         self.scheduler = Scheduler(
             self.intervals,
             listener=Listener(started=self._started, finished=self._finished),
         )
-        self.scheduler.register(EVERYTHING, self._run_everything)
-        self.scheduler.register(PERSON, self._run_person)
+        register_sync_runners(self.scheduler, lambda: self.service)
+        self.run_notices = RunNotices(self.policy)
         if config.schedule.paused:
             log.warning("[schedule] paused is true: the daemon runs no scheduled syncs")
             self.scheduler.pause()
 
-    async def _run_everything(
-        self, request: RunRequest, progress: ProgressCallback, cancel: CancelToken
-    ) -> RunResult:
-        return await self.service.sync_once(
-            trigger=request.trigger.value, cancel=cancel, kind=request.target.kind
-        )
-
-    async def _run_person(
-        self, request: RunRequest, progress: ProgressCallback, cancel: CancelToken
-    ) -> RunResult:
-        return await self.service.sync_once(
-            trigger=request.trigger.value, cancel=cancel, person=int(request.target.key)
-        )
-
     def _started(self, request: RunRequest) -> None:
-        self.policy.begin_batch()
+        self.run_notices.started()
 
     def _finished(self, request: RunRequest, result: RunResult) -> None:
-        if not result.ok and result.error_title:
-            self.policy.post(
-                Notice(
-                    "sync.failed",
-                    NoticeLevel.ERROR,
-                    result.error_title,
-                    result.error_message or "",
-                    key=result.error_title,
-                )
-            )
-        elif result.ok:
-            self.policy.forget("sync.failed")
-        self.policy.end_batch()
+        self.run_notices.finished(result)
         nxt = self.scheduler.next_run()
         when = f"; next {nxt[1].value} sync at {nxt[0]:%Y-%m-%d %H:%M} UTC" if nxt else ""
         print(

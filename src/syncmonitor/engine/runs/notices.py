@@ -38,9 +38,20 @@ class Notice:
 
 
 class NoticeSink(Protocol):
-    """Where the engine posts notices."""
+    """Where the engine posts notices.
+
+    A run brackets what it posts with `begin_batch()` and `end_batch()` (the policy may tell a
+    batch as one summary); `forget(event)` makes the next notice of `event` news again (after a
+    failure streak ends, say).
+    """
 
     def post(self, notice: Notice) -> None: ...
+
+    def begin_batch(self) -> None: ...
+
+    def end_batch(self) -> None: ...
+
+    def forget(self, event: str) -> None: ...
 
 
 @dataclass
@@ -51,6 +62,15 @@ class RecordingSink:
 
     def post(self, notice: Notice) -> None:
         self.posted.append(notice)
+
+    def begin_batch(self) -> None:
+        """Recorded notices are never batched."""
+
+    def end_batch(self) -> None:
+        """Recorded notices are never batched."""
+
+    def forget(self, event: str) -> None:
+        """A recording remembers everything."""
 
     def events(self) -> list[str]:
         return [n.event for n in self.posted]

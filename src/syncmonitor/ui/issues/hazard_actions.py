@@ -10,12 +10,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
-from syncmonitor.engine.two_way.actions import act_on_hazard
-from syncmonitor.engine.two_way.delete_hazard import HazardAction
-from syncmonitor.store import two_way as store
-from syncmonitor.store.database import Database
-from syncmonitor.store.issues import StoredIssue
-from syncmonitor.ui.models.lazy import timed_read
+from syncmonitor.engine.services.issues import Hazard, HazardAction, IssuesService, StoredIssue
 
 log = logging.getLogger(__name__)
 SOURCES = {
@@ -43,19 +38,37 @@ class HazardActions:
         )
         self.delete_button.clicked.connect(lambda: self._act(HazardAction.DELETE_OTHER_SIDE))
         self.unlink_button.clicked.connect(lambda: self._act(HazardAction.UNLINK))
-        self.hazard: store.Hazard | None = None
+        self.hazard: Hazard | None = None
+        self.issues: IssuesService | None = None
         self.task: asyncio.Task[None] | None = None
-        self.show_issue(None, None)
+        self.lookup: asyncio.Future[None] | None = None  # the running hazard read (tests await)
+        self._issue: StoredIssue | None = None
+        self._show(None)
 
-    def show_issue(self, database: Database | None, issue: StoredIssue | None) -> None:
-        self.hazard = None
+    def show_issue(self, issues: IssuesService | None, issue: StoredIssue | None) -> None:
+        """Offer the hazard's buttons when `issue` is an open delete hazard (read off the GUI
+        thread; the buttons stay hidden until it is known)."""
+        self.issues, self._issue = issues, issue
+        self._show(None)
         kind = SOURCES.get(issue.source) if issue is not None else None
-        if database is not None and issue is not None and kind is not None:
+        if issues is not None and issue is not None and kind is not None:
             key = issue.record_key.removeprefix("workbooks:")
             if key.isdigit():
-                with timed_read(database.engine, "a delete warning") as conn:
-                    found = store.hazard(conn, kind, int(key))
-                self.hazard = found if found is not None and found.resolved_at is None else None
+                self.lookup = asyncio.ensure_future(self._look_up(issues, issue, kind, int(key)))
+
+    async def _look_up(
+        self, issues: IssuesService, issue: StoredIssue, kind: str, key: int
+    ) -> None:
+        try:
+            found = await issues.open_hazard_async(kind, key)
+        except Exception:  # a closed cache while quitting
+            log.debug("Reading a delete warning failed", exc_info=True)
+            return
+        if self._issue is issue:  # still the selected issue
+            self._show(found)
+
+    def _show(self, hazard: Hazard | None) -> None:
+        self.hazard = hazard
         for button in (self.delete_button, self.unlink_button):
             button.setVisible(self.hazard is not None)
             button.setEnabled(self.hazard is not None)
@@ -67,8 +80,8 @@ class HazardActions:
             )
 
     def _act(self, action: HazardAction) -> None:
-        hazard, service = self.hazard, self.controller.service
-        if hazard is None or service is None:
+        hazard, issues = self.hazard, self.issues
+        if hazard is None or issues is None:
             return
         other = "Outreach" if hazard.deleted_side == "crm" else "Workbooks"
         if action is HazardAction.DELETE_OTHER_SIDE:
@@ -85,11 +98,11 @@ class HazardActions:
             return
         for button in (self.delete_button, self.unlink_button):
             button.setEnabled(False)
-        self.task = asyncio.ensure_future(self._run(service, hazard, action))
+        self.task = asyncio.ensure_future(self._run(issues, hazard, action))
 
-    async def _run(self, service: Any, hazard: store.Hazard, action: HazardAction) -> None:
+    async def _run(self, issues: IssuesService, hazard: Hazard, action: HazardAction) -> None:
         try:
-            await act_on_hazard(service, hazard.kind, hazard.crm_id, action)
+            await issues.act_on_hazard(hazard, action)
         except Exception as exc:
             log.warning("The delete warning was not handled: %s", exc)
             self.page.detail.setText(f"<b>Not done.</b> {exc}")

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 
 from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.engine.runs.scheduler import PERSON, Target
-from syncmonitor.store.database import Database
-from syncmonitor.store.issues import StoredIssue, dismiss_issue
+from syncmonitor.engine.services.issues import IssuesService, StoredIssue
 from syncmonitor.ui.issues.hazard_actions import HazardActions
 from syncmonitor.ui.models.issues import IssuesModel
 from syncmonitor.ui.page import Page
+from syncmonitor.ui.service_protocols import ServicesLike
 from syncmonitor.ui.sync_controller import SyncController
 from syncmonitor.ui.widgets import compact_table, empty_state, named
 
@@ -39,7 +39,7 @@ class IssuesPage(Page):
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
-        self._database: Database | None = None
+        self._issues: IssuesService | None = None
         self.model = IssuesModel(self)
         self.table = compact_table(self.model)
         for column, width in ((0, 240), (1, 130), (3, 130)):
@@ -98,9 +98,9 @@ class IssuesPage(Page):
     def set_waiting(self, message: str) -> None:
         self.empty.set_text(message)
 
-    def set_database(self, database: Database | None) -> None:
-        self._database = database
-        self.model.set_engine(database.engine if database else None)
+    def set_services(self, services: ServicesLike | None) -> None:
+        self._issues = services.issues if services else None
+        self.model.set_source(self._issues)
 
     def sync_finished(self, result: RunResult) -> None:
         self.model.refresh()
@@ -122,17 +122,13 @@ class IssuesPage(Page):
 
     def dismiss_selected(self) -> None:
         issue = self.selected_issue()
-        if issue is None or self._database is None:
+        if issue is None or self._issues is None:
             return
-        task = asyncio.get_running_loop().create_task(self._dismiss(self._database, issue.id))
+        task = asyncio.get_running_loop().create_task(self._dismiss(self._issues, issue.id))
         task.add_done_callback(_log_failure)
 
-    async def _dismiss(self, database: Database, issue_id: int) -> None:
-        def write() -> None:
-            with database.engine.begin() as conn:
-                dismiss_issue(conn, issue_id)
-
-        await asyncio.to_thread(write)
+    async def _dismiss(self, issues: IssuesService, issue_id: int) -> None:
+        await issues.dismiss(issue_id)
         self.model.refresh()
         self._controller.refresh_issue_count()
 
@@ -145,7 +141,7 @@ class IssuesPage(Page):
     def _update(self) -> None:
         total = self.model.total
         has_rows = self.model.rowCount() > 0
-        if self.model.engine is not None:
+        if self.model.source is not None:
             self.count_label.setText(
                 f"{total} open {'issue' if total == 1 else 'issues'}" if total else "No open issues"
             )
@@ -176,7 +172,7 @@ class IssuesPage(Page):
     def _update_buttons(self, issue: StoredIssue | None) -> None:
         self.retry_button.setEnabled(issue is not None and issue.record_type == PERSON)
         self.dismiss_button.setEnabled(issue is not None and not issue.dismissed)
-        self.hazard.show_issue(self._database, issue)
+        self.hazard.show_issue(self._issues, issue)
 
 
 def _escape(text: str) -> str:

@@ -6,10 +6,10 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from syncmonitor.domain.mappings.fields import ObjectPair
 from syncmonitor.engine.runs.events import RunResult
-from syncmonitor.store.database import Database
 from syncmonitor.ui.mappings.common import ask_unsaved
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 from syncmonitor.ui.page import Page
+from syncmonitor.ui.service_protocols import ServicesLike
 
 
 class MappingEditorPage(Page):
@@ -22,9 +22,10 @@ class MappingEditorPage(Page):
         self.workspace = workspace
         self.preview_dialog: QWidget | None = None
 
-    def set_database(self, database: Database | None) -> None:
-        if database is not self.workspace.database:
-            self.workspace.set_database(database)
+    def set_services(self, services: ServicesLike | None) -> None:
+        service = services.mappings if services else None
+        if service is not self.workspace.service:
+            self.workspace.set_service(service)
 
     def sync_finished(self, result: RunResult) -> None:
         self.workspace.sources_changed.emit()  # the preview's sample records may be newer

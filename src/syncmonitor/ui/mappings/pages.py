@@ -13,7 +13,7 @@ from syncmonitor.ui.mappings.workspace import MappingWorkspace
 
 def add_mapping_pages(window: Any, controller: Any) -> list[MappingEditorPage]:
     """Lead Status, Contact Status and Field mappings pages, added to `window`'s sidebar."""
-    workspace = MappingWorkspace(lambda: controller.service, window)
+    workspace = MappingWorkspace(window)
     pages: list[MappingEditorPage] = [
         StatusMappingPage(workspace, StatusKind.LEAD),
         StatusMappingPage(workspace, StatusKind.CONTACT),

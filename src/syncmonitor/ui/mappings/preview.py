@@ -25,40 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.connectors.workbooks.format import parse_optional_datetime
 from syncmonitor.domain.mappings.apply import MappingContext
 from syncmonitor.domain.mappings.fields import ObjectPair
 from syncmonitor.domain.mappings.preview import PreviewRow, preview
 from syncmonitor.domain.mappings.values import StatusKind
-from syncmonitor.domain.timestamps import parse_iso
-from syncmonitor.store import mappings as store
+from syncmonitor.engine.services.mappings import SamplePair, crm_is_newer
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 from syncmonitor.ui.widgets import named
 
 DIFF_BACKGROUND = QColor("#e2ebfc")
-
-
-def _read(
-    engine: Any, pair: ObjectPair, search: str
-) -> tuple[list[store.SamplePair], dict[str, Any]]:
-    with engine.connect() as conn:
-        samples = store.sample_pairs(conn, pair.crm_type, pair.outreach_type, search)
-        references = {
-            "crm": {"organisation": store.records_of(conn, "crm", "organisation")},
-            "outreach": {"account": store.records_of(conn, "outreach", "account")},
-        }
-    return samples, references
-
-
-def _crm_is_newer(crm: dict[str, Any], outreach: dict[str, Any]) -> bool:
-    try:
-        crm_at = parse_optional_datetime(crm.get("updated_at"))
-    except ValueError:
-        crm_at = None
-    outreach_at = parse_iso(outreach.get("updatedAt"))
-    if crm_at is None or outreach_at is None:
-        return crm_at is not None
-    return crm_at > outreach_at
 
 
 class PreviewDialog(QDialog):
@@ -123,7 +98,7 @@ class PreviewDialog(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(buttons)
         layout.addLayout(bottom)
-        self._pairs: list[store.SamplePair] = []
+        self._pairs: list[SamplePair] = []
         self._references: dict[str, Any] = {}
         self.rows: list[PreviewRow] = []
         self._task: asyncio.Task[None] | None = None
@@ -132,15 +107,13 @@ class PreviewDialog(QDialog):
         self.load()
 
     def load(self) -> None:
-        if self.workspace.database is None:
+        if self.workspace.service is None:
             return
         self._task = asyncio.get_running_loop().create_task(self._load(self.search.text()))
 
     async def _load(self, search: str) -> None:
-        assert self.workspace.database is not None
-        pairs, references = await asyncio.to_thread(
-            _read, self.workspace.database.engine, self.pair, search
-        )
+        assert self.workspace.service is not None
+        pairs, references = await self.workspace.service.samples_async(self.pair, search)
         self._pairs, self._references = pairs, references
         self.samples.clear()
         for sample in pairs:
@@ -182,7 +155,7 @@ class PreviewDialog(QDialog):
             sample.crm,
             sample.outreach,
             ctx,
-            crm_is_newer=_crm_is_newer(sample.crm, sample.outreach),
+            crm_is_newer=crm_is_newer(sample.crm, sample.outreach),
         )
         self.table.setRowCount(len(self.rows))
         stage_names = {s.id: s.name for s in w.sources.stages or []}

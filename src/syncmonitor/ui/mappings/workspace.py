@@ -1,9 +1,9 @@
 """The mapping editors' shared state: the mappings being edited, their undo history, the sources.
 
 One workspace serves the Lead Status, Contact Status and Field mapping pages, so they edit one
-`MappingSet` with one undo history and one Save. Cache reads and writes run on worker threads
-(`asyncio.to_thread`) and network refreshes as tasks on the qasync loop: nothing here blocks the
-window. Results and failures come back as signals.
+`MappingSet` with one undo history and one Save. Everything it reads or writes goes through the
+engine's MappingsService: cache work on worker threads, network refreshes as tasks on the qasync
+loop, so nothing here blocks the window. Results and failures come back as signals.
 """
 
 from __future__ import annotations
@@ -11,73 +11,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from sqlalchemy import Engine
 
 from syncmonitor.app.errors import UserFacingError
-from syncmonitor.connectors.errors import ConnectorError
 from syncmonitor.domain.mappings.fields import ObjectPair, check_field_mapping
 from syncmonitor.domain.mappings.files import export_bytes, file_format, import_bytes
 from syncmonitor.domain.mappings.history import EditHistory
 from syncmonitor.domain.mappings.mapping_set import MappingSet, structural_issues
 from syncmonitor.domain.mappings.statuses import Issue, check_status_mapping, resolve_stages
-from syncmonitor.domain.mappings.values import CrmSource, CrmStatus, FieldInfo, Stage, StatusKind
+from syncmonitor.domain.mappings.values import CrmStatus, Stage, StatusKind
 from syncmonitor.domain.timestamps import format_iso, utc_now
-from syncmonitor.store import mappings as store
-from syncmonitor.store.database import Database
+from syncmonitor.engine.services.mappings import MappingsService, Sources
+
+__all__ = ["MappingWorkspace", "Sources"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Sources:
-    """The remote values as last cached (None: never read)."""
-
-    stages: list[Stage] | None = None
-    statuses: dict[tuple[CrmSource, StatusKind], list[CrmStatus] | None] = field(
-        default_factory=dict
-    )
-    crm_fields: dict[str, dict[str, FieldInfo] | None] = field(default_factory=dict)
-    outreach_fields: dict[str, dict[str, FieldInfo] | None] = field(default_factory=dict)
-    read_at: dict[str, str | None] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _read_all(engine: Engine) -> tuple[MappingSet, str | None, Sources]:
-    with engine.connect() as conn:
-        sources = Sources(stages=store.stages(conn))
-        for source in CrmSource:
-            for kind in StatusKind:
-                sources.statuses[(source, kind)] = store.statuses(conn, source, kind)
-                sources.read_at[f"{source.value}:{kind.value}"] = store.read_at(
-                    conn, f"{source.value}:{kind.value}"
-                )
-        for pair in ObjectPair:
-            sources.crm_fields[pair.crm_type] = store.fields_of(conn, "workbooks", pair.crm_type)
-            sources.outreach_fields[pair.outreach_type] = store.fields_of(
-                conn, "outreach", pair.outreach_type
-            )
-        sources.read_at["outreach:stages"] = store.read_at(conn, "outreach:stages")
-        sources.errors = store.read_errors(conn)
-        return store.load_mappings(conn), store.saved_at(conn), sources
-
-
-def _save(engine: Engine, mappings: MappingSet, stages: list[Stage] | None) -> MappingSet:
-    if stages is not None:
-        for status in mappings.status.values():
-            mappings = mappings.with_status(resolve_stages(status, stages))
-    with engine.begin() as conn:
-        store.save_mappings(conn, mappings, format_iso(utc_now()))
-    return mappings
-
-
 class MappingWorkspace(QObject):
-    """What the mapping pages edit together. `service` gives the running SyncService (or None
-    while it starts): its remotes and config are what a refresh reads."""
+    """What the mapping pages edit together. `service` is the engine's MappingsService (None
+    while the app starts): it reads and writes the cache and asks the remotes."""
 
     changed = Signal()  # the mappings being edited (or the history) changed
     sources_changed = Signal()
@@ -86,10 +42,9 @@ class MappingWorkspace(QObject):
     failed = Signal(str, str)  # title, message
     notice = Signal(str)  # a short success message for the page's status line
 
-    def __init__(self, service: Callable[[], Any], parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._service = service
-        self.database: Database | None = None
+        self.service: MappingsService | None = None
         self.history: EditHistory[MappingSet] = EditHistory(MappingSet())
         self.sources = Sources()
         self.saved_at: str | None = None
@@ -164,25 +119,25 @@ class MappingWorkspace(QObject):
 
     # -- loading, saving, refreshing -------------------------------------------------------------
 
-    def set_database(self, database: Database | None) -> None:
-        self.database = database
-        if database is not None:
+    def set_service(self, service: MappingsService | None) -> None:
+        self.service = service
+        if service is not None:
             self._spawn("Reading the mappings…", self._load(reset=True))
 
     async def _load(self, *, reset: bool) -> None:
-        assert self.database is not None
-        mappings, saved_at, sources = await asyncio.to_thread(_read_all, self.database.engine)
-        self.sources = sources
-        self.saved_at = saved_at
+        assert self.service is not None
+        saved = await self.service.load_async()
+        self.sources = saved.sources
+        self.saved_at = saved.saved_at
         if reset and not self.dirty:
-            self.history.reset(mappings)
+            self.history.reset(saved.mappings)
             self.changed.emit()
         self.loaded = True
         self.sources_changed.emit()
 
     def save(self) -> bool:
         """Start saving; False (with the reasons shown) when the mappings cannot be saved."""
-        if self.database is None:
+        if self.service is None:
             self.failed.emit("Cannot save yet", "The local cache is still opening; try again.")
             return False
         problems = self.blocking_issues()
@@ -198,10 +153,8 @@ class MappingWorkspace(QObject):
         return True
 
     async def _save(self) -> None:
-        assert self.database is not None
-        stored = await asyncio.to_thread(
-            _save, self.database.engine, self.mappings, self.sources.stages
-        )
+        assert self.service is not None
+        stored = await self.service.save_async(self.mappings, self.sources.stages)
         self.history.mark_saved(stored)
         self.saved_at = format_iso(utc_now())
         self.changed.emit()
@@ -210,20 +163,12 @@ class MappingWorkspace(QObject):
 
     def refresh(self) -> None:
         """Read every source from the remotes again."""
-        remotes = self._remotes()
-        if remotes is None:
-            return
-        self._spawn("Refreshing from Outreach and the CRM…", self._refresh(remotes))
+        service = self._connected()
+        if service is not None:
+            self._spawn("Refreshing from Outreach and the CRM…", self._refresh(service))
 
-    async def _refresh(self, remotes: Any) -> None:
-        from syncmonitor.engine.mappings.job import source_remotes
-        from syncmonitor.engine.mappings.sources import refresh_sources
-
-        service = self._service()
-        assert self.database is not None
-        report = await refresh_sources(
-            source_remotes(remotes), service.config, self.database.engine
-        )
+    async def _refresh(self, service: MappingsService) -> None:
+        report = await service.refresh_sources()
         await self._load(reset=False)
         if report.errors:
             self.failed.emit("Some values could not be refreshed", report.summary)
@@ -231,49 +176,28 @@ class MappingWorkspace(QObject):
             self.notice.emit(report.summary)
 
     def create_stage(self, name: str, then: Callable[[Stage], None] | None = None) -> None:
-        remotes = self._remotes()
-        if remotes is None:
-            return
-        self._spawn(
-            f"Creating stage {name!r} in Outreach…", self._create_stage(remotes, name, then)
-        )
+        service = self._connected()
+        if service is not None:
+            self._spawn(
+                f"Creating stage {name!r} in Outreach…", self._create_stage(service, name, then)
+            )
 
     async def _create_stage(
-        self, remotes: Any, name: str, then: Callable[[Stage], None] | None
+        self, service: MappingsService, name: str, then: Callable[[Stage], None] | None
     ) -> None:
-        from syncmonitor.engine.mappings.job import source_remotes
-        from syncmonitor.engine.mappings.sources import create_stage
-
-        assert self.database is not None
-        stage = await create_stage(source_remotes(remotes), self.database.engine, name)
+        stage = await service.create_stage(name)
         await self._load(reset=False)
         self.notice.emit(f"Created stage {stage.name!r} in Outreach.")
         if then is not None:
             then(stage)
 
     def read_samples(self) -> None:
-        remotes = self._remotes()
-        if remotes is None:
-            return
-        self._spawn("Reading sample records…", self._read_samples(remotes))
+        service = self._connected()
+        if service is not None:
+            self._spawn("Reading sample records…", self._read_samples(service))
 
-    async def _read_samples(self, remotes: Any) -> None:
-        from syncmonitor.connectors.workbooks.client import WorkbooksClient
-        from syncmonitor.engine.mappings.job import source_remotes
-        from syncmonitor.engine.mappings.samples import read_samples
-
-        service = self._service()
-        assert self.database is not None
-        if not (remotes.workbooks_base_url and remotes.outreach_base_url):
-            raise UserFacingError(
-                "Outreach and Workbooks must both be configured to read sample records.",
-                "Set both base URLs in the configuration file.",
-            )
-        async with (
-            WorkbooksClient(remotes.workbooks_base_url, remotes.workbooks_api_key) as workbooks,
-            source_remotes(remotes).outreach_client() as outreach,
-        ):
-            count = await read_samples(workbooks, outreach, self.database.engine, service.config)
+    async def _read_samples(self, service: MappingsService) -> None:
+        count = await service.read_samples()
         self.notice.emit(f"Read {count} linked people for the preview.")
         self.sources_changed.emit()
 
@@ -309,21 +233,12 @@ class MappingWorkspace(QObject):
 
     # -- plumbing --------------------------------------------------------------------------------
 
-    def _remotes(self) -> Any:
-        service = self._service()
-        if service is None or self.database is None:
+    def _connected(self) -> MappingsService | None:
+        if self.service is None:
             self.failed.emit(
                 "Not connected yet", "Sync Monitor is still starting; try again in a moment."
             )
-            return None
-        remotes = getattr(service, "remotes", None)
-        if remotes is None:
-            self.failed.emit(
-                "Nothing to read from",
-                "No Outreach or CRM address is configured (and no sandbox is running), so there "
-                "is nothing to refresh. Set the base URLs in the configuration file.",
-            )
-        return remotes
+        return self.service
 
     def _spawn(self, what: str, coro: Coroutine[Any, Any, None]) -> None:
         self.busy = what
@@ -336,8 +251,6 @@ class MappingWorkspace(QObject):
         me = asyncio.current_task()  # asked now: in `finally` the loop may be closing
         try:
             await coro
-        except ConnectorError as exc:
-            self.failed.emit(exc.title, exc.message)
         except UserFacingError as exc:
             self.failed.emit(exc.title, exc.message)
         except Exception as exc:  # a bug: say so, keep the window alive

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from syncmonitor.store.people import CurrentStateRow
+from syncmonitor.engine.services.people import CurrentStateRow
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.cells import state_cell, time_cell
 from syncmonitor.ui.models.lazy import ROW_ROLE

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from sqlalchemy import Connection
 
 from syncmonitor.engine.issues import SOURCE_LABELS
-from syncmonitor.store.issues import StoredIssue, count_open_issues, open_issues
+from syncmonitor.engine.services.issues import IssuesService, StoredIssue
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.lazy import LazyTableModel
 
@@ -31,15 +30,15 @@ class IssuesModel(LazyTableModel[StoredIssue]):
 
     @staticmethod
     def read_window(
-        conn: Connection, query: bool, after: StoredIssue | None, limit: int
+        source: IssuesService, query: bool, after: StoredIssue | None, limit: int
     ) -> list[StoredIssue]:
-        return open_issues(
-            conn, include_dismissed=query, limit=limit, before_id=after.id if after else None
+        return source.page(
+            include_dismissed=query, limit=limit, before_id=after.id if after else None
         )
 
     @staticmethod
-    def read_extra(conn: Connection, query: bool) -> int:
-        return count_open_issues(conn)
+    def read_extra(source: IssuesService, query: bool) -> int:
+        return source.count()
 
     def apply_extra(self, extra: int) -> None:
         self.total = extra

@@ -1,4 +1,4 @@
-"""A table model that reads its rows from the cache one keyset window at a time.
+"""A table model that reads its rows from an engine service one keyset window at a time.
 
 The view asks for more rows as the person scrolls (canFetchMore/fetchMore), so the first paint costs
 one window however many rows match. Every read runs in a worker thread and its rows arrive through a
@@ -14,12 +14,10 @@ import contextlib
 import itertools
 import logging
 import threading
-import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -31,26 +29,13 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from sqlalchemy import Connection, Engine
 
 log = logging.getLogger(__name__)
 
 RowT = TypeVar("RowT")
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # data(index, ROW_ROLE) is the row object itself
-SLOW_QUERY_S = 0.05
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-@contextmanager
-def timed_read(engine: Engine, what: str) -> Iterator[Connection]:
-    """A connection for one bounded read; a read slower than a few frames is logged."""
-    started = time.perf_counter()
-    with engine.connect() as conn:
-        yield conn
-    elapsed = time.perf_counter() - started
-    if elapsed > SLOW_QUERY_S:
-        log.warning("Reading %s took %.0f ms", what, elapsed * 1000)
 
 
 @dataclass
@@ -149,7 +134,7 @@ class LazyTableModel(QAbstractTableModel, Generic[RowT]):
     def __init__(self, page_size: int = 200, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.page_size = page_size
-        self._engine: Engine | None = None
+        self._source: Any = None  # the engine service the rows are read from
         self._rows: list[RowT] = []
         self._exhausted = True
         self._generation = 0  # bumps on every new query, so a stale result is dropped
@@ -165,14 +150,14 @@ class LazyTableModel(QAbstractTableModel, Generic[RowT]):
         return None
 
     # The two readers run on a worker thread: they are static so that they cannot touch the
-    # model (or keep it alive) from there.
+    # model (or keep it alive) from there. `source` is the engine service set by set_source.
     @staticmethod
-    def read_window(conn: Connection, query: Any, after: Any, limit: int) -> list[Any]:
+    def read_window(source: Any, query: Any, after: Any, limit: int) -> list[Any]:
         """Up to `limit` rows for `query` behind `after` (None: from the start)."""
         raise NotImplementedError
 
     @staticmethod
-    def read_extra(conn: Connection, query: Any) -> Any:
+    def read_extra(source: Any, query: Any) -> Any:
         """Anything else a new query or a refresh needs (a count), read in the same worker."""
         return None
 
@@ -186,23 +171,24 @@ class LazyTableModel(QAbstractTableModel, Generic[RowT]):
     # Loading ------------------------------------------------------------------------------------
 
     @property
-    def engine(self) -> Engine | None:
-        return self._engine
+    def source(self) -> Any:
+        """The engine service the rows are read from (None: nothing to read yet)."""
+        return self._source
 
-    def set_engine(self, engine: Engine | None) -> None:
-        self._engine = engine
+    def set_source(self, source: Any) -> None:
+        self._source = source
         self.reload()
 
     def reload(self) -> None:
         """Start over from the first window (a new search, another person)."""
-        if self._engine is None:
+        if self._source is None:
             self.clear()
             return
         self._start(self.page_size, refresh=False)
 
     def refresh(self) -> None:
         """Re-read the rows already shown (after a sync) without resetting the view."""
-        if self._engine is not None:
+        if self._source is not None:
             self._start(max(len(self._rows), self.page_size), refresh=True)
 
     def clear(self) -> None:
@@ -215,24 +201,23 @@ class LazyTableModel(QAbstractTableModel, Generic[RowT]):
         self.endResetModel()
 
     def _start(self, target: int, *, refresh: bool) -> None:
-        assert self._engine is not None
+        assert self._source is not None
         self._generation += 1
         self.loading = not refresh
         self.fetching = False
-        engine, query, page = self._engine, self.query(), self.page_size
+        source, query, page = self._source, self.query(), self.page_size
         cls = type(self)
-        read_window, read_extra, name = cls.read_window, cls.read_extra, cls.__name__
+        read_window, read_extra = cls.read_window, cls.read_extra
 
         def job() -> _Batch[Any]:
             rows: list[Any] = []
-            with timed_read(engine, f"{name} ({target} rows)") as conn:
-                while True:
-                    limit = min(page, target - len(rows))
-                    window = read_window(conn, query, rows[-1] if rows else None, limit)
-                    rows.extend(window)
-                    if len(window) < limit or len(rows) >= target:
-                        break
-                extra = read_extra(conn, query)
+            while True:
+                limit = min(page, target - len(rows))
+                window = read_window(source, query, rows[-1] if rows else None, limit)
+                rows.extend(window)
+                if len(window) < limit or len(rows) >= target:
+                    break
+            extra = read_extra(source, query)
             return _Batch(rows, len(window) < limit, extra)
 
         _submit(job, self._key, self._generation, _REFRESH if refresh else _NEW)
@@ -279,22 +264,21 @@ class LazyTableModel(QAbstractTableModel, Generic[RowT]):
             and not self._exhausted
             and not self.loading
             and not self.fetching
-            and self._engine is not None
+            and self._source is not None
         )
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
         """Read the next window in the worker; the rows appear when it is back."""
         if not self.canFetchMore(parent):
             return
-        assert self._engine is not None
+        assert self._source is not None
         self.fetching = True
-        engine, query, page = self._engine, self.query(), self.page_size
+        source, query, page = self._source, self.query(), self.page_size
         after = self._rows[-1] if self._rows else None
-        read_window, name = type(self).read_window, type(self).__name__
+        read_window = type(self).read_window
 
         def job() -> _Batch[Any]:
-            with timed_read(engine, f"{name} (next window)") as conn:
-                window = read_window(conn, query, after, page)
+            window = read_window(source, query, after, page)
             return _Batch(window, len(window) < page, None)
 
         _submit(job, self._key, self._generation, _MORE)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from sqlalchemy import Connection
 
-from syncmonitor.store.people import PersonRow, count_people, search_people
+from syncmonitor.engine.services.people import PeopleService, PersonRow
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.cells import state_cell, time_cell
 from syncmonitor.ui.models.lazy import LazyTableModel
@@ -46,13 +45,13 @@ class PeopleModel(LazyTableModel[PersonRow]):
 
     @staticmethod
     def read_window(
-        conn: Connection, query: str, after: PersonRow | None, limit: int
+        source: PeopleService, query: str, after: PersonRow | None, limit: int
     ) -> list[PersonRow]:
-        return search_people(conn, query, after=after.key if after else None, limit=limit)
+        return source.search(query, after.key if after else None, limit)
 
     @staticmethod
-    def read_extra(conn: Connection, query: str) -> int:
-        return count_people(conn, query)
+    def read_extra(source: PeopleService, query: str) -> int:
+        return source.count(query)
 
     def apply_extra(self, extra: int) -> None:
         self.total = extra

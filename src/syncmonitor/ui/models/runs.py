@@ -7,10 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
-from sqlalchemy import Connection
 
 from syncmonitor.domain.timestamps import parse_iso
-from syncmonitor.store.runs import runs_window
+from syncmonitor.engine.services.runs import RunsService
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.lazy import LazyTableModel
 
@@ -130,13 +129,13 @@ class RunsModel(LazyTableModel[RunRow]):
         self.chart_rows: list[RunRow] = []
 
     @staticmethod
-    def read_window(conn: Connection, query: Any, after: RunRow | None, limit: int) -> list[Any]:
-        items = runs_window(conn, before_id=after.id if after else None, limit=limit)
+    def read_window(source: RunsService, query: Any, after: RunRow | None, limit: int) -> list[Any]:
+        items = source.window(after.id if after else None, limit)
         return [_row(i) for i in items]
 
     @staticmethod
-    def read_extra(conn: Connection, query: Any) -> list[RunRow]:
-        return [_row(i) for i in runs_window(conn, limit=CHART_RUNS)]
+    def read_extra(source: RunsService, query: Any) -> list[RunRow]:
+        return [_row(i) for i in source.window(None, CHART_RUNS)]
 
     def apply_extra(self, extra: list[RunRow]) -> None:
         self.chart_rows = list(reversed(extra))  # oldest first, left to right

@@ -11,10 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from sqlalchemy import Connection
 
-from syncmonitor.store.linked_people import PersonKey, merged_history
-from syncmonitor.store.people import TransitionRow
+from syncmonitor.engine.services.people import PeopleService, PersonKey, TransitionRow
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.cells import state_cell
 from syncmonitor.ui.models.lazy import LazyTableModel
@@ -57,7 +55,7 @@ class TimelineModel(LazyTableModel[TransitionRow]):
 
     @staticmethod
     def read_window(
-        conn: Connection,
+        source: PeopleService,
         query: tuple[PersonKey, ...] | None,
         after: TransitionRow | None,
         limit: int,
@@ -65,7 +63,7 @@ class TimelineModel(LazyTableModel[TransitionRow]):
         if query is None:
             return []
         before = after.key if after else None
-        return merged_history(conn, query, before=before, limit=limit)
+        return source.history(query, before, limit)
 
     def step(self, row: TransitionRow) -> str:
         count = self.step_counts.get((row.provider, row.sequence_state_id))

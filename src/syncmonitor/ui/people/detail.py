@@ -12,16 +12,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 
-from syncmonitor.store.linked_people import linked_keys, person_by_key
-from syncmonitor.store.people import PersonDetail, current_states
-from syncmonitor.store.two_way import Link
+from syncmonitor.engine.services.people import PersonDetail
+from syncmonitor.engine.services.two_way import Link
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import CurrentStatesModel, TimelineModel
-from syncmonitor.ui.models.lazy import timed_read
 from syncmonitor.ui.people.pair_view import PairView
 from syncmonitor.ui.people.timeline_view import timeline_view
+from syncmonitor.ui.service_protocols import ServicesLike
 from syncmonitor.ui.widgets import compact_table, empty_state, named, section_title
 
 
@@ -30,7 +28,7 @@ class PersonDetailPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._engine: Engine | None = None
+        self._services: ServicesLike | None = None
         self.person: tuple[str, int] | None = None
 
         self.name_label = named(QLabel(), "personName")
@@ -96,10 +94,11 @@ class PersonDetailPane(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
 
-    def set_engine(self, engine: Engine | None) -> None:
-        self._engine = engine
-        self.timeline.set_engine(engine)
-        if engine is None:
+    def set_services(self, services: ServicesLike | None) -> None:
+        self._services = services
+        self.timeline.set_source(services.people if services else None)
+        self.pair.set_service(services.two_way if services else None)
+        if services is None:
             self.clear()
 
     def clear(self) -> None:
@@ -111,7 +110,7 @@ class PersonDetailPane(QWidget):
 
     def show_person(self, provider: str, prospect_id: int) -> None:
         """Read and show one person (three bounded queries)."""
-        if self._engine is None:
+        if self._services is None:
             return
         self.person = (provider, prospect_id)
         self._load(reset_timeline=True)
@@ -120,17 +119,15 @@ class PersonDetailPane(QWidget):
 
     def refresh(self) -> None:
         """Re-read the shown person after a sync, keeping the timeline's scroll position."""
-        if self.person is not None and self._engine is not None:
+        if self.person is not None and self._services is not None:
             self._load(reset_timeline=False)
 
     def _load(self, *, reset_timeline: bool) -> None:
-        assert self._engine is not None and self.person is not None
+        assert self._services is not None and self.person is not None
         provider, prospect_id = self.person
-        with timed_read(self._engine, "a person's details") as conn:
-            detail = person_by_key(conn, provider, prospect_id)
-            # The same person in the other provider (same email): one page, one timeline.
-            keys = linked_keys(conn, provider, prospect_id)
-            by_key = [(p, r) for p, pid in keys for r in current_states(conn, p, pid)]
+        # The same person in the other provider (same email): one page, one timeline.
+        view = self._services.people.person(provider, prospect_id)
+        detail, keys, by_key = view.detail, view.keys, list(view.states)
         by_key.sort(key=lambda pr: (pr[1].state_changed_at or "", pr[1].sequence_state_id))
         by_key.reverse()  # most recently changed first, whichever provider
         rows = [r for _p, r in by_key]
@@ -149,7 +146,7 @@ class PersonDetailPane(QWidget):
         frame = self.states_view.frameWidth() * 2
         header = self.states_view.horizontalHeader().sizeHint().height()
         self.states_view.setFixedHeight(header + visible * row_height + frame)
-        self.pair.show_prospect(self._engine, prospect_id if provider == "outreach" else None)
+        self.pair.show_prospect(prospect_id if provider == "outreach" else None)
         if self.pair.link is not None and (detail is None or not detail.name):
             self._show_link_header(self.pair.link)
         step_counts = {(p, r.sequence_state_id): r.step_count for p, r in by_key if r.step_count}

@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor.engine.runs.events import RunResult
-from syncmonitor.store.database import Database
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import PeopleModel
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people.detail import PersonDetailPane
+from syncmonitor.ui.service_protocols import ServicesLike
 from syncmonitor.ui.widgets import compact_table, empty_state, named
 
 SEARCH_DELAY_MS = 200
@@ -100,11 +100,10 @@ class PeoplePage(Page):
         self._waiting = message
         self._update_empty_state()
 
-    def set_database(self, database: Database | None) -> None:
-        engine = database.engine if database else None
-        self.detail.set_engine(engine)
+    def set_services(self, services: ServicesLike | None) -> None:
+        self.detail.set_services(services)
         self.model.search_text = self.search.text().strip()
-        self.model.set_engine(engine)
+        self.model.set_source(services.people if services else None)
         self._update_empty_state()
 
     def sync_finished(self, result: RunResult) -> None:
@@ -140,7 +139,7 @@ class PeoplePage(Page):
     def _apply_search(self) -> None:
         self._debounce.stop()
         text = self.search.text().strip()
-        if text != self.model.search_text or self.model.engine is None:
+        if text != self.model.search_text or self.model.source is None:
             self.model.set_search(text)
 
     # Selection ----------------------------------------------------------------------------------
@@ -210,8 +209,8 @@ class PeoplePage(Page):
 
     def _update_empty_state(self) -> None:
         total = self.model.total
-        self.count_label.setText(formatting.people_count(total) if self.model.engine else "")
-        if self.model.engine is None:
+        self.count_label.setText(formatting.people_count(total) if self.model.source else "")
+        if self.model.source is None:
             self.empty.set_text(self._waiting, "")
         elif self.model.loading and self.model.rowCount() == 0:
             self.empty.set_text("Reading the local cache…", "")

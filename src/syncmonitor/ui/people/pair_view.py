@@ -15,18 +15,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 
 from syncmonitor.app.config import WorkbooksSettings
 from syncmonitor.domain.mappings.apply import same
 from syncmonitor.domain.mappings.fields import FieldMapping, ObjectPair
 from syncmonitor.domain.two_way import display
+from syncmonitor.engine.services.two_way import Link, TwoWayService
 from syncmonitor.engine.two_way.outbound.kinds import person_kind
 from syncmonitor.engine.two_way.outbound.setup import with_implicit_loads
-from syncmonitor.store import mappings as mapping_store
-from syncmonitor.store import two_way as store
 from syncmonitor.ui import formatting
-from syncmonitor.ui.models.lazy import timed_read
 from syncmonitor.ui.widgets import named, section_title
 
 COLUMNS = ("Field", "Workbooks", "Outreach", "Last synced")
@@ -38,10 +35,10 @@ class PairView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._engine: Engine | None = None
+        self._service: TwoWayService | None = None
         self._prospect: int | None = None
         self.summary = named(QLabel(), "personMeta")
-        self.link: store.Link | None = None  # what the last refresh found
+        self.link: Link | None = None  # what the last refresh found
         self.summary.setWordWrap(True)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("Read the last synced values again from the cache")
@@ -65,20 +62,21 @@ class PairView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.table)
 
-    def show_prospect(self, engine: Engine | None, prospect_id: int | None) -> None:
-        self._engine, self._prospect = engine, prospect_id
+    def set_service(self, service: TwoWayService | None) -> None:
+        self._service = service
+
+    def show_prospect(self, prospect_id: int | None) -> None:
+        self._prospect = prospect_id
         self.refresh()
 
     def refresh(self) -> None:
         self.table.setRowCount(0)
         self.link = None
-        if self._engine is None or self._prospect is None:
+        if self._service is None or self._prospect is None:
             self.setVisible(False)
             return
-        with timed_read(self._engine, "a person's linked records") as conn:
-            crm_ids = store.crm_ids_linked_to(conn, "person", [self._prospect])
-            link = store.link_of(conn, "person", crm_ids[0]) if crm_ids else None
-            saved = mapping_store.load_mappings(conn) if mapping_store.saved_at(conn) else None
+        linked = self._service.linked_person(self._prospect)
+        link, saved = linked.link, linked.mappings
         self.setVisible(True)
         self.link = link
         if link is None:

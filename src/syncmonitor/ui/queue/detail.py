@@ -17,13 +17,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 
 from syncmonitor.domain.mailshots.queue import QueueItem, QueueState
 from syncmonitor.domain.mailshots.rules import NAME_LIMIT, NAME_RULE, name_length
 from syncmonitor.domain.timestamps import format_iso
 from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
-from syncmonitor.store.mailshots import TimelineEvent, timeline
+from syncmonitor.engine.services.queue import QueueService, TimelineEvent
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.mailshot_queue import STATE_COLOURS, duration
 from syncmonitor.ui.widgets import named, section_title
@@ -39,7 +38,7 @@ class MailshotDetailPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._engine: Engine | None = None
+        self._service: QueueService | None = None
         self._item: QueueItem | None = None
         self._generation = 0
         self._timeline_task: asyncio.Task[None] | None = None
@@ -120,8 +119,8 @@ class MailshotDetailPane(QWidget):
     def item(self) -> QueueItem | None:
         return self._item
 
-    def set_engine(self, engine: Engine | None) -> None:
-        self._engine = engine
+    def set_service(self, service: QueueService | None) -> None:
+        self._service = service
 
     def show_item(self, item: QueueItem | None, *, reload_timeline: bool = True) -> None:
         """Show `item` (None: nothing selected). The timeline is re-read when asked."""
@@ -204,18 +203,14 @@ class MailshotDetailPane(QWidget):
             self.fix_requested.emit(self._item.id, self._item.facts.name)
 
     def _load_timeline(self, mailshot_id: int) -> None:
-        engine = self._engine
-        if engine is None:
+        service = self._service
+        if service is None:
             return
         self._generation += 1
         generation = self._generation
 
-        def read() -> list[TimelineEvent]:
-            with engine.connect() as conn:
-                return timeline(conn, mailshot_id)
-
         async def load() -> None:
-            events = await asyncio.to_thread(read)
+            events = await service.timeline_async(mailshot_id)
             if generation == self._generation:
                 self._show_timeline(events)
 

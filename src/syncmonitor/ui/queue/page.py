@@ -31,7 +31,6 @@ from syncmonitor.engine.mailshots.runs import MAILSHOT, mailshot_run_result
 from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.runs.targets import RunRequest, Target
-from syncmonitor.store.database import Database
 from syncmonitor.ui.models.mailshot_queue import QueueTableModel
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.queue.detail import MailshotDetailPane
@@ -40,6 +39,7 @@ from syncmonitor.ui.queue.poller import QueuePoller
 from syncmonitor.ui.widgets import compact_table, empty_state, named
 
 if TYPE_CHECKING:
+    from syncmonitor.ui.service_protocols import ServicesLike
     from syncmonitor.ui.sync_controller import SyncController
 
 BANNER_STYLE = """
@@ -50,28 +50,18 @@ QLabel#queueError { color: #ae2a19; }
 """
 
 
-def attach_queue(
-    page: QueuePage,
-    service: object,
-    database: Database,
-    notices: NoticeSink,
-) -> None:
+def attach_queue(page: QueuePage, services: ServicesLike, notices: NoticeSink) -> None:
     """Start watching the queue with the running app's remotes and settings (once)."""
-    remotes = getattr(service, "remotes", None)
-    config = getattr(service, "config", None)
-    if page.poller is not None or remotes is None:
+    if page.poller is not None:
         return
     try:
-        monitor = QueueMonitor(
-            database,
-            remotes,
-            settings=getattr(config, "mailshots", None),
-            sink=notices,  # through the notification policy: switches, snooze, de-dup
-        )
+        # Through the notification policy: switches, snooze, de-dup.
+        monitor = services.queue.open_monitor(notices)
     except UserFacingError as error:
         page.unavailable(error.title, error.message)
         return
-    page.attach(monitor)
+    if monitor is not None:
+        page.attach(monitor)
 
 
 class QueuePage(Page):
@@ -171,8 +161,8 @@ class QueuePage(Page):
             self.empty.set_text(message)
             self.list_stack.setCurrentWidget(self.empty)
 
-    def set_database(self, database: Database | None) -> None:
-        self.detail.set_engine(database.engine if database else None)
+    def set_services(self, services: ServicesLike | None) -> None:
+        self.detail.set_service(services.queue if services else None)
 
     def attach(self, monitor: QueueMonitor) -> QueuePoller:
         """Start watching the queue through `monitor` (in the background, whatever page shows)."""

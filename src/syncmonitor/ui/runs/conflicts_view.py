@@ -3,6 +3,9 @@ changed, both values, the value they last agreed on, the rule applied and which 
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -11,13 +14,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine, func, select
 
 from syncmonitor.domain.mappings.fields import ConflictRule
-from syncmonitor.store import two_way as store
-from syncmonitor.store.two_way_schema import sync_conflicts
-from syncmonitor.ui.models.lazy import timed_read
+from syncmonitor.engine.services.runs import RunConflicts, RunsService
 from syncmonitor.ui.widgets import named, section_title
+
+log = logging.getLogger(__name__)
 
 SHOWN = 500  # a run with more conflicts shows the first ones and says how many there are
 COLUMNS = ("Record", "Field", "Workbooks value", "Outreach value", "Last synced", "Rule", "Won")
@@ -35,6 +37,8 @@ class ConflictsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._shown: tuple[RunsService | None, int | None] = (None, None)
+        self.loaded: asyncio.Future[None] | None = None  # the running read (tests await it)
         self.title = section_title("Conflicts in this run")
         self.note = named(QLabel("Select a run to see the conflicts it settled."), "hint")
         self.note.setWordWrap(True)
@@ -55,19 +59,28 @@ class ConflictsView(QWidget):
         layout.addWidget(self.table, 1)
         self.table.setVisible(False)
 
-    def show_run(self, engine: Engine | None, run_id: int | None) -> None:
+    def show_run(self, runs: RunsService | None, run_id: int | None) -> None:
+        """Show the conflicts of `run_id`, read off the GUI thread (`loaded` is the read)."""
+        self._shown = (runs, run_id)
         self.table.setRowCount(0)
-        if engine is None or run_id is None:
+        if runs is None or run_id is None:
+            self.loaded = None
             self.table.setVisible(False)
             self.note.setText("Select a run to see the conflicts it settled.")
             return
-        with timed_read(engine, "a run's conflicts") as conn:
-            total = conn.execute(
-                select(func.count())
-                .select_from(sync_conflicts)
-                .where(sync_conflicts.c.run_id == run_id)
-            ).scalar_one()
-            conflicts = store.conflicts_of_run(conn, run_id, limit=SHOWN)
+        self.loaded = asyncio.ensure_future(self._load(runs, run_id))
+
+    async def _load(self, runs: RunsService, run_id: int) -> None:
+        try:
+            found = await runs.conflicts_async(run_id, SHOWN)
+        except Exception:  # a closed cache while quitting: nothing to show any more
+            log.debug("Reading a run's conflicts failed", exc_info=True)
+            return
+        if self._shown == (runs, run_id):  # still the selected run
+            self._show(found)
+
+    def _show(self, found: RunConflicts) -> None:
+        total, conflicts = found.total, found.shown
         if not conflicts:
             self.table.setVisible(False)
             self.note.setText(

@@ -8,12 +8,12 @@ from PySide6.QtCore import QModelIndex, QSettings, Qt
 from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from syncmonitor.engine.runs.events import RunResult
-from syncmonitor.store.database import Database
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.runs import RunRow, RunsModel, kind_text, per_object
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.runs.chart import RunChart
 from syncmonitor.ui.runs.conflicts_view import ConflictsView
+from syncmonitor.ui.service_protocols import ServicesLike
 from syncmonitor.ui.widgets import compact_table, empty_state, named, section_title
 
 
@@ -74,8 +74,8 @@ class RunsPage(Page):
     def set_waiting(self, message: str) -> None:
         self.empty.set_text(message)
 
-    def set_database(self, database: Database | None) -> None:
-        self.model.set_engine(database.engine if database else None)
+    def set_services(self, services: ServicesLike | None) -> None:
+        self.model.set_source(services.runs if services else None)
 
     def sync_finished(self, result: RunResult) -> None:
         self.model.refresh()
@@ -97,7 +97,7 @@ class RunsPage(Page):
     def _update(self) -> None:
         self.chart.set_runs(self.model.chart_rows)
         has_rows = self.model.rowCount() > 0
-        if self.model.engine is not None and not has_rows and not self.model.loading:
+        if self.model.source is not None and not has_rows and not self.model.loading:
             self.empty.set_text(
                 "No runs yet", "Every sync appears here: scheduled, forced and catch-up runs."
             )
@@ -109,7 +109,7 @@ class RunsPage(Page):
         row = self.model.row_at(current.row()) if current.isValid() else None
         if row is not None:
             self.detail.setText(run_detail(row))
-        self.conflicts.show_run(self.model.engine, row.id if row is not None else None)
+        self.conflicts.show_run(self.model.source, row.id if row is not None else None)
 
 
 def run_detail(row: RunRow) -> str:

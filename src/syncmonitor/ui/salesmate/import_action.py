@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
 
-from syncmonitor.engine.salesmate.imports import ImportOutcome, post_outcome
-from syncmonitor.store.database import Database
+from syncmonitor.engine.services.imports import ImportOutcome, ImportsService
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.salesmate.import_dialog import SalesmateImportDialog
 
 if TYPE_CHECKING:
     from syncmonitor.ui.main_window import MainWindow
+    from syncmonitor.ui.service_protocols import ServicesLike
 
 
 def install_salesmate_import(window: MainWindow) -> QAction:
@@ -30,18 +30,16 @@ def install_salesmate_import(window: MainWindow) -> QAction:
     )
     action.setEnabled(False)
     window.toolbar.addAction(action)
-    database: list[Database] = []
+    imports: list[ImportsService] = []
 
-    def ready(db: Database) -> None:
-        database[:] = [db]
+    def ready(services: ServicesLike) -> None:
+        imports[:] = [services.imports]
         action.setEnabled(True)
 
     def open_dialog() -> None:
-        if not database:
+        if not imports:
             return
-        services = window.controller.services
-        salesmate = getattr(services, "salesmate", None)
-        dialog = SalesmateImportDialog(database[0].engine, salesmate, window)
+        dialog = SalesmateImportDialog(imports[0], window)
         dialog.imported.connect(lambda outcome: _after_import(window, outcome, dialog))
         dialog.finished.connect(dialog.deleteLater)
         window.salesmate_import_dialog = dialog  # type: ignore[attr-defined]
@@ -59,4 +57,4 @@ def _after_import(
     window.people.detail.refresh()
     # Through the notification policy, so its per-event switch and snooze apply.
     name = dialog.export.name if dialog.export else "Salesmate export"
-    post_outcome(window.controller.notices, outcome, name)
+    ImportsService.tell(window.controller.notices, outcome, name)

@@ -35,20 +35,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 
 from syncmonitor.app.errors import UserFacingError
-from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.domain.export_dates import DateOrder
 from syncmonitor.domain.salesmate_export import Column
-from syncmonitor.engine.runs.workers import in_writer
-from syncmonitor.engine.salesmate.imports import (
+from syncmonitor.engine.services.imports import (
     ImportOutcome,
+    ImportsService,
     LoadedExport,
     Preview,
-    load_export,
-    prepare,
-    write_import,
 )
 from syncmonitor.ui.models.import_preview import ImportPreviewModel
 from syncmonitor.ui.widgets import compact_table, named, section_title
@@ -65,16 +60,14 @@ class SalesmateImportDialog(QDialog):
 
     def __init__(
         self,
-        engine: Engine,
-        salesmate: SalesmateAccess | None = None,
+        imports: ImportsService,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import Salesmate sequence enrolments")
         self.setObjectName("salesmateImport")
         self.resize(980, 640)
-        self._engine = engine
-        self._salesmate = salesmate
+        self._imports = imports
         self.export: LoadedExport | None = None
         self.preview: Preview | None = None
         self.outcome: ImportOutcome | None = None
@@ -203,7 +196,7 @@ class SalesmateImportDialog(QDialog):
     async def _load(self, path: Path) -> None:
         generation = self._next_generation("Reading the file…")
         try:
-            export = await asyncio.to_thread(load_export, path)
+            export = await self._imports.load_async(path)
         except UserFacingError as exc:
             if generation == self._generation:
                 self.export = self.preview = None
@@ -240,13 +233,11 @@ class SalesmateImportDialog(QDialog):
         known = self.preview.contacts if self.preview and not ask_salesmate else None
         zone = UTC if self.zone.currentData() == "UTC" else _local_zone()
         try:
-            preview = await prepare(
-                self._engine,
+            preview = await self._imports.check(
                 self.export,
                 mapping=self.mapping(),
                 date_order=DateOrder(self.date_order.currentData()),  # Qt hands back a str
                 zone=zone,
-                salesmate=self._salesmate,
                 contacts=known,
             )
         except Exception as exc:  # shown, never lost in the loop's handler
@@ -340,7 +331,7 @@ class SalesmateImportDialog(QDialog):
 
     async def _import(self, preview: Preview, skip: bool) -> None:
         try:
-            outcome = await in_writer(write_import, self._engine, preview, skip_invalid_rows=skip)
+            outcome = await self._imports.write_async(preview, skip_invalid_rows=skip)
         except UserFacingError as exc:
             self._busy = False
             self.summary.setText(f"{exc.title}: {exc.message}")

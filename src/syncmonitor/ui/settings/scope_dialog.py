@@ -33,8 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor.domain.scope import NO_VALUE, OPERATORS, Condition, ScopeFilter, describe, problems
-from syncmonitor.engine.two_way.actions import count_scope, read_scope, write_scope
-from syncmonitor.store import mappings as mapping_store
 from syncmonitor.ui.widgets import named, section_title
 
 log = logging.getLogger(__name__)
@@ -269,31 +267,14 @@ class ScopeDialog(QDialog):
         self._count_task = asyncio.ensure_future(save())
 
 
-def _person_fields(service: Any) -> list[tuple[str, str]]:
-    """Workbooks person fields as last read for the mapping editors (names alone otherwise)."""
-    with service.database.engine.connect() as conn:
-        known = mapping_store.fields_of(conn, "workbooks", "person") or {}
-    fields = [(f.name, f.label) for f in known.values()]
-    return sorted(fields, key=lambda f: f[1].casefold()) or [(n, n) for n in DEFAULT_FIELDS]
-
-
-DEFAULT_FIELDS = ("name", "person_last_name", "main_location[email]", "main_location[country]")
-
-
 async def open_scope_dialog(parent: QWidget, controller: Any) -> ScopeDialog | None:
     """Open the editor on the saved scope (None: not connected yet)."""
-    service = controller.service
-    if service is None:
+    services = controller.services
+    if services is None:
         return None
-    scope = await read_scope(service)
-    fields = await asyncio.to_thread(_person_fields, service)
-
-    async def counter(candidate: ScopeFilter) -> int:
-        return await count_scope(service, candidate)
-
-    async def saver(candidate: ScopeFilter) -> None:
-        await write_scope(service, candidate)
-
-    dialog = ScopeDialog(scope, fields, counter, saver, parent)
+    two_way = services.two_way
+    scope = await two_way.read_scope()
+    fields = await two_way.person_fields_async()
+    dialog = ScopeDialog(scope, fields, two_way.count_scope, two_way.write_scope, parent)
     dialog.open()
     return dialog

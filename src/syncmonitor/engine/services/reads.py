@@ -1,0 +1,25 @@
+"""One bounded read of the cache, timed: a read slower than a few frames is logged."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+log = logging.getLogger(__name__)
+
+SLOW_QUERY_S = 0.05
+
+
+@contextmanager
+def timed_read(engine: Engine, what: str) -> Iterator[Connection]:
+    """A connection for one bounded read; a read slower than SLOW_QUERY_S is logged."""
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        yield conn
+    elapsed = time.perf_counter() - started
+    if elapsed > SLOW_QUERY_S:
+        log.warning("Reading %s took %.0f ms", what, elapsed * 1000)
