@@ -98,8 +98,8 @@ def quiet_cli() -> Iterator[dict[str, list[Any]]]:
         calls["long"].append((args, kwargs))
         return 0
 
-    patch.setattr(cli, "_sync", record)
-    patch.setattr(cli, "_daemon", record)
+    patch.setattr("syncmonitor.cli.sync._sync", record)
+    patch.setattr("syncmonitor.cli.daemon.run", record)
     patch.setattr("syncmonitor.sandbox.server.main", record)
     patch.setattr("syncmonitor.ui.selftest.main", record)
     patch.setattr("syncmonitor.ui.app.run_gui", record)

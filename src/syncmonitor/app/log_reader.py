@@ -47,7 +47,7 @@ def read_entries(path: Path, *, tail_bytes: int = TAIL_BYTES) -> list[LogEntry]:
     if size > tail_bytes and lines:
         lines = lines[1:]  # the first line was cut in the middle
     entries: list[LogEntry] = []
-    level, chunk = "", []
+    level, chunk = "", list[str]()
     for line in lines:
         match = _START.match(line)
         if match:

@@ -27,10 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from syncmonitor.app.config import Config
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.paths import AppPaths
+from syncmonitor.cli.exit_codes import EXIT_FAILED, EXIT_OK
 from syncmonitor.domain.export_dates import DateOrder
 from syncmonitor.domain.salesmate_export import Column, Severity
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 _COLUMN_OPTIONS = {
     Column.EMAIL: "--email-column",

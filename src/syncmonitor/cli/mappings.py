@@ -13,14 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from syncmonitor.app.config import Config
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.paths import AppPaths
+from syncmonitor.cli.exit_codes import EXIT_OK
 from syncmonitor.domain.mappings.files import describe, export_bytes, file_format, import_bytes
 from syncmonitor.domain.mappings.mapping_set import MappingSet
 from syncmonitor.domain.mappings.statuses import check_status_mapping, resolve_stages
 from syncmonitor.domain.timestamps import format_iso, utc_now
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,7 +60,7 @@ def _check_live(conn: Any, mappings: MappingSet, path: Path) -> None:
         )
 
 
-def run(args: argparse.Namespace, paths: AppPaths) -> int:
+def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
     from syncmonitor.store import mappings as store
     from syncmonitor.store.database import open_database
 

@@ -7,13 +7,14 @@ it could not be read.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from typing import Any
 
 from syncmonitor.app.config import Config
 from syncmonitor.app.paths import AppPaths
-
-EXIT_OK, EXIT_FAILED = 0, 1
+from syncmonitor.cli.exit_codes import EXIT_FAILED, EXIT_OK
 
 
 def _duration(seconds: float | None) -> str:
@@ -27,7 +28,15 @@ def _duration(seconds: float | None) -> str:
     return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
 
 
-def run_queue_command(config: Config, paths: AppPaths, *, as_json: bool) -> int:
+def add_parser(sub: Any) -> None:
+    queue = sub.add_parser(
+        "queue", help="the GatorMail mailshot queue: states, positions, ETAs and problems"
+    )
+    queue.add_argument("--json", action="store_true", help="print as JSON")
+
+
+def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
+    as_json = args.json
     from syncmonitor.engine.bootstrap import start_services
     from syncmonitor.engine.mailshots.report import read_queue_once, snapshot_json
 

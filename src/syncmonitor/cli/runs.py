@@ -1,0 +1,49 @@
+"""`syncmonitor runs`: the record of every sync run, newest first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from syncmonitor.app.config import Config
+from syncmonitor.app.paths import AppPaths
+from syncmonitor.cli.exit_codes import EXIT_OK
+
+
+def add_parser(sub: Any) -> None:
+    runs = sub.add_parser("runs", help="the record of every sync run")
+    runs.add_argument("--json", action="store_true", help="print as JSON")
+    runs.add_argument("--limit", type=int, default=50, help="how many runs, newest first (50)")
+
+
+def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
+    return _runs(paths, as_json=args.json, limit=args.limit)
+
+
+def _runs(paths: AppPaths, *, as_json: bool, limit: int) -> int:
+    from syncmonitor.store.database import open_database
+    from syncmonitor.store.runs import recent_runs
+
+    paths.ensure()
+    db = open_database(paths.database_file)
+    try:
+        with db.engine.connect() as conn:
+            runs = recent_runs(conn, max(1, limit))
+    finally:
+        db.close()
+    if as_json:
+        print(json.dumps(runs, indent=2, default=str))
+        return EXIT_OK
+    if not runs:
+        print("No sync has run yet: run `syncmonitor sync --once`.")
+        return EXIT_OK
+    for run in runs:
+        duration = f"{run['duration_s']:.1f} s" if run["duration_s"] is not None else "-"
+        target = f" {run['target']}" if run.get("target") else ""
+        error = f"  {run['error_title']}" if run["error_title"] else ""
+        print(
+            f"{run['id']:>5}  {run['started_at']}  {run['kind']:<8}{target} {run['trigger']:<10} "
+            f"{duration:>9}  {run['outcome']}{error}"
+        )
+    return EXIT_OK
