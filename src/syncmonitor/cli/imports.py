@@ -121,50 +121,48 @@ def _column(value: str, headers: list[str], option: str) -> int:
 
 def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
     """Run the import; print problems and the outcome; return the exit code."""
-    from syncmonitor.engine.bootstrap import resolve_salesmate, start_services
-    from syncmonitor.engine.salesmate.imports import load_export, prepare, write_import
-    from syncmonitor.store.database import open_database
+    from syncmonitor.engine.bootstrap import (
+        CacheServices,
+        open_cache,
+        resolve_salesmate,
+        start_services,
+    )
+    from syncmonitor.engine.services.imports import ImportsService
 
     zone = _zone(args.timezone)
-    export = load_export(args.path)
+    export = ImportsService.load(args.path)
     mapping = dict(export.guessed)
     for column, option in _COLUMN_OPTIONS.items():
         value = getattr(args, option.removeprefix("--").replace("-", "_"))
         if value:
             mapping[column] = _column(value, export.headers, option)
 
+    cache: CacheServices
     if args.no_salesmate:
-        paths.ensure()
-        database = open_database(paths.database_file)
-        close, engine, access = database.close, database.engine, None
+        cache = open_cache(paths)
     elif config.sandbox_mode and not config.salesmate.base_url:
-        services = start_services(config, paths)  # the sandbox emulates Salesmate
-        close, engine, access = services.close, services.engine, services.salesmate
+        cache = start_services(config, paths)  # the sandbox emulates Salesmate
     else:
-        paths.ensure()
-        database = open_database(paths.database_file)
-        close, engine, access = database.close, database.engine, resolve_salesmate(config)
+        cache = open_cache(paths, salesmate=resolve_salesmate(config))
     try:
         preview = asyncio.run(
-            prepare(
-                engine,
+            cache.imports.check(
                 export,
                 mapping=mapping,
                 date_order=DateOrder(args.date_order),
                 zone=zone,
-                salesmate=access,
             )
         )
         refused: UserFacingError | None = None
         outcome = None
         try:
-            outcome = write_import(
-                engine, preview, skip_invalid_rows=args.skip_invalid_rows, dry_run=args.dry_run
+            outcome = cache.imports.write(
+                preview, skip_invalid_rows=args.skip_invalid_rows, dry_run=args.dry_run
             )
         except UserFacingError as exc:
             refused = exc
     finally:
-        close()
+        cache.close()
 
     checked = preview.checked
     if args.json:

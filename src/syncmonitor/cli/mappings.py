@@ -11,16 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from syncmonitor.app.config import Config
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.cli.exit_codes import EXIT_OK
 from syncmonitor.domain.mappings.files import describe, export_bytes, file_format, import_bytes
-from syncmonitor.domain.mappings.mapping_set import MappingSet
-from syncmonitor.domain.mappings.statuses import check_status_mapping, resolve_stages
-from syncmonitor.domain.timestamps import format_iso, utc_now
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,41 +33,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         )
 
 
-def _check_live(conn: Any, mappings: MappingSet, path: Path) -> None:
-    """Refuse API names and stages the cached remote values do not have (exact match), with the
-    value probably meant; skipped for values never read."""
-    from syncmonitor.domain.mappings.files import MappingImportError
-    from syncmonitor.store import mappings as store
-
-    stages = store.stages(conn)
-    problems = []
-    for kind, status in mappings.status.items():
-        values = store.statuses(conn, mappings.crm_source, kind)
-        for issue in check_status_mapping(status, values, stages):
-            if issue.is_error and issue.row is not None:
-                problems.append(f"{kind.label} row {issue.row + 1}: {issue.message}")
-    if problems:
-        raise MappingImportError(
-            f"{path} names values the CRM or Outreach does not have (as last read): "
-            + "; ".join(problems[:8])
-            + (f"; and {len(problems) - 8} more" if len(problems) > 8 else ""),
-            "Nothing was imported. Correct the names (they must match exactly), or refresh the "
-            "values in the app if they were just created.",
-        )
-
-
 def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
-    from syncmonitor.store import mappings as store
-    from syncmonitor.store.database import open_database
+    from syncmonitor.engine.bootstrap import open_cache
 
     path: Path = args.path
     fmt = file_format(path.name, args.format)
-    paths.ensure()
-    db = open_database(paths.database_file)
+    cache = open_cache(paths)
     try:
         if args.mappings_command == "export":
-            with db.engine.connect() as conn:
-                data = export_bytes(store.load_mappings(conn), fmt)
+            data = export_bytes(cache.mappings.load().mappings, fmt)
             try:
                 path.write_bytes(data)
             except OSError as exc:
@@ -87,17 +57,12 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
                 f"Cannot read {path}: {exc.strerror}.", "Check the path and try again."
             ) from exc
         mappings = import_bytes(data, fmt, source=str(path))
-        with db.engine.begin() as conn:
-            stages = store.stages(conn)
-            _check_live(conn, mappings, path)
-            if stages is not None:
-                for status in mappings.status.values():
-                    mappings = mappings.with_status(resolve_stages(status, stages))
-            store.save_mappings(conn, mappings, format_iso(utc_now()))
+        # Checked against the values last read (all or nothing), then saved.
+        mappings, stages_known = cache.mappings.import_checked(mappings, str(path))
         print(f"Imported {path}:")
         for line in describe(mappings):
             print(f"  {line}")
-        if stages is None:
+        if not stages_known:
             print(
                 "Outreach stages are not cached yet: open Lead Status in the app (or sync) to "
                 "check stage names against Outreach.",
@@ -105,4 +70,4 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
             )
         return EXIT_OK
     finally:
-        db.close()
+        cache.close()

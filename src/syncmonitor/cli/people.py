@@ -25,37 +25,24 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
 
 
 def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) -> int:
-    from syncmonitor.store.database import open_database
-    from syncmonitor.store.linked_people import linked_keys, merged_history
-    from syncmonitor.store.people import current_states, find_person
+    from syncmonitor.engine.bootstrap import open_cache
 
-    paths.ensure()
-    db = open_database(paths.database_file)
+    cache = open_cache(paths)
     try:
-        with db.engine.connect() as conn:
-            person = find_person(conn, who)
-            if person is None:
-                print(
-                    f"No person with email or prospect id {who!r} is in the cache. "
-                    "Check the spelling, or run `syncmonitor sync --once` first.",
-                    file=sys.stderr,
-                )
-                return EXIT_NOT_FOUND
-            # The same person in Outreach and Salesmate (linked by email): one list, one timeline.
-            keys = linked_keys(conn, person.provider, person.prospect_id)
-            states = [
-                (provider, s) for provider, pid in keys for s in current_states(conn, provider, pid)
-            ]
-            transitions: list[Any] = []
-            before = None
-            while True:  # the whole history, a window at a time
-                window = merged_history(conn, keys, before=before, limit=1000)
-                transitions.extend(window)
-                if len(window) < 1000:
-                    break
-                before = window[-1].key
+        person = cache.people.find(who)
+        if person is None:
+            print(
+                f"No person with email or prospect id {who!r} is in the cache. "
+                "Check the spelling, or run `syncmonitor sync --once` first.",
+                file=sys.stderr,
+            )
+            return EXIT_NOT_FOUND
+        # The same person in Outreach and Salesmate (linked by email): one list, one timeline.
+        view = cache.people.person(person.provider, person.prospect_id)
+        states = view.states
+        transitions = cache.people.whole_history(tuple(view.keys))
     finally:
-        db.close()
+        cache.close()
     data = {
         "person": {
             "name": person.name,

@@ -38,17 +38,16 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
     as_json = args.json
     from syncmonitor.engine.bootstrap import start_services
-    from syncmonitor.engine.mailshots.report import read_queue_once, snapshot_json
 
     services = start_services(config, paths)
     try:
-        result = read_queue_once(services.database, services.service.remotes, config.mailshots)
+        result = services.queue.read_once()
     finally:
         services.close()
     if result.error is not None:
         print(f"{result.error.title}: {result.error.message}", file=sys.stderr)
         return EXIT_FAILED
-    data = snapshot_json(result.snapshot)
+    data = services.queue.as_json(result)
     if as_json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return EXIT_OK

@@ -22,16 +22,13 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
 
 
 def _runs(paths: AppPaths, *, as_json: bool, limit: int) -> int:
-    from syncmonitor.store.database import open_database
-    from syncmonitor.store.runs import recent_runs
+    from syncmonitor.engine.bootstrap import open_cache
 
-    paths.ensure()
-    db = open_database(paths.database_file)
+    cache = open_cache(paths)
     try:
-        with db.engine.connect() as conn:
-            runs = recent_runs(conn, max(1, limit))
+        runs = cache.runs.recent(limit)
     finally:
-        db.close()
+        cache.close()
     if as_json:
         print(json.dumps(runs, indent=2, default=str))
         return EXIT_OK

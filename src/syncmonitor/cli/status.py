@@ -23,29 +23,15 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
 
 
 def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
-    from sqlalchemy import func, select
-
     from syncmonitor.app.credentials import Secret, where_is
-    from syncmonitor.store.database import open_database
-    from syncmonitor.store.runs import recent_runs
-    from syncmonitor.store.schema import prospects, push_outbox, state_history
+    from syncmonitor.engine.bootstrap import open_cache
 
-    paths.ensure()
-    db = open_database(paths.database_file)
+    cache = open_cache(paths)
     try:
-        with db.engine.connect() as conn:
-            runs = recent_runs(conn, 5)
-            counts = {
-                "people": conn.execute(select(func.count()).select_from(prospects)).scalar_one(),
-                "transitions": conn.execute(
-                    select(func.count()).select_from(state_history)
-                ).scalar_one(),
-                "workbooks_updates_pending": conn.execute(
-                    select(func.count()).select_from(push_outbox)
-                ).scalar_one(),
-            }
+        runs = cache.runs.recent(5)
+        counts = cache.runs.counts()
     finally:
-        db.close()
+        cache.close()
     outreach_secrets = (
         [Secret.OUTREACH_CLIENT_SECRET, Secret.OUTREACH_REFRESH_TOKEN]
         if config.outreach.oauth_client_id

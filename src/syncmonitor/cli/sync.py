@@ -50,7 +50,8 @@ def _sync(
 
     services = start_services(config, paths)
     try:
-        prospect = _find_prospect(services.database, person) if person else None
+        found = services.people.find(person) if person else None
+        prospect = None if found is None else int(found.prospect_id)
         if person and prospect is None:
             print(
                 f"No person with email or prospect id {person!r} is in the cache. Check the "
@@ -72,14 +73,6 @@ def _sync(
     else:
         print(result.summary, file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAILED
-
-
-def _find_prospect(database: Any, who: str) -> int | None:
-    from syncmonitor.store.people import find_person
-
-    with database.engine.connect() as conn:
-        person = find_person(conn, who)
-    return None if person is None else int(person.prospect_id)
 
 
 def _result_json(result: Any) -> dict[str, Any]:

@@ -79,10 +79,11 @@ class CacheServices:
         self.database.close()
 
 
-def open_cache(paths: AppPaths) -> CacheServices:
-    """Open the cache alone (migrating it if needed) with the services that read and write it."""
+def open_cache(paths: AppPaths, *, salesmate: SalesmateAccess | None = None) -> CacheServices:
+    """Open the cache alone (migrating it if needed) with the services that read and write it
+    (`salesmate`: Salesmate's API for the import's matching; None: the cache only)."""
     paths.ensure()
-    return CacheServices(open_database(paths.database_file))
+    return CacheServices(open_database(paths.database_file), salesmate=salesmate)
 
 
 @dataclass

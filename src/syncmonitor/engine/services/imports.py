@@ -38,8 +38,9 @@ class ImportsService:
     def asks_salesmate(self) -> bool:
         return self.salesmate is not None
 
-    def load(self, path: Path) -> LoadedExport:
-        """Read and parse the export (blocking)."""
+    @staticmethod
+    def load(path: Path) -> LoadedExport:
+        """Read and parse the export (blocking; needs no cache)."""
         return load_export(path)
 
     async def load_async(self, path: Path) -> LoadedExport:

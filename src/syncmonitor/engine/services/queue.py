@@ -7,13 +7,14 @@ import asyncio
 from typing import Any
 
 from syncmonitor.engine.mailshots.actions import ActionOutcome, cancel, fix_name, retry
-from syncmonitor.engine.mailshots.monitor import QueueMonitor
+from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
+from syncmonitor.engine.mailshots.report import read_queue_once, snapshot_json
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.services.reads import timed_read
 from syncmonitor.store.database import Database
 from syncmonitor.store.mailshots import TimelineEvent, timeline
 
-__all__ = ["ActionOutcome", "QueueMonitor", "QueueService", "TimelineEvent"]
+__all__ = ["ActionOutcome", "PollResult", "QueueMonitor", "QueueService", "TimelineEvent"]
 
 
 class QueueService:
@@ -38,6 +39,18 @@ class QueueService:
             settings=getattr(config, "mailshots", None),
             sink=notices,  # through the notification policy: switches, snooze, de-dup
         )
+
+    def read_once(self) -> PollResult:
+        """One read of the queue with its own event loop (the command line)."""
+        config = getattr(self._sync, "config", None)
+        return read_queue_once(
+            self.database, self._sync.remotes, getattr(config, "mailshots", None)
+        )
+
+    @staticmethod
+    def as_json(result: PollResult) -> dict[str, Any]:
+        """The queue as `syncmonitor queue --json` prints it."""
+        return snapshot_json(result.snapshot)
 
     @staticmethod
     async def fix_name(monitor: QueueMonitor, mailshot_id: int, new_name: str) -> ActionOutcome:
