@@ -24,22 +24,4 @@ def test_every_single_shot_timer_has_a_context_object() -> None:
     assert not offenders, f"give these QTimer.singleShot calls a context object: {offenders}"
 
 
-def test_no_qt_below_the_ui_layer() -> None:
-    """domain/, store/, connectors/, engine/ and sandbox/ stay free of Qt (STYLE.md layering)."""
-    root = UI.parent
-    offenders = []
-    for layer in ("domain", "store", "connectors", "engine", "sandbox"):
-        for path in (root / layer).rglob("*.py"):
-            tree = ast.parse(path.read_text(), str(path))
-            for node in ast.walk(tree):
-                names = []
-                if isinstance(node, ast.Import):
-                    names = [a.name for a in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.module:
-                    names = [node.module]
-                if any(
-                    n.split(".")[0] in ("PySide6", "qasync") or n.startswith("syncmonitor.ui")
-                    for n in names
-                ):
-                    offenders.append(f"{layer}/{path.name}:{node.lineno}")
-    assert not offenders, offenders
+# The layers' arrows, "no Qt outside ui/" among them, are checked in test_architecture.py.
