@@ -31,7 +31,6 @@ LEAD_STATUS_SOQL = (
     "SELECT ApiName, MasterLabel, IsConverted, IsDefault, SortOrder FROM LeadStatus "
     "ORDER BY SortOrder"
 )
-CONTACT_STATUS_FIELD = "Contact_Status__c"
 
 
 def _problem(response: httpx.Response) -> RemoteProblem:

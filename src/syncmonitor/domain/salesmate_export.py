@@ -196,9 +196,6 @@ class CheckedExport:
             return False
         return bool(self.rows)
 
-    def problems_for(self, line: int) -> list[Problem]:
-        return [p for p in self.problems if p.line == line]
-
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\].]{2,}$")
 

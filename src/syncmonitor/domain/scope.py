@@ -12,7 +12,7 @@ false, Outreach Duplicate = false (`base_conditions`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 OPERATORS: dict[str, str] = {
@@ -55,9 +55,6 @@ class ScopeFilter:
     me: int | None = None  # the user "me" is; None: the Workbooks API user
     conditions: tuple[Condition, ...] = ()
     match_all: bool = True  # all conditions (AND) or any of them (OR)
-
-    def with_condition(self, condition: Condition) -> ScopeFilter:
-        return replace(self, conditions=(*self.conditions, condition))
 
 
 def problems(scope: ScopeFilter) -> list[str]:
@@ -151,11 +148,3 @@ def from_json(text: str | None) -> ScopeFilter:
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return ScopeFilter()
-
-
-@dataclass
-class ScopeCount:
-    """A live count of the records a scope matches."""
-
-    matching: int
-    conditions: list[Triple] = field(default_factory=list)

@@ -35,11 +35,6 @@ class CanonicalState(enum.StrEnum):
     NOT_ACTIVE = "Not Active"
     UNKNOWN = "Unknown"
 
-    @property
-    def is_active(self) -> bool:
-        """True while the sequence can still send to the person."""
-        return self in (CanonicalState.ACTIVE_RUNNING, CanonicalState.PENDING)
-
 
 class StateReason(enum.StrEnum):
     """Why a sequence finished or paused, where the provider says."""

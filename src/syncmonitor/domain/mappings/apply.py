@@ -262,17 +262,6 @@ def _add(plan: Plan, result: Change | Skip) -> None:
     plan.changes.append(result)
 
 
-def plan_send(
-    mapping: FieldMapping, outreach: Record, crm: Record | None, ctx: MappingContext
-) -> Plan:
-    """Everything a sync would send to the CRM for this record (rules that send only)."""
-    plan = Plan()
-    for row, rule in enumerate(mapping.rules):
-        if rule.enabled and rule.direction.sends:
-            _add(plan, send_rule(rule, row, outreach, crm, ctx))
-    return plan
-
-
 def plan_load(
     mapping: FieldMapping, crm: Record, outreach: Record | None, ctx: MappingContext
 ) -> Plan:

@@ -19,7 +19,7 @@ control and shows that reason); `check_field_mapping` applies the same rules to 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -377,7 +377,3 @@ def default_field_mapping(pair: ObjectPair) -> FieldMapping:
             ),
         )
     return FieldMapping(pair)
-
-
-def errors_only(issues: Sequence[Issue]) -> list[Issue]:
-    return [i for i in issues if i.is_error]

@@ -276,7 +276,3 @@ def unmapped_stages(mapping: StatusMapping, stages: Sequence[Stage]) -> list[Sta
         for s in sorted(stages, key=lambda s: (s.order is None, s.order or 0, s.id))
         if s.id not in mapped_ids and s.name not in mapped_names
     ]
-
-
-def errors_in(issues: Sequence[Issue]) -> list[Issue]:
-    return [i for i in issues if i.is_error]
