@@ -17,11 +17,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from recording_sink import RecordingSink
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.domain.mailshots.queue import QueueState
 from syncmonitor.engine.mailshots.monitor import QueueMonitor
-from syncmonitor.engine.runs.notices import Notice, NoticeLevel, RecordingSink
+from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.engine.runs.notify_policy import EVENT_TYPES, NotificationPolicy
 from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.sandbox.process import SandboxProcess

@@ -10,11 +10,11 @@ import pytest
 from keyring.backends.fail import Keyring as FailKeyring
 from pytestqt.qtbot import QtBot
 
+from recording_sink import RecordingSink
 from syncmonitor.app.config import Config
 from syncmonitor.app.credentials import KEYRING_SERVICE
 from syncmonitor.app.settings_store import load_config_safely
 from syncmonitor.engine.connection_check import CheckResult
-from syncmonitor.engine.runs.notices import RecordingSink
 from syncmonitor.engine.runs.notify_policy import NotificationPolicy
 from syncmonitor.ui.autostart import Autostart
 from syncmonitor.ui.settings import dialog as module

@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 from gatormail_helpers import LONG_NAME, GatorMailSandbox, start_gatormail
 
+from recording_sink import RecordingSink
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.connectors.errors import AuthenticationError
 from syncmonitor.connectors.http.retry import RetryPolicy
@@ -24,7 +25,6 @@ from syncmonitor.engine.mailshots.actions import (
     retry,
 )
 from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
-from syncmonitor.engine.runs.notices import RecordingSink
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.store.database import Database, open_database
 from syncmonitor.store.mailshots import load_mailshots, timeline

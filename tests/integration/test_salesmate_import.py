@@ -14,9 +14,9 @@ import pytest
 from engine_helpers import Harness, harness, person_sequence_fields
 from sqlalchemy import func, select
 
+from recording_sink import RecordingSink
 from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.domain.export_dates import DateOrder
-from syncmonitor.engine.runs.notices import RecordingSink
 from syncmonitor.engine.salesmate.imports import (
     ImportRefusedError,
     Preview,

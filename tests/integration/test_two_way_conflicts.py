@@ -22,6 +22,7 @@ from two_way_helpers import (
     set_person,
 )
 
+from recording_sink import RecordingSink
 from syncmonitor.connectors.outreach.sync import OutreachSyncClient
 from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
 from syncmonitor.domain.mappings.fields import (
@@ -34,7 +35,6 @@ from syncmonitor.domain.mappings.fields import (
 )
 from syncmonitor.domain.mappings.mapping_set import MappingSet
 from syncmonitor.engine.runs.events import RunOutcome
-from syncmonitor.engine.runs.notices import RecordingSink
 from syncmonitor.engine.two_way.delete_hazard import HazardAction, resolve
 from syncmonitor.engine.two_way.outbound.kinds import person_kind
 from syncmonitor.sandbox.process import SandboxEndpoints

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from recording_sink import RecordingSink
 from syncmonitor.domain.mailshots.queue import (
     MailshotFacts,
     QueueState,
@@ -12,7 +13,7 @@ from syncmonitor.domain.mailshots.queue import (
 )
 from syncmonitor.domain.mailshots.rules import ApiKeyFacts
 from syncmonitor.engine.mailshots.notices import QueueNotices, StateChange
-from syncmonitor.engine.runs.notices import NoticeLevel, RecordingSink
+from syncmonitor.engine.runs.notices import NoticeLevel
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 KEY = ApiKeyFacts("GatorMail", True, None, None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from syncmonitor.engine.runs.notices import Notice, NoticeLevel, RecordingSink
+from recording_sink import RecordingSink
+from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.engine.runs.notify_policy import (
     EVENT_TYPES,
     EventType,

@@ -2,7 +2,8 @@
 
 Every job (scheduled syncs, the mailshot queue, imports) posts `Notice`s to a `NoticeSink`. The
 app's notification policy (levels, a toggle per event type, de-duplication, batching, snooze) is a
-sink that forwards what survives to a desktop notifier; tests use `RecordingSink`.
+sink that forwards what survives to a desktop notifier; the tests record what is posted
+(tests/recording_sink.py).
 
 `event` is a stable machine name for the kind of event (for example "sync.failed" or
 "mailshot.arrived"): the settings' per-event toggles and the batching key use it. `key` says which
@@ -13,7 +14,7 @@ same news and are told once.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -52,25 +53,3 @@ class NoticeSink(Protocol):
     def end_batch(self) -> None: ...
 
     def forget(self, event: str) -> None: ...
-
-
-@dataclass
-class RecordingSink:
-    """Keeps every posted notice, for tests."""
-
-    posted: list[Notice] = field(default_factory=list)
-
-    def post(self, notice: Notice) -> None:
-        self.posted.append(notice)
-
-    def begin_batch(self) -> None:
-        """Recorded notices are never batched."""
-
-    def end_batch(self) -> None:
-        """Recorded notices are never batched."""
-
-    def forget(self, event: str) -> None:
-        """A recording remembers everything."""
-
-    def events(self) -> list[str]:
-        return [n.event for n in self.posted]
