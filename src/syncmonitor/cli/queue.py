@@ -15,17 +15,7 @@ from typing import Any
 from syncmonitor.app.config import Config
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.cli.exit_codes import EXIT_FAILED, EXIT_OK
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    if whole < 3600:
-        return f"{whole // 60} min {whole % 60:02d} s"
-    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+from syncmonitor.domain.durations import duration_text
 
 
 def add_parser(sub: Any) -> None:
@@ -59,7 +49,7 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
         print(
             f"  {m['position']:>3}. {m['state']:<8} {m['name'][:60]:<60} "
             f"audience {m['audience'] if m['audience'] is not None else '?':>6}  "
-            f"ETA {_duration(m['eta_s'])} (inferred)"
+            f"ETA {duration_text(m['eta_s'])} (inferred)"
         )
         for problem in m["problems"]:
             print(f"       ! {problem['message']}")

@@ -9,6 +9,7 @@ from typing import Any
 from syncmonitor.app.config import Config
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.cli.exit_codes import EXIT_OK
+from syncmonitor.domain.durations import duration_text
 
 
 def add_parser(sub: Any) -> None:
@@ -36,7 +37,7 @@ def _runs(paths: AppPaths, *, as_json: bool, limit: int) -> int:
         print("No sync has run yet: run `syncmonitor sync --once`.")
         return EXIT_OK
     for run in runs:
-        duration = f"{run['duration_s']:.1f} s" if run["duration_s"] is not None else "-"
+        duration = duration_text(run["duration_s"])
         target = f" {run['target']}" if run.get("target") else ""
         error = f"  {run['error_title']}" if run["error_title"] else ""
         print(

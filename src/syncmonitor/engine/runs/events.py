@@ -8,6 +8,8 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from syncmonitor.domain.durations import duration_text
+
 
 class RunOutcome(enum.StrEnum):
     RUNNING = "running"
@@ -57,7 +59,7 @@ class RunResult:
             new = self.records_written.get("transitions", 0)
             pushed = self.records_written.get("workbooks_people", 0)
             return (
-                f"Synced in {self.duration_s:.1f} s: {new} new transitions, "
+                f"Synced in {duration_text(self.duration_s)}: {new} new transitions, "
                 f"{pushed} Workbooks people updated."
             )
         if self.outcome is RunOutcome.CANCELLED:

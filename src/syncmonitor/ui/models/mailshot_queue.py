@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from syncmonitor.domain.durations import duration_text
 from syncmonitor.domain.mailshots.queue import QueueItem, QueueSnapshot, QueueState
 from syncmonitor.domain.mailshots.rules import NAME_LIMIT, name_length
 from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
@@ -31,15 +32,8 @@ STATE_COLOURS = {
 
 
 def duration(seconds: float | None) -> str:
-    """A short human duration: 45 s, 3 min, 1 h 20 min."""
-    if seconds is None:
-        return ""
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    if whole < 3600:
-        return f"{whole // 60} min"
-    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+    """The queue's durations (waiting, ETA) as everywhere else; blank when not known."""
+    return duration_text(seconds, unknown="")
 
 
 class QueueTableModel(QAbstractTableModel):

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
+from syncmonitor.domain.durations import duration_text
 from syncmonitor.domain.timestamps import parse_iso
 from syncmonitor.engine.services.runs import RunsService
 from syncmonitor.ui import formatting
@@ -149,7 +150,7 @@ class RunsModel(LazyTableModel[RunRow]):
             if column == self.TRIGGER:
                 return row.trigger.replace("-", " ").capitalize()
             if column == self.DURATION:
-                return "" if row.duration_s is None else _duration(row.duration_s)
+                return duration_text(row.duration_s, unknown="")
             if column == self.READ:
                 return f"{row.records_read:,}"
             if column == self.WRITTEN:
@@ -172,13 +173,6 @@ class RunsModel(LazyTableModel[RunRow]):
         if role == Role.TextAlignmentRole and column in (self.DURATION, self.READ, self.WRITTEN):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes} min {secs:02d} s"
 
 
 def started(row: RunRow) -> float:
