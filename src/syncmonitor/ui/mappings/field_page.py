@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -41,9 +41,9 @@ from syncmonitor.ui.mappings.common import (
 from syncmonitor.ui.mappings.editor_page import MappingEditorPage
 from syncmonitor.ui.mappings.field_rule_editor import RuleEditor
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
+from syncmonitor.ui.models.rule_table import RulesTableModel, check_text
 from syncmonitor.ui.widgets import compact_table, named
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 ARROWS = {Direction.SEND: "←", Direction.LOAD: "→", Direction.BOTH: "↔"}
 
 
@@ -67,43 +67,20 @@ def _summary(rule: FieldRule) -> str:
     return ", ".join(parts)
 
 
-class FieldRulesModel(QAbstractTableModel):
+class FieldRulesModel(RulesTableModel[FieldRule]):
     HEADERS = ("CRM field", "", "Outreach field", "Options", "Check")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.rules: tuple[FieldRule, ...] = ()
-        self.issues: dict[int, list[Issue]] = {}
         self.labels: dict[str, str] = {}
 
-    def set_rules(
+    def set_field_rules(
         self, rules: tuple[FieldRule, ...], issues: list[Issue], labels: dict[str, str]
     ) -> None:
-        self.beginResetModel()
-        self.rules, self.labels = rules, labels
-        self.issues = {}
-        for issue in issues:
-            if issue.row is not None:
-                self.issues.setdefault(issue.row, []).append(issue)
-        self.endResetModel()
+        self.labels = labels
+        self.set_rules(rules, issues)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rules)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        rule = self.rules[index.row()]
-        issues = self.issues.get(index.row(), [])
-        c = index.column()
+    def cell(self, rule: FieldRule, issues: list[Issue], c: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             if c == 0:
                 return self.labels.get(f"crm:{rule.crm_field}", rule.crm_field)
@@ -113,10 +90,7 @@ class FieldRulesModel(QAbstractTableModel):
                 return self.labels.get(f"outreach:{rule.outreach_field}", rule.outreach_field)
             if c == 3:
                 return _summary(rule) + ("" if rule.enabled else " (off)")
-            if not issues:
-                return "OK"
-            first = next((i for i in issues if i.is_error), issues[0])
-            return ("Error: " if first.is_error else "Warning: ") + first.message
+            return check_text(issues)
         if role == Qt.ItemDataRole.ToolTipRole:
             return issue_text(issues) or rule.direction.label
         if role == Qt.ItemDataRole.BackgroundRole and issues:
@@ -223,7 +197,7 @@ class FieldMappingPage(MappingEditorPage):
         labels = {f"crm:{n}": f.label for n, f in crm.items()}
         labels.update({f"outreach:{n}": f.label for n, f in outreach.items()})
         issues = self.workspace.field_issues(self.current_pair)
-        self.model.set_rules(self.mapping.rules, issues, labels)
+        self.model.set_field_rules(self.mapping.rules, issues, labels)
         if self.model.rowCount():
             self.table.selectRow(min(max(row, 0), self.model.rowCount() - 1))
         general = [i for i in issues if i.row is None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -43,56 +43,22 @@ from syncmonitor.ui.mappings.common import (
 from syncmonitor.ui.mappings.editor_page import MappingEditorPage
 from syncmonitor.ui.mappings.status_dialog import StatusRuleDialog
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
+from syncmonitor.ui.models.rule_table import RulesTableModel, check_text
 from syncmonitor.ui.widgets import compact_table, named, section_title
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 
-
-class StatusRulesModel(QAbstractTableModel):
+class StatusRulesModel(RulesTableModel[StatusRule]):
     """The rules of one status mapping, with their problems."""
 
     HEADERS = ("CRM status (API name)", "Outreach stage", "Check")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rules: tuple[StatusRule, ...] = ()
-        self.issues: dict[int, list[Issue]] = {}
-
-    def set_rules(self, rules: tuple[StatusRule, ...], issues: list[Issue]) -> None:
-        self.beginResetModel()
-        self.rules = rules
-        self.issues = {}
-        for issue in issues:
-            if issue.row is not None:
-                self.issues.setdefault(issue.row, []).append(issue)
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rules)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        rule = self.rules[index.row()]
-        issues = self.issues.get(index.row(), [])
-        column = index.column()
+    def cell(self, rule: StatusRule, issues: list[Issue], column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return rule.crm_status
             if column == 1:
                 return rule.stage_name
-            if not issues:
-                return "OK"
-            first = next((i for i in issues if i.is_error), issues[0])
-            return ("Error: " if first.is_error else "Warning: ") + first.message
+            return check_text(issues)
         if role == Qt.ItemDataRole.ToolTipRole:
             return issue_text(issues) or "Matches the live values exactly."
         if role == Qt.ItemDataRole.BackgroundRole and issues:
