@@ -132,7 +132,7 @@ async def simulated_day(hours: float, people: int) -> dict[str, Any]:
     from syncmonitor.engine.runs.jobs import SyncKind
     from syncmonitor.engine.runs.lock import SyncLock
     from syncmonitor.engine.runs.notify_policy import NotificationPolicy
-    from syncmonitor.engine.runs.scheduler import EVERYTHING, Listener, Scheduler
+    from syncmonitor.engine.runs.scheduler import ALL_RECORDS, Listener, Scheduler
     from syncmonitor.engine.runs.service import Remotes, SyncService
     from syncmonitor.sandbox.admin import AdminClient
     from syncmonitor.sandbox.process import SandboxProcess
@@ -183,7 +183,7 @@ async def simulated_day(hours: float, people: int) -> dict[str, Any]:
                 trigger=request.trigger.value, cancel=cancel, kind=request.target.kind
             )
 
-        scheduler.register(EVERYTHING, run)
+        scheduler.register(ALL_RECORDS, run)
         scheduler.start({})
         steps = int(hours * 3600 / 30)
         started = time.perf_counter()

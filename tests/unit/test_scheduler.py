@@ -13,8 +13,8 @@ from syncmonitor.domain.timestamps import format_iso
 from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunOutcome, RunResult
 from syncmonitor.engine.runs.jobs import SyncKind
 from syncmonitor.engine.runs.scheduler import (
+    ALL_RECORDS,
     CATCH_UP_DELAY,
-    EVERYTHING,
     PERSON,
     ForceOutcome,
     RunRequest,
@@ -95,7 +95,7 @@ def make(
     clock = FakeClock()
     runner = FakeRunner(clock)
     scheduler = Scheduler(INTERVALS, clock=clock)
-    scheduler.register(EVERYTHING, runner)
+    scheduler.register(ALL_RECORDS, runner)
     scheduler.register(PERSON, runner)
     scheduler.start(last or {})
     return scheduler, clock, runner
@@ -131,7 +131,7 @@ async def test_inbound_runs_alone_when_its_interval_is_shorter() -> None:
     scheduler = Scheduler(
         {SyncKind.INBOUND: timedelta(minutes=15), SyncKind.FULL: timedelta(hours=1)}, clock=clock
     )
-    scheduler.register(EVERYTHING, runner)
+    scheduler.register(ALL_RECORDS, runner)
     scheduler.start({})
     scheduler.poll()
     await settle()
@@ -194,13 +194,13 @@ async def test_a_wake_without_missed_runs_runs_nothing_extra() -> None:
 async def test_forcing_during_a_run_queues_one_run_however_often_it_is_pressed() -> None:
     scheduler, _clock, runner = make(RECENT)
     runner.hold = True
-    assert scheduler.force(Target.everything()) is ForceOutcome.STARTED
+    assert scheduler.force(Target.sync_of()) is ForceOutcome.STARTED
     await settle()
     # Sync now during a sync: one more run after it (the running one may have read past the
     # change), however often it is pressed.
-    assert scheduler.force(Target.everything()) is ForceOutcome.QUEUED
+    assert scheduler.force(Target.sync_of()) is ForceOutcome.QUEUED
     for _ in range(5):
-        assert scheduler.force(Target.everything()) is ForceOutcome.ALREADY_QUEUED
+        assert scheduler.force(Target.sync_of()) is ForceOutcome.ALREADY_QUEUED
     person = Target.person(42, "Ada Lovelace")
     assert scheduler.force(person) is ForceOutcome.QUEUED
     assert scheduler.force(Target.person(42)) is ForceOutcome.ALREADY_QUEUED
@@ -220,7 +220,7 @@ async def test_forcing_during_a_run_queues_one_run_however_often_it_is_pressed()
 async def test_cancel_stops_the_run_drops_the_queue_and_says_so() -> None:
     scheduler, _clock, runner = make(RECENT)
     runner.hold = True
-    scheduler.force(Target.everything())
+    scheduler.force(Target.sync_of())
     await settle()
     scheduler.force(Target.person(7, "Grace"))
     message = scheduler.cancel()
@@ -258,7 +258,7 @@ async def test_offline_fails_once_then_backs_off_exponentially_with_a_cap() -> N
     assert scheduler.state() in (State.BACKING_OFF, State.IDLE)
     runner.fail = None
     # Sync now still runs at once while backing off, and a success ends the backoff.
-    assert scheduler.force(Target.everything()) is ForceOutcome.STARTED
+    assert scheduler.force(Target.sync_of()) is ForceOutcome.STARTED
     await settle()
     assert scheduler.failures == 0 and scheduler.backoff_until is None
     nxt = scheduler.next_run()
@@ -358,7 +358,7 @@ async def test_a_mailshot_read_neither_backs_the_syncs_off_nor_ends_their_backof
     assert scheduler.failures == 0 and scheduler.backoff_until is None  # Spotler is not the sync
 
     runner.fail = "offline"
-    scheduler.force(Target.everything())
+    scheduler.force(Target.sync_of())
     await settle()
     assert scheduler.failures == 1 and scheduler.backoff_until is not None
     outcome = RunOutcome.SUCCEEDED
@@ -376,8 +376,8 @@ async def test_a_runner_that_raises_is_recorded_as_a_failure_and_the_scheduler_c
     ) -> RunResult:
         raise RuntimeError("boom")
 
-    scheduler.register(EVERYTHING, broken)
-    scheduler.force(Target.everything())
+    scheduler.register(ALL_RECORDS, broken)
+    scheduler.force(Target.sync_of())
     await settle()
     assert scheduler.last_result is not None
     assert scheduler.last_result.outcome is RunOutcome.FAILED

@@ -14,7 +14,7 @@ from syncmonitor.cli.exit_codes import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK
 
 
 def add_parser(sub: Any) -> None:
-    sync = sub.add_parser("sync", help="sync everything configured")
+    sync = sub.add_parser("sync", help="run a full sync (or an inbound one) now")
     sync.add_argument(
         "--once", action="store_true", required=True, help="run one sync now and exit"
     )

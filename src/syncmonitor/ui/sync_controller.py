@@ -196,14 +196,15 @@ class SyncController(QObject):
     # Syncing ------------------------------------------------------------------------------------
 
     def sync_now(self, kind: SyncKind = SyncKind.FULL) -> ForceOutcome | None:
-        """Sync everything now, or after the running sync (coalesced, never twice)."""
+        """Start a full sync now (or of `kind`), or after the running one (coalesced, never
+        twice)."""
         if self.phase is Phase.START_FAILED:
             self.start()
             return None
-        return self.force(Target.everything(kind))
+        return self.force(Target.sync_of(kind))
 
     def force(self, target: Target) -> ForceOutcome | None:
-        """Force one target (everything, a person, a mailshot) now or after the running run."""
+        """Force one target (every record, a person, a mailshot) now or after the running run."""
         if self.service is None or self.phase is Phase.STOPPED:
             return None
         outcome = self.scheduler.force(target)

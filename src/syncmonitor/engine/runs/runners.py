@@ -25,7 +25,7 @@ from syncmonitor.engine.runs.events import (
 from syncmonitor.engine.runs.jobs import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
 from syncmonitor.engine.runs.scheduler import Scheduler
-from syncmonitor.engine.runs.targets import EVERYTHING, PERSON, RunRequest
+from syncmonitor.engine.runs.targets import ALL_RECORDS, PERSON, RunRequest
 
 
 def schedule_intervals(config: Config) -> dict[SyncKind, timedelta]:
@@ -68,7 +68,7 @@ def register_sync_runners(scheduler: Scheduler, sync: Callable[[], Syncs | None]
             person=person,
         )
 
-    scheduler.register(EVERYTHING, run, "full sync")
+    scheduler.register(ALL_RECORDS, run, "full sync")
     scheduler.register(PERSON, run, "person")
 
 

@@ -29,7 +29,7 @@ from syncmonitor.engine.runs.events import (
 )
 from syncmonitor.engine.runs.jobs import SyncKind
 from syncmonitor.engine.runs.targets import (
-    EVERYTHING,
+    ALL_RECORDS,
     PERSON,
     Clock,
     ForceOutcome,
@@ -43,7 +43,7 @@ from syncmonitor.engine.runs.targets import (
 )
 
 __all__ = [
-    "EVERYTHING",
+    "ALL_RECORDS",
     "PERSON",
     "Clock",
     "ForceOutcome",
@@ -318,7 +318,7 @@ class Scheduler:
         # A full run does everything an inbound one does: when both are due, run full only.
         kind, sched = max(due, key=lambda item: item[0] is SyncKind.FULL)
         trigger = Trigger.CATCH_UP if sched.catch_up else Trigger.SCHEDULED
-        return RunRequest(Target.everything(kind), trigger)
+        return RunRequest(Target.sync_of(kind), trigger)
 
     def _start_next(self, now: datetime) -> None:
         if self._running is not None or not self._started:
@@ -357,7 +357,7 @@ class Scheduler:
         self.last_result = result
         target = request.target
         covered = [target.kind] + ([SyncKind.INBOUND] if target.kind is SyncKind.FULL else [])
-        if target.type == EVERYTHING:
+        if target.type == ALL_RECORDS:
             for kind in covered:
                 if kind in self._kinds:
                     sched = self._kinds[kind]
@@ -367,7 +367,7 @@ class Scheduler:
             self._hold_until = None
         # Backoff is about the sync connection: a mailshot read (Workbooks/Spotler, the queue's
         # own pace) neither backs the syncs off nor clears their failure streak.
-        counts = target.type in (EVERYTHING, PERSON)
+        counts = target.type in (ALL_RECORDS, PERSON)
         if counts and result.outcome is RunOutcome.FAILED:
             self.failures += 1
             delay = min(self.backoff_base * 2 ** (self.failures - 1), self.backoff_cap)
@@ -376,7 +376,7 @@ class Scheduler:
             # heals quickly), later than it after many failures (no storm against a remote
             # that is down or refuses the credentials).
             for kind, sched in self._kinds.items():
-                retried = target.type == EVERYTHING and kind in covered
+                retried = target.type == ALL_RECORDS and kind in covered
                 if retried or (sched.due is not None and sched.due < self.backoff_until):
                     sched.due = self.backoff_until
             log.info("Run failed (%d in a row): next try in %s", self.failures, delay)

@@ -1,8 +1,8 @@
 """What the scheduler runs and reports: targets, requests, triggers, clocks, callbacks. No Qt.
 
-A target is what a run is for: everything of a sync kind, or one record of a registered type
-("person" here; the mailshot queue registers "mailshot"). Kept apart from the scheduler's rules so
-that runners and the GUI can name these without pulling the scheduler in.
+A target is what a run is for: every record (the full sync, or the inbound one), or one record of
+a registered type ("person" here; the mailshot queue registers "mailshot"). Kept apart from the
+scheduler's rules so that runners and the GUI can name these without pulling the scheduler in.
 """
 
 from __future__ import annotations
@@ -45,29 +45,33 @@ class Trigger(enum.StrEnum):
     CATCH_UP = "catch-up"
 
 
-EVERYTHING = "all"
+# The target types. A sync of every record has a kind: the full sync (`SyncKind.FULL`, `full`
+# on the command line) or the inbound one; a person's sync is always a full one.
+ALL_RECORDS = "all"
 PERSON = "person"
 
 
 @dataclass(frozen=True)
 class Target:
-    """What a run is for: everything (of a sync kind), or one record of a registered type."""
+    """What a run is for: every record (the full sync, or the inbound one), or one record of a
+    registered type."""
 
-    type: str = EVERYTHING  # "all", "person", "mailshot", … (see Scheduler.register)
-    key: str = ""  # the record's id; "" for everything
+    type: str = ALL_RECORDS  # "all", "person", "mailshot", … (see Scheduler.register)
+    key: str = ""  # the record's id; "" for every record
     kind: SyncKind = SyncKind.FULL
     label: str = ""  # how to name it to a person ("Ada Lovelace")
 
     @classmethod
-    def everything(cls, kind: SyncKind = SyncKind.FULL) -> Target:
-        return cls(EVERYTHING, "", kind)
+    def sync_of(cls, kind: SyncKind = SyncKind.FULL) -> Target:
+        """The sync of every record: the full sync unless `kind` says inbound."""
+        return cls(ALL_RECORDS, "", kind)
 
     @classmethod
     def person(cls, prospect_id: int, label: str = "") -> Target:
         return cls(PERSON, str(prospect_id), SyncKind.FULL, label)
 
     def describe(self) -> str:
-        if self.type == EVERYTHING:
+        if self.type == ALL_RECORDS:
             return f"{self.kind.label.lower()} sync"
         return f"sync of {self.label or f'{self.type} {self.key}'}"
 

@@ -118,7 +118,7 @@ class IssuesPage(Page):
         if issue.record_key.isdigit():  # an Outreach prospect: sync just that person
             self._controller.force(Target.person(int(issue.record_key), issue.record_label))
         else:  # someone from an import: the next full sync pushes everyone still queued
-            self._controller.force(Target.everything())
+            self._controller.force(Target.sync_of())
 
     def dismiss_selected(self) -> None:
         issue = self.selected_issue()
