@@ -40,7 +40,7 @@ class WorkbooksSettings:
     outreach_id_field: str = "cf_person_outreach_id"
     no_email_field: str = "no_email_soliciting"
     push_enabled: bool = True
-    # Issue 6: the full sync is two-way (records to Outreach, tasks/calls/steps back); false
+    # The full sync is two-way (records to Outreach, tasks/calls/steps back); false
     # keeps it to sequence states and mapped values of linked people.
     two_way_enabled: bool = True
 

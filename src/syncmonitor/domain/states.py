@@ -1,10 +1,11 @@
 """Canonical sequence states.
 
 Outreach and Salesmate each describe where a person is in a sequence with their own words. Workbooks
-shows one vocabulary (seed 000): Active – Running, Active – Paused, Opted Out, Finished, Pending,
-Disabled, Failed, Bounced, Not Active. Sync Monitor translates every provider value into a
-`CanonicalState` (the Workbooks vocabulary plus Unknown) with an optional reason, and always keeps
-the raw provider value next to it: an unknown value is shown as "Unknown (raw text)", never dropped.
+shows one vocabulary (the Workbooks guide to syncing Outreach sequence states): Active – Running,
+Active – Paused, Opted Out, Finished, Pending, Disabled, Failed, Bounced, Not Active. Sync Monitor
+translates every provider value into a `CanonicalState` (the Workbooks vocabulary plus Unknown) with
+an optional reason, and always keeps the raw provider value next to it: an unknown value is shown as
+"Unknown (raw text)", never dropped.
 """
 
 from __future__ import annotations
@@ -132,9 +133,9 @@ def resolve_outreach(
     return ResolvedState(text, CanonicalState.UNKNOWN)
 
 
-# Salesmate's states (seed 002) and what each means in the Workbooks vocabulary (seed 000).
-# Keys are normalised by `_salesmate_key`. Where the two vocabularies use the same word for
-# different things, the meaning wins:
+# Salesmate's states (Salesmate's page on sequence states) and what each means in the Workbooks
+# vocabulary. Keys are normalised by `_salesmate_key`. Where the two vocabularies use the same
+# word for different things, the meaning wins:
 # - Pending: in Salesmate the contact *is* active and waits for the daily throttle or a manual
 #   step; Workbooks' Pending means "the sequence was never enabled". So: Active – Running (waiting).
 # - Failed: a delivery failure (a soft bounce); Salesmate pauses and the user may retry: Failed.

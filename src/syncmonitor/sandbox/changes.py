@@ -15,7 +15,8 @@ from syncmonitor.sandbox.records import Prospect, SequenceState
 if TYPE_CHECKING:
     from syncmonitor.sandbox.world import World
 
-# Outreach's default stages in a new account (seed 004); ids in this world are 1..6 in this order.
+# Outreach's default stages in a new account (Outreach's article on mapping CRM statuses to stages);
+# ids in this world are 1..6 in this order.
 DEFAULT_STAGES = (
     ("New", "#8e8e8e"),
     ("Approaching", "#5951ff"),

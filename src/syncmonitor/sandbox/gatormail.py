@@ -1,13 +1,14 @@
 """The GatorMail integration as the sandbox plays it: a worker thread that moves queued Workbooks
 mailshots into Spotler as integrated campaigns, and a producer that keeps queueing new ones.
 
-Seed 003 is the script. The worker takes queued mailshots in order, one at a time; each takes a
-fixed time plus a time per audience record, so a big audience takes minutes and mailshots queued
-together wait for each other. A mailshot whose name is over 100 characters (counted in UTF-16
-units, as Java counts) is never accepted: the worker keeps trying it and everything queued behind
-it waits, until it is deleted in Workbooks. Nothing moves while the integration is switched off or
-while the GatorMail API key is disabled, expired or not yet valid. Every change holds the world
-lock and bumps the mailshot's lock_version and updated_at, as a Workbooks save would.
+The Workbooks article on mailshots that do not reach GatorMail is the script. The worker takes
+queued mailshots in order, one at a time; each takes a fixed time plus a time per audience record,
+so a big audience takes minutes and mailshots queued together wait for each other. A mailshot whose
+name is over 100 characters (counted in UTF-16 units, as Java counts) is never accepted: the worker
+keeps trying it and everything queued behind it waits, until it is deleted in Workbooks. Nothing
+moves while the integration is switched off or while the GatorMail API key is disabled, expired or
+not yet valid. Every change holds the world lock and bumps the mailshot's lock_version and
+updated_at, as a Workbooks save would.
 """
 
 from __future__ import annotations
@@ -206,7 +207,8 @@ class GatorMail:
             return
         self._last_new = now
         data = self.world.mailshots
-        # Now and then someone synchronises a mailshot whose name is too long (seed 003).
+        # Now and then someone synchronises a mailshot whose name is too long (the 100-character
+        # limit of Spotler Mail+).
         long_name = LONG_NAME if data.rng.random() < self.settings.long_name_share else None
         shot = data.new_mailshot(int(now), name=long_name)
         shot.status = QUEUED

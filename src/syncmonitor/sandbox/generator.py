@@ -36,7 +36,8 @@ FIRST_PERSON_ID = 10_001
 FIRST_ORGANISATION_ID = 1_001
 LINKED_SHARE = 0.85  # people whose cf_person_outreach_id holds their prospect id
 
-# What the Workbooks-Outreach integration writes to a person's Sequence State (seed 000).
+# What the Workbooks-Outreach integration writes to a person's Sequence State (the Workbooks guide
+# to syncing Outreach sequence states).
 _SIMPLE_LABELS = {
     "active": "Active – Running",
     "paused": "Active – Paused",

@@ -155,7 +155,7 @@ def update_prospect(
                     'stage must be {"data": {"type": "stage", "id": N}} or {"data": null}.',
                     "/data/relationships/stage",
                 )
-        # Issue 6: emails and externalId, checked before anything changes (imported here:
+        # The two-way sync: emails and externalId, checked before anything changes (imported here:
         # outreach_sync_writes builds on this module).
         from syncmonitor.sandbox import outreach_sync_writes as two_way
 

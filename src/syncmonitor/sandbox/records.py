@@ -119,8 +119,8 @@ class Person:
         # Picklist fields: the values are set by `picklists.install` (status mappings).
         self.lead_status: str | None = None
         self.contact_status: str | None = None
-        # Issue 6 (scope filters, step numbers): derived from the id, so the seeded world is
-        # unchanged. Users 1..5; the API key belongs to user 1 (see `login.api`).
+        # For the two-way sync (scope filters, step numbers): derived from the id, so the seeded
+        # world is unchanged. Users 1..5; the API key belongs to user 1 (see `login.api`).
         self.assigned_to: int | None = 1 + person_id % 5
         self.watched = person_id % 7 == 0  # the API user watches this person
         self.sequence_step: int | None = None
@@ -257,7 +257,8 @@ class Prospect:
         self.account_id = account_id
         self.stage_id: int | None = 1
         self.custom: dict[str, str | None] | None = None  # custom1..custom5, set by PATCH
-        self.other_emails: tuple[str, ...] = ()  # emails after the first (issue 6 writes)
+        # Emails after the first (the two-way sync writes them).
+        self.other_emails: tuple[str, ...] = ()
         self.opted_out = False
         self.opted_out_at: int | None = None
         self.reply_count = 0

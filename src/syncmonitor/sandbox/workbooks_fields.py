@@ -91,7 +91,7 @@ PERSON_FIELDS: dict[str, Field] = {
         _attr("cf_person_outreach_duplicate", BOOL, "duplicate"),
         _attr("cf_person_lead_status", TEXT, "lead_status"),
         _attr("cf_person_contact_status", TEXT, "contact_status"),
-        # Issue 6: scope filters ("assigned to me or watching") and sequence step numbers
+        # The two-way sync: scope filters ("assigned to me or watching") and sequence step numbers
         _attr("assigned_to", INT, "assigned_to"),
         _attr("is_watched", BOOL, "watched", writable=False),
         _attr("cf_person_sequence_step", INT, "sequence_step"),

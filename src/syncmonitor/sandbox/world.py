@@ -66,7 +66,8 @@ class World:
         self.salesforce_contact_statuses: list[Any] = []
         # Workbooks mailshots and Spotler campaigns (sandbox.mailshot_records)
         self.mailshots = MailshotData()
-        # Issue 6: Outreach tasks and calls; the Workbooks tasks and activities the sync writes
+        # The two-way sync's inbound side: Outreach tasks and calls; the Workbooks tasks and
+        # activities the sync writes
         self.tasks: Collection[Any] = Collection()
         self.calls: Collection[Any] = Collection()
         self.crm_tasks: dict[int, Any] = {}

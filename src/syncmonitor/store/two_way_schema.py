@@ -1,4 +1,4 @@
-"""Tables of the two-way sync (issue 6, migration 0006).
+"""Tables of the two-way sync (migration 0006).
 
 - `record_links`: each Workbooks record linked to its Outreach twin, with the value every mapped
   field had when the two last agreed (JSON), for conflict detection and the person page.

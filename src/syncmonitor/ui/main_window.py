@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
-        # Issue 6: which Workbooks people the full sync sends to Outreach.
+        # The two-way sync's scope: which Workbooks people the full sync sends to Outreach.
         self.scope_action = QAction("Sync scope", self)
         self.scope_action.setToolTip("Choose which Workbooks people sync to Outreach")
         self.scope_action.triggered.connect(self._open_scope)

@@ -3,7 +3,7 @@
 Pure rules, no I/O: the engine reads Workbooks and Spotler into `MailshotFacts`, and
 `build_snapshot()` turns them into `QueueItem`s. The queue is head-of-line: the integration takes
 queued mailshots in order, one at a time, so a mailshot that cannot pass (a name over 100
-characters, seed 003) holds up every mailshot behind it.
+characters) holds up every mailshot behind it.
 """
 
 from __future__ import annotations

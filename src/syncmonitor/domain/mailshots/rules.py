@@ -1,10 +1,11 @@
 """The rules GatorMail (Spotler Mail+) applies to a Workbooks mailshot, and the API key's window.
 
-Name length: Spotler Mail+ refuses campaign names over 100 characters (seed 003). Mail+ is a Java
-service, and Java counts a string's length in UTF-16 code units, so an emoji or any other
-character outside the Basic Multilingual Plane counts as 2. Sync Monitor counts the same way: a
-name that passes this rule also passes a code-point count, so a name the app accepts can never
-block the queue whichever way Spotler really counts. The editor shows the rule.
+Name length: Spotler Mail+ refuses campaign names over 100 characters (the Workbooks article on
+mailshots that do not reach GatorMail). Mail+ is a Java service, and Java counts a string's length
+in UTF-16 code units, so an emoji or any other character outside the Basic Multilingual Plane counts
+as 2. Sync Monitor counts the same way: a name that passes this rule also passes a code-point count,
+so a name the app accepts can never block the queue whichever way Spotler really counts. The editor
+shows the rule.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Field mappings per object pair, with Outreach's advanced options and the rules that bind them.
 
-Words as Outreach uses them (seed 004): *sending* is Outreach to the CRM, *loading* is the CRM to
+Words as Outreach uses them: *sending* is Outreach to the CRM, *loading* is the CRM to
 Outreach; *external* is the CRM side, *internal* the Outreach side. The options:
 
 - skip empty values when sending / when loading: a blank never overwrites the other side;
@@ -353,7 +353,7 @@ def with_option(rule: FieldRule, name: str, value: object) -> FieldRule:
 
 
 def default_field_mapping(pair: ObjectPair) -> FieldMapping:
-    """What a new installation starts from: the status lookups Outreach documents (seed 004)."""
+    """What a new installation starts from: the status lookups Outreach documents."""
     if pair is ObjectPair.PERSON_PROSPECT:
         return FieldMapping(
             pair,

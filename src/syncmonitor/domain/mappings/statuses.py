@@ -1,9 +1,10 @@
 """Lead Status and Contact Status to Outreach stage mappings, and every rule they must keep.
 
-The rules are Outreach's own (seed 004): a CRM status is mapped to one stage and a stage from one
-CRM status (mapping a stage already mapped is an error); lead and contact statuses are separate
-mappings; the API name must match the CRM's live value exactly. What Outreach leaves to a failed
-sync, this module says up front, with the reason and, for a near miss, the value probably meant.
+The rules are Outreach's own (Outreach's article on mapping CRM statuses to stages): a CRM status is
+mapped to one stage and a stage from one CRM status (mapping a stage already mapped is an error);
+lead and contact statuses are separate mappings; the API name must match the CRM's live value
+exactly. What Outreach leaves to a failed sync, this module says up front, with the reason and, for
+a near miss, the value probably meant.
 
 A rule saved earlier whose CRM value has since been renamed or deleted in the CRM, or whose stage
 was deleted in Outreach, is kept and flagged: never silently dropped.

@@ -1,6 +1,6 @@
 """The values mappings are made of: CRM statuses, Outreach stages, fields, and the checks on names.
 
-Outreach's own rule (seed 004): a CRM status API name must match the CRM's picklist value exactly
+Outreach's own rule: a CRM status API name must match the CRM's picklist value exactly
 or the sync fails. So names are compared exactly, and a near miss (other case, other spacing, a
 typo) is reported with the value the person probably meant.
 """
@@ -18,7 +18,7 @@ MAX_NAME_LENGTH = 255
 
 
 class StatusKind(StrEnum):
-    """Lead and contact statuses are mapped separately (seed 004)."""
+    """Lead and contact statuses are mapped separately (as Outreach maps them)."""
 
     LEAD = "lead"
     CONTACT = "contact"

@@ -1,6 +1,6 @@
 """A forced read of one mailshot, told to the scheduler as a run.
 
-The scheduler forces targets of any registered type one at a time (issue 5); for the type
+The scheduler forces targets of any registered type one at a time; for the type
 "mailshot" the runner reads that mailshot again through the queue monitor, and this turns what the
 read found into the `RunResult` the scheduler and the status bar understand. It is not a sync
 run, so it is not recorded on the Runs page.

@@ -1,7 +1,7 @@
 """What each kind of sync does, as a composition of jobs.
 
 "inbound" brings remote changes into the cache; "full" is inbound plus everything the app writes
-back. Adding a job to a kind is one line in `KINDS` (issue 6 adds its two-way jobs to "full").
+back. Adding a job to a kind is one line in `KINDS` (the two-way sync's jobs are in "full").
 A job can also run for one record (a forced sync of one person): it then reads and writes only
 what that record needs.
 """
@@ -175,7 +175,7 @@ async def _mapped_values(ctx: JobContext) -> None:
 
 
 async def _outbound(ctx: JobContext) -> None:
-    from syncmonitor.engine.two_way.job import run_outbound  # the two-way sync (issue 6)
+    from syncmonitor.engine.two_way.job import run_outbound  # the two-way sync
 
     await run_outbound(ctx)
 

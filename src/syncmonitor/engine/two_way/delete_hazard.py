@@ -1,4 +1,4 @@
-"""The delete hazard (seed 000): a synced record deleted on one side that still exists on the other.
+"""The delete hazard: a synced record deleted on one side that still exists on the other.
 
 The outbound sync detects it (`outbound`), records it, raises a notice and an Issues entry, and
 holds the record: nothing is re-created while the hazard is open. The person then chooses:

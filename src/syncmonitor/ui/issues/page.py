@@ -59,7 +59,7 @@ class IssuesPage(Page):
             "Hide this issue; it comes back only if the remote answers something new"
         )
         self.dismiss_button.clicked.connect(self.dismiss_selected)
-        # Issue 6: a record deleted on one side only (the delete hazard) offers two ways out.
+        # A record deleted on one side only (the delete hazard) offers two ways out.
         self.hazard = HazardActions(self, controller)
         self.detail = named(QLabel(), "issueDetail")
         self.detail.setWordWrap(True)

@@ -30,7 +30,7 @@ OBJECT_NAMES = {
     "unknown_states": "unknown states",
     "states_without_prospect": "states without a prospect",
 }
-# Issue 6: the two-way sync's figures.
+# The two-way sync's figures.
 for _plural, _outreach in (
     ("people", "prospects"),
     ("organisations", "accounts"),

@@ -77,7 +77,7 @@ class PersonDetailPane(QWidget):
         layout.addWidget(self.states_view)
         layout.addWidget(self.no_states)
         layout.addSpacing(12)
-        self.pair = PairView()  # issue 6: both records and their mapped fields side by side
+        self.pair = PairView()  # the two-way sync: both records and their fields side by side
         layout.addWidget(self.pair)
         layout.addSpacing(12)
         layout.addWidget(self.history_title)

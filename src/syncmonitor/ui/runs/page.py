@@ -58,7 +58,7 @@ class RunsPage(Page):
         bottom_layout.addWidget(section_title("Every run"))
         bottom_layout.addWidget(self.stack, 1)
         bottom_layout.addWidget(self.detail)
-        self.conflicts = ConflictsView()  # issue 6: conflicts the selected run settled
+        self.conflicts = ConflictsView()  # the two-way sync's conflicts the selected run settled
         bottom_layout.addWidget(self.conflicts, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)

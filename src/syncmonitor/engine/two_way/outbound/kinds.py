@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from syncmonitor.app.config import WorkbooksSettings
 from syncmonitor.domain.mappings.fields import ObjectPair
 
-# The Workbooks-Outreach integration's own person flags (APIS.md, seed 001).
+# The Workbooks-Outreach integration's own person flags (reference/APIS.md).
 SYNC_FIELD = "cf_person_sync_to_outreach"
 ERROR_FIELD = "cf_person_outreach_sync_error"
 DUPLICATE_FIELD = "cf_person_outreach_duplicate"
