@@ -21,6 +21,7 @@ from syncmonitor.domain.salesmate_export import EnrolmentRow
 from syncmonitor.domain.states import Provider
 from syncmonitor.domain.timestamps import format_iso
 from syncmonitor.store import bulk
+from syncmonitor.store import sequence_columns as cols
 from syncmonitor.store.schema import (
     prospects,
     push_outbox,
@@ -33,69 +34,14 @@ from syncmonitor.store.schema import (
 PROVIDER = Provider.SALESMATE.value
 _CHUNK = 500
 
-_PERSON_COLS = (
-    "provider",
-    "id",
-    "email",
-    "name",
-    "opted_out",
-    "external_id",
-    "updated_at",
-    "search_text",
-)
 _SQL = {
-    "prospects": bulk.upsert_sql(
-        prospects,
-        (
-            "provider",
-            "id",
-            "email",
-            "name",
-            "opted_out",
-            "external_id",
-            "updated_at",
-            "search_text",
-        ),
-        ("provider", "id"),
-    ),
+    "prospects": bulk.upsert_sql(prospects, cols.PERSON_COLUMNS, cols.KEY),
     "sequences": bulk.insert_ignore_sql(sequences, ("provider", "id", "name")),
     "states": bulk.upsert_sql(
-        sequence_states,
-        (
-            "provider",
-            "id",
-            "prospect_id",
-            "sequence_id",
-            "step_id",
-            "raw_state",
-            "state",
-            "reason",
-            "state_changed_at",
-            "updated_at",
-        ),
-        ("provider", "id"),
-        newer_column="updated_at",
+        sequence_states, cols.STATE_COLUMNS, cols.KEY, newer_column="updated_at"
     ),
-    "history": bulk.insert_ignore_sql(
-        state_history,
-        (
-            "provider",
-            "sequence_state_id",
-            "prospect_id",
-            "sequence_id",
-            "step_id",
-            "raw_state",
-            "state",
-            "reason",
-            "state_changed_at",
-            "observed_at",
-        ),
-    ),
-    "outbox": bulk.upsert_sql(
-        push_outbox,
-        ("provider", "prospect_id", "queued_at", "attempts", "last_error"),
-        ("provider", "prospect_id"),
-    ),
+    "history": bulk.insert_ignore_sql(state_history, cols.HISTORY_COLUMNS),
+    "outbox": bulk.upsert_sql(push_outbox, cols.OUTBOX_COLUMNS, cols.OUTBOX_KEY),
 }
 
 

@@ -39,6 +39,7 @@ from syncmonitor.engine.runs.events import (
 )
 from syncmonitor.engine.runs.workers import in_writer
 from syncmonitor.store import bulk
+from syncmonitor.store import sequence_columns as cols
 from syncmonitor.store.runs import get_cursor, set_cursor
 from syncmonitor.store.schema import (
     prospects,
@@ -53,63 +54,17 @@ from syncmonitor.store.schema import (
 WATERMARK = "outreach.sequenceStates.updatedAt"
 PROVIDER = Provider.OUTREACH.value
 
-_PROSPECT_COLS = (
-    "provider",
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "name",
-    "opted_out",
-    "emails_opt_status",
-    "external_id",
-    "updated_at",
-    "search_text",
-)
-_SEQUENCE_COLS = ("provider", "id", "name", "enabled", "sequence_type", "step_count", "updated_at")
-_STEP_COLS = ("provider", "id", "sequence_id", "step_order", "step_type")
-_STATE_COLS = (
-    "provider",
-    "id",
-    "prospect_id",
-    "sequence_id",
-    "step_id",
-    "raw_state",
-    "state",
-    "reason",
-    "state_changed_at",
-    "updated_at",
-    "pause_reason",
-    "error_reason",
-)
-_HISTORY_COLS = (
-    "provider",
-    "sequence_state_id",
-    "prospect_id",
-    "sequence_id",
-    "step_id",
-    "raw_state",
-    "state",
-    "reason",
-    "state_changed_at",
-    "observed_at",
-)
-
 _SQL = {
     "prospects": bulk.upsert_sql(
-        prospects, _PROSPECT_COLS, ("provider", "id"), newer_column="updated_at"
+        prospects, cols.PROSPECT_COLUMNS, cols.KEY, newer_column="updated_at"
     ),
-    "sequences": bulk.upsert_sql(sequences, _SEQUENCE_COLS, ("provider", "id")),
-    "steps": bulk.upsert_sql(sequence_steps, _STEP_COLS, ("provider", "id")),
+    "sequences": bulk.upsert_sql(sequences, cols.SEQUENCE_COLUMNS, cols.KEY),
+    "steps": bulk.upsert_sql(sequence_steps, cols.STEP_COLUMNS, cols.KEY),
     "states": bulk.upsert_sql(
-        sequence_states, _STATE_COLS, ("provider", "id"), newer_column="updated_at"
+        sequence_states, cols.OUTREACH_STATE_COLUMNS, cols.KEY, newer_column="updated_at"
     ),
-    "history": bulk.insert_ignore_sql(state_history, _HISTORY_COLS),
-    "outbox": bulk.upsert_sql(
-        push_outbox,
-        ("provider", "prospect_id", "queued_at", "attempts", "last_error"),
-        ("provider", "prospect_id"),
-    ),
+    "history": bulk.insert_ignore_sql(state_history, cols.HISTORY_COLUMNS),
+    "outbox": bulk.upsert_sql(push_outbox, cols.OUTBOX_COLUMNS, cols.OUTBOX_KEY),
 }
 
 
