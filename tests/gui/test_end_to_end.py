@@ -152,7 +152,8 @@ async def test_sync_now_then_a_persons_states_and_every_transition_appear(
         page.table.viewport(), Qt.MouseButton.LeftButton, pos=page.table.visualRect(index).center()
     )
     detail = page.detail
-    await eventually(lambda: detail.person == ("outreach", pid) and not detail.timeline.loading)
+    await eventually(lambda: detail.person == ("outreach", pid) and not detail.loading)
+    await eventually(lambda: not detail.timeline.loading)
     assert detail.name_label.text() == name
     assert detail.stack.currentIndex() == 1
 

@@ -174,6 +174,7 @@ async def test_the_person_page_shows_both_providers_in_one_timeline(
     assert page.model.index(0, 3).data() == "Active – Paused (out of office)"
     page.detail.show_person("outreach", ANN.id)
     timeline = page.detail.timeline
+    await eventually(lambda: not page.detail.loading)  # the person is read off the GUI thread
     await eventually(lambda: timeline.rowCount() == 4 and not timeline.loading)
     rows = [timeline.index(r, 0) for r in range(4)]
     assert [i.data(PROVIDER_ROLE) for i in rows] == [
@@ -196,11 +197,13 @@ async def test_the_person_page_shows_both_providers_in_one_timeline(
 
     # Bob exists only as an Outreach prospect without states; his Salesmate row shows Unknown.
     page.detail.show_person("outreach", BOB.id)
+    await eventually(lambda: not page.detail.loading)
     await eventually(lambda: timeline.rowCount() == 1 and not timeline.loading)
     only = timeline.index(0, 0)
     assert only.data(Role.DisplayRole) == "Unknown (Hibernating)"
     assert not page.detail.states_view.isColumnHidden(4)  # Bob: Salesmate beside Outreach
     page.detail.show_person("outreach", 1)  # a generated person, Outreach only
+    await eventually(lambda: not page.detail.loading)
     await eventually(lambda: not timeline.loading and timeline.rowCount() > 0)
     assert page.detail.states_view.isColumnHidden(4)  # "From" would only repeat Outreach
 

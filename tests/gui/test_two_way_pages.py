@@ -166,6 +166,8 @@ def test_pair_view_shows_both_records_and_the_last_synced_values(
     qtbot.addWidget(view)
     view.set_service(TwoWayService(database))
     view.show_prospect(501)
+    assert view.loading  # read on a reader thread, never on the GUI thread
+    qtbot.waitUntil(lambda: not view.loading, timeout=3000)
     rows = {
         view.table.item(r, 0).text().split("  ")[0]: [
             view.table.item(r, c).text() for c in range(1, 4)
@@ -176,6 +178,7 @@ def test_pair_view_shows_both_records_and_the_last_synced_values(
     assert rows["person_last_name ↔ lastName"] == ["Byron", "Lovelace", "Lovelace"]
     assert "Workbooks person 10001 ↔ Outreach prospect 501" in view.summary.text()
     view.show_prospect(999)
+    qtbot.waitUntil(lambda: not view.loading, timeout=3000)
     assert "Not linked" in view.summary.text()
 
     # The person page names a linked prospect the sequence-state pull has not read (yet).
@@ -183,6 +186,7 @@ def test_pair_view_shows_both_records_and_the_last_synced_values(
     qtbot.addWidget(page)
     page.set_services(services_over(database))
     page.show_person("outreach", 501)
+    qtbot.waitUntil(lambda: not page.loading, timeout=3000)
     assert page.name_label.text() == "Ada"
     assert page.email_label.text() == "ada@x.org"
     assert "linked to Workbooks person 10001" in page.workbooks_label.text()

@@ -61,9 +61,8 @@ class _Router(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.models: weakref.WeakValueDictionary[int, LazyTableModel[Any]] = (
-            weakref.WeakValueDictionary()
-        )
+        # Lazy models, and the panes that read through `read_in_background`.
+        self.models: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
         self.done.connect(self._deliver)
 
     def _deliver(self, key: int, generation: int, result: object, kind: str) -> None:
@@ -114,6 +113,20 @@ def _submit(job: Callable[[], Any], key: int, generation: int, kind: str) -> Non
 def _forget(future: Future[None]) -> None:
     with _PENDING_LOCK:
         _PENDING.discard(future)
+
+
+def background_reader(owner: QObject) -> int:
+    """Register `owner` for `read_in_background`; returns its key. The owner's
+    `_on_read(generation, result, kind)` gets each result (or exception) on the GUI thread,
+    unless the owner was deleted meanwhile."""
+    key = next(_KEYS)
+    _router().models[key] = owner
+    return key
+
+
+def read_in_background(job: Callable[[], Any], key: int, generation: int) -> None:
+    """Run `job` on a reader thread and hand its result to the owner registered as `key`."""
+    _submit(job, key, generation, _NEW)
 
 
 def wait_for_reads(msecs: int = 5000) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -13,14 +15,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.engine.services.people import PersonDetail
-from syncmonitor.engine.services.two_way import Link
+from syncmonitor.engine.services.people import PersonDetail, PersonView
+from syncmonitor.engine.services.two_way import Link, LinkedPerson
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import CurrentStatesModel, TimelineModel
+from syncmonitor.ui.models.lazy import background_reader, read_in_background
 from syncmonitor.ui.people.pair_view import PairView
 from syncmonitor.ui.people.timeline_view import timeline_view
 from syncmonitor.ui.service_protocols import ServicesLike
 from syncmonitor.ui.widgets import compact_table, empty_state, named, section_title
+
+log = logging.getLogger(__name__)
+
+
+def _read_person(
+    services: ServicesLike, provider: str, prospect_id: int
+) -> tuple[PersonView, LinkedPerson | None]:
+    """Everything the pane shows of one person (runs in a worker thread). The same person in the
+    other provider (same email) is read with them: one page, one timeline."""
+    view = services.people.person(provider, prospect_id)
+    linked = services.two_way.linked_person(prospect_id) if provider == "outreach" else None
+    return view, linked
 
 
 class PersonDetailPane(QWidget):
@@ -30,6 +45,10 @@ class PersonDetailPane(QWidget):
         super().__init__(parent)
         self._services: ServicesLike | None = None
         self.person: tuple[str, int] | None = None
+        self.loading = False  # a person is being read
+        self._generation = 0  # bumps on every read, so a stale result is dropped
+        self._reading: tuple[tuple[str, int], bool] | None = None
+        self._reader = background_reader(self)
 
         self.name_label = named(QLabel(), "personName")
         self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -104,18 +123,18 @@ class PersonDetailPane(QWidget):
     def clear(self) -> None:
         """Show the placeholder."""
         self.person = None
+        self._generation += 1
+        self._reading, self.loading = None, False
         self.states.set_rows([], "outreach")
         self.timeline.clear_person()
         self.stack.setCurrentWidget(self.placeholder)
 
     def show_person(self, provider: str, prospect_id: int) -> None:
-        """Read and show one person (three bounded queries)."""
+        """Read one person on a reader thread (a few bounded queries), then show them."""
         if self._services is None:
             return
         self.person = (provider, prospect_id)
         self._load(reset_timeline=True)
-        self.timeline_view.scrollToTop()
-        self.stack.setCurrentIndex(1)
 
     def refresh(self) -> None:
         """Re-read the shown person after a sync, keeping the timeline's scroll position."""
@@ -124,9 +143,38 @@ class PersonDetailPane(QWidget):
 
     def _load(self, *, reset_timeline: bool) -> None:
         assert self._services is not None and self.person is not None
-        provider, prospect_id = self.person
-        # The same person in the other provider (same email): one page, one timeline.
-        view = self._services.people.person(provider, prospect_id)
+        services, (provider, prospect_id) = self._services, self.person
+        self._generation += 1
+        self._reading = (self.person, reset_timeline)
+        self.loading = True
+        read_in_background(
+            lambda: _read_person(services, provider, prospect_id), self._reader, self._generation
+        )
+
+    def _on_read(self, generation: int, result: object, kind: str) -> None:
+        if generation != self._generation or self._reading is None:
+            return  # another person (or none) was chosen meanwhile
+        (provider, prospect_id), reset_timeline = self._reading
+        self._reading, self.loading = None, False
+        if isinstance(result, BaseException):
+            log.warning("Reading a person failed: %s", result)
+            return
+        assert isinstance(result, tuple)
+        view, linked = result
+        self._show(provider, prospect_id, view, linked, reset_timeline=reset_timeline)
+        if reset_timeline:
+            self.timeline_view.scrollToTop()
+            self.stack.setCurrentIndex(1)
+
+    def _show(
+        self,
+        provider: str,
+        prospect_id: int,
+        view: PersonView,
+        linked: LinkedPerson | None,
+        *,
+        reset_timeline: bool,
+    ) -> None:
         detail, keys, by_key = view.detail, view.keys, list(view.states)
         by_key.sort(key=lambda pr: (pr[1].state_changed_at or "", pr[1].sequence_state_id))
         by_key.reverse()  # most recently changed first, whichever provider
@@ -146,7 +194,7 @@ class PersonDetailPane(QWidget):
         frame = self.states_view.frameWidth() * 2
         header = self.states_view.horizontalHeader().sizeHint().height()
         self.states_view.setFixedHeight(header + visible * row_height + frame)
-        self.pair.show_prospect(prospect_id if provider == "outreach" else None)
+        self.pair.show_linked(prospect_id if linked is not None else None, linked)
         if self.pair.link is not None and (detail is None or not detail.name):
             self._show_link_header(self.pair.link)
         step_counts = {(p, r.sequence_state_id): r.step_count for p, r in by_key if r.step_count}

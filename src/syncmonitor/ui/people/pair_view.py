@@ -4,6 +4,8 @@ as the last sync saw them; Refresh reads the cache again)."""
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,14 +22,16 @@ from syncmonitor.app.config import WorkbooksSettings
 from syncmonitor.domain.mappings.apply import same
 from syncmonitor.domain.mappings.fields import FieldMapping, ObjectPair
 from syncmonitor.domain.two_way import display
-from syncmonitor.engine.services.two_way import Link, TwoWayService
+from syncmonitor.engine.services.two_way import Link, LinkedPerson, TwoWayService
 from syncmonitor.engine.two_way.outbound.kinds import person_kind
 from syncmonitor.engine.two_way.outbound.setup import with_implicit_loads
 from syncmonitor.ui import formatting
+from syncmonitor.ui.models.lazy import background_reader, read_in_background
 from syncmonitor.ui.widgets import named, section_title
 
 COLUMNS = ("Field", "Workbooks", "Outreach", "Last synced")
 DIFFERS = QColor("#fff4e5")
+log = logging.getLogger(__name__)
 
 
 class PairView(QWidget):
@@ -37,6 +41,9 @@ class PairView(QWidget):
         super().__init__(parent)
         self._service: TwoWayService | None = None
         self._prospect: int | None = None
+        self.loading = False  # the Refresh button's read is under way
+        self._generation = 0
+        self._reader = background_reader(self)
         self.summary = named(QLabel(), "personMeta")
         self.link: Link | None = None  # what the last refresh found
         self.summary.setWordWrap(True)
@@ -66,16 +73,39 @@ class PairView(QWidget):
         self._service = service
 
     def show_prospect(self, prospect_id: int | None) -> None:
+        """Read and show this prospect's link (on a reader thread)."""
         self._prospect = prospect_id
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the last synced values again from the cache, off the GUI thread."""
+        service, prospect = self._service, self._prospect
+        self._generation += 1
+        if service is None or prospect is None:
+            self.show_linked(None, None)
+            return
+        self.loading = True
+        read_in_background(lambda: service.linked_person(prospect), self._reader, self._generation)
+
+    def _on_read(self, generation: int, result: object, kind: str) -> None:
+        if generation != self._generation:
+            return  # another prospect (or none) was chosen meanwhile
+        self.loading = False
+        if isinstance(result, BaseException):
+            log.warning("Reading a person's linked records failed: %s", result)
+            return
+        assert isinstance(result, LinkedPerson)
+        self.show_linked(self._prospect, result)
+
+    def show_linked(self, prospect: int | None, linked: LinkedPerson | None) -> None:
+        """Show what was read of `prospect` (None: no Outreach prospect, the view hides)."""
+        self._prospect = prospect
+        self._generation += 1  # what the pane read with the person replaces a running refresh
         self.table.setRowCount(0)
         self.link = None
-        if self._service is None or self._prospect is None:
+        if linked is None:
             self.setVisible(False)
             return
-        linked = self._service.linked_person(self._prospect)
         link, saved = linked.link, linked.mappings
         self.setVisible(True)
         self.link = link
