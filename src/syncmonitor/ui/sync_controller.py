@@ -134,7 +134,9 @@ class SyncController(QObject):
     async def _start(self) -> None:
         try:
             services = await asyncio.to_thread(self._starter)
+            # Both read the cache: off the GUI thread.
             last = await asyncio.to_thread(_last_runs, services.service)
+            last_result = await asyncio.to_thread(services.service.last_run)
         except UserFacingError as exc:
             self._start_failed(exc.title, exc.message)
             return
@@ -152,7 +154,7 @@ class SyncController(QObject):
             return
         self.services = services
         services.service.notices = self.notices
-        self.last_result = services.service.last_run()
+        self.last_result = last_result
         self._set_phase(Phase.IDLE)
         self.services_ready.emit(services)
         self.scheduler.start(last)
