@@ -39,6 +39,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from syncmonitor.app.config import MailshotSettings
+from syncmonitor.engine.bootstrap import CacheServices
 from syncmonitor.engine.mailshots.monitor import QueueMonitor
 from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.sandbox.process import SandboxProcess
@@ -85,7 +86,7 @@ async def change_to_row(args: argparse.Namespace, folder: Path) -> dict[str, Any
         monitor = QueueMonitor(db, remotes_of(sandbox), settings=DEFAULT)
         page = QueuePage()
         page.resize(1400, 800)
-        page.set_database(db)
+        page.set_services(CacheServices(db))
         page.show()
         poller = page.attach(monitor)
         await until(lambda: page.model.rowCount() >= args.mailshots)
@@ -146,7 +147,7 @@ async def requests_per_hour(args: argparse.Namespace, folder: Path) -> dict[str,
             db = open_database(folder / f"{regime}.sqlite3")
             monitor = QueueMonitor(db, remotes_of(sandbox), settings=scaled)
             page = QueuePage()
-            page.set_database(db)
+            page.set_services(CacheServices(db))
             page.show()
             poller = page.attach(monitor)
             await until(lambda poller=poller: poller.polls >= 1)

@@ -86,14 +86,22 @@ def open_cache(paths: AppPaths, *, salesmate: SalesmateAccess | None = None) -> 
     return CacheServices(open_database(paths.database_file), salesmate=salesmate)
 
 
-@dataclass
 class Services(CacheServices):
     """Everything a running app holds: the sync service, the cache and its services, the sandbox
-    in sandbox mode; `close()` releases it all."""
+    in sandbox mode, Salesmate's API for the import's matching (None: the cache only);
+    `close()` releases it all."""
 
-    service: SyncService = field(kw_only=True)
-    sandbox: SandboxProcess | None = field(default=None, kw_only=True)
-    _closed: bool = field(default=False, repr=False, kw_only=True)
+    def __init__(
+        self,
+        service: SyncService,
+        database: Database,
+        sandbox: SandboxProcess | None = None,
+        salesmate: SalesmateAccess | None = None,
+    ) -> None:
+        super().__init__(database, service, salesmate)
+        self.service = service
+        self.sandbox = sandbox
+        self._closed = False
 
     @property
     def engine(self) -> Engine:
@@ -209,7 +217,7 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
         salesmate = resolve_salesmate(config, endpoints)
-        return Services(database, service, salesmate, service=service, sandbox=sandbox)
+        return Services(service, database, sandbox, salesmate)
     except BaseException:
         database.close()
         raise
