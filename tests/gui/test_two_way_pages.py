@@ -86,8 +86,7 @@ def qtbot_button() -> Qt.MouseButton:
     return Qt.MouseButton.LeftButton
 
 
-@pytest.mark.asyncio
-async def test_conflicts_view_lists_a_runs_conflicts(qtbot: QtBot, database: Database) -> None:
+def test_conflicts_view_lists_a_runs_conflicts(qtbot: QtBot, database: Database) -> None:
     with database.engine.begin() as conn:
         store.record_conflicts(
             conn,
@@ -113,8 +112,8 @@ async def test_conflicts_view_lists_a_runs_conflicts(qtbot: QtBot, database: Dat
     qtbot.addWidget(view)
     runs = RunsService(database)
     view.show_run(runs, 7)
-    assert view.table.rowCount() == 0  # read off the GUI thread: nothing shown yet
-    await view.loaded
+    assert view.loading and view.table.rowCount() == 0  # read on a reader thread, not here
+    qtbot.waitUntil(lambda: not view.loading, timeout=3000)
     assert view.table.rowCount() == 1
     cells = [view.table.item(0, c).text() for c in range(view.table.columnCount())]
     assert cells == [
@@ -127,7 +126,7 @@ async def test_conflicts_view_lists_a_runs_conflicts(qtbot: QtBot, database: Dat
         "Workbooks",
     ]
     view.show_run(runs, 8)
-    await view.loaded
+    qtbot.waitUntil(lambda: not view.loading, timeout=3000)
     assert view.table.rowCount() == 0 and "No conflicts" in view.note.text()
 
 
@@ -190,3 +189,43 @@ def test_pair_view_shows_both_records_and_the_last_synced_values(
     assert page.name_label.text() == "Ada"
     assert page.email_label.text() == "ada@x.org"
     assert "linked to Workbooks person 10001" in page.workbooks_label.text()
+
+
+def test_a_delete_hazard_issue_offers_its_two_ways_out_once_read(
+    qtbot: QtBot, database: Database
+) -> None:
+    from types import SimpleNamespace
+
+    from syncmonitor.store.issues import RecordIssue, record_issues
+    from syncmonitor.ui.issues.page import IssuesPage
+
+    with database.engine.begin() as conn:
+        record_issues(
+            conn,
+            [
+                RecordIssue(
+                    "outreach.prospects",
+                    "person",
+                    "workbooks:10001",
+                    "Ada Lovelace",
+                    "Deleted in Workbooks, still in Outreach",
+                    "Delete it in Outreach too, or unlink it.",
+                )
+            ],
+            None,
+        )
+        store.note_hazards(
+            conn, [store.Hazard("person", 10001, 501, "Ada Lovelace", "crm", "2026-11-22T10:00Z")]
+        )
+    controller = SimpleNamespace(force=lambda target: None, refresh_issue_count=lambda: None)
+    page = IssuesPage(controller)  # type: ignore[arg-type]
+    qtbot.addWidget(page)
+    page.show()
+    page.set_services(services_over(database))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and not page.model.loading, timeout=3000)
+    page.table.selectRow(0)
+    hazard = page.hazard
+    assert not hazard.delete_button.isVisible()  # read on a reader thread, not the GUI thread
+    qtbot.waitUntil(lambda: not hazard.loading, timeout=3000)
+    assert hazard.delete_button.isVisible() and hazard.unlink_button.isVisible()
+    assert hazard.delete_button.text() == "Delete in Outreach too"

@@ -59,9 +59,6 @@ class IssuesService:
             found = two_way_store.hazard(conn, kind, crm_id)
         return found if found is not None and found.resolved_at is None else None
 
-    async def open_hazard_async(self, kind: str, crm_id: int) -> Hazard | None:
-        return await asyncio.to_thread(self.open_hazard, kind, crm_id)
-
     async def act_on_hazard(self, hazard: Hazard, action: HazardAction) -> None:
         """Delete the surviving twin, or unlink it (asks both remotes)."""
         await act_on_hazard(self._sync, hazard.kind, hazard.crm_id, action)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 from syncmonitor.engine.services.reads import timed_read
@@ -74,9 +73,6 @@ class PeopleService:
         """The transitions of these records of one person, newest first, before `before`."""
         with timed_read(self.database.engine, "a person's timeline") as conn:
             return merged_history(conn, keys, before=before, limit=limit)
-
-    async def person_async(self, provider: str, prospect_id: int) -> PersonView:
-        return await asyncio.to_thread(self.person, provider, prospect_id)
 
     def whole_history(self, keys: tuple[PersonKey, ...], window: int = 1000) -> list[TransitionRow]:
         """Every transition of these records, newest first (read a window at a time)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -58,9 +57,6 @@ class RunsService:
             total = count_conflicts_of_run(conn, run_id)
             shown = conflicts_of_run(conn, run_id, limit=limit)
         return RunConflicts(total, shown)
-
-    async def conflicts_async(self, run_id: int, limit: int) -> RunConflicts:
-        return await asyncio.to_thread(self.conflicts, run_id, limit)
 
     def last_run(self) -> RunResult | None:
         return self._sync.last_run() if self._sync is not None else None

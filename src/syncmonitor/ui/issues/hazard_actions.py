@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from syncmonitor.engine.services.issues import Hazard, HazardAction, IssuesService, StoredIssue
+from syncmonitor.ui.models.lazy import background_reader, read_in_background
 
 log = logging.getLogger(__name__)
 SOURCES = {
@@ -41,31 +42,37 @@ class HazardActions:
         self.hazard: Hazard | None = None
         self.issues: IssuesService | None = None
         self.task: asyncio.Task[None] | None = None
-        self.lookup: asyncio.Future[None] | None = None  # the running hazard read (tests await)
+        self.loading = False  # a delete warning is being read
         self._issue: StoredIssue | None = None
+        self._generation = 0
+        self._reader = background_reader(self)
         self._show(None)
 
     def show_issue(self, issues: IssuesService | None, issue: StoredIssue | None) -> None:
-        """Offer the hazard's buttons when `issue` is an open delete hazard (read off the GUI
+        """Offer the hazard's buttons when `issue` is an open delete hazard (read on a reader
         thread; the buttons stay hidden until it is known)."""
         self.issues, self._issue = issues, issue
+        self._generation += 1
+        self.loading = False
         self._show(None)
         kind = SOURCES.get(issue.source) if issue is not None else None
         if issues is not None and issue is not None and kind is not None:
             key = issue.record_key.removeprefix("workbooks:")
             if key.isdigit():
-                self.lookup = asyncio.ensure_future(self._look_up(issues, issue, kind, int(key)))
+                self.loading = True
+                read_in_background(
+                    lambda: issues.open_hazard(kind, int(key)), self._reader, self._generation
+                )
 
-    async def _look_up(
-        self, issues: IssuesService, issue: StoredIssue, kind: str, key: int
-    ) -> None:
-        try:
-            found = await issues.open_hazard_async(kind, key)
-        except Exception:  # a closed cache while quitting
-            log.debug("Reading a delete warning failed", exc_info=True)
+    def _on_read(self, generation: int, result: object, kind: str) -> None:
+        if generation != self._generation:
+            return  # another issue was selected meanwhile
+        self.loading = False
+        if isinstance(result, BaseException):
+            log.warning("Reading a delete warning failed: %s", result)
             return
-        if self._issue is issue:  # still the selected issue
-            self._show(found)
+        assert result is None or isinstance(result, Hazard)
+        self._show(result)
 
     def _show(self, hazard: Hazard | None) -> None:
         self.hazard = hazard

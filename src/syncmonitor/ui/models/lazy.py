@@ -115,7 +115,7 @@ def _forget(future: Future[None]) -> None:
         _PENDING.discard(future)
 
 
-def background_reader(owner: QObject) -> int:
+def background_reader(owner: object) -> int:
     """Register `owner` for `read_in_background`; returns its key. The owner's
     `_on_read(generation, result, kind)` gets each result (or exception) on the GUI thread,
     unless the owner was deleted meanwhile."""

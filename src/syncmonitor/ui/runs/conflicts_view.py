@@ -3,7 +3,6 @@ changed, both values, the value they last agreed on, the rule applied and which 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from PySide6.QtWidgets import (
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from syncmonitor.domain.mappings.fields import ConflictRule
 from syncmonitor.engine.services.runs import RunConflicts, RunsService
+from syncmonitor.ui.models.lazy import background_reader, read_in_background
 from syncmonitor.ui.widgets import named, section_title
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,9 @@ class ConflictsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._shown: tuple[RunsService | None, int | None] = (None, None)
-        self.loaded: asyncio.Future[None] | None = None  # the running read (tests await it)
+        self.loading = False  # a run's conflicts are being read
+        self._generation = 0
+        self._reader = background_reader(self)
         self.title = section_title("Conflicts in this run")
         self.note = named(QLabel("Select a run to see the conflicts it settled."), "hint")
         self.note.setWordWrap(True)
@@ -60,24 +61,26 @@ class ConflictsView(QWidget):
         self.table.setVisible(False)
 
     def show_run(self, runs: RunsService | None, run_id: int | None) -> None:
-        """Show the conflicts of `run_id`, read off the GUI thread (`loaded` is the read)."""
-        self._shown = (runs, run_id)
+        """Show the conflicts of `run_id`, read on a reader thread (never the GUI thread)."""
+        self._generation += 1
+        self.loading = False
         self.table.setRowCount(0)
         if runs is None or run_id is None:
-            self.loaded = None
             self.table.setVisible(False)
             self.note.setText("Select a run to see the conflicts it settled.")
             return
-        self.loaded = asyncio.ensure_future(self._load(runs, run_id))
+        self.loading = True
+        read_in_background(lambda: runs.conflicts(run_id, SHOWN), self._reader, self._generation)
 
-    async def _load(self, runs: RunsService, run_id: int) -> None:
-        try:
-            found = await runs.conflicts_async(run_id, SHOWN)
-        except Exception:  # a closed cache while quitting: nothing to show any more
-            log.debug("Reading a run's conflicts failed", exc_info=True)
+    def _on_read(self, generation: int, result: object, kind: str) -> None:
+        if generation != self._generation:
+            return  # another run was selected meanwhile
+        self.loading = False
+        if isinstance(result, BaseException):
+            log.warning("Reading a run's conflicts failed: %s", result)
             return
-        if self._shown == (runs, run_id):  # still the selected run
-            self._show(found)
+        assert isinstance(result, RunConflicts)
+        self._show(result)
 
     def _show(self, found: RunConflicts) -> None:
         total, conflicts = found.total, found.shown
