@@ -14,7 +14,7 @@ daemon and the command line use.
 
 They live in one package, not one `service.py` per feature, so the facade reads as one API (the
 one a desktop watching a shared server would proxy); each is a thin layer over its feature's
-package. Reads are plain methods that block: the window calls them from its reader threads
-(`ui.models.lazy`) or through their `async` twins, which run them with `asyncio.to_thread`, so
-nothing touches the cache on the GUI thread.
+package. Reads are plain methods that block: the window calls them on its reader threads
+(`ui.models.lazy`), and its one-off reads and writes from the event loop go through `async`
+twins that run them with `asyncio.to_thread`, so nothing touches the cache on the GUI thread.
 """
