@@ -24,6 +24,7 @@ from syncmonitor.connectors.http.client import (
     decode_json,
 )
 from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.outreach.errors import classify_outreach_error
 from syncmonitor.connectors.outreach.records import (
     Document,
     ProspectRecord,
@@ -162,6 +163,7 @@ class OutreachClient(RemoteClient):
                 policy=policy,
                 transport=transport,
                 describe_error=_outreach_problem,
+                classify_error=classify_outreach_error,
                 secrets=(token or "",),
                 sleep=sleep,
                 random=random,

@@ -28,6 +28,7 @@ from syncmonitor.connectors.http.client import (
     decode_json,
 )
 from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.workbooks.errors import classify_workbooks_error
 
 DEFAULT_USER_AGENT = f"SyncMonitor/{__version__}"
 BATCH_LIMIT = 100  # objects per write request, Workbooks' own limit
@@ -169,6 +170,7 @@ class WorkbooksClient(RemoteClient):
                 policy=policy,
                 transport=transport,
                 describe_error=_workbooks_problem,
+                classify_error=classify_workbooks_error,
                 secrets=(api_key,),
                 sleep=sleep,
                 random=random,

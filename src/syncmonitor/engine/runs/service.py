@@ -15,7 +15,9 @@ from syncmonitor.connectors.errors import (
     AuthenticationError,
     ConnectorError,
     NetworkError,
+    PermissionDeniedError,
     RateLimitedError,
+    ServiceUnavailableError,
 )
 from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.domain.timestamps import format_iso, utc_now
@@ -309,6 +311,10 @@ def _error_kind(exc: Exception) -> str | None:
         return "offline"
     if isinstance(exc, AuthenticationError):
         return "auth"
+    if isinstance(exc, PermissionDeniedError):
+        return "permission"
+    if isinstance(exc, ServiceUnavailableError):
+        return "unavailable"
     if isinstance(exc, RateLimitedError):
         return "rate-limited"
     return None

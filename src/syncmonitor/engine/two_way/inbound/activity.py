@@ -23,11 +23,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from syncmonitor.app.config import Config
+from syncmonitor.connectors.errors import PermissionDeniedError
 from syncmonitor.connectors.outreach.sync import OutreachSyncClient, Remote
 from syncmonitor.connectors.workbooks.client import FieldValue
 from syncmonitor.connectors.workbooks.format import format_datetime
 from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
+from syncmonitor.engine.issues import note_permission
 from syncmonitor.engine.runs.events import CancelToken, SyncCancelled
 from syncmonitor.engine.runs.workers import in_writer
 from syncmonitor.engine.two_way.inbound.steps import people_of, write_steps
@@ -106,7 +108,15 @@ async def pull_activities(
         if cancel is not None and cancel.cancelled:
             raise SyncCancelled()
         since = await in_writer(_cursor, engine, CURSORS[path])
-        found, prospects = await outreach.changed_with_prospects(path, since)
+        try:
+            found, prospects = await outreach.changed_with_prospects(path, since)
+        except PermissionDeniedError as exc:
+            # A missing scope (calls.read, say) costs this resource only: the rest of the sync
+            # goes on, and the Issues list says which scope to add.
+            counts.errors.append(str(exc))
+            await in_writer(_note_permission, engine, path, exc)
+            continue
+        await in_writer(_note_permission, engine, path, None)
         if path == "tasks":
             counts.tasks_read += len(found)
             wanted = [(r, "task") for r in found if is_skipped(r)]
@@ -123,6 +133,11 @@ async def pull_activities(
         if latest and counts.failed == before:
             await in_writer(_set_cursor, engine, CURSORS[path], latest)
     return counts
+
+
+def _note_permission(engine: Engine, path: str, exc: PermissionDeniedError | None) -> None:
+    with engine.begin() as conn:
+        note_permission(conn, f"outreach.{path}", f"Outreach {path}", exc)
 
 
 def _cursor(engine: Engine, name: str) -> str | None:
