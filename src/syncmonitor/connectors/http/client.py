@@ -256,6 +256,10 @@ class ResilientClient:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    def forget_cookies(self) -> None:
+        """Drop any cookie a remote set (a Workbooks login's session)."""
+        self._client.cookies.clear()
+
     async def __aenter__(self) -> ResilientClient:
         return self
 

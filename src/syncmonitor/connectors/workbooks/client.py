@@ -81,7 +81,7 @@ def _flatten_errors(errors: object) -> list[str]:
         lines: list[str] = []
         for key, value in errors.items():
             for message in _flatten_errors(value):
-                lines.append(message if key in ("base", "id") else f"{key}: {message}")
+                lines.append(message if key in ("base", "id", "[]") else f"{key}: {message}")
         return lines
     if isinstance(errors, list | tuple):
         return [line for item in errors for line in _flatten_errors(item)]
@@ -101,6 +101,19 @@ def _workbooks_problem(response: httpx.Response) -> RemoteProblem:
     return RemoteProblem(code, flash or None, detail)
 
 
+def _per_record_errors(body: Mapping[str, Any], count: int) -> list[list[str]] | None:
+    """`affected_object_errors` (the guide's "A failure"), one list of lines per record sent,
+    or None when the answer has none (or not one per record)."""
+    raw = body.get("affected_object_errors")
+    if not isinstance(raw, list) or len(raw) != count:
+        return None
+    return [_flatten_errors(item) for item in raw]
+
+
+def _not_saved(body: Mapping[str, Any]) -> list[str]:
+    return _flatten_errors(body.get("errors")) or ["Workbooks did not save this record"]
+
+
 def _as_int(value: object) -> int | None:
     """An integer from JSON that may carry it as a number or as digits in a string."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -108,6 +121,16 @@ def _as_int(value: object) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return None
+
+
+def filter_pairs(filters: Sequence[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """`_ff[]`/`_ft[]`/`_fc[]` for (field, operator, value) triples. A comma in a value is sent
+    as `\\,`: Workbooks reads a bare comma as "one of these values" (an IN list), and its guide
+    says to escape one that is part of the value ("Filtering")."""
+    pairs: list[tuple[str, str]] = []
+    for name, operator, value in filters:
+        pairs += [("_ff[]", name), ("_ft[]", operator), ("_fc[]", value.replace(",", "\\,"))]
+    return pairs
 
 
 def _encode(value: FieldValue) -> str:
@@ -186,7 +209,8 @@ class WorkbooksClient(RemoteClient):
         body = decode_json(response, WORKBOOKS)
         if not isinstance(body, dict):
             raise self._malformed(response, "the answer is not a JSON object")
-        if body.get("success") is False and not body.get("affected_object_information"):
+        per_object = body.get("affected_object_information") or body.get("affected_object_errors")
+        if body.get("success") is False and not per_object:
             problem = _workbooks_problem(response)
             said = "; ".join(p for p in (problem.title, problem.detail) if p)
             raise RequestRejectedError(
@@ -249,8 +273,7 @@ class WorkbooksClient(RemoteClient):
             ("_dir", direction.upper()),
             ("_skip_total_rows", "true"),
         ]
-        for name, operator, value in filters:
-            base += [("_ff[]", name), ("_ft[]", operator), ("_fc[]", value)]
+        base += filter_pairs(filters)
         if filters:
             base.append(("_fm", filter_mode))
         base += [("_select_columns[]", column) for column in columns or ()]
@@ -352,11 +375,18 @@ class WorkbooksClient(RemoteClient):
     def _create_results(
         self, response: httpx.Response, batch: Sequence[RecordUpdate]
     ) -> list[UpdateResult]:
+        """One result per record sent. A success is the guide's "Creating an Organisation"
+        answer: the new id in `affected_objects`, `affected_object_information` holding `{}`
+        (or `success: true`). A refusal is its "A failure" answer: `success: false` with one
+        `affected_object_errors` entry per record and no new id."""
         body = self._answer(response)
         objects = body.get("affected_objects") or []
         infos = body.get("affected_object_information") or []
+        refusals = _per_record_errors(body, len(batch))
         if not isinstance(objects, list) or not isinstance(infos, list):
             raise self._malformed(response, "affected objects are not lists")
+        if refusals is not None and not objects:
+            return [UpdateResult(0, False, None, False, e or _not_saved(body)) for e in refusals]
         if len(objects) != len(batch) or (infos and len(infos) != len(batch)):
             raise self._malformed(response, "there is not one affected object per record sent")
         results: list[UpdateResult] = []
@@ -364,8 +394,10 @@ class WorkbooksClient(RemoteClient):
             obj = objects[position] if isinstance(objects[position], dict) else {}
             info = infos[position] if infos and isinstance(infos[position], dict) else {}
             new_id = _as_int(obj.get("id"))
-            ok = (info.get("success") is True) if info else bool(new_id)
-            errors = _flatten_errors(info.get("errors")) if info else []
+            refused = refusals[position] if refusals is not None else []
+            ok = (info.get("success") is True) if "success" in info else bool(new_id)
+            ok = ok and not refused
+            errors = refused or (_flatten_errors(info.get("errors")) if info else [])
             if ok and not new_id:
                 ok, errors = False, ["Workbooks did not say which id the new record got"]
             results.append(
@@ -415,11 +447,14 @@ class WorkbooksClient(RemoteClient):
                 if oid is not None and version is not None:
                     versions[oid] = version
         batch_errors = _flatten_errors(body.get("errors"))
+        refusals = _per_record_errors(body, len(batch))
         by_position = len(infos) == len(batch)
         results: list[UpdateResult] = []
         for position, update in enumerate(batch):
             info = infos[position] if by_position else None
-            if isinstance(info, dict):
+            if refusals is not None and refusals[position]:
+                ok, errors = False, refusals[position]
+            elif isinstance(info, dict):
                 ok = info.get("success") is True
                 errors = _flatten_errors(info.get("errors"))
             else:
