@@ -273,6 +273,12 @@ OA_RESOURCES = {
 }
 # JSON:API 1.0 query parameters Outreach documents in general ([OA] overview; APIS.md).
 OA_QUERY = {"sort", "include", "page[size]", "count", "newFilterSyntax"}
+# Inferences: parameters the app does not build itself but passes on, each with why.
+OA_INFERRED_QUERY = {
+    # Only ever sent inside Outreach's own `links.next`, which the app follows as given (the
+    # documented cursor paging); the sandbox's next links use this name.
+    "page[after]": "from links.next",
+}
 
 
 def oa_param_problems(sent: Sent) -> list[str]:
@@ -288,6 +294,8 @@ def oa_param_problems(sent: Sent) -> list[str]:
     resource = OA_RESOURCES[parts[0]]
     problems: list[str] = []
     for key, value in sent.query:
+        if key in OA_INFERRED_QUERY:
+            continue
         if key in OA_QUERY:
             if key == "sort" and "sortable" not in oa_badges(resource, value.lstrip("-")):
                 problems.append(f"{template}: {value} is not sortable")

@@ -116,18 +116,19 @@ class CrmActivity:
 
 
 class Opportunity:
-    """An Outreach opportunity (times in epoch ms); `external_crm_id` links the CRM's."""
+    """An Outreach opportunity (times in epoch ms). Its stage is the `opportunityStage`
+    relationship (writable) and `stage` (read-only, the same id), as in the OpenAPI file."""
 
     __slots__ = (
         "account_id",
         "amount",
         "close_date",
         "created_at",
-        "external_crm_id",
         "id",
         "name",
         "next_step",
         "probability",
+        "stage_id",
         "updated_at",
     )
 
@@ -138,7 +139,7 @@ class Opportunity:
         self.probability: int | None = None
         self.close_date: str | None = None
         self.next_step: str | None = None
-        self.external_crm_id: str | None = None
+        self.stage_id: int | None = None
         self.account_id: int | None = None
         self.created_at = at
         self.updated_at = at

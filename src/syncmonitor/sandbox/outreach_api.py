@@ -271,9 +271,6 @@ class OutreachApi:
         if rtype.name == "task" and name == "filter[state]":
             task_states = set(_text_list(value))
             return None, lambda record: record.state in task_states
-        if rtype.name == "opportunity" and name == "filter[externalCrmId]":
-            crm_ids = set(_text_list(value))
-            return None, lambda record: str(record.external_crm_id) in crm_ids
         if rtype.name == "account" and name == "filter[customId]":
             custom_ids = set(_text_list(value))
             return None, lambda record: str(record.organisation_id) in custom_ids

@@ -269,6 +269,17 @@ class OutreachClient(RemoteClient):
         async for page in self._pages("sequenceStates", params, state_page, recount=False):
             yield page
 
+    async def count_sequence_states(self, updated_since: str | None) -> int | None:
+        """How many sequence states Outreach counts now for this window (`meta.count`, one
+        small page), or None when it will not say (`count_truncated`)."""
+        params = [
+            (k, "1" if k == "page[size]" else v)
+            for k, v in sequence_state_query(updated_since, 1, count=True)
+        ]
+        async for page in self._pages("sequenceStates", params, state_page):
+            return page.count
+        return None
+
     async def sequence_state_pages_for_prospect(
         self, prospect_id: int
     ) -> AsyncIterator[SequenceStatePage]:
