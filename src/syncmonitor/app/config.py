@@ -77,9 +77,12 @@ class SalesmateSettings:
 
     @property
     def effective_linkname(self) -> str:
+        """The link name set, or the base URL's host (`acme.salesmate.io`): the connector sends
+        it as `x-linkname: <name>.salesmate.io`, as Salesmate's public clients do."""
         if self.linkname or not self.base_url:
             return self.linkname
-        return (urlsplit(self.base_url).hostname or "").split(".")[0]
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        return host if host.endswith(".salesmate.io") else host.split(".")[0]
 
 
 @dataclass(frozen=True)
