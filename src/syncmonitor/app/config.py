@@ -43,6 +43,10 @@ class WorkbooksSettings:
     # Issue 6: the full sync is two-way (records to Outreach, tasks/calls/steps back); false
     # keeps it to sequence states and mapped values of linked people.
     two_way_enabled: bool = True
+    # Seed 001: a prospect also matches a Sales Lead with its address. The guide names no
+    # sales-lead email field; this is Workbooks' bracket notation for the lead's person's main
+    # email, an inference (docs/remote-contract.md). Empty: sales leads are not searched.
+    sales_lead_email_field: str = "person_lead_party[main_location[email]]"
 
 
 @dataclass(frozen=True)

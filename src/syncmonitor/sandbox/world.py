@@ -73,6 +73,8 @@ class World:
         self.crm_activities: dict[int, Any] = {}
         self.opportunities: Collection[Any] = Collection()
         self.crm_opportunities: dict[int, Any] = {}
+        self.party_locations: dict[int, Any] = {}  # Contact Details (crm/party_locations)
+        self.sales_leads: dict[int, Any] = {}
         # Live changes
         self.change_rng = random.Random(f"{seed}:changes")
         self.changes_applied = 0

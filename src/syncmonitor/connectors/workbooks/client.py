@@ -296,15 +296,29 @@ class WorkbooksClient(RemoteClient):
         Values are looked up in OR-filter chunks that keep each URL short. Duplicates and blank
         values are skipped; a person matching several values comes once.
         """
+        return await self.records_by_fields("crm/people", (field,), values, columns)
+
+    async def records_by_fields(
+        self,
+        endpoint: str,
+        fields: Sequence[str],
+        values: Iterable[str],
+        columns: Sequence[str] | None = None,
+    ) -> list[Record]:
+        """Records of `endpoint` where any of `fields` equals any of `values` (Contact Details
+        by `email` or `alternate_email`, say), in OR-filter chunks that keep each URL short."""
         wanted = list(dict.fromkeys(v for v in values if v))
         found: dict[object, Record] = {}
-        for chunk in _chunk_values(wanted, field):
-            filters = [(field, "eq", value) for value in chunk]
-            async for page in self.iter_records(
-                "crm/people", filters=filters, filter_mode="or", columns=columns
-            ):
-                for record in page:
-                    found.setdefault(record.get("id", id(record)), record)
+        per_chunk = max(1, LOOKUP_CHUNK // max(1, len(fields)))
+        for rough in _chunk_values(wanted, max(fields, key=len)):
+            for start in range(0, len(rough), per_chunk):
+                chunk = rough[start : start + per_chunk]
+                filters = [(f, "eq", value) for value in chunk for f in fields]
+                async for page in self.iter_records(
+                    endpoint, filters=filters, filter_mode="or", columns=columns
+                ):
+                    for record in page:
+                        found.setdefault(record.get("id", id(record)), record)
         return list(found.values())
 
     # -- writes -------------------------------------------------------------------------------

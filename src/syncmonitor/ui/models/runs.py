@@ -57,6 +57,8 @@ OBJECT_NAMES.update(
         "workbooks_meeting_activities": "meeting activities created",
         "workbooks_step_numbers": "step numbers written",
         "activity_failures": "activities refused",
+        "activities_parked": "activities parked (no Workbooks person yet)",
+        "parked_activities_created": "parked activities created",
     }
 )
 OUTCOME_COLOURS = {"succeeded": "#2e7d32", "failed": "#c62828", "cancelled": "#8d6e00"}

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from syncmonitor.store.linked_people import linked_keys, person_by_key
+from syncmonitor.store.matching import ProspectMatch, match_of, parked_for
 from syncmonitor.store.people import PersonDetail, current_states
 from syncmonitor.store.two_way import Link
 from syncmonitor.ui import formatting
@@ -47,6 +48,11 @@ class PersonDetailPane(QWidget):
         self.email_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.workbooks_label = named(QLabel(), "personMeta")
         self.workbooks_label.setWordWrap(True)
+        # Seed 001: which Workbooks record the address matched, and what waits for one.
+        self.match_label = named(QLabel(), "personMeta")
+        self.match_label.setWordWrap(True)
+        self.parked_label = named(QLabel(), "hint")
+        self.parked_label.setWordWrap(True)
 
         self.states = CurrentStatesModel(self)
         self.states_view = compact_table(self.states)
@@ -74,6 +80,8 @@ class PersonDetailPane(QWidget):
         layout.addWidget(title_row)
         layout.addWidget(self.email_label)
         layout.addWidget(self.workbooks_label)
+        layout.addWidget(self.match_label)
+        layout.addWidget(self.parked_label)
         layout.addSpacing(12)
         layout.addWidget(section_title("Current sequence states"))
         layout.addWidget(self.states_view)
@@ -131,6 +139,8 @@ class PersonDetailPane(QWidget):
             # The same person in the other provider (same email): one page, one timeline.
             keys = linked_keys(conn, provider, prospect_id)
             by_key = [(p, r) for p, pid in keys for r in current_states(conn, p, pid)]
+            match = match_of(conn, provider, prospect_id)
+            waiting = parked_for(conn, [prospect_id]) if provider == "outreach" else {}
         by_key.sort(key=lambda pr: (pr[1].state_changed_at or "", pr[1].sequence_state_id))
         by_key.reverse()  # most recently changed first, whichever provider
         rows = [r for _p, r in by_key]
@@ -149,6 +159,7 @@ class PersonDetailPane(QWidget):
         frame = self.states_view.frameWidth() * 2
         header = self.states_view.horizontalHeader().sizeHint().height()
         self.states_view.setFixedHeight(header + visible * row_height + frame)
+        self._show_match(match, waiting)
         self.pair.show_prospect(self._engine, prospect_id if provider == "outreach" else None)
         if self.pair.link is not None and (detail is None or not detail.name):
             self._show_link_header(self.pair.link)
@@ -188,6 +199,37 @@ class PersonDetailPane(QWidget):
             f"{ids}  ·  Workbooks person {detail.workbooks_person_id}: "
             f"Sequence State “{state}”, No Email {no_email}"
         )
+
+    def _show_match(self, match: ProspectMatch | None, waiting: dict[str, int]) -> None:
+        """How the address matched a Workbooks record (seed 001), and what is parked."""
+        if match is None:
+            self.match_label.setVisible(False)
+        else:
+            what = "sales lead" if match.record_type == "sales_lead" else "person"
+            how = {
+                "main email": "by its main email",
+                "contact details": "by an address on its Contact Details",
+                "sales lead": "by the lead's email (the sequence state fields wait for a person)",
+                "Outreach id": "by the Outreach id on the person",
+            }.get(match.matched_by, match.matched_by)
+            self.match_label.setText(
+                f"Matched Workbooks {what} {match.record_id} {how}, "
+                f"at the sync of {formatting.short_time(match.matched_at)}"
+            )
+            self.match_label.setVisible(True)
+        if not waiting:
+            self.parked_label.setVisible(False)
+            return
+        names = {"task": "skipped task", "call": "call", "meeting": "meeting"}
+        parts = [
+            f"{n} {names.get(k, k)}{'s' if n != 1 else ''}" for k, n in sorted(waiting.items())
+        ]
+        self.parked_label.setText(
+            f"Waiting for a Workbooks person with this address: {', '.join(parts)}. They are "
+            "kept and created at the first sync after such a person exists (main email or "
+            "Contact Details)."
+        )
+        self.parked_label.setVisible(True)
 
     def _show_link_header(self, link: Link) -> None:
         """A prospect the two-way sync made or linked but the sequence-state pull has not read
