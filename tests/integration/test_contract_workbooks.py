@@ -185,3 +185,42 @@ async def test_a_comma_inside_a_filter_value_is_escaped_as_the_guide_says(
     values = [v for s in recorder.sent for k, v in s.query if k == "_fc[]"]
     assert "Smith\\, John" in values
     assert all_problems(wb_param_problems(s) for s in recorder.sent) == []
+
+
+# -- answers that depart from the contract ------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_bare_array_of_records_is_read_as_the_page() -> None:
+    """Meaning clear: the records, not an error."""
+    rows = [{"id": 1, "name": "A", "surprise": True}, {"id": 2}]
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=rows))
+    async with WorkbooksClient("https://wb.test/", "k", transport=transport) as client:
+        pages = [page async for page in client.iter_records("crm/people")]
+    assert pages == [rows]  # an unknown field is kept as it came
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "body",
+    [{"data": "nope", "success": True}, {"success": True}, [1, 2], "text"],
+)
+async def test_an_unreadable_answer_is_one_clear_error_naming_the_endpoint(body: object) -> None:
+    from syncmonitor.connectors.errors import MalformedResponseError
+    from syncmonitor.connectors.http.retry import RetryPolicy
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    async with WorkbooksClient(
+        "https://wb.test/",
+        "secret-key-1",
+        transport=transport,
+        policy=RetryPolicy(max_attempts=2, base_delay=0),
+        sleep=no_sleep,
+    ) as client:
+        with pytest.raises(MalformedResponseError) as caught:
+            [page async for page in client.iter_records("crm/people")]
+    assert "GET /crm/people.api" in caught.value.message
+    assert "secret-key-1" not in caught.value.message

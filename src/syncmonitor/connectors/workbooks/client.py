@@ -10,6 +10,7 @@ put it in the form body, where no log shows it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,8 @@ from syncmonitor.connectors.http.client import (
 )
 from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.connectors.workbooks.errors import classify_workbooks_error
+
+log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = f"SyncMonitor/{__version__}"
 BATCH_LIMIT = 100  # objects per write request, Workbooks' own limit
@@ -226,6 +229,16 @@ class WorkbooksClient(RemoteClient):
         return body
 
     def _records(self, response: httpx.Response) -> list[Record]:
+        raw = decode_json(response, WORKBOOKS)
+        if isinstance(raw, list) and all(isinstance(r, dict) for r in raw):
+            # A bare array of records where the guide shows {"data": [...]}: its meaning is
+            # clear, so it is read as the page (and logged, since the shape is not documented).
+            log.warning(
+                "Workbooks answered %s %s with a bare array; read as its data",
+                response.request.method,
+                response.request.url.path,
+            )
+            return raw
         body = self._answer(response)
         data = body.get("data")
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
