@@ -137,6 +137,8 @@ PICKLIST_ENTRY_FIELDS: dict[str, Field] = {
         _attr("lock_version", INT, "lock_version", writable=False),
         _attr("picklist_id", INT, "picklist_id"),
         _attr("value", TEXT, "value"),
+        # Sandbox only: picklist_example.php shows picklist_id and value; these two are the
+        # app's inference (read when present, docs/remote-contract.md).
         _attr("display_order", INT, "display_order"),
         _attr("is_default", BOOL, "is_default"),
         _attr("created_at", DATETIME, "created_at", writable=False),
