@@ -187,3 +187,28 @@ def test_the_mapping_editor_offers_only_fields_the_spec_has() -> None:
 def test_the_spec_file_is_the_one_the_rules_read() -> None:
     assert openapi()["openapi"].startswith("3.0")
     assert "/opportunityStages" in openapi()["paths"]
+
+
+def test_the_sandboxs_errors_have_the_specs_error_shape(sandbox: SandboxEndpoints) -> None:
+    """[OA] every path's error answer: {"errors": [{"id", "title", "detail"}]} (strings)."""
+    import httpx
+
+    spec_error = openapi()["paths"]["/prospects"]["get"]["responses"]["422"]["content"][
+        "application/vnd.api+json"
+    ]["schema"]
+    validator = jsonschema.validators.validator_for(spec_error)(spec_error)
+    headers = {
+        "Authorization": f"Bearer {sandbox.outreach_token}",
+        "Content-Type": "application/vnd.api+json",
+    }
+    base = sandbox.outreach_base_url
+    answers = [
+        httpx.get(f"{base}/prospects/99999999", headers=headers),
+        httpx.get(f"{base}/prospects", params={"filter[nonsense]": "1"}, headers=headers),
+        httpx.get(f"{base}/prospects", headers={**headers, "Authorization": "Bearer nope"}),
+    ]
+    assert [a.status_code for a in answers] == [404, 422, 401]
+    for answer in answers:
+        body = answer.json()
+        assert list(validator.iter_errors(body)) == []
+        assert body["errors"] and all(isinstance(e.get("id"), str) for e in body["errors"])

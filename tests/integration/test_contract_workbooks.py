@@ -224,3 +224,46 @@ async def test_an_unreadable_answer_is_one_clear_error_naming_the_endpoint(body:
             [page async for page in client.iter_records("crm/people")]
     assert "GET /crm/people.api" in caught.value.message
     assert "secret-key-1" not in caught.value.message
+
+
+@pytest.mark.asyncio
+async def test_a_stale_lock_version_reported_under_failures_is_a_conflict() -> None:
+    """The guide's "Failure Reporting": a bad lock_version answers 200 with `failures`."""
+    from syncmonitor.connectors.workbooks.client import RecordUpdate
+
+    body = {
+        "success": False,
+        "affected_objects": [],
+        "failures": {"1": ["This record cannot be saved since it has already been updated "
+                           "elsewhere."]},
+    }  # fmt: skip
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    async with WorkbooksClient("https://wb.test/", "k", transport=transport) as client:
+        [result] = await client.update_records("crm/people", [RecordUpdate(1, 3, {"name": "A"})])
+    assert not result.ok and result.conflict
+
+
+def test_the_sandboxs_write_and_error_answers_have_the_documented_shapes(
+    sandbox: SandboxEndpoints,
+) -> None:
+    """Errors carry a reason (guide "Login": failure_reason); the shapes of the guide."""
+    base = sandbox.workbooks_base_url
+    agent = {"User-Agent": "contract-test"}
+    no_key = httpx.get(f"{base}/crm/people.api", headers=agent)
+    assert no_key.status_code == 401
+    assert no_key.json()["success"] is False and no_key.json()["failure_reason"]
+    assert wb_answer_problems(no_key.json()) == []
+    no_agent = httpx.get(
+        f"{base}/crm/people.api",
+        params={"api_key": sandbox.workbooks_api_key},
+        headers={"User-Agent": ""},
+    )
+    assert no_agent.status_code == 403
+    assert no_agent.json()["failure_reason"] == "user_agent_required"
+    read = httpx.get(
+        f"{base}/crm/people.api",
+        params=[("api_key", sandbox.workbooks_api_key), ("_start", "0"), ("_limit", "2")],
+        headers=agent,
+    ).json()
+    assert wb_answer_problems(read) == [] and len(read["data"]) == 2
+    assert {"data", "total", "success"} <= set(read)

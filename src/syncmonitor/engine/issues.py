@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection
 
-from syncmonitor.connectors.errors import PermissionDeniedError
+from syncmonitor.connectors.errors import NotFoundError, PermissionDeniedError
 from syncmonitor.store.issues import RecordIssue, clear_issues, record_issues
 
 WORKBOOKS_PUSH = "workbooks.push"
@@ -63,14 +63,38 @@ def report_record_outcomes(
 
 
 def note_permission(
-    conn: Connection, source: str, label: str, exc: PermissionDeniedError | None
+    conn: Connection,
+    source: str,
+    label: str,
+    exc: PermissionDeniedError | NotFoundError | None,
 ) -> None:
-    """A resource the remote would not let Sync Monitor read or write (a missing OAuth scope):
-    one issue naming the scope, resolved once the resource works again (`exc` None)."""
+    """A resource the remote would not let Sync Monitor read or write (a missing OAuth scope,
+    or a feature the account does not have: 404): one issue naming the scope, resolved once
+    the resource works again (`exc` None)."""
     if exc is None:
         clear_issues(conn, source, "permission", [source])
         return
-    scope = exc.scope or "missing"
+    scope = getattr(exc, "scope", None) or "missing"
+    if isinstance(exc, NotFoundError):
+        record_issues(
+            conn,
+            [
+                RecordIssue(
+                    source=source,
+                    record_type="permission",
+                    record_key=source,
+                    record_label=f"{label} (not available)",
+                    problem=exc.message,
+                    todo=(
+                        f"{exc.service} has no such resource for this account (the feature may "
+                        "be off). The rest of the sync runs; this part is tried again on the "
+                        "next sync."
+                    ),
+                )
+            ],
+            None,
+        )
+        return
     record_issues(
         conn,
         [
@@ -78,7 +102,7 @@ def note_permission(
                 source=source,
                 record_type="permission",
                 record_key=source,
-                record_label=f"{label} (needs {scope})" if exc.scope else label,
+                record_label=f"{label} (needs {scope})" if scope != "missing" else label,
                 problem=exc.message,
                 todo=(
                     f"Grant Sync Monitor the {scope} permission in {exc.service} and sign in "

@@ -212,7 +212,13 @@ class WorkbooksClient(RemoteClient):
         body = decode_json(response, WORKBOOKS)
         if not isinstance(body, dict):
             raise self._malformed(response, "the answer is not a JSON object")
-        per_object = body.get("affected_object_information") or body.get("affected_object_errors")
+        per_object = (
+            body.get("affected_object_information")
+            or body.get("affected_object_errors")
+            # The guide's "Failure Reporting": a write's diagnostics "typically under the
+            # failures hash", alongside the objects it answers for.
+            or (body.get("failures") and "affected_objects" in body)
+        )
         if body.get("success") is False and not per_object:
             problem = _workbooks_problem(response)
             said = "; ".join(p for p in (problem.title, problem.detail) if p)
@@ -473,7 +479,9 @@ class WorkbooksClient(RemoteClient):
                 oid, version = _as_int(obj.get("id")), _as_int(obj.get("lock_version"))
                 if oid is not None and version is not None:
                     versions[oid] = version
-        batch_errors = _flatten_errors(body.get("errors"))
+        # The guide's "Failure Reporting" puts a bad lock_version's diagnostics under
+        # `failures`; its examples put them in the information entries. Either is read.
+        batch_errors = _flatten_errors(body.get("errors")) + _flatten_errors(body.get("failures"))
         refusals = _per_record_errors(body, len(batch))
         by_position = len(infos) == len(batch)
         results: list[UpdateResult] = []

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from syncmonitor.app.config import Config
-from syncmonitor.connectors.errors import PermissionDeniedError
+from syncmonitor.connectors.errors import NotFoundError, PermissionDeniedError
 from syncmonitor.connectors.outreach.sync import OutreachSyncClient, Remote
 from syncmonitor.connectors.workbooks.client import FieldValue
 from syncmonitor.connectors.workbooks.format import format_datetime
@@ -117,7 +117,7 @@ async def pull_activities(
         since = await in_writer(_cursor, engine, CURSORS[path])
         try:
             found, prospects = await outreach.changed_with_prospects(path, since)
-        except PermissionDeniedError as exc:
+        except (PermissionDeniedError, NotFoundError) as exc:
             # A missing scope (calls.read, say) costs this resource only: the rest of the sync
             # goes on, and the Issues list says which scope to add.
             counts.errors.append(str(exc))
@@ -142,7 +142,9 @@ async def pull_activities(
     return counts
 
 
-def _note_permission(engine: Engine, path: str, exc: PermissionDeniedError | None) -> None:
+def _note_permission(
+    engine: Engine, path: str, exc: PermissionDeniedError | NotFoundError | None
+) -> None:
     with engine.begin() as conn:
         note_permission(conn, f"outreach.{path}", f"Outreach {path}", exc)
 
