@@ -52,7 +52,8 @@ OBJECT_NAMES.update(
     {
         "outreach_tasks": "Outreach tasks",
         "outreach_calls": "Outreach calls",
-        "workbooks_cancelled_tasks": "Cancelled tasks created",
+        # "Skipped" is read as complete-but-not-completed: an inference (remote-contract.md).
+        "workbooks_cancelled_tasks": "Cancelled tasks created (skips inferred)",
         "workbooks_call_activities": "call activities created",
         "workbooks_meeting_activities": "meeting activities created",
         "workbooks_step_numbers": "step numbers written",

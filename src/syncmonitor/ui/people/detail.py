@@ -209,7 +209,10 @@ class PersonDetailPane(QWidget):
             how = {
                 "main email": "by its main email",
                 "contact details": "by an address on its Contact Details",
-                "sales lead": "by the lead's email (the sequence state fields wait for a person)",
+                "sales lead": (
+                    "by the lead's email field (inferred: Workbooks documents none); the "
+                    "sequence state fields wait for a person"
+                ),
                 "Outreach id": "by the Outreach id on the person",
             }.get(match.matched_by, match.matched_by)
             self.match_label.setText(
