@@ -290,9 +290,7 @@ class OutreachApi:
         if rtype.name == "account" and name == "filter[customId]":
             custom_ids = set(_text_list(value))
             return None, lambda record: str(record.organisation_id) in custom_ids
-        if rtype.name == "prospect" and name == "filter[externalId]":
-            external = set(_text_list(value))
-            return None, lambda record: str(record.person_id) in external
+        # No filter[externalId]: the OpenAPI file gives prospect.externalId no filterable badge.
         raise ApiError(422, "validationError", f"Cannot filter {rtype.collection} by {name}.", name)
 
 
