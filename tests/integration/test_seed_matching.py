@@ -87,6 +87,7 @@ def test_a_record_created_later_gets_everything_parked_for_its_address(h: Harnes
     assert made[ref]["activity_status"] == "Cancelled"
     assert ("task", task["id"]) not in _parked(h)
     assert second.records_written.get("parked_activities_created", 0) >= 1
+    assert second.records_read.get("people_unparked", 0) >= 1
     person = h.admin.person(new_id)
     assert person["cf_person_sequence_state"]  # the states recorded earlier reached it
     with h.engine.connect() as conn:

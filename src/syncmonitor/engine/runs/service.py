@@ -67,6 +67,8 @@ def _note_push(pushed: PushCounts, read: dict[str, int], written: dict[str, int]
         read["unmatched_people"] = pushed.unmatched
     if pushed.failed:
         written["workbooks_failed"] = pushed.failed
+    if pushed.unparked:  # seed 001: kept for want of a record, and a person has the address now
+        read["people_unparked"] = pushed.unparked
 
 
 class SyncService:

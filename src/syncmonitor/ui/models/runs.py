@@ -59,6 +59,7 @@ OBJECT_NAMES.update(
         "workbooks_step_numbers": "step numbers written",
         "activity_failures": "activities refused",
         "activities_parked": "activities parked (no Workbooks person yet)",
+        "people_unparked": "waiting people now matched in Workbooks",
         "parked_activities_created": "parked activities created",
     }
 )
