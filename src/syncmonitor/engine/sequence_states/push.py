@@ -42,6 +42,7 @@ from syncmonitor.engine.runs.events import (
     SyncProgress,
 )
 from syncmonitor.engine.runs.workers import in_writer
+from syncmonitor.engine.sequence_states.parked import PARKED, revisit_parked
 from syncmonitor.store import bulk
 from syncmonitor.store.linked_people import opted_out_emails, states_by_email
 from syncmonitor.store.matching import note_matches
@@ -50,9 +51,9 @@ from syncmonitor.store.schema import prospects, push_outbox, sequence_states, wo
 
 PEOPLE_ENDPOINT = "crm/people.api"
 BATCH = 100
-# A person no Workbooks record matches is parked (attempts = PARKED) until a new transition
-# queues them again. A failed write is never parked: it is retried on every run.
-PARKED = 3
+# A person no Workbooks record matches is parked (attempts = PARKED, see `parked`) until a
+# person with the address exists or a new transition queues them again. A failed write is never
+# parked: it is retried on every run.
 PROVIDER = Provider.OUTREACH.value
 UNMATCHED = (
     "No Workbooks person or sales lead has this Outreach id or email address (main email or "
@@ -553,45 +554,3 @@ async def _write(
         for pid in order
         if int(people[pid]["id"]) in by_person
     }
-
-
-def _parked(engine: Engine) -> dict[Key, str]:
-    """Every parked outbox entry (no record matched) and its prospect's address."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(push_outbox.c.provider, push_outbox.c.prospect_id, prospects.c.email)
-            .select_from(
-                push_outbox.join(
-                    prospects,
-                    (prospects.c.provider == push_outbox.c.provider)
-                    & (prospects.c.id == push_outbox.c.prospect_id),
-                )
-            )
-            .where(push_outbox.c.attempts >= PARKED, prospects.c.email != "")
-        ).all()
-    return {(r[0], r[1]): str(r[2]).lower() for r in rows}
-
-
-def _unpark(engine: Engine, keys: list[Key]) -> None:
-    with engine.begin() as conn:
-        for provider, pid in keys:
-            conn.execute(
-                update(push_outbox)
-                .where(push_outbox.c.provider == provider, push_outbox.c.prospect_id == pid)
-                .values(attempts=0, last_error=None)
-            )
-
-
-async def revisit_parked(client: WorkbooksClient, engine: Engine, s: WorkbooksSettings) -> int:
-    """Seed 001: a prospect no record matched is kept (parked); when a Workbooks person with its
-    address exists now (created since, or the address added to its Contact Details), it is
-    queued again, so this run writes everything recorded for it. Costs one lookup per 40
-    parked addresses (three when Contact Details and Sales Leads are searched too)."""
-    waiting = await in_writer(_parked, engine)
-    if not waiting:
-        return 0
-    found = await match_by_email(client, set(waiting.values()), ["id"], sales_lead_field="")
-    ready = [key for key, email in waiting.items() if email in found]
-    if ready:
-        await in_writer(_unpark, engine, ready)
-    return len(ready)
