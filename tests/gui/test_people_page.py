@@ -313,3 +313,37 @@ def test_refresh_keeps_the_top_row_in_place_when_nothing_is_selected(
 
     assert names(page)[page.table.rowAt(0)] == top
     assert page.table.rowViewportPosition(page.table.rowAt(0)) == y
+
+
+def test_the_page_says_how_the_address_matched_and_what_waits_for_a_person(
+    qtbot: QtBot, page: PeoplePage, make_cache: Callable[..., Database]
+) -> None:
+    """Seed 001: the record the address matched (Contact Details here), and parked activities."""
+    from syncmonitor.store.matching import note_matches, park_activities
+
+    db = make_cache(people=5, extra=[UNKNOWN_PERSON, OPTED_OUT])
+    with db.engine.begin() as conn:
+        note_matches(
+            conn, [("outreach", 7001, "person", 123, "contact details")], "2026-12-01T10:00:00Z"
+        )
+        park_activities(
+            conn,
+            [
+                ("task", 1, 7002, ["otto@example.com"], {}, "no person"),
+                ("task", 2, 7002, ["otto@example.com"], {}, "no person"),
+                ("call", 3, 7002, ["otto@example.com"], {}, "no person"),
+            ],
+            "2026-12-01T10:00:00Z",
+        )
+    open_cache(qtbot, page, db)
+    select(qtbot, page, "Uma Unknown")
+    detail = page.detail
+    assert detail.match_label.isVisibleTo(detail)
+    assert "Workbooks person 123 by an address on its Contact Details" in (
+        detail.match_label.text()
+    )
+    assert not detail.parked_label.isVisibleTo(detail)
+    select(qtbot, page, "Otto Optout")
+    assert not detail.match_label.isVisibleTo(detail)
+    assert detail.parked_label.isVisibleTo(detail)
+    assert "1 call, 2 skipped tasks" in detail.parked_label.text()

@@ -151,3 +151,18 @@ async def qtbot_wait(condition: object) -> None:
     from gui_fakes import eventually
 
     await eventually(condition)  # type: ignore[arg-type]
+
+
+def test_a_configured_salesforce_says_how_long_its_token_lasts(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from syncmonitor.app.config import SalesforceSettings
+
+    config = replace(Config(), salesforce=SalesforceSettings(base_url="https://acme.my.sf.test"))
+    dialog, _ = make(qtbot, tmp_path, config)
+    text = dialog.salesforce_note.text()
+    assert "two hours by default" in text and "does not renew it" in text
+    plain, _ = make(qtbot, tmp_path / "plain")
+    assert not hasattr(plain, "salesforce_note")

@@ -203,3 +203,46 @@ def test_opt_out_queues_the_person_even_without_a_state_change(db) -> None:
     )
     counts = pull(db, FakeOutreach([page([state(1, "active", 5, changed=1)], prospects=(opted,))]))
     assert counts.people_queued == 1
+
+
+class Recounting(FakeOutreach):
+    """A first page that counted more states than the pages hold, and a count asked again."""
+
+    def __init__(self, pages: list[SequenceStatePage], now: int | None) -> None:
+        super().__init__(pages)
+        self.now = now
+        self.recounted = 0
+
+    async def count_sequence_states(self, since: str | None) -> int | None:
+        self.recounted += 1
+        return self.now
+
+
+def test_states_deleted_during_the_read_do_not_fail_the_pull(db) -> None:
+    """meta.count said 3, two came; Outreach's count now says 2: nothing was skipped."""
+    first = page([state(1, "active", 1), state(2, "active", 2)])
+    first.count = 3
+    client = Recounting([first], now=2)
+    counts = pull(db, client)
+    assert client.recounted == 1
+    assert counts.expected == 2  # type: ignore[attr-defined]
+
+
+def test_a_shortfall_the_new_count_does_not_explain_still_fails_and_rewinds(db) -> None:
+    from syncmonitor.engine.sequence_states.pull import PagesSkippedError
+
+    first = page([state(1, "active", 1), state(2, "active", 2)])
+    first.count = 3
+    for now in (3, None):  # still 3, or Outreach will not count (count_truncated)
+        with pytest.raises(PagesSkippedError):
+            pull(db, Recounting([first], now=now))
+        with db.engine.connect() as conn:
+            assert get_cursor(conn, WATERMARK) is None
+
+
+def test_a_truncated_count_is_no_count() -> None:
+    from syncmonitor.connectors.outreach.records import state_page
+
+    doc = {"data": [], "meta": {"count": 0, "count_truncated": True}}
+    assert state_page(doc).count is None  # type: ignore[arg-type]
+    assert state_page({"data": [], "meta": {"count": 4}}).count == 4  # type: ignore[arg-type]

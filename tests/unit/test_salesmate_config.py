@@ -27,13 +27,14 @@ def test_configured_salesmate_takes_its_token_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     config = parse_config({"salesmate": {"base_url": "https://acme.salesmate.io/"}})
-    assert config.salesmate.effective_linkname == "acme"
+    # Sent as `x-linkname: acme.salesmate.io`, as Salesmate's public clients do.
+    assert config.salesmate.effective_linkname == "acme.salesmate.io"
     monkeypatch.delenv("SYNCMONITOR_SALESMATE_TOKEN", raising=False)
     with pytest.raises(MissingSecretError, match="SYNCMONITOR_SALESMATE_TOKEN"):
         resolve_salesmate(config)
     monkeypatch.setenv("SYNCMONITOR_SALESMATE_TOKEN", "t0k3n")
     assert resolve_salesmate(config, ENDPOINTS) == SalesmateAccess(
-        "https://acme.salesmate.io/apis", "acme", "t0k3n"
+        "https://acme.salesmate.io/apis", "acme.salesmate.io", "t0k3n"
     )
 
 
@@ -57,3 +58,11 @@ def test_plain_http_to_another_host_is_refused() -> None:
         parse_config({"salesmate": {"base_url": "http://acme.salesmate.io"}})
     with pytest.raises(ConfigError, match="Unknown key 'token'"):
         parse_config({"salesmate": {"token": "never here"}})
+
+
+def test_the_link_header_is_the_accounts_salesmate_host() -> None:
+    from syncmonitor.connectors.salesmate import linkname_header
+
+    assert linkname_header("acme") == "acme.salesmate.io"
+    assert linkname_header("Acme.Salesmate.io") == "acme.salesmate.io"
+    assert linkname_header("") == ""

@@ -43,6 +43,10 @@ class WorkbooksSettings:
     # The full sync is two-way (records to Outreach, tasks/calls/steps back); false
     # keeps it to sequence states and mapped values of linked people.
     two_way_enabled: bool = True
+    # Seed 001: a prospect also matches a Sales Lead with its address. The guide names no
+    # sales-lead email field; this is Workbooks' bracket notation for the lead's person's main
+    # email, an inference (docs/remote-contract.md). Empty: sales leads are not searched.
+    sales_lead_email_field: str = "person_lead_party[main_location[email]]"
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,12 @@ class SalesmateSettings:
 
     @property
     def effective_linkname(self) -> str:
+        """The link name set, or the base URL's host (`acme.salesmate.io`): the connector sends
+        it as `x-linkname: <name>.salesmate.io`, as Salesmate's public clients do."""
         if self.linkname or not self.base_url:
             return self.linkname
-        return (urlsplit(self.base_url).hostname or "").split(".")[0]
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        return host if host.endswith(".salesmate.io") else host.split(".")[0]
 
 
 @dataclass(frozen=True)

@@ -239,3 +239,64 @@ class RequestRejectedError(ConnectorError):
 
     default_retryable = False
     remote_said: str = ""
+
+
+class PermissionDeniedError(ConnectorError):
+    """The credentials were accepted but do not allow this request (a missing OAuth scope, a
+    governance profile, a user without API access). A new token will not help; a permission
+    will. `scope` names what is missing when the remote said (or the app could tell)."""
+
+    default_retryable = False
+
+    def __init__(
+        self,
+        service: str,
+        title: str,
+        message: str,
+        *,
+        scope: str | None = None,
+        code: str | None = None,
+        retryable: bool | None = None,
+        status_code: int | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(
+            service, title, message, retryable=retryable, status_code=status_code, url=url
+        )
+        self.scope = scope
+        self.code = code
+
+
+class ServiceUnavailableError(ServerError):
+    """The remote is temporarily unavailable for a reason it named (Workbooks' database is
+    being migrated, archived or not available). Retried with backoff; then "try again soon"."""
+
+    def __init__(
+        self,
+        service: str,
+        title: str,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: float | None = None,
+        retryable: bool | None = None,
+        status_code: int | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(
+            service,
+            title,
+            message,
+            retry_after=retry_after,
+            retryable=retryable,
+            status_code=status_code,
+            url=url,
+        )
+        self.code = code
+
+
+class QuotaExceededError(RateLimitedError):
+    """A budget that refills in hours, not seconds, is spent (Salesforce's daily API request
+    limit). Not retried within the run: the next scheduled sync tries again."""
+
+    default_retryable = False

@@ -13,7 +13,13 @@ from typing import Any
 
 import httpx
 
-from syncmonitor.connectors.errors import MalformedResponseError
+from syncmonitor.connectors.errors import (
+    AuthenticationError,
+    ConnectorError,
+    MalformedResponseError,
+    PermissionDeniedError,
+    QuotaExceededError,
+)
 from syncmonitor.connectors.http.client import (
     DEFAULT_TIMEOUT,
     RemoteClient,
@@ -44,6 +50,61 @@ def _problem(response: httpx.Response) -> RemoteProblem:
     )
 
 
+# A session id or OAuth access token pasted by hand lives as long as the org's session timeout:
+# two hours by default (Setup > Session Settings). Sync Monitor does not renew it.
+TOKEN_LIFETIME_NOTE = (
+    "A Salesforce access token lasts as long as the org's session timeout, two hours by "
+    "default (Setup > Session Settings), and Sync Monitor does not renew it: get a new one "
+    "when it has expired."
+)
+
+
+def classify_salesforce_error(
+    response: httpx.Response, problem: RemoteProblem
+) -> ConnectorError | None:
+    """Salesforce's documented error codes: 403 REQUEST_LIMIT_EXCEEDED is the org's daily API
+    limit (retry later), another 403 a permission the user lacks, 401 an expired session."""
+    status = response.status_code
+    request = response.request
+    where = f"{request.method} {request.url.path}"
+    said = problem.sentence()
+    url = str(request.url)
+    if status == 403 and problem.code == "REQUEST_LIMIT_EXCEEDED":
+        return QuotaExceededError(
+            SALESFORCE,
+            "Salesforce daily API limit reached",
+            f"Salesforce refused {where} (HTTP 403 REQUEST_LIMIT_EXCEEDED): the org has used "
+            f"its API requests for the last 24 hours. {said} The token is fine. Try again "
+            "later (the limit is counted over a rolling 24 hours; Setup > System Overview shows "
+            "it), or ask the Salesforce administrator about the org's API allowance.",
+            status_code=403,
+            url=url,
+        )
+    if status == 403:
+        return PermissionDeniedError(
+            SALESFORCE,
+            "Salesforce does not allow this request",
+            f"Salesforce accepted the access token but refused {where} (HTTP 403"
+            f"{' ' + problem.code if problem.code else ''}). {said} The Salesforce user needs "
+            "the permission to read this object (API Enabled, and read access to it).",
+            code=problem.code,
+            status_code=403,
+            url=url,
+        )
+    if status == 401:
+        base = AuthenticationError.for_service(
+            SALESFORCE, status_code=401, detail=problem.detail, url=url
+        )
+        return AuthenticationError(
+            SALESFORCE,
+            base.title,
+            f"{base.message} {TOKEN_LIFETIME_NOTE}",
+            status_code=401,
+            url=url,
+        )
+    return None
+
+
 class SalesforceClient(RemoteClient):
     """An async client for a Salesforce org's REST API (instance URL and an access token)."""
 
@@ -72,6 +133,7 @@ class SalesforceClient(RemoteClient):
                 policy=policy,
                 transport=transport,
                 describe_error=_problem,
+                classify_error=classify_salesforce_error,
                 secrets=(token,),
                 sleep=sleep,
                 random=random,

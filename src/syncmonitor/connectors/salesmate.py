@@ -46,7 +46,26 @@ from syncmonitor.connectors.http.retry import RetryPolicy
 CALLS_PER_HOUR = 1500
 HOUR = 3600.0
 EMAILS_PER_SEARCH = 50
-SEARCH_FIELDS = ("name", "firstName", "lastName", "email", "owner")
+# `displayingFields` names module-qualified fields, as Salesmate's public clients send them.
+SEARCH_FIELDS = (
+    "contact.id",
+    "contact.name",
+    "contact.firstName",
+    "contact.lastName",
+    "contact.email",
+)
+SALESMATE_DOMAIN = ".salesmate.io"
+
+
+def linkname_header(linkname: str) -> str:
+    """The `x-linkname` header: the account's full host, `<name>.salesmate.io`, as every public
+    Salesmate client sends it; a bare link name ("acme") gets the domain added."""
+    name = linkname.strip().lower()
+    if name and "." not in name:
+        return f"{name}{SALESMATE_DOMAIN}"
+    return name
+
+
 _AUTH_WORDS = (
     "access token",
     "accesstoken",
@@ -170,7 +189,7 @@ class SalesmateClient(RemoteClient):
                 base_url=access.api_url.rstrip("/") + "/",
                 headers={
                     "accessToken": access.token,
-                    "x-linkname": access.linkname,
+                    "x-linkname": linkname_header(access.linkname),
                     "Content-Type": "application/json",
                     "Accept": "application/json",
                 },
@@ -276,22 +295,34 @@ class SalesmateClient(RemoteClient):
         found: dict[str, SalesmateContact] = {}
         for start in range(0, len(wanted), EMAILS_PER_SEARCH):
             chunk = wanted[start : start + EMAILS_PER_SEARCH]
+            # The body public clients send: displayingFields, filterQuery with typed rules,
+            # sort and the contact module (moduleId 1). Third-party sources only (no public
+            # reference from Salesmate): docs/remote-contract.md.
             body = {
-                "fields": list(SEARCH_FIELDS),
-                "query": {
+                "displayingFields": list(SEARCH_FIELDS),
+                "filterQuery": {
                     "group": {
                         "operator": "OR",
                         "rules": [
                             {
                                 "moduleName": "Contact",
-                                "field": {"fieldName": "contact.email"},
+                                "field": {
+                                    "fieldName": "contact.email",
+                                    "displayName": "Email",
+                                    "type": "Email",
+                                },
                                 "condition": "EQUALS",
                                 "data": email,
+                                "eventType": "Email",
                             }
                             for email in chunk
                         ],
                     }
                 },
+                "sort": {"fieldName": "contact.id", "order": "asc"},
+                "moduleId": 1,
+                "reportType": "get_data",
+                "getRecordsCount": True,
             }
             data = await self._call("POST", f"contact/v4/search?rows={len(chunk)}&from=0", body)
             records = data.get("data") if isinstance(data, dict) else None
@@ -311,8 +342,15 @@ class SalesmateClient(RemoteClient):
 
 
 def _contact(record: dict[str, Any]) -> SalesmateContact:
-    email = str(record.get("email") or record.get("contact.email") or "").strip().lower()
-    name = str(record.get("name") or "").strip()
+    """A contact from a search row or a contact read; a row's keys may be bare (`email`) or
+    module-qualified (`contact.email`), as the fields were asked for."""
+
+    def get(key: str) -> Any:
+        value = record.get(key)
+        return value if value not in (None, "") else record.get(f"contact.{key}")
+
+    email = str(get("email") or "").strip().lower()
+    name = str(get("name") or "").strip()
     if not name:
-        name = " ".join(str(record.get(k) or "").strip() for k in ("firstName", "lastName")).strip()
-    return SalesmateContact(str(record.get("id") or ""), email, name)
+        name = " ".join(str(get(k) or "").strip() for k in ("firstName", "lastName")).strip()
+    return SalesmateContact(str(get("id") or ""), email, name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from syncmonitor.app.config import ConfigError, check_base_url
-from syncmonitor.connectors.errors import ConnectorError
+from syncmonitor.connectors.errors import ConnectorError, PermissionDeniedError
 from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.connectors.outreach.client import OutreachClient
 from syncmonitor.connectors.workbooks.client import WorkbooksClient
@@ -31,12 +31,32 @@ async def check_outreach(base_url: str, token: str) -> CheckResult:
         return CheckResult(False, exc.title, exc.message)
     if not token:
         return CheckResult(False, "No Outreach token", "Enter the Outreach access token.")
+    missing: list[str] = []
     try:
         async with OutreachClient(url, token, page_size=1, policy=TEST_POLICY) as client:
             async for _page in client.sequence_state_pages(None):
                 break
+            # The two-way sync also reads tasks and calls: a token without their scopes
+            # passes the first read and would only show at the first full sync.
+            for path in ("tasks", "calls"):
+                try:
+                    async for _doc in client.iter_pages(
+                        path, [("page[size]", "1"), ("count", "false")]
+                    ):
+                        break
+                except PermissionDeniedError as exc:
+                    missing.append(exc.scope or f"{path}.read")
     except ConnectorError as exc:
         return CheckResult(False, exc.title, exc.message)
+    if missing:
+        return CheckResult(
+            True,
+            "Outreach answered; some scopes are missing",
+            f"The address and the token work, but the token lacks {', '.join(missing)}: "
+            "Outreach's tasks and calls will not reach Workbooks (each sync lists it on the "
+            "Issues page). Add the scopes to Sync Monitor's Outreach app and sign in again; "
+            "the README lists the scopes each feature needs.",
+        )
     return CheckResult(True, "Outreach answered", "The address and the token work.")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection
 
+from syncmonitor.connectors.errors import NotFoundError, PermissionDeniedError
 from syncmonitor.store.issues import RecordIssue, clear_issues, record_issues
 
 WORKBOOKS_PUSH = "workbooks.push"
@@ -59,3 +60,56 @@ def report_record_outcomes(
     """Resolve the issues of records that synced and record the ones that did not."""
     clear_issues(conn, source, record_type, synced)
     record_issues(conn, issues, run_id)
+
+
+def note_permission(
+    conn: Connection,
+    source: str,
+    label: str,
+    exc: PermissionDeniedError | NotFoundError | None,
+) -> None:
+    """A resource the remote would not let Sync Monitor read or write (a missing OAuth scope,
+    or a feature the account does not have: 404): one issue naming the scope, resolved once
+    the resource works again (`exc` None)."""
+    if exc is None:
+        clear_issues(conn, source, "permission", [source])
+        return
+    scope = getattr(exc, "scope", None) or "missing"
+    if isinstance(exc, NotFoundError):
+        record_issues(
+            conn,
+            [
+                RecordIssue(
+                    source=source,
+                    record_type="permission",
+                    record_key=source,
+                    record_label=f"{label} (not available)",
+                    problem=exc.message,
+                    todo=(
+                        f"{exc.service} has no such resource for this account (the feature may "
+                        "be off). The rest of the sync runs; this part is tried again on the "
+                        "next sync."
+                    ),
+                )
+            ],
+            None,
+        )
+        return
+    record_issues(
+        conn,
+        [
+            RecordIssue(
+                source=source,
+                record_type="permission",
+                record_key=source,
+                record_label=f"{label} (needs {scope})" if scope != "missing" else label,
+                problem=exc.message,
+                todo=(
+                    f"Grant Sync Monitor the {scope} permission in {exc.service} and sign in "
+                    "again in Settings. The rest of the sync runs meanwhile; this part is tried "
+                    "again on the next sync."
+                ),
+            )
+        ],
+        None,
+    )

@@ -116,18 +116,19 @@ class CrmActivity:
 
 
 class Opportunity:
-    """An Outreach opportunity (times in epoch ms); `external_crm_id` links the CRM's."""
+    """An Outreach opportunity (times in epoch ms). Its stage is the `opportunityStage`
+    relationship (writable) and `stage` (read-only, the same id), as in the OpenAPI file."""
 
     __slots__ = (
         "account_id",
         "amount",
         "close_date",
         "created_at",
-        "external_crm_id",
         "id",
         "name",
         "next_step",
         "probability",
+        "stage_id",
         "updated_at",
     )
 
@@ -138,7 +139,7 @@ class Opportunity:
         self.probability: int | None = None
         self.close_date: str | None = None
         self.next_step: str | None = None
-        self.external_crm_id: str | None = None
+        self.stage_id: int | None = None
         self.account_id: int | None = None
         self.created_at = at
         self.updated_at = at
@@ -210,3 +211,59 @@ def install(world: Any) -> None:
     world.crm_activities = {}
     world.opportunities = Collection()
     world.crm_opportunities = {}
+
+
+class PartyLocation:
+    """A Workbooks Contact Details record (`crm/party_locations`, as the official
+    contact_details_example.php writes and reads one): addresses of a person or organisation
+    (`party_id`), with `email` and `alternate_email` (times in epoch seconds)."""
+
+    __slots__ = (
+        "alternate_email",
+        "created_at",
+        "email",
+        "id",
+        "is_deleted",
+        "location_name",
+        "lock_version",
+        "party_id",
+        "town",
+        "updated_at",
+    )
+
+    def __init__(self, record_id: int, at: int) -> None:
+        self.id = record_id
+        self.lock_version = 1
+        self.party_id: int | None = None
+        self.location_name: str | None = "Other"
+        self.email: str | None = None
+        self.alternate_email: str | None = None
+        self.town: str | None = None
+        self.is_deleted = False
+        self.created_at = at
+        self.updated_at = at
+
+
+class SalesLead:
+    """A Workbooks Sales Lead (`crm/sales_leads`). Which fields a lead's email lives in is not in
+    the guide: *sandbox only*, the lead carries `person_lead_party[main_location[email]]` (the
+    default of the app's inferred, configurable `sales_lead_email_field`)."""
+
+    __slots__ = (
+        "created_at",
+        "email",
+        "id",
+        "is_deleted",
+        "lock_version",
+        "name",
+        "updated_at",
+    )
+
+    def __init__(self, record_id: int, at: int) -> None:
+        self.id = record_id
+        self.lock_version = 1
+        self.name: str | None = ""
+        self.email: str | None = None
+        self.is_deleted = False
+        self.created_at = at
+        self.updated_at = at

@@ -36,6 +36,10 @@ class AdminClient:
         """Make every access token the sandbox issued expire now; how many there were."""
         return int(self._call("POST", "/oauth/expire")["expired"])
 
+    def deny_outreach_scopes(self, *scopes: str) -> dict[str, Any]:
+        """Make the sandbox's Outreach tokens lack these scopes (none: all granted)."""
+        return self._call("PUT", "/outreach/scopes", {"missing": list(scopes)})
+
     def clear_faults(self) -> dict[str, Any]:
         """Every switch off and a full rate-limit budget."""
         return self._call("DELETE", "/faults")

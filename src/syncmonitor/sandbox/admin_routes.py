@@ -135,6 +135,13 @@ class AdminApi:
             return self._oauth(method, route, payload, self.oauth)
         elif (answer := handle_values(self.world, method, route, payload)) is not None:
             return answer  # CRM values and stages changed behind the app's back
+        elif route == "/outreach/scopes" and method == "PUT":
+            missing = payload.get("missing", [])
+            if not isinstance(missing, list) or not all(isinstance(s, str) for s in missing):
+                return _error(422, "missing must be a list of scope names")
+            with self.world.lock:
+                self.world.outreach_missing_scopes = set(missing)
+            return json_response(200, {"missing": sorted(missing)})
         elif route == "/shutdown" and method == "POST":
             response = json_response(200, {"stopping": True})
             response.after_send = self._shutdown  # answer first, then stop

@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "latency_ms": 0,
     "fail_next": 0,
     "fail_status": 500,
+    # The remote's own reason on a failed answer (Workbooks `failure_reason`, Outreach error
+    # `id`, Salesforce `errorCode`), e.g. "database_being_migrated"; None: a generic one.
+    "fail_reason": None,
     "error_rate": 0.0,
     "drop_next": 0,
     "malformed_next": 0,
@@ -177,6 +180,10 @@ def _check(key: str, value: Any) -> Any:
     if key == "target":
         if value not in TARGETS:
             raise FaultError(f"target must be one of {', '.join(TARGETS)}")
+        return value
+    if key == "fail_reason":
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            raise FaultError("fail_reason must be a reason such as database_being_migrated")
         return value
     if key == "two_value_remaining":
         if not isinstance(value, bool):

@@ -33,6 +33,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 _ERROR_TITLES = {
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Resource Not Found",
     405: "Method Not Allowed",
     415: "Unsupported Media Type",
@@ -83,6 +84,7 @@ class OutreachApi:
     def handle(self, request: Request) -> Response:
         try:
             self._check_auth(request)
+            self._check_scope(request)
             self._check_media_type(request)
             return self._route(request)
         except ApiError as error:
@@ -95,6 +97,20 @@ class OutreachApi:
             hmac.compare_digest(token.encode(), self._token.encode()) or self._also_valid(token)
         ):
             raise ApiError(401, "unauthorized", "The access token is missing, invalid or expired.")
+
+    def _check_scope(self, request: Request) -> None:
+        missing = self.world.outreach_missing_scopes
+        if not missing:
+            return
+        parts = [p for p in request.path[len(PREFIX) :].split("/") if p]
+        access = {"GET": "read", "DELETE": "delete"}.get(request.method, "write")
+        scope = f"{parts[0] if parts else ''}.{access}"
+        if scope in missing or f"{parts[0] if parts else ''}.all" in missing:
+            raise ApiError(
+                403,
+                "unauthorizedOauthScope",
+                f"The access token does not have the {scope} scope.",
+            )
 
     @staticmethod
     def _check_media_type(request: Request) -> None:
@@ -271,15 +287,10 @@ class OutreachApi:
         if rtype.name == "task" and name == "filter[state]":
             task_states = set(_text_list(value))
             return None, lambda record: record.state in task_states
-        if rtype.name == "opportunity" and name == "filter[externalCrmId]":
-            crm_ids = set(_text_list(value))
-            return None, lambda record: str(record.external_crm_id) in crm_ids
         if rtype.name == "account" and name == "filter[customId]":
             custom_ids = set(_text_list(value))
             return None, lambda record: str(record.organisation_id) in custom_ids
-        if rtype.name == "prospect" and name == "filter[externalId]":
-            external = set(_text_list(value))
-            return None, lambda record: str(record.person_id) in external
+        # No filter[externalId]: the OpenAPI file gives prospect.externalId no filterable badge.
         raise ApiError(422, "validationError", f"Cannot filter {rtype.collection} by {name}.", name)
 
 

@@ -226,7 +226,6 @@ def _opportunity_attributes(world: World, o: Any) -> dict[str, Any]:
         "amount": o.amount,
         "closeDate": o.close_date,
         "createdAt": iso(o.created_at),
-        "externalCrmId": o.external_crm_id,
         "name": o.name,
         "nextStep": o.next_step,
         "probability": o.probability,
@@ -288,7 +287,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             "opportunities",
             lambda w: w.opportunities,
             _opportunity_attributes,
-            lambda w, o: {"account": ("account", o.account_id)},
+            lambda w, o: {
+                "account": ("account", o.account_id),
+                "opportunityStage": ("opportunityStage", o.stage_id),
+                "stage": ("opportunityStage", o.stage_id),
+            },
             {"account": "account"},
         ),
         ResourceType(

@@ -195,7 +195,7 @@ def write_account(
     return Response(status, body, {"Content-Type": MEDIA_TYPE})
 
 
-_OPPORTUNITY = {"name", "amount", "probability", "closeDate", "nextStep", "externalCrmId"}
+_OPPORTUNITY = {"name", "amount", "probability", "closeDate", "nextStep"}
 
 
 def write_opportunity(
@@ -220,7 +220,30 @@ def write_opportunity(
             f"Opportunity has no attribute {name}.",
             f"/data/attributes/{name}",
         )
-    for key in ("name", "nextStep", "externalCrmId", "closeDate"):
+    if "stage" in relationships:
+        raise WriteError(
+            422,
+            "validationError",
+            "stage is read-only on an opportunity; write opportunityStage.",
+            "/data/relationships/stage",
+        )
+    stage = relationships.get("opportunityStage")
+    target = stage.get("data") if isinstance(stage, dict) else None
+    if stage is not None and not (
+        target is None
+        or (
+            isinstance(target, dict)
+            and target.get("type") == "opportunityStage"
+            and type(target.get("id")) is int
+        )
+    ):
+        raise WriteError(
+            422,
+            "validationError",
+            "opportunityStage must be {type: opportunityStage, id: <integer>}.",
+            "/data/relationships/opportunityStage",
+        )
+    for key in ("name", "nextStep", "closeDate"):
         _text(attributes, key)
     if (opportunity_id is None or "name" in attributes) and not str(
         attributes.get("name") or ""
@@ -252,7 +275,6 @@ def write_opportunity(
             ("probability", "probability"),
             ("closeDate", "close_date"),
             ("nextStep", "next_step"),
-            ("externalCrmId", "external_crm_id"),
         ):
             if key in attributes:
                 setattr(record, attribute, attributes[key])
@@ -260,6 +282,9 @@ def write_opportunity(
             record.amount = amount
         if "account" in relationships:
             record.account_id = _related_id(world, relationships, "account")
+        if "opportunityStage" in relationships:
+            # Sandbox only: no opportunityStages collection is served, so any id is taken.
+            record.stage_id = target["id"] if isinstance(target, dict) else None
         world.opportunities.touch(record, now)
         body = orjson.dumps({"data": render(record)})
     return Response(status, body, {"Content-Type": MEDIA_TYPE})

@@ -94,7 +94,8 @@ class SalesmateApi:
             if request.header("accessToken") != self.token:
                 self.counts["refused"] += 1
                 return failure("Invalid access token or session expired.", "UNAUTHORIZED", 401)
-            if request.header("x-linkname") != self.linkname:
+            # Public clients send the account's host, `<name>.salesmate.io`.
+            if request.header("x-linkname").lower() != f"{self.linkname}.salesmate.io":
                 self.counts["refused"] += 1
                 return failure(f"No account has the link name {request.header('x-linkname')!r}.")
             limited = self._spend()
@@ -140,7 +141,10 @@ class SalesmateApi:
         self.counts["searches"] += 1
         try:
             body = orjson.loads(request.body or b"{}")
-            group = body["query"]["group"]
+            # The shape public clients send: displayingFields and filterQuery.
+            if not isinstance(body.get("displayingFields"), list):
+                raise KeyError("displayingFields")
+            group = body["filterQuery"]["group"]
             operator = str(group.get("operator", "AND")).upper()
             rules = group["rules"]
             tests = [_rule(rule) for rule in rules]
@@ -149,7 +153,12 @@ class SalesmateApi:
         combine = any if operator == "OR" else all
         rows, start = _paging(request)
         matches = [c for c in self.contacts().values() if combine(t(c) for t in tests)]
-        return success({"totalRows": len(matches), "data": matches[start : start + rows]})
+        shown = [str(f).removeprefix("contact.") for f in body["displayingFields"]]
+        data = [
+            {f"contact.{k}": v for k, v in c.items() if k in shown or k == "id"}
+            for c in matches[start : start + rows]
+        ]
+        return success({"totalRows": len(matches), "data": data})
 
     # -- admin -----------------------------------------------------------------------------
 

@@ -233,15 +233,19 @@ class SandboxServer(ThreadingHTTPServer):
         if status is None:
             return None
         detail = f"Sandbox fault: this request was answered with HTTP {status} on purpose."
+        reason = self.faults.snapshot().get("fail_reason")
         if service == "outreach":
             default = "internalServerError" if status >= 500 else "badRequest"
-            response = error_response(status, _OUTREACH_FAULT_CODES.get(status, default), detail)
+            code = reason or _OUTREACH_FAULT_CODES.get(status, default)
+            response = error_response(status, code, detail)
         elif service == "salesforce":
-            response = json_response(status, [{"message": detail, "errorCode": "SERVER_ERROR"}])
+            response = json_response(
+                status, [{"message": detail, "errorCode": reason or "SERVER_ERROR"}]
+            )
         elif service == "spotler":
             response = spotler_error(status, "INTERNAL_ERROR" if status >= 500 else "ERROR", detail)
         else:
-            response = failure(status, detail)
+            response = failure(status, detail, reason)
         retry_after = self.faults.snapshot()["retry_after"]
         if status in (429, 503) and retry_after is not None:
             response.headers["Retry-After"] = str(retry_after)

@@ -41,6 +41,25 @@ _FORM = "application/x-www-form-urlencoded"
 SANDBOX_USER = {"user_id": 1, "login_name": "api.user@example.com", "person_name": "API User"}
 
 
+def login_answer() -> dict[str, Any]:
+    return {
+        "database_name": "Sandbox",
+        "logical_database_id": 1,
+        "default_database_id": 1,
+        "user_id": SANDBOX_USER["user_id"],
+        "version": "Sync Monitor sandbox",
+        "api_version": 1,
+        "timezone": "London",
+        "databases": [{"name": "Sandbox", "id": 1, "created_at": "Mon Jan 05 14:30:11 UTC 2009"}],
+        "authenticity_token": "sandbox0authenticity0token",
+        "person_name": SANDBOX_USER["person_name"],
+        "login_name": SANDBOX_USER["login_name"],
+        "my_queues": {},
+        "database_instance_id": 1,
+        "session_id": "sandbox0session",
+    }
+
+
 def answer(status: int, document: dict[str, Any]) -> Response:
     return Response(status, orjson.dumps(document), {"Content-Type": "application/json"})
 
@@ -87,9 +106,13 @@ class WorkbooksApi:
         name = request.path[len(PREFIX) :]
         if name == "metadata/types.api":
             return answer(200, metadata_types(pairs))
-        if name == "login.api" and request.method == "GET":
-            # Who the API key belongs to (Workbooks answers a session check with the user).
-            return answer(200, dict(SANDBOX_USER, success=True))
+        if name == "login.api":
+            if request.method != "POST":  # the guide documents login as a POST only
+                return failure(405, "login.api takes a POST.")
+            # The guide's "Login" answer (its example's keys), and the session cookie.
+            response = answer(200, login_answer())
+            response.headers["Set-Cookie"] = "Workbooks-Session=sandbox0session; path=/"
+            return response
         endpoint = ENDPOINTS.get(name.removesuffix(".api")) if name.endswith(".api") else None
         if endpoint is None:
             return failure(404, f"There is no API endpoint at {request.path}.")

@@ -137,6 +137,8 @@ PICKLIST_ENTRY_FIELDS: dict[str, Field] = {
         _attr("lock_version", INT, "lock_version", writable=False),
         _attr("picklist_id", INT, "picklist_id"),
         _attr("value", TEXT, "value"),
+        # Sandbox only: picklist_example.php shows picklist_id and value; these two are the
+        # app's inference (read when present, docs/remote-contract.md).
         _attr("display_order", INT, "display_order"),
         _attr("is_default", BOOL, "is_default"),
         _attr("created_at", DATETIME, "created_at", writable=False),
@@ -217,6 +219,49 @@ OPPORTUNITY_FIELDS: dict[str, Field] = {
 }
 
 
+PARTY_LOCATION_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        _attr("id", INT, "id", writable=False),
+        _attr("lock_version", INT, "lock_version", writable=False),
+        _attr("party_id", INT, "party_id"),
+        _attr("location_name", TEXT, "location_name"),
+        _attr("email", TEXT, "email"),
+        _attr("alternate_email", TEXT, "alternate_email"),
+        _attr("town", TEXT, "town"),
+        _attr("created_at", DATETIME, "created_at", writable=False),
+        _attr("updated_at", DATETIME, "updated_at", writable=False),
+        _attr("is_deleted", BOOL, "is_deleted", writable=False),
+    )
+}
+
+SALES_LEAD_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        _attr("id", INT, "id", writable=False),
+        _attr("lock_version", INT, "lock_version", writable=False),
+        _attr("name", TEXT, "name"),
+        # Sandbox only: the guide names no sales-lead email field (see SalesLead).
+        _attr("person_lead_party[main_location[email]]", TEXT, "email"),
+        _attr("created_at", DATETIME, "created_at", writable=False),
+        _attr("updated_at", DATETIME, "updated_at", writable=False),
+        _attr("is_deleted", BOOL, "is_deleted", writable=False),
+    )
+}
+
+
+def _new_party_location(world: World, record_id: int, now: int) -> Any:
+    from syncmonitor.sandbox.activity import PartyLocation
+
+    return PartyLocation(record_id, now)
+
+
+def _new_sales_lead(world: World, record_id: int, now: int) -> Any:
+    from syncmonitor.sandbox.activity import SalesLead
+
+    return SalesLead(record_id, now)
+
+
 def _new_opportunity(world: World, record_id: int, now: int) -> Any:
     from syncmonitor.sandbox.activity import CrmOpportunity
 
@@ -245,6 +290,15 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "crm/opportunities": Endpoint(
         "crm/opportunities", OPPORTUNITY_FIELDS, lambda w: w.crm_opportunities, _new_opportunity
+    ),
+    "crm/party_locations": Endpoint(
+        "crm/party_locations",
+        PARTY_LOCATION_FIELDS,
+        lambda w: w.party_locations,
+        _new_party_location,
+    ),
+    "crm/sales_leads": Endpoint(
+        "crm/sales_leads", SALES_LEAD_FIELDS, lambda w: w.sales_leads, _new_sales_lead
     ),
     "activity/tasks": Endpoint(
         "activity/tasks", _activity_fields(), lambda w: w.crm_tasks, _new_activity

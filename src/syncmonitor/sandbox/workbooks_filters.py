@@ -35,6 +35,16 @@ _ORDERING: dict[str, Callable[[Any, Any], bool]] = {
 _TOKEN = re.compile(r"\s*(\d+|AND\b|OR\b|NOT\b|&&|\|\||!|\(|\))", re.IGNORECASE)
 
 
+_UNESCAPED_COMMA = re.compile(r"(?<!\\),")
+
+
+def eq_values(raw: str) -> list[str]:
+    """The values of an `eq` criterion: comma-separated is an IN list, and `\\,` is a comma
+    inside a value (the guide's "Filtering": "you must escape a comma by prefixing it with a
+    backslash")."""
+    return [part.replace("\\,", ",") for part in _UNESCAPED_COMMA.split(raw)]
+
+
 class FilterError(ValueError):
     """A filter Workbooks would refuse; answered with `success: false`."""
 
@@ -109,10 +119,10 @@ def _lookup(fields: dict[str, Field], name: str, op: str, raw: str | None) -> Lo
     text = raw if raw is not None else ""
     is_text = field.kind not in (INT, BOOL, DATETIME)  # as `_condition` decides
     try:
-        key = text.casefold() if is_text else parse_value(field.kind, text)
+        keys = [v.casefold() if is_text else parse_value(field.kind, v) for v in eq_values(text)]
     except (ValueError, KeyError):
         return None
-    return Lookup(name, field.read, is_text, frozenset((key,)), by_id=name == "id")
+    return Lookup(name, field.read, is_text, frozenset(keys), by_id=name == "id")
 
 
 def _cover(node: Node, lookups: list[Lookup | None]) -> Cover | None:
@@ -191,6 +201,9 @@ def _condition(world: World, fields: dict[str, Field], name: str, op: str, raw: 
         want = op == "true"
         return lambda r: bool(read(world, r)) == want
     text = raw if raw is not None else ""
+    if op == "eq" and "," in text:
+        tests = [_literal_eq(world, read, field.kind, v, name) for v in eq_values(text)]
+        return tests[0] if len(tests) == 1 else (lambda r: any(t(r) for t in tests))
     if op in ("ct", "nct", "bg", "nbg") or field.kind not in (INT, BOOL, DATETIME):
         return _text_test(world, read, op, text)
     try:
@@ -201,6 +214,18 @@ def _condition(world: World, fields: dict[str, Field], name: str, op: str, raw: 
     if op == "ne":
         return lambda r: read(world, r) != target
     return lambda r: (value := read(world, r)) is not None and compare(value, target)
+
+
+def _literal_eq(world: World, read: Any, kind: Any, text: str, name: str) -> Test:
+    """`eq` one value that holds a comma (sent escaped)."""
+    if kind not in (INT, BOOL, DATETIME):
+        wanted = text.casefold()
+        return lambda r: (v := read(world, r)) is not None and str(v).casefold() == wanted
+    try:
+        target = parse_value(kind, text)
+    except (ValueError, KeyError) as error:
+        raise FilterError(f"{text!r} is not a valid value for {name}") from error
+    return lambda r: read(world, r) == target
 
 
 def _text_test(world: World, read: Callable[[World, Any], Any], op: str, text: str) -> Test:

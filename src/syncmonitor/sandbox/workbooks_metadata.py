@@ -1,10 +1,12 @@
 """Workbooks `metadata/types.api`: the record types and their fields, as the sandbox serves them.
 
-Shape as Workbooks' metadata example asks for it: `class_names[]` picks types (all when absent),
-`_select_columns[]` picks the keys of each type (`class_name`, `human_class_name`,
-`controller_path`, `fields`, ...). Each field says its `name`, `label`, `data_type` (string,
-integer, boolean, datetime, picklist, link), `read_only`, and for a picklist its `picklist_id`,
-for a link the `link_class` it points at.
+Shape as the guide's "Metadata" section documents it: `class_names[]` picks types (all when
+absent), `_select_columns[]` picks the keys of each type (`class_name`, `controller_path`,
+`fields`, `associations`, ...). `fields` is an Array of Hashes with `name`, `title`,
+`datatype`, `is_createable`, `is_updateable`, `is_filterable`, `is_nullable`, `required`,
+`default_value`, and a `picklist` or `linked_item` hash where there is one; a link's target
+class is in the type's `associations` (`class_names`, `foreign_key_name`). Which custom fields
+exist and their titles are the sandbox's own world (a real database has its own).
 """
 
 from __future__ import annotations
@@ -48,78 +50,152 @@ _PICKLISTS = {
     "cf_person_lead_status": LEAD_STATUS_PICKLIST,
     "cf_person_contact_status": CONTACT_STATUS_PICKLIST,
 }
-_LINKS = {"employer_link": ORGANISATION_CLASS}
 
 
 def _label(name: str) -> str:
     return _LABELS.get(name) or name.replace("_", " ").title()
 
 
-def _field_json(f: Field) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "name": f.name,
-        "label": _label(f.name),
-        "data_type": _DATA_TYPES.get(f.kind, "string"),
-        "read_only": f.attribute is None,
+def _field(
+    name: str, title: str, datatype: str, *, writable: bool = True, **extra: Any
+) -> dict[str, Any]:
+    """One field as the guide's "Metadata" describes it (every documented key present)."""
+    return {
+        "name": name,
+        "title": title,
+        "datatype": datatype,
+        "default_value": None,
+        "is_createable": writable,
+        "is_updateable": writable,
+        "is_filterable": True,
+        "is_nullable": name != "id",
+        "required": False,
+        **extra,
     }
+
+
+def _picklist(picklist_id: int, name: str) -> dict[str, Any]:
+    return {
+        "auto_create": False,
+        "class_name": "Private::PicklistEntry",
+        "display_field": "value",
+        "value_field": "value",
+        "name": name,
+        "picklist_id": picklist_id,
+        "path": f"picklist_data/Private_PicklistEntry/{picklist_id}/value.wbjson",
+        "return_fields": [],
+        "find_method": None,
+        "unrestricted": False,
+    }
+
+
+def _linked_item(association: str, target: str) -> dict[str, Any]:
+    return {
+        "auto_create": False,
+        "class_name": target,
+        "display_field": "name",
+        "value_field": "id",
+        "name": None,
+        "picklist_id": None,
+        "path": f"picklist_data/{target.replace('::', '_')}/id/name.wbjson",
+        "return_fields": [],
+        "find_method": None,
+        "unrestricted": False,
+        "association": association,
+    }
+
+
+def _association(name: str, foreign_key: str, target: str, title: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "title": title,
+        "description": f"The {title.lower()} this record belongs to",
+        "class_names": [target],
+        "datatype": "belongs_to",
+        "foreign_key_name": foreign_key,
+        "minimum_n": 0,
+        "maximum_n": 1,
+        "polymorphic": False,
+        "through": None,
+    }
+
+
+# Link fields: (association name, target class).
+_LINKS = {"employer_link": ("employer", ORGANISATION_CLASS)}
+_PICKLIST_NAMES = {
+    LEAD_STATUS_PICKLIST: "Lead Statuses",
+    CONTACT_STATUS_PICKLIST: "Contact Statuses",
+}
+
+
+def _field_json(f: Field) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
     if f.name in _PICKLISTS:
-        data["data_type"] = "picklist"
-        data["picklist_id"] = _PICKLISTS[f.name]
+        extra["picklist"] = _picklist(
+            _PICKLISTS[f.name], _PICKLIST_NAMES.get(_PICKLISTS[f.name], "")
+        )
     if f.name in _LINKS:
-        data["data_type"] = "link"
-        data["link_class"] = _LINKS[f.name]
-    return data
-
-
-def _static(name: str, label: str, data_type: str, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "label": label, "data_type": data_type, "read_only": False, **extra}
+        extra["linked_item"] = _linked_item(*_LINKS[f.name])
+    return _field(
+        f.name,
+        _label(f.name),
+        _DATA_TYPES.get(f.kind, "string"),
+        writable=f.attribute is not None,
+        **extra,
+    )
 
 
 _OPPORTUNITY_FIELDS = [
-    {"name": "id", "label": "Id", "data_type": "integer", "read_only": True},
-    _static("description", "Description", "string"),
-    _static("opportunity_stage", "Stage", "string"),
-    _static("probability", "Probability", "integer"),
-    _static("fao_amount", "Amount", "integer"),
-    _static("close_date", "Close Date", "datetime"),
-    _static("party_or_lead_id", "Organisation", "link", link_class=ORGANISATION_CLASS),
-    {
-        "name": "party_or_lead_name",
-        "label": "Organisation Name",
-        "data_type": "string",
-        "read_only": True,
-    },
+    _field("id", "Id", "integer", writable=False),
+    _field("description", "Description", "text"),
+    _field("opportunity_stage", "Stage", "string"),
+    _field("probability", "Probability", "integer"),
+    _field("fao_amount", "Amount", "decimal"),
+    _field("close_date", "Close Date", "datetime"),
+    _field(
+        "party_or_lead_id",
+        "Organisation",
+        "integer",
+        linked_item=_linked_item("party_or_lead", ORGANISATION_CLASS),
+    ),
+    _field("party_or_lead_name", "Organisation Name", "string", writable=False),
 ]
 
 
 def _types() -> list[dict[str, Any]]:
     return [
         {
-            "id": 1,
             "class_name": PERSON_CLASS,
             "base_class_name": "Private::Crm::Party",
             "human_class_name": "Person",
             "human_class_name_plural": "People",
             "controller_path": "crm/people",
-            "fields": {f.name: _field_json(f) for f in PERSON_FIELDS.values()},
+            "fields": [_field_json(f) for f in PERSON_FIELDS.values()],
+            "associations": [
+                _association("employer", "employer_link", ORGANISATION_CLASS, "Employer")
+            ],
         },
         {
-            "id": 2,
             "class_name": ORGANISATION_CLASS,
             "base_class_name": "Private::Crm::Party",
             "human_class_name": "Organisation",
             "human_class_name_plural": "Organisations",
             "controller_path": "crm/organisations",
-            "fields": {f.name: _field_json(f) for f in ORGANISATION_FIELDS.values()},
+            "fields": [_field_json(f) for f in ORGANISATION_FIELDS.values()],
+            "associations": [],
         },
         {
-            "id": 3,
             "class_name": OPPORTUNITY_CLASS,
             "base_class_name": "Private::Crm::Opportunity",
             "human_class_name": "Opportunity",
             "human_class_name_plural": "Opportunities",
             "controller_path": "crm/opportunities",
-            "fields": {f["name"]: f for f in _OPPORTUNITY_FIELDS},
+            "fields": list(_OPPORTUNITY_FIELDS),
+            "associations": [
+                _association(
+                    "party_or_lead", "party_or_lead_id", ORGANISATION_CLASS, "Organisation"
+                )
+            ],
         },
     ]
 
@@ -136,5 +212,5 @@ def metadata_types(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         return {"success": False, "errors": [message], "flash": message}
     chosen = [t for t in types if not wanted or t["class_name"] in wanted]
     if columns:
-        chosen = [{k: v for k, v in t.items() if k in columns or k == "id"} for t in chosen]
+        chosen = [{k: v for k, v in t.items() if k in columns} for t in chosen]
     return {"data": chosen, "total": len(chosen), "success": True, "flash": "", "updates": {}}

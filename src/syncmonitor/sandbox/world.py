@@ -74,6 +74,11 @@ class World:
         self.crm_activities: dict[int, Any] = {}
         self.opportunities: Collection[Any] = Collection()
         self.crm_opportunities: dict[int, Any] = {}
+        # Outreach OAuth scopes the sandbox's tokens lack (`/_admin/outreach/scopes`): a request
+        # that needs one answers 403 unauthorizedOauthScope, as Outreach does.
+        self.outreach_missing_scopes: set[str] = set()
+        self.party_locations: dict[int, Any] = {}  # Contact Details (crm/party_locations)
+        self.sales_leads: dict[int, Any] = {}
         # Live changes
         self.change_rng = random.Random(f"{seed}:changes")
         self.changes_applied = 0

@@ -61,6 +61,8 @@ NOT_AUTH_403_CODES = frozenset({"user_agent_required", "no_database_selection_ma
 _UNSENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 Sleep = Callable[[float], Awaitable[None]]
+# A service's own reading of an error answer (its documented reasons), or None for the default.
+Classify = Callable[[httpx.Response, "RemoteProblem"], ConnectorError | None]
 QueryParams = Sequence[tuple[str, str]] | Mapping[str, str]
 
 
@@ -189,7 +191,9 @@ class ResilientClient:
     """An `httpx.AsyncClient` with retries, backoff, rate-limit handling and counters.
 
     `describe_error` reads the remote's own error description from a non-2xx answer (each
-    service words its errors differently). `secrets` are scrubbed from any remote text that ends
+    service words its errors differently); `classify_error` turns the reasons a service
+    documents (a 403 that means "missing scope", not "bad token") into their own errors.
+    `secrets` are scrubbed from any remote text that ends
     up in an error message. `sleep`, `random` and `clock` are injectable for tests.
     """
 
@@ -208,8 +212,10 @@ class ResilientClient:
         clock: Callable[[], float] | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         auth: httpx.Auth | None = None,
+        classify_error: Classify | None = None,
     ) -> None:
         install_log_redaction()
+        self._classify = classify_error
         self.service = service
         self.policy = policy or RetryPolicy()
         self.stats = TransportStats()
@@ -249,6 +255,10 @@ class ResilientClient:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    def forget_cookies(self) -> None:
+        """Drop any cookie a remote set (a Workbooks login's session)."""
+        self._client.cookies.clear()
 
     async def __aenter__(self) -> ResilientClient:
         return self
@@ -466,6 +476,10 @@ class ResilientClient:
         problem = self._problem(response)
         said = problem.sentence()
         svc = self.service
+        if self._classify is not None:
+            special = self._classify(response, problem)
+            if special is not None:
+                raise special
         if status == 401 or (status == 403 and problem.code not in NOT_AUTH_403_CODES):
             raise AuthenticationError.for_service(
                 svc, status_code=status, detail=problem.detail or problem.title, url=url

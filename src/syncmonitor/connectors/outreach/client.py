@@ -24,6 +24,7 @@ from syncmonitor.connectors.http.client import (
     decode_json,
 )
 from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.outreach.errors import classify_outreach_error
 from syncmonitor.connectors.outreach.records import (
     Document,
     ProspectRecord,
@@ -162,6 +163,7 @@ class OutreachClient(RemoteClient):
                 policy=policy,
                 transport=transport,
                 describe_error=_outreach_problem,
+                classify_error=classify_outreach_error,
                 secrets=(token or "",),
                 sleep=sleep,
                 random=random,
@@ -266,6 +268,17 @@ class OutreachClient(RemoteClient):
         params = sequence_state_query(updated_since, self.page_size, count=True)
         async for page in self._pages("sequenceStates", params, state_page, recount=False):
             yield page
+
+    async def count_sequence_states(self, updated_since: str | None) -> int | None:
+        """How many sequence states Outreach counts now for this window (`meta.count`, one
+        small page), or None when it will not say (`count_truncated`)."""
+        params = [
+            (k, "1" if k == "page[size]" else v)
+            for k, v in sequence_state_query(updated_since, 1, count=True)
+        ]
+        async for page in self._pages("sequenceStates", params, state_page):
+            return page.count
+        return None
 
     async def sequence_state_pages_for_prospect(
         self, prospect_id: int

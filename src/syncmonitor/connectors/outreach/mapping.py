@@ -62,7 +62,14 @@ def outreach_fields(record_type: str) -> list[FieldInfo]:
             FieldInfo("closeDate", "Close Date", FieldKind.DATETIME),
             FieldInfo("nextStep", "Next Step", text),
             FieldInfo("account", "Account", FieldKind.REFERENCE, False, "account"),
-            FieldInfo("stage", "Opportunity Stage", FieldKind.REFERENCE, False, "opportunityStage"),
+            # `stage` is read-only on an opportunity; `opportunityStage` is the writable one.
+            FieldInfo(
+                "opportunityStage",
+                "Opportunity Stage",
+                FieldKind.REFERENCE,
+                False,
+                "opportunityStage",
+            ),
         ]
     raise ValueError(f"unknown Outreach record type {record_type!r}")
 

@@ -378,6 +378,10 @@ def state_page(doc: Document) -> SequenceStatePage:
         # other included types (accounts, mailboxes...) are not ours to read
     meta = doc.get("meta")
     count = meta.get("count") if type(meta) is dict else None
+    if type(meta) is dict and meta.get("count_truncated") is True:
+        # Outreach gave up counting (under load, or past its cap): the number is a floor at
+        # best, so no completeness check may rest on it.
+        count = None
     return SequenceStatePage(
         states,
         prospects,

@@ -60,6 +60,11 @@ def parse_resource(resource: Any) -> Remote:
     return Remote(resource["id"], str(resource.get("type") or ""), dict(attributes), related)
 
 
+# Relationship name -> the type of the resource it points at, where they differ from the name
+# (the OpenAPI file's `...Relationships` schemas): an opportunity's stage is an opportunityStage.
+RELATIONSHIP_TYPES = {"opportunityStage": "opportunityStage", "stage": "stage"}
+
+
 def _document(
     kind: str, rid: int | None, attributes: Mapping[str, Any], rels: Mapping[str, Any]
 ) -> bytes:
@@ -68,7 +73,11 @@ def _document(
         data["id"] = rid
     if rels:
         data["relationships"] = {
-            name: {"data": None if target is None else {"type": name, "id": target}}
+            name: {
+                "data": None
+                if target is None
+                else {"type": RELATIONSHIP_TYPES.get(name, name), "id": target}
+            }
             for name, target in rels.items()
         }
     return orjson.dumps({"data": data})

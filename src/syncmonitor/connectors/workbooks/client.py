@@ -10,6 +10,7 @@ put it in the form body, where no log shows it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,9 @@ from syncmonitor.connectors.http.client import (
     decode_json,
 )
 from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.workbooks.errors import classify_workbooks_error
+
+log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = f"SyncMonitor/{__version__}"
 BATCH_LIMIT = 100  # objects per write request, Workbooks' own limit
@@ -80,7 +84,7 @@ def _flatten_errors(errors: object) -> list[str]:
         lines: list[str] = []
         for key, value in errors.items():
             for message in _flatten_errors(value):
-                lines.append(message if key in ("base", "id") else f"{key}: {message}")
+                lines.append(message if key in ("base", "id", "[]") else f"{key}: {message}")
         return lines
     if isinstance(errors, list | tuple):
         return [line for item in errors for line in _flatten_errors(item)]
@@ -100,6 +104,19 @@ def _workbooks_problem(response: httpx.Response) -> RemoteProblem:
     return RemoteProblem(code, flash or None, detail)
 
 
+def _per_record_errors(body: Mapping[str, Any], count: int) -> list[list[str]] | None:
+    """`affected_object_errors` (the guide's "A failure"), one list of lines per record sent,
+    or None when the answer has none (or not one per record)."""
+    raw = body.get("affected_object_errors")
+    if not isinstance(raw, list) or len(raw) != count:
+        return None
+    return [_flatten_errors(item) for item in raw]
+
+
+def _not_saved(body: Mapping[str, Any]) -> list[str]:
+    return _flatten_errors(body.get("errors")) or ["Workbooks did not save this record"]
+
+
 def _as_int(value: object) -> int | None:
     """An integer from JSON that may carry it as a number or as digits in a string."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -107,6 +124,16 @@ def _as_int(value: object) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return None
+
+
+def filter_pairs(filters: Sequence[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """`_ff[]`/`_ft[]`/`_fc[]` for (field, operator, value) triples. A comma in a value is sent
+    as `\\,`: Workbooks reads a bare comma as "one of these values" (an IN list), and its guide
+    says to escape one that is part of the value ("Filtering")."""
+    pairs: list[tuple[str, str]] = []
+    for name, operator, value in filters:
+        pairs += [("_ff[]", name), ("_ft[]", operator), ("_fc[]", value.replace(",", "\\,"))]
+    return pairs
 
 
 def _encode(value: FieldValue) -> str:
@@ -169,6 +196,7 @@ class WorkbooksClient(RemoteClient):
                 policy=policy,
                 transport=transport,
                 describe_error=_workbooks_problem,
+                classify_error=classify_workbooks_error,
                 secrets=(api_key,),
                 sleep=sleep,
                 random=random,
@@ -184,7 +212,14 @@ class WorkbooksClient(RemoteClient):
         body = decode_json(response, WORKBOOKS)
         if not isinstance(body, dict):
             raise self._malformed(response, "the answer is not a JSON object")
-        if body.get("success") is False and not body.get("affected_object_information"):
+        per_object = (
+            body.get("affected_object_information")
+            or body.get("affected_object_errors")
+            # The guide's "Failure Reporting": a write's diagnostics "typically under the
+            # failures hash", alongside the objects it answers for.
+            or (body.get("failures") and "affected_objects" in body)
+        )
+        if body.get("success") is False and not per_object:
             problem = _workbooks_problem(response)
             said = "; ".join(p for p in (problem.title, problem.detail) if p)
             raise RequestRejectedError(
@@ -200,6 +235,16 @@ class WorkbooksClient(RemoteClient):
         return body
 
     def _records(self, response: httpx.Response) -> list[Record]:
+        raw = decode_json(response, WORKBOOKS)
+        if isinstance(raw, list) and all(isinstance(r, dict) for r in raw):
+            # A bare array of records where the guide shows {"data": [...]}: its meaning is
+            # clear, so it is read as the page (and logged, since the shape is not documented).
+            log.warning(
+                "Workbooks answered %s %s with a bare array; read as its data",
+                response.request.method,
+                response.request.url.path,
+            )
+            return raw
         body = self._answer(response)
         data = body.get("data")
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
@@ -247,8 +292,7 @@ class WorkbooksClient(RemoteClient):
             ("_dir", direction.upper()),
             ("_skip_total_rows", "true"),
         ]
-        for name, operator, value in filters:
-            base += [("_ff[]", name), ("_ft[]", operator), ("_fc[]", value)]
+        base += filter_pairs(filters)
         if filters:
             base.append(("_fm", filter_mode))
         base += [("_select_columns[]", column) for column in columns or ()]
@@ -271,15 +315,29 @@ class WorkbooksClient(RemoteClient):
         Values are looked up in OR-filter chunks that keep each URL short. Duplicates and blank
         values are skipped; a person matching several values comes once.
         """
+        return await self.records_by_fields("crm/people", (field,), values, columns)
+
+    async def records_by_fields(
+        self,
+        endpoint: str,
+        fields: Sequence[str],
+        values: Iterable[str],
+        columns: Sequence[str] | None = None,
+    ) -> list[Record]:
+        """Records of `endpoint` where any of `fields` equals any of `values` (Contact Details
+        by `email` or `alternate_email`, say), in OR-filter chunks that keep each URL short."""
         wanted = list(dict.fromkeys(v for v in values if v))
         found: dict[object, Record] = {}
-        for chunk in _chunk_values(wanted, field):
-            filters = [(field, "eq", value) for value in chunk]
-            async for page in self.iter_records(
-                "crm/people", filters=filters, filter_mode="or", columns=columns
-            ):
-                for record in page:
-                    found.setdefault(record.get("id", id(record)), record)
+        per_chunk = max(1, LOOKUP_CHUNK // max(1, len(fields)))
+        for rough in _chunk_values(wanted, max(fields, key=len)):
+            for start in range(0, len(rough), per_chunk):
+                chunk = rough[start : start + per_chunk]
+                filters = [(f, "eq", value) for value in chunk for f in fields]
+                async for page in self.iter_records(
+                    endpoint, filters=filters, filter_mode="or", columns=columns
+                ):
+                    for record in page:
+                        found.setdefault(record.get("id", id(record)), record)
         return list(found.values())
 
     # -- writes -------------------------------------------------------------------------------
@@ -350,11 +408,18 @@ class WorkbooksClient(RemoteClient):
     def _create_results(
         self, response: httpx.Response, batch: Sequence[RecordUpdate]
     ) -> list[UpdateResult]:
+        """One result per record sent. A success is the guide's "Creating an Organisation"
+        answer: the new id in `affected_objects`, `affected_object_information` holding `{}`
+        (or `success: true`). A refusal is its "A failure" answer: `success: false` with one
+        `affected_object_errors` entry per record and no new id."""
         body = self._answer(response)
         objects = body.get("affected_objects") or []
         infos = body.get("affected_object_information") or []
+        refusals = _per_record_errors(body, len(batch))
         if not isinstance(objects, list) or not isinstance(infos, list):
             raise self._malformed(response, "affected objects are not lists")
+        if refusals is not None and not objects:
+            return [UpdateResult(0, False, None, False, e or _not_saved(body)) for e in refusals]
         if len(objects) != len(batch) or (infos and len(infos) != len(batch)):
             raise self._malformed(response, "there is not one affected object per record sent")
         results: list[UpdateResult] = []
@@ -362,8 +427,10 @@ class WorkbooksClient(RemoteClient):
             obj = objects[position] if isinstance(objects[position], dict) else {}
             info = infos[position] if infos and isinstance(infos[position], dict) else {}
             new_id = _as_int(obj.get("id"))
-            ok = (info.get("success") is True) if info else bool(new_id)
-            errors = _flatten_errors(info.get("errors")) if info else []
+            refused = refusals[position] if refusals is not None else []
+            ok = (info.get("success") is True) if "success" in info else bool(new_id)
+            ok = ok and not refused
+            errors = refused or (_flatten_errors(info.get("errors")) if info else [])
             if ok and not new_id:
                 ok, errors = False, ["Workbooks did not say which id the new record got"]
             results.append(
@@ -412,12 +479,17 @@ class WorkbooksClient(RemoteClient):
                 oid, version = _as_int(obj.get("id")), _as_int(obj.get("lock_version"))
                 if oid is not None and version is not None:
                     versions[oid] = version
-        batch_errors = _flatten_errors(body.get("errors"))
+        # The guide's "Failure Reporting" puts a bad lock_version's diagnostics under
+        # `failures`; its examples put them in the information entries. Either is read.
+        batch_errors = _flatten_errors(body.get("errors")) + _flatten_errors(body.get("failures"))
+        refusals = _per_record_errors(body, len(batch))
         by_position = len(infos) == len(batch)
         results: list[UpdateResult] = []
         for position, update in enumerate(batch):
             info = infos[position] if by_position else None
-            if isinstance(info, dict):
+            if refusals is not None and refusals[position]:
+                ok, errors = False, refusals[position]
+            elif isinstance(info, dict):
                 ok = info.get("success") is True
                 errors = _flatten_errors(info.get("errors"))
             else:

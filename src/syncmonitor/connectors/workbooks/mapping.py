@@ -16,6 +16,8 @@ CLASS_NAMES = {
     "opportunity": "Private::Crm::Opportunity",
 }
 _LINKED_TYPES = {v: k for k, v in CLASS_NAMES.items()}
+# The guide's "Datatypes" as the mapping editors treat them. `currency` is "value code flags"
+# text, so it stays text; a datatype not listed here is shown as text with its name kept.
 _KINDS = {
     "string": FieldKind.TEXT,
     "text": FieldKind.TEXT,
@@ -25,8 +27,8 @@ _KINDS = {
     "boolean": FieldKind.BOOLEAN,
     "datetime": FieldKind.DATETIME,
     "date": FieldKind.DATETIME,
-    "picklist": FieldKind.PICKLIST,
-    "link": FieldKind.REFERENCE,
+    "var_date_time": FieldKind.DATETIME,
+    "picklist_data": FieldKind.PICKLIST,
 }
 
 
@@ -34,24 +36,55 @@ def _truthy(value: object) -> bool:
     return value in (True, 1, "1", "true", "True")
 
 
+def _link_targets(type_record: Mapping[str, Any]) -> dict[str, str]:
+    """Field name or association name -> the record type it points at, from `associations`
+    (`foreign_key_name`, `class_names`), for the targets the mappings know."""
+    targets: dict[str, str] = {}
+    raw = type_record.get("associations")
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("class_names"), list):
+            continue
+        known = [_LINKED_TYPES[c] for c in item["class_names"] if c in _LINKED_TYPES]
+        if not known:
+            continue
+        for key in (item.get("foreign_key_name"), item.get("name")):
+            if isinstance(key, str) and key:
+                targets.setdefault(key, known[0])
+    return targets
+
+
 def parse_fields(type_record: Mapping[str, Any]) -> list[FieldInfo]:
-    """A metadata type's `fields` (an object keyed by name, or a list) as FieldInfo."""
-    raw = type_record.get("fields") or {}
+    """A metadata type's `fields` as FieldInfo, with the guide's keys ("Metadata"): `datatype`,
+    `title`, `is_updateable` (a field a sync can write), a `picklist` hash, and link targets
+    from the type's `associations` (the field's `linked_item.association`, or the association
+    whose `foreign_key_name` is the field). Unknown keys are ignored; a field without
+    `is_updateable` counts as writable, one without `title` is labelled with its name."""
+    raw = type_record.get("fields") or []
     items = list(raw.values()) if isinstance(raw, Mapping) else list(raw)
+    links = _link_targets(type_record)
     found: list[FieldInfo] = []
     for item in items:
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
             continue
         name = item["name"]
-        kind = _KINDS.get(str(item.get("data_type") or "string").lower(), FieldKind.TEXT)
-        target = _LINKED_TYPES.get(str(item.get("link_class") or ""))
+        kind = _KINDS.get(str(item.get("datatype") or "string").lower(), FieldKind.TEXT)
+        if isinstance(item.get("picklist"), Mapping):
+            kind = FieldKind.PICKLIST
+        linked = item.get("linked_item")
+        association = linked.get("association") if isinstance(linked, Mapping) else None
+        target = links.get(association) if isinstance(association, str) else None
+        target = target or links.get(name)
+        if target is not None:
+            kind = FieldKind.REFERENCE
+        updateable = item.get("is_updateable")
+        title = item.get("title")
         found.append(
             FieldInfo(
                 name,
-                str(item.get("label") or name),
+                title if isinstance(title, str) and title.strip() else name,
                 kind,
-                _truthy(item.get("read_only")),
-                target if kind is FieldKind.REFERENCE else None,
+                updateable is not None and not _truthy(updateable),
+                target,
             )
         )
     return found
@@ -107,6 +140,7 @@ class WorkbooksMappingClient(WorkbooksClient):
             ("class_names[]", class_name),
             ("_select_columns[]", "class_name"),
             ("_select_columns[]", "fields"),
+            ("_select_columns[]", "associations"),
         ]
         data = await self._http.request(
             "GET", "metadata/types.api", params=params, parse=self._records

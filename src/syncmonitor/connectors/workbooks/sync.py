@@ -20,7 +20,10 @@ class WorkbooksSyncClient(WorkbooksClient):
     """The Workbooks client with the calls the two-way sync and its scope editor need."""
 
     async def current_user(self) -> int:
-        """The id of the user the API key belongs to (`GET login.api`)."""
+        """The id of the user the API key belongs to: `POST login.api` with the key, as the
+        guide's "Login" documents it (`api_key`, `client=api`, `api_version=1`), reading
+        `user_id`. The session cookie that login makes is dropped: every other call carries the
+        key itself, and a session would ask writes for an authenticity token."""
 
         def parse(response: httpx.Response) -> int:
             body = self._answer(response)
@@ -31,13 +34,20 @@ class WorkbooksSyncClient(WorkbooksClient):
                 return int(user)
             raise self._malformed(response, "it does not name the user (user_id)")
 
-        return await self._http.request("GET", "login.api", params=list(self._auth), parse=parse)
+        form = [("api_key", self._auth[0][1]), ("client", "api"), ("api_version", "1")]
+        try:
+            return await self._http.request(
+                "POST", "login.api", form=form, parse=parse, idempotent=True
+            )
+        finally:
+            self._http.forget_cookies()
 
     async def count(
         self, endpoint: str, filters: Sequence[tuple[str, str, str]], filter_mode: str
     ) -> int:
         """How many records match (one request: `_limit=1` with the total)."""
         params: list[tuple[str, str]] = [*self._auth, ("_start", "0"), ("_limit", "1")]
+        # Scope filters go as the user typed them: a comma there is Workbooks' "one of".
         for name, operator, value in filters:
             params += [("_ff[]", name), ("_ft[]", operator), ("_fc[]", value)]
         if filters:

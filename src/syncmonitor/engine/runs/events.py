@@ -44,7 +44,9 @@ class RunResult:
     records_written: dict[str, int] = field(default_factory=dict)
     error_title: str | None = None
     error_message: str | None = None
-    # What kind of failure: "offline" (no answer from the remote), "auth", "rate-limited", or
+    # What kind of failure: "offline" (no answer from the remote), "auth" (credentials refused),
+    # "permission" (accepted but not allowed), "unavailable" (the remote said it is down for a
+    # while), "rate-limited", or
     # None. The scheduler shows offline differently and backs off either way.
     error_kind: str | None = None
 

@@ -15,7 +15,9 @@ from syncmonitor.connectors.errors import (
     AuthenticationError,
     ConnectorError,
     NetworkError,
+    PermissionDeniedError,
     RateLimitedError,
+    ServiceUnavailableError,
 )
 from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.domain.timestamps import format_iso, utc_now
@@ -65,6 +67,8 @@ def _note_push(pushed: PushCounts, read: dict[str, int], written: dict[str, int]
         read["unmatched_people"] = pushed.unmatched
     if pushed.failed:
         written["workbooks_failed"] = pushed.failed
+    if pushed.unparked:  # seed 001: kept for want of a record, and a person has the address now
+        read["people_unparked"] = pushed.unparked
 
 
 class SyncService:
@@ -309,6 +313,10 @@ def _error_kind(exc: Exception) -> str | None:
         return "offline"
     if isinstance(exc, AuthenticationError):
         return "auth"
+    if isinstance(exc, PermissionDeniedError):
+        return "permission"
+    if isinstance(exc, ServiceUnavailableError):
+        return "unavailable"
     if isinstance(exc, RateLimitedError):
         return "rate-limited"
     return None

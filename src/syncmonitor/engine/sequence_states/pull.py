@@ -305,6 +305,14 @@ async def pull_sequence_states(
             await pending
             pending = None
         if counts.expected is not None and len(counts.state_ids) < counts.expected:
+            # Fewer than the first page's count: a skipped page, or states deleted while this
+            # (long) read went on. Outreach's count now tells which: if it agrees with what was
+            # read, nothing was skipped (an inference: the spec does not say how deletions
+            # change meta.count; docs/remote-contract.md).
+            now = await client.count_sequence_states(since)
+            if now is not None and len(counts.state_ids) >= now:
+                counts.expected = now
+                return counts
             await in_writer(_rewind_watermark, engine, since)
             raise PagesSkippedError.of(counts.expected, len(counts.state_ids), since)
     finally:

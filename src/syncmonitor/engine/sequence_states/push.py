@@ -27,13 +27,14 @@ from syncmonitor.domain.person_state import (
     person_fields,
 )
 from syncmonitor.domain.states import Provider
-from syncmonitor.domain.timestamps import parse_iso
+from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
 from syncmonitor.engine.issues import (
     WORKBOOKS_PUSH,
     person_issue,
     record_key,
     report_record_outcomes,
 )
+from syncmonitor.engine.matching import PERSON, Match, describe, match_by_email
 from syncmonitor.engine.runs.events import (
     CancelToken,
     ProgressCallback,
@@ -41,18 +42,33 @@ from syncmonitor.engine.runs.events import (
     SyncProgress,
 )
 from syncmonitor.engine.runs.workers import in_writer
+from syncmonitor.engine.sequence_states.parked import PARKED, revisit_parked
 from syncmonitor.store import bulk
 from syncmonitor.store.linked_people import opted_out_emails, states_by_email
+from syncmonitor.store.matching import note_matches
 from syncmonitor.store.people import resolved_from_row
 from syncmonitor.store.schema import prospects, push_outbox, sequence_states, workbooks_people
 
 PEOPLE_ENDPOINT = "crm/people.api"
 BATCH = 100
-# A person no Workbooks record matches is parked (attempts = PARKED) until a new transition
-# queues them again. A failed write is never parked: it is retried on every run.
-PARKED = 3
+# A person no Workbooks record matches is parked (attempts = PARKED, see `parked`) until a
+# person with the address exists or a new transition queues them again. A failed write is never
+# parked: it is retried on every run.
 PROVIDER = Provider.OUTREACH.value
-UNMATCHED = "No Workbooks person has this Outreach id or email."
+UNMATCHED = (
+    "No Workbooks person or sales lead has this Outreach id or email address (main email or "
+    "Contact Details). Kept: it is written once a record with the address exists."
+)
+
+
+def lead_only(match: Match) -> str:
+    """Why a prospect that matched only a Sales Lead is kept waiting."""
+    return (
+        f"Matched {describe(match)}. The sequence state fields are a Workbooks person's, so "
+        "they are written once a person has this address (when the lead is converted, say)."
+    )
+
+
 Key = tuple[str, int]  # (provider, prospect id): an outbox entry
 
 
@@ -66,6 +82,7 @@ class PushCounts:
     unmatched: int = 0
     conflicts: int = 0
     failed: int = 0
+    unparked: int = 0  # people parked earlier whose address now has a Workbooks person
     issue_ids: set[str] = field(default_factory=set)  # people now on the Issues list (record keys)
 
 
@@ -119,7 +136,7 @@ def _load_batch(
                 )
             )
             .where(
-                (push_outbox.c.last_error.is_(None)) | (push_outbox.c.last_error != UNMATCHED),
+                push_outbox.c.attempts < PARKED,
                 tuple_(push_outbox.c.provider, push_outbox.c.prospect_id) > tuple_(*after),
             )
             .order_by(push_outbox.c.provider, push_outbox.c.prospect_id)
@@ -230,10 +247,14 @@ def _to_int(value: Any) -> int | None:
 
 
 async def _find_people(
-    client: WorkbooksClient, batch: list[_Pending], s: WorkbooksSettings
+    client: WorkbooksClient,
+    batch: list[_Pending],
+    s: WorkbooksSettings,
+    matches: dict[Key, Match] | None = None,
 ) -> dict[Key, dict[str, Any]]:
     """Outbox key -> Workbooks person, matched by Outreach id first (Outreach prospects), then
-    by email (everyone else too)."""
+    by email (everyone else too) as seed 001 matches: main email, Contact Details, and a Sales
+    Lead (noted in `matches`, not returned: the sequence fields are a person's)."""
     cols = _columns(s)
     found: dict[Key, dict[str, Any]] = {}
     outreach = [p for p in batch if p.provider == PROVIDER]
@@ -248,18 +269,26 @@ async def _find_people(
         oid = _to_int(person.get(s.outreach_id_field))
         if oid is not None and not _truthy(person.get("is_deleted")):
             found.setdefault((PROVIDER, oid), person)
+    for p in outreach:
+        if p.key in found and matches is not None:
+            matches[p.key] = Match(PERSON, int(found[p.key]["id"]), "Outreach id", found[p.key])
     rest = [p for p in batch if p.key not in found and p.email]
     if rest:
-        by_email: dict[str, dict[str, Any]] = {}
-        for person in await client.people_by_field(
-            "main_location[email]", [p.email for p in rest], cols
-        ):
-            email = str(person.get("main_location[email]") or "").strip().lower()
-            if email and not _truthy(person.get("is_deleted")):
-                by_email.setdefault(email, person)
+        # Seed 001: the main email, any valid address on the Contact Details, a Sales Lead.
+        by_email = await match_by_email(
+            client,
+            [p.email for p in rest],
+            cols,
+            sales_lead_field=s.sales_lead_email_field,
+        )
         for p in rest:
-            if p.email in by_email:
-                found[p.key] = by_email[p.email]
+            match = by_email.get(p.email)
+            if match is None:
+                continue
+            if matches is not None:
+                matches[p.key] = match
+            if match.record_type == PERSON:
+                found[p.key] = match.record
     return found
 
 
@@ -305,6 +334,7 @@ def _record_outcome(
     *,
     park: dict[Key, str] | None = None,
     labels: dict[Key, str] | None = None,
+    matches: dict[Key, Match] | None = None,
 ) -> None:
     """Cache what Workbooks now holds, clear done people, note errors (one transaction).
 
@@ -314,6 +344,14 @@ def _record_outcome(
     names = labels or {}
     with engine.begin() as conn:
         bulk.executemany(conn, _PEOPLE_SQL, _cache_rows(people, s))
+        note_matches(
+            conn,
+            [
+                (k[0], k[1], m.record_type, m.record_id, m.matched_by)
+                for k, m in (matches or {}).items()
+            ],
+            format_iso(utc_now()),
+        )
         report_record_outcomes(
             conn,
             WORKBOOKS_PUSH,
@@ -366,6 +404,8 @@ async def push_people(
 
     `only`: just these Outreach prospect ids (a forced sync of one person)."""
     counts = PushCounts() if counts is None else counts
+    if only is None:
+        counts.unparked += await revisit_parked(client, engine, settings)
     after: Key = ("", -1)
     while True:
         if cancel is not None and cancel.cancelled:
@@ -394,8 +434,13 @@ async def _push_batch(
     batch: list[_Pending],
     counts: PushCounts,
 ) -> None:
-    found = await _find_people(client, batch, s)
-    unmatched = {p.key: UNMATCHED for p in batch if p.key not in found}
+    matches: dict[Key, Match] = {}
+    found = await _find_people(client, batch, s, matches)
+    unmatched = {
+        p.key: (lead_only(matches[p.key]) if p.key in matches else UNMATCHED)
+        for p in batch
+        if p.key not in found
+    }
     counts.unmatched += len(unmatched)
     done: list[Key] = []
     errors: dict[Key, str] = {}
@@ -447,6 +492,7 @@ async def _push_batch(
         s,
         park=unmatched,
         labels=labels,
+        matches=matches,
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from syncmonitor.engine.services.reads import timed_read
 from syncmonitor.store.database import Database
 from syncmonitor.store.linked_people import PersonKey, linked_keys, merged_history, person_by_key
+from syncmonitor.store.matching import ProspectMatch, match_of, parked_for
 from syncmonitor.store.people import (
     CurrentStateRow,
     PersonDetail,
@@ -25,6 +26,7 @@ __all__ = [
     "PersonKey",
     "PersonRow",
     "PersonView",
+    "ProspectMatch",
     "TransitionRow",
 ]
 
@@ -37,6 +39,8 @@ class PersonView:
     detail: PersonDetail | None
     keys: list[PersonKey]  # theirs first, then the linked records
     states: list[tuple[str, CurrentStateRow]] = field(default_factory=list)  # (provider, row)
+    match: ProspectMatch | None = None  # how a prospect matched its Workbooks record, if it did
+    waiting: dict[str, int] = field(default_factory=dict)  # activities parked for it, by type
 
 
 class PeopleService:
@@ -55,12 +59,14 @@ class PeopleService:
             return count_people(conn, text)
 
     def person(self, provider: str, prospect_id: int) -> PersonView:
-        """One person, their linked records and current states (three bounded queries)."""
+        """One person: linked records, current states, Workbooks match, parked activities."""
         with timed_read(self.database.engine, "a person's details") as conn:
             detail = person_by_key(conn, provider, prospect_id)
             keys = linked_keys(conn, provider, prospect_id)
             states = [(p, r) for p, pid in keys for r in current_states(conn, p, pid)]
-        return PersonView(detail, keys, states)
+            match = match_of(conn, provider, prospect_id)
+            waiting = parked_for(conn, [prospect_id]) if provider == "outreach" else {}
+        return PersonView(detail, keys, states, match, waiting)
 
     def find(self, email_or_id: str) -> PersonDetail | None:
         """The person with this email address or Outreach prospect id."""

@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from syncmonitor.app.errors import UserFacingError
+from syncmonitor.connectors.errors import PermissionDeniedError
 from syncmonitor.connectors.outreach.sync import OutreachSyncClient
 from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
+from syncmonitor.engine.issues import note_permission
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.engine.runs.notify_policy import EventType, register_event_type
+from syncmonitor.engine.runs.workers import in_writer
 from syncmonitor.engine.two_way.inbound.activity import ActivityCounts, pull_activities
 from syncmonitor.engine.two_way.outbound.kinds import (
     opportunity_kind,
@@ -77,6 +80,11 @@ def hazard_notice(hazard: Hazard) -> Notice:
     )
 
 
+def _note_permission(engine: Any, source: str, exc: PermissionDeniedError | None) -> None:
+    with engine.begin() as conn:
+        note_permission(conn, source, f"Sync to {source.replace('.', ' ')}", exc)
+
+
 async def run_outbound(ctx: Any) -> None:
     """People and organisations to Outreach (the full sync's outbound job)."""
     if ctx.person is not None:
@@ -91,17 +99,23 @@ async def run_outbound(ctx: Any) -> None:
             kinds = (person_kind(ctx.config.workbooks), organisation_kind(), opportunity_kind())
             for kind in kinds:
                 counts = totals.setdefault(kind.name, OutboundCounts())
-                await sync_outbound(
-                    kind,
-                    workbooks,
-                    outreach,
-                    ctx.engine,
-                    ctx.config,
-                    run_id=ctx.run_id,
-                    counts=counts,
-                    progress=ctx.progress,
-                    cancel=ctx.cancel,
-                )
+                try:
+                    await sync_outbound(
+                        kind,
+                        workbooks,
+                        outreach,
+                        ctx.engine,
+                        ctx.config,
+                        run_id=ctx.run_id,
+                        counts=counts,
+                        progress=ctx.progress,
+                        cancel=ctx.cancel,
+                    )
+                except PermissionDeniedError as exc:
+                    # A scope this kind needs is missing: the other kinds still sync.
+                    await in_writer(_note_permission, ctx.engine, kind.source, exc)
+                    continue
+                await in_writer(_note_permission, ctx.engine, kind.source, None)
     finally:
         for name, counts in totals.items():
             _describe(name, counts, ctx.read, ctx.written)

@@ -52,11 +52,15 @@ OBJECT_NAMES.update(
     {
         "outreach_tasks": "Outreach tasks",
         "outreach_calls": "Outreach calls",
-        "workbooks_cancelled_tasks": "Cancelled tasks created",
+        # "Skipped" is read as complete-but-not-completed: an inference (remote-contract.md).
+        "workbooks_cancelled_tasks": "Cancelled tasks created (skips inferred)",
         "workbooks_call_activities": "call activities created",
         "workbooks_meeting_activities": "meeting activities created",
         "workbooks_step_numbers": "step numbers written",
         "activity_failures": "activities refused",
+        "activities_parked": "activities parked (no Workbooks person yet)",
+        "people_unparked": "waiting people now matched in Workbooks",
+        "parked_activities_created": "parked activities created",
     }
 )
 OUTCOME_COLOURS = {"succeeded": "#2e7d32", "failed": "#c62828", "cancelled": "#8d6e00"}

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.engine.services.people import PersonDetail, PersonView
+from syncmonitor.engine.services.people import PersonDetail, PersonView, ProspectMatch
 from syncmonitor.engine.services.two_way import Link, LinkedPerson
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import CurrentStatesModel, TimelineModel
@@ -64,6 +64,11 @@ class PersonDetailPane(QWidget):
         self.email_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.workbooks_label = named(QLabel(), "personMeta")
         self.workbooks_label.setWordWrap(True)
+        # Seed 001: which Workbooks record the address matched, and what waits for one.
+        self.match_label = named(QLabel(), "personMeta")
+        self.match_label.setWordWrap(True)
+        self.parked_label = named(QLabel(), "hint")
+        self.parked_label.setWordWrap(True)
 
         self.states = CurrentStatesModel(self)
         self.states_view = compact_table(self.states)
@@ -91,6 +96,8 @@ class PersonDetailPane(QWidget):
         layout.addWidget(title_row)
         layout.addWidget(self.email_label)
         layout.addWidget(self.workbooks_label)
+        layout.addWidget(self.match_label)
+        layout.addWidget(self.parked_label)
         layout.addSpacing(12)
         layout.addWidget(section_title("Current sequence states"))
         layout.addWidget(self.states_view)
@@ -194,6 +201,7 @@ class PersonDetailPane(QWidget):
         frame = self.states_view.frameWidth() * 2
         header = self.states_view.horizontalHeader().sizeHint().height()
         self.states_view.setFixedHeight(header + visible * row_height + frame)
+        self._show_match(view.match, view.waiting)
         self.pair.show_linked(prospect_id if linked is not None else None, linked)
         if self.pair.link is not None and (detail is None or not detail.name):
             self._show_link_header(self.pair.link)
@@ -233,6 +241,40 @@ class PersonDetailPane(QWidget):
             f"{ids}  ·  Workbooks person {detail.workbooks_person_id}: "
             f"Sequence State “{state}”, No Email {no_email}"
         )
+
+    def _show_match(self, match: ProspectMatch | None, waiting: dict[str, int]) -> None:
+        """How the address matched a Workbooks record (seed 001), and what is parked."""
+        if match is None:
+            self.match_label.setVisible(False)
+        else:
+            what = "sales lead" if match.record_type == "sales_lead" else "person"
+            how = {
+                "main email": "by its main email",
+                "contact details": "by an address on its Contact Details",
+                "sales lead": (
+                    "by the lead's email field (inferred: Workbooks documents none); the "
+                    "sequence state fields wait for a person"
+                ),
+                "Outreach id": "by the Outreach id on the person",
+            }.get(match.matched_by, match.matched_by)
+            self.match_label.setText(
+                f"Matched Workbooks {what} {match.record_id} {how}, "
+                f"at the sync of {formatting.short_time(match.matched_at)}"
+            )
+            self.match_label.setVisible(True)
+        if not waiting:
+            self.parked_label.setVisible(False)
+            return
+        names = {"task": "skipped task", "call": "call", "meeting": "meeting"}
+        parts = [
+            f"{n} {names.get(k, k)}{'s' if n != 1 else ''}" for k, n in sorted(waiting.items())
+        ]
+        self.parked_label.setText(
+            f"Waiting for a Workbooks person with this address: {', '.join(parts)}. They are "
+            "kept and created at the first sync after such a person exists (main email or "
+            "Contact Details)."
+        )
+        self.parked_label.setVisible(True)
 
     def _show_link_header(self, link: Link) -> None:
         """A prospect the two-way sync made or linked but the sequence-state pull has not read

@@ -205,6 +205,21 @@ class SettingsDialog(QDialog):
         )
         layout.addWidget(self.outreach)
         layout.addWidget(self.workbooks)
+        if self.config.salesforce.base_url:
+            # Salesforce feeds the status mapping editors only; its token is not renewed.
+            self.salesforce_note = named(
+                QLabel(
+                    f"Salesforce ({self.config.salesforce.base_url}), for the status mappings: "
+                    "the access token comes from the keyring (salesforce_token) or "
+                    "SYNCMONITOR_SALESFORCE_TOKEN. It lasts as long as the org's session "
+                    "timeout, two hours by default, and Sync Monitor does not renew it: when "
+                    "Salesforce refuses it, the status mapping page says it has expired; put a "
+                    "new one there."
+                ),
+                "hint",
+            )
+            self.salesforce_note.setWordWrap(True)
+            layout.addWidget(self.salesforce_note)
         note = named(
             QLabel(
                 "With both addresses empty Sync Monitor runs against its built-in sandbox. "

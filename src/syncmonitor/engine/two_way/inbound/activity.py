@@ -23,15 +23,20 @@ from typing import Any
 from sqlalchemy import Engine
 
 from syncmonitor.app.config import Config
+from syncmonitor.connectors.errors import NotFoundError, PermissionDeniedError
 from syncmonitor.connectors.outreach.sync import OutreachSyncClient, Remote
 from syncmonitor.connectors.workbooks.client import FieldValue
 from syncmonitor.connectors.workbooks.format import format_datetime
 from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
+from syncmonitor.engine.issues import note_permission
+from syncmonitor.engine.matching import match_by_email
 from syncmonitor.engine.runs.events import CancelToken, SyncCancelled
 from syncmonitor.engine.runs.workers import in_writer
 from syncmonitor.engine.two_way.inbound.steps import people_of, write_steps
+from syncmonitor.store import matching as matching_store
 from syncmonitor.store import two_way as store
+from syncmonitor.store.matching import ParkedActivity
 from syncmonitor.store.runs import get_cursor, set_cursor
 
 STEP_FIELD = "cf_person_sequence_step"
@@ -55,7 +60,8 @@ class ActivityCounts:
     calls: int = 0
     meetings: int = 0
     steps_written: int = 0
-    unmatched: int = 0
+    unmatched: int = 0  # parked: no Workbooks person for the prospect yet
+    unparked: int = 0  # parked earlier, created now that a person has the address
     failed: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -70,6 +76,8 @@ class ActivityCounts:
             ("workbooks_meeting_activities", self.meetings),
             ("workbooks_step_numbers", self.steps_written),
             ("activity_failures", self.failed),
+            ("activities_parked", self.unmatched),
+            ("parked_activities_created", self.unparked),
         ):
             if value:
                 written[key] = value
@@ -102,11 +110,20 @@ async def pull_activities(
 ) -> ActivityCounts:
     id_field = config.workbooks.outreach_id_field
     await write_steps(workbooks, engine, id_field, counts)
+    counts.unparked += await resume_parked(workbooks, engine, id_field, counts)
     for path in ("tasks", "calls"):
         if cancel is not None and cancel.cancelled:
             raise SyncCancelled()
         since = await in_writer(_cursor, engine, CURSORS[path])
-        found, prospects = await outreach.changed_with_prospects(path, since)
+        try:
+            found, prospects = await outreach.changed_with_prospects(path, since)
+        except (PermissionDeniedError, NotFoundError) as exc:
+            # A missing scope (calls.read, say) costs this resource only: the rest of the sync
+            # goes on, and the Issues list says which scope to add.
+            counts.errors.append(str(exc))
+            await in_writer(_note_permission, engine, path, exc)
+            continue
+        await in_writer(_note_permission, engine, path, None)
         if path == "tasks":
             counts.tasks_read += len(found)
             wanted = [(r, "task") for r in found if is_skipped(r)]
@@ -123,6 +140,13 @@ async def pull_activities(
         if latest and counts.failed == before:
             await in_writer(_set_cursor, engine, CURSORS[path], latest)
     return counts
+
+
+def _note_permission(
+    engine: Engine, path: str, exc: PermissionDeniedError | NotFoundError | None
+) -> None:
+    with engine.begin() as conn:
+        note_permission(conn, f"outreach.{path}", f"Outreach {path}", exc)
 
 
 def _cursor(engine: Engine, name: str) -> str | None:
@@ -178,7 +202,22 @@ async def _create(
     wanted_ids = sorted({r.related.get("prospect") or 0 for r, _k in todo} - {0})
     externals = _externals(todo, prospects)
     people = await people_of(workbooks, id_field, wanted_ids, externals, ["id", "is_deleted"])
+    # Seed 001: else the person with the prospect's address (main email or Contact Details).
+    addresses = {
+        pid: prospects[pid].emails
+        for pid in wanted_ids
+        if pid not in people and pid in prospects and prospects[pid].emails
+    }
+    if addresses:
+        by_email = await match_by_email(
+            workbooks, [e for es in addresses.values() for e in es], ["id", "is_deleted"]
+        )
+        for pid, emails in addresses.items():
+            match = next((by_email[e] for e in emails if e in by_email), None)
+            if match is not None:
+                people[pid] = match.record
     at = format_iso(utc_now())
+    parked: list[tuple[str, int, int, list[str], dict[str, Any], str]] = []
     links: list[tuple[str, int, str, int]] = []
     creates: dict[str, list[tuple[Remote, str, dict[str, FieldValue]]]] = {
         TASKS: [],
@@ -190,9 +229,13 @@ async def _create(
             endpoint, wid = existing[ref]
             links.append((kind, remote.id, endpoint, wid))
             continue
-        person = people.get(remote.related.get("prospect") or 0)
+        pid = remote.related.get("prospect") or 0
+        person = people.get(pid)
         if person is None:
-            counts.unmatched += 1  # no Workbooks person for this prospect (yet): next time
+            # No Workbooks person has this prospect's id or address yet: parked, never lost.
+            # Created at the first sync after such a person exists.
+            counts.unmatched += 1
+            parked.append(_parked_item(remote, kind, pid, prospects.get(pid)))
             continue
         endpoint, fields = _fields(remote, kind, int(person["id"]), ref)
         creates[endpoint].append((remote, kind, fields))
@@ -212,7 +255,72 @@ async def _create(
             else:
                 counts.failed += 1
                 counts.errors.append(f"Outreach {kind} {remote.id}: {'; '.join(result.errors)}")
-    await in_writer(_note, engine, links, at)
+    await in_writer(_note, engine, links, at, parked)
+
+
+def _parked_item(
+    remote: Remote, kind: str, pid: int, prospect: Remote | None
+) -> tuple[str, int, int, list[str], dict[str, Any], str]:
+    payload = {
+        "attributes": remote.attributes,
+        "related": remote.related,
+        "prospect": None
+        if prospect is None
+        else {"id": prospect.id, "attributes": prospect.attributes},
+    }
+    why = "No Workbooks person has this prospect's Outreach id or email address yet."
+    return (kind, remote.id, pid, prospect.emails if prospect else [], payload, why)
+
+
+def _from_parked(item: ParkedActivity) -> tuple[Remote, str, Remote | None]:
+    p = item.payload
+    related = {k: v for k, v in (p.get("related") or {}).items() if v is None or type(v) is int}
+    remote = Remote(item.outreach_id, item.outreach_type, dict(p.get("attributes") or {}), related)
+    raw = p.get("prospect")
+    prospect = (
+        Remote(int(raw["id"]), "prospect", dict(raw.get("attributes") or {}), {})
+        if isinstance(raw, dict) and type(raw.get("id")) is int
+        else None
+    )
+    return remote, item.outreach_type, prospect
+
+
+async def resume_parked(
+    workbooks: WorkbooksSyncClient, engine: Engine, id_field: str, counts: ActivityCounts
+) -> int:
+    """Create the parked tasks, calls and meetings whose prospect has a Workbooks person now;
+    the others stay parked. Returns how many left the parking."""
+    items = await in_writer(_parked_list, engine)
+    if not items:
+        return 0
+    todo: list[tuple[Remote, str]] = []
+    prospects: dict[int, Remote] = {}
+    for item in items:
+        remote, kind, prospect = _from_parked(item)
+        todo.append((remote, kind))
+        if prospect is not None:
+            prospects[prospect.id] = prospect
+    before = counts.unmatched
+    for start in range(0, len(todo), 100):
+        await _create(workbooks, engine, id_field, todo[start : start + 100], prospects, counts)
+    counts.unmatched = before  # the ones still parked were counted when first met
+    return await in_writer(_settle_parked, engine, [(k, r.id) for r, k in todo])
+
+
+def _parked_list(engine: Engine) -> list[ParkedActivity]:
+    with engine.connect() as conn:
+        return matching_store.parked(conn)
+
+
+def _settle_parked(engine: Engine, keys: list[tuple[str, int]]) -> int:
+    """Take out of the parking what is now linked to a Workbooks record."""
+    with engine.begin() as conn:
+        linked: list[tuple[str, int]] = []
+        for kind in ("task", "meeting", "call"):
+            ids = [i for k, i in keys if k == kind]
+            linked += [(kind, i) for i in store.created_for(conn, kind, ids)]
+        matching_store.unpark(conn, linked)
+        return len(linked)
 
 
 def _externals(todo: list[tuple[Remote, str]], prospects: dict[int, Remote]) -> dict[int, int]:
@@ -232,9 +340,15 @@ def _created(engine: Engine, kind: str, ids: list[int]) -> set[int]:
         return store.created_for(conn, kind, ids)
 
 
-def _note(engine: Engine, links: list[tuple[str, int, str, int]], at: str) -> None:
+def _note(
+    engine: Engine,
+    links: list[tuple[str, int, str, int]],
+    at: str,
+    parked: list[tuple[str, int, int, list[str], dict[str, Any], str]] = (),  # type: ignore[assignment]
+) -> None:
     with engine.begin() as conn:
         store.note_created(conn, links, at)
+        matching_store.park_activities(conn, parked, at)
 
 
 def _when(value: Any) -> str | None:

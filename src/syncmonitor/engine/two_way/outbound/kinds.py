@@ -28,7 +28,9 @@ class OutboundKind:
     outreach_path: str  # prospects, accounts
     outreach_type: str  # prospect, account
     link_field: str  # the Workbooks field holding the Outreach id
-    identity: str  # the Outreach attribute holding the Workbooks id
+    # The Outreach attribute holding the Workbooks id, by which a record an earlier run created
+    # is found again; None when Outreach documents no such attribute (opportunities).
+    identity: str | None
     columns: tuple[str, ...]  # read besides the mapped fields
     by_email: bool  # matched by email before creating (people)
     scoped: bool  # the scope filter and the integration's flags apply (people)
@@ -102,7 +104,10 @@ def organisation_kind() -> OutboundKind:
 
 
 def opportunity_kind() -> OutboundKind:
-    """Opportunities: linked by `created_through_reference` and Outreach's `externalCrmId`."""
+    """Opportunities: linked by `created_through_reference` (the Outreach id, kept in Workbooks
+    and in the cache). Outreach's opportunity has no attribute for another system's id (the
+    OpenAPI file has no `externalCrmId`; `custom1..150` are the customer's), so nothing is
+    stamped on it and twins are found by that link only (docs/remote-contract.md)."""
     return OutboundKind(
         "opportunity",
         ObjectPair.OPPORTUNITY,
@@ -110,7 +115,7 @@ def opportunity_kind() -> OutboundKind:
         "opportunities",
         "opportunity",
         "created_through_reference",
-        "externalCrmId",
+        None,
         ("id", "lock_version", "name", "updated_at", "is_deleted", "created_through_reference"),
         False,
         False,

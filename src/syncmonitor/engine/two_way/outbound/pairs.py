@@ -21,7 +21,18 @@ from syncmonitor.engine.two_way.outbound.kinds import OutboundKind
 from syncmonitor.store.two_way import Conflict, Hazard, Link
 
 # Outreach relationships a write can set (a lookup resolves to the related record's id).
-RELATIONSHIPS = frozenset({"stage", "account"})
+RELATIONSHIPS = frozenset({"stage", "account", "opportunityStage"})
+# An opportunity's `stage` is read-only in the OpenAPI file; the writable one is
+# `opportunityStage`. A mapping saved before the fix still says `stage`.
+_OPPORTUNITY_ALIASES = {"stage": "opportunityStage"}
+
+
+def _writable_relationships(kind: OutboundKind, plan: PairPlan) -> None:
+    if kind.name != "opportunity":
+        return
+    for old, new in _OPPORTUNITY_ALIASES.items():
+        if old in plan.relationships:
+            plan.relationships.setdefault(new, plan.relationships.pop(old))
 
 
 @dataclass
@@ -111,7 +122,9 @@ def plan_new(
     for rule in setup.mapping.rules:
         if rule.enabled and rule.crm_field:
             plan.last_values[rule.crm_field] = record.get(rule.crm_field)
-    plan.attributes[kind.identity] = str(rid)
+    if kind.identity is not None:
+        plan.attributes[kind.identity] = str(rid)
+    _writable_relationships(kind, plan)
     return plan
 
 
@@ -207,6 +220,7 @@ def plan_linked(
                     batch.run_id,
                 )
             )
-    if str(twin.attributes.get(kind.identity) or "") != str(rid):
+    if kind.identity is not None and str(twin.attributes.get(kind.identity) or "") != str(rid):
         plan.attributes[kind.identity] = str(rid)
+    _writable_relationships(kind, plan)
     return plan

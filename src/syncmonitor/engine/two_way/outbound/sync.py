@@ -262,7 +262,8 @@ async def _plan_unlinked(
     if kind.by_email:
         holders = await outreach.prospects_by_email(e for es in emails.values() for e in es)
     earlier: dict[str, Remote] = {}
-    if not kind.by_email:  # an account created before whose link never reached Workbooks
+    if not kind.by_email and kind.identity is not None:
+        # an account created before whose link never reached Workbooks
         ids = [str(int(r["id"])) for r in records]
         earlier = await outreach.by_identity(kind.outreach_path, kind.identity, ids)
     for record in records:
