@@ -28,7 +28,7 @@ from syncmonitor.app.config import Config
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.domain.export_dates import DateOrder
-from syncmonitor.domain.salesmate_export import Column, Severity
+from syncmonitor.domain.salesmate_export import Column
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -177,8 +177,8 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
             print(checked.date_decision.note(), file=sys.stderr)
         if preview.salesmate_note:
             print(preview.salesmate_note, file=sys.stderr)
-        for problem in checked.problems:
-            print(problem.text(), file=sys.stderr)
+        for line in checked.summary():  # per kind the first few, then how many more
+            print(line, file=sys.stderr)
         if refused is not None:
             print(f"{refused.title}: {refused.message}", file=sys.stderr)
         elif outcome is not None:
@@ -219,7 +219,12 @@ def _as_json(preview: Any, outcome: Any, refused: UserFacingError | None) -> dic
             {"line": p.line, "severity": p.severity.value, "kind": p.kind, "message": p.message}
             for p in checked.problems
         ],
-        "errors": sum(1 for p in checked.problems if p.severity is Severity.ERROR),
+        "errors": checked.error_count,
+        "warnings": checked.warning_count,
+        # per kind: how many in all ("problems" lists the first PROBLEMS_KEPT of each kind)
+        "problem_counts": {
+            f"{severity.value}:{kind}": n for (severity, kind), n in checked.counts.items()
+        },
         "imported": outcome is not None and not outcome.dry_run,
         "dry_run": outcome.dry_run if outcome is not None else None,
         "result": None
