@@ -51,7 +51,7 @@ def test_newer_schema_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:
 def test_garbage_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(CacheError, match="not a readable SQLite database"):
+    with pytest.raises(CacheError, match="is damaged.*rename cache.sqlite3 to cache.sqlite3.damaged"):
         open_database(path)
 
 

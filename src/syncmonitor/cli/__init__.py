@@ -20,6 +20,8 @@ from syncmonitor.app.config import Config, load_config
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.logs import setup_logging
 from syncmonitor.app.paths import AppPaths, app_paths
+from syncmonitor.cli.safety import SafeStream, bounded_int, check_arguments
+from syncmonitor.engine.runs.lock import mark_interrupted
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
 
@@ -68,7 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = sub.add_parser("runs", help="the record of every sync run")
     runs.add_argument("--json", action="store_true", help="print as JSON")
-    runs.add_argument("--limit", type=int, default=50, help="how many runs, newest first (50)")
+    runs.add_argument(
+        "--limit",
+        type=bounded_int(1, 1_000_000, clamp_low=True),
+        default=50,
+        help="how many runs, newest first (50)",
+    )
 
     sub.add_parser(
         "daemon",
@@ -109,6 +116,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    problem = check_arguments(args_list)
+    if problem is not None:
+        print(f"syncmonitor: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    # Remote and imported text (names, states, error messages) reaches the terminal through
+    # print(): control characters in it are made visible instead of acted on.
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        return _main(args_list)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(args_list: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
@@ -166,6 +188,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_queue_command(config, paths, as_json=args.json)
     except UserFacingError as exc:
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a damaged or read-only cache, a full disk: told as such
+        from syncmonitor.store.cache_faults import explain
+
+        cache = explain(exc, paths.database_file)
+        if cache is None:
+            raise
+        print(f"{cache.title}: {cache.message}", file=sys.stderr)
         return EXIT_FAILED
     parser.print_help()
     return EXIT_USAGE
@@ -246,6 +276,7 @@ def _runs(paths: AppPaths, *, as_json: bool, limit: int) -> int:
             runs = recent_runs(conn, max(1, limit))
     finally:
         db.close()
+    runs = mark_interrupted(runs, paths.lock_file)
     if as_json:
         print(json.dumps(runs, indent=2, default=str))
         return EXIT_OK
@@ -307,7 +338,7 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
     db = open_database(paths.database_file)
     try:
         with db.engine.connect() as conn:
-            runs = recent_runs(conn, 5)
+            runs = mark_interrupted(recent_runs(conn, 5), paths.lock_file)
             counts = {
                 "people": conn.execute(select(func.count()).select_from(prospects)).scalar_one(),
                 "transitions": conn.execute(

@@ -19,7 +19,7 @@ from syncmonitor.app.paths import AppPaths
 from syncmonitor.connectors.http.client import warm_up
 from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
-from syncmonitor.engine.runs.lock import SyncLock
+from syncmonitor.engine.runs.lock import SyncLock, sync_in_progress
 from syncmonitor.engine.runs.service import Remotes, SyncService
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
@@ -31,6 +31,7 @@ from syncmonitor.sandbox.process import (
     SandboxEndpoints,
     SandboxProcess,
 )
+from syncmonitor.store.cache_faults import read_only
 from syncmonitor.store.database import Database, open_database
 from syncmonitor.store.runs import close_interrupted_runs
 
@@ -114,11 +115,15 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
     paths.ensure()
     warm_up()  # the TLS context, built here off the GUI thread rather than during a sync
     database = open_database(paths.database_file)
+    if database.read_only:  # syncing writes: say so now, not as a failed write mid-run
+        database.close()
+        raise read_only(paths.database_file, "the folder is read-only")
     try:
-        with database.engine.begin() as conn:
-            interrupted = close_interrupted_runs(conn)
-        if interrupted:
-            log.warning("%d run(s) were interrupted by a previous exit", interrupted)
+        if not sync_in_progress(paths.lock_file):  # a live run elsewhere is not interrupted
+            with database.engine.begin() as conn:
+                interrupted = close_interrupted_runs(conn)
+            if interrupted:
+                log.warning("%d run(s) were interrupted by a previous exit", interrupted)
         sandbox = None
         if config.sandbox_mode and start_sandbox:
             sandbox = SandboxProcess(
