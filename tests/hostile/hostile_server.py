@@ -11,6 +11,7 @@ Modes (the `mode` argument; `option` tunes some of them):
 - `endless`: a chunked JSON body that never ends.
 - `gzip_bomb`: a 200 OK whose gzip body inflates to `option` bytes (default 1 GiB).
 - `deep_json`: an array nested 200,000 deep.
+- `html200`: a captive portal's sign-in page, with 200 OK.
 - `next_loop`: empty pages, each linking to a fresh next page, for ever.
 - `next_loop_data`: one record a page, `meta.count` = 1, each linking to a fresh next page.
 - `header`: 429 (or, with `status`, another status) with the headers in `headers`.
@@ -178,6 +179,13 @@ class HostileServer:
                 h.wfile.write(frame)
         elif mode == "gzip_bomb":
             self._send(h, 200, self._bomb, Content_Encoding="gzip")
+        elif mode == "html200":
+            page = b"<!DOCTYPE html><html><body>Please sign in to the Wi-Fi</body></html>"
+            h.send_response(200)
+            h.send_header("Content-Type", "text/html; charset=utf-8")
+            h.send_header("Content-Length", str(len(page)))
+            h.end_headers()
+            h.wfile.write(page)
         elif mode == "deep_json":
             self._send(h, 200, b"[" * 200_000 + b"]" * 200_000)
         elif mode == "next_loop":

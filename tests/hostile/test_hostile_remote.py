@@ -114,7 +114,7 @@ def note(mode: str, outcome: Outcome) -> None:
         max_rss_mb=round(outcome.max_rss_mb),
         requests=outcome.requests,
         exit_code=outcome.exit_code,
-        message=outcome.said[:160],
+        error=str((outcome.error or {}).get("title", "none")).replace("|", "/"),
     )
 
 
@@ -123,6 +123,7 @@ CASES: list[tuple[str, dict[str, Any], tuple[str, ...], int, float]] = [
     ("endless", {}, ("too large to read", "GET /api/v2/sequenceStates", "32 MB"), 1, 40),
     ("gzip_bomb", {}, ("too large to read", "GET /api/v2/sequenceStates"), 1, 40),
     ("deep_json", {}, ("unreadable answer",), 5, 60),
+    ("html200", {}, ("web page (HTML)", "captive portal"), 5, 60),
     ("next_loop", {}, ("kept sending pages", "empty pages in a row"), 4, 40),
     ("next_loop_data", {}, ("kept sending pages", "announced 1 record"), 13, 40),
 ]

@@ -110,13 +110,24 @@ def decode_json(response: httpx.Response, service: str) -> Any:
     except orjson.JSONDecodeError as exc:
         size = len(response.content)
         reason = "it is empty" if size == 0 else f"{exc} in {size} bytes"
+        kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        html = kind in ("text/html", "application/xhtml+xml") or response.content[
+            :200
+        ].lstrip().lower().startswith((b"<!doctype html", b"<html"))
+        why = (
+            "it is a web page (HTML): a sign-in page, a proxy or a captive portal (hotel, "
+            f"airport Wi-Fi) may have answered instead of {service}, or the address points at "
+            f"{service}'s website instead of its API. Check the {service} address in Settings "
+            "and open any web page to finish a network sign-in"
+            if html
+            else "it was probably cut short on the way. If this keeps happening, check the "
+            f"network (a proxy or VPN may be altering traffic) and {service}'s status page"
+        )
         raise MalformedResponseError(
             service,
             f"{service} sent an unreadable answer",
             f"The answer to {response.request.method} {response.request.url.path} was not valid "
-            f"JSON ({reason}); it was probably cut short on the way. Sync Monitor tries such "
-            "requests again by itself. If this keeps happening, check the network (a proxy or "
-            f"VPN may be altering traffic) and {service}'s status page.",
+            f"JSON ({reason}); {why}. Sync Monitor tries such requests again by itself.",
             status_code=response.status_code,
             url=str(response.request.url),
         ) from None
@@ -434,12 +445,14 @@ class ResilientClient:
         )
         if not same_origin:
             # Credentials travel in headers and parameters: never send them to another host.
+            port = f":{target.port}" if target.port is not None else ""
             raise RequestRejectedError(
                 self.service,
                 f"{self.service} redirected elsewhere",
-                f"{self.service} redirected {request.method} {request.url.path} to another host "
-                f"({target.host}). Sync Monitor does not follow it, so that your credentials "
-                f"are not sent there. Check the {self.service} address in Settings.",
+                f"{self.service} redirected {request.method} {request.url.path} to another "
+                f"address ({target.scheme}://{target.host}{port}). Sync Monitor does not "
+                "follow it, so that your credentials are not sent there. Check the "
+                f"{self.service} address in Settings.",
                 status_code=response.status_code,
                 url=str(request.url),
             )
