@@ -92,7 +92,15 @@ def test_an_imported_escape_sequence_never_reaches_the_terminal(
         (("people", "show", "\u00b2"), 3, b"No person"),
         (("people", "show", b"\xff"), 2, b"not valid text"),
     ],
-    ids=["1e23", "a 24-digit limit", "hex", "negative", "26-digit id", "superscript", "\\xff"],
+    ids=[
+        "1e23",
+        "a 24-digit limit",
+        "hex",
+        "negative",
+        "26-digit id",
+        "superscript",
+        "undecodable byte",
+    ],
 )
 def test_an_argument_that_cannot_be_represented_is_a_usage_message(
     synced: Path, args: tuple[str | bytes, ...], exit_code: int, words: bytes
