@@ -201,3 +201,16 @@ def test_a_big_export_is_read_in_bounded_memory_with_its_problems_summarised(
     assert "more warnings of this kind (unknown-state)" in stderr
     assert "more errors of this kind (unknown-person)" in stderr
     assert peak_mb < 120 + 12 * size_mb  # the review measured 15x the file, 1.5 GB for 100 MB
+
+
+@pytest.mark.parametrize("command", ["salesmate", "mappings"])
+def test_an_import_from_a_fifo_is_refused_at_once(tmp_path: Path, command: str) -> None:
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    if command == "salesmate":
+        done = salesmate(tmp_path, fifo)
+    else:
+        done = run(tmp_path, "mappings", "import", str(fifo), timeout=30)
+    assert_one_clear_message(done, "not a regular file")
+    assert time.monotonic() - started < 20

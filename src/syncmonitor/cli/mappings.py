@@ -23,6 +23,10 @@ from syncmonitor.domain.timestamps import format_iso, utc_now
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
+# Thousands of rules fit in a few hundred kilobytes; a bigger file is something else.
+MAX_MAPPING_FILE_BYTES = 20 * 1024 * 1024
+
+
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mappings = sub.add_parser("mappings", help="export or import the status and field mappings")
     actions = mappings.add_subparsers(dest="mappings_command", metavar="ACTION", required=True)
@@ -81,6 +85,16 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
             print(f"Exported the mappings to {path} ({fmt.upper()}).")
             return EXIT_OK
         try:
+            if path.exists() and not path.is_file():  # a FIFO would block, /dev/zero never end
+                raise UserFacingError(
+                    f"Cannot read {path}: it is not a regular file.", "Choose the mapping file."
+                )
+            if path.stat().st_size > MAX_MAPPING_FILE_BYTES:
+                raise UserFacingError(
+                    f"Cannot read {path}: it is larger than a mapping file can be "
+                    f"({MAX_MAPPING_FILE_BYTES // (1024 * 1024)} MB).",
+                    "Check that this is the right file.",
+                )
             data = path.read_bytes()
         except OSError as exc:
             raise UserFacingError(
