@@ -162,13 +162,14 @@ def _check_pages(path: Path) -> None:
             if "unable to open" in str(exc).lower():
                 continue
             raise (explain(exc, path) or damaged(path, str(exc))) from exc
-        problems = [str(r[0]) for r in rows if r and r[0] != "ok"]
+        lines = [line for r in rows if r and r[0] != "ok" for line in str(r[0]).splitlines()]
+        problems = [line for line in lines if line.strip() and not line.startswith("***")]
         if problems:
             more = "at least " if len(problems) >= 5 else ""
             raise damaged(
                 path,
                 f"SQLite's page check found {more}{len(problems)} problem(s), the first: "
-                f"{problems[0].splitlines()[0][:120]}",
+                f"{problems[0][:120]}",
             )
         return
     assert last is not None
