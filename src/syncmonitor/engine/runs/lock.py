@@ -26,10 +26,13 @@ class AlreadySyncingError(UserFacingError):
 def sync_in_progress(path: Path) -> bool:
     """Whether a process holds the sync lock of this data folder now (a run marked running
     while nobody holds it was interrupted: killed, or its computer lost power)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
+    try:  # read-write as SyncLock opens it (Windows locks need it); read-only on a read-only disk
+        fd = os.open(path, os.O_RDWR)
     except OSError:
-        return False  # no lock file: nobody ever synced here, or it cannot be read
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False  # no lock file: nobody ever synced here, or it cannot be read
     try:
         _lock(fd)
     except OSError:
