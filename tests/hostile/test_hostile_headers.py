@@ -3,14 +3,18 @@ is worded, and no paging goes on for ever (connectors/http/headers.py and limits
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
+from collections.abc import Callable
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from syncmonitor.connectors.errors import MalformedResponseError
+from syncmonitor.connectors.http import client as client_module
 from syncmonitor.connectors.http.headers import (
     describe_wait,
     parse_rate_limit_remaining,
@@ -18,6 +22,7 @@ from syncmonitor.connectors.http.headers import (
     parse_retry_after,
 )
 from syncmonitor.connectors.http.limits import Limits, PageBudget
+from syncmonitor.connectors.spotler import SpotlerClient
 
 NOW = 1_796_000_000.0  # December 2026
 
@@ -99,3 +104,50 @@ def test_the_hard_limit_holds_without_an_announced_count() -> None:
         budget.page(100, more=True)
     with pytest.raises(MalformedResponseError, match="the most one read may take"):
         budget.page(100, more=True)
+
+
+def _spotler_pages(
+    next_link: Callable[[int], str | None],
+) -> tuple[list[str], BaseException | None]:
+    """Read Spotler's campaign list from a mock that links page n to `next_link(n)`."""
+    hosts: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        hosts.append(str(request.url.host))
+        n = len(hosts)
+        return httpx.Response(
+            200,
+            json={"campaigns": [{"encryptedId": f"c{n}", "name": "x"}], "next": next_link(n)},
+        )
+
+    async def go() -> BaseException | None:
+        async with SpotlerClient(
+            "https://restapi.mailplus.test/integrationservice-1.1.0",
+            "key",
+            "secret",
+            transport=httpx.MockTransport(answer),
+        ) as client:
+            try:
+                async for _ in client.iter_campaigns(page_size=1):
+                    pass
+            except MalformedResponseError as exc:
+                return exc
+        return None
+
+    return hosts, asyncio.run(go())
+
+
+def test_a_spotler_next_link_to_another_host_is_not_followed() -> None:
+    hosts, error = _spotler_pages(lambda n: "https://evil.example/steal")
+    assert hosts == ["restapi.mailplus.test"]
+    assert error is not None and "points at another address (evil.example)" in str(error)
+
+
+def test_spotler_pages_that_link_on_for_ever_stop_at_the_hard_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(client_module, "Limits", lambda: Limits(max_pages=50))
+    base = "https://restapi.mailplus.test/integrationservice-1.1.0/campaign/list?after="
+    hosts, error = _spotler_pages(lambda n: f"{base}{n}")
+    assert len(hosts) == 50
+    assert error is not None and "the most one read may take" in str(error)

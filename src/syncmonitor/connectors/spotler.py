@@ -167,6 +167,8 @@ class SpotlerClient(RemoteClient):
             )
             query = None  # the next URL carries its own query
             budget.page(len(records), more=url is not None)
+            if url is not None:
+                url = self._http.same_origin_link(url, "the Spotler campaign list")
             if records:
                 yield records
 

@@ -269,6 +269,30 @@ class ResilientClient:
         """Seconds one exchange may take in all (send, headers, the whole body)."""
         return self.limits.deadline_for(self._timeout)
 
+    def same_origin_link(self, link: str, what: str) -> str:
+        """The absolute URL of a next-page link, refused when it leaves the remote's host:
+        credentials travel with every request, so a hostile link must not collect them."""
+        base = self.base_url
+        try:
+            target = base.join(link)
+        except httpx.InvalidURL:
+            target = None
+        if target is None or (target.scheme, target.host, target.port) != (
+            base.scheme,
+            base.host,
+            base.port,
+        ):
+            where = f" ({target.host})" if target is not None else ""
+            raise MalformedResponseError(
+                self.service,
+                f"{self.service} sent a strange page link",
+                f"The link to the next page of {what} points at another address{where}; Sync "
+                "Monitor does not follow it, so that your credentials are not sent there. Check "
+                f"the {self.service} address in Settings.",
+                retryable=False,
+            )
+        return str(target)
+
     def page_budget(self, what: str, page_size: int) -> PageBudget:
         """A fresh page budget for one paged read of `what` (see limits.PageBudget)."""
         return PageBudget(self.service, what, page_size, self.limits)
