@@ -291,7 +291,7 @@ class AreaResult:
     failures: list[str] = field(default_factory=list)
 
 
-def run_suites(paths: list[str], log: Path, junit: Path) -> int:
+def run_suites(paths: list[str], log: Path, junit: Path, timeout: int | None = None) -> int:
     env = dict(os.environ, SYNCMONITOR_RELIABILITY_LOG=str(log), QT_QPA_PLATFORM="offscreen")
     command = [
         sys.executable,
@@ -301,6 +301,7 @@ def run_suites(paths: list[str], log: Path, junit: Path) -> int:
         "-p",
         "no:cacheprovider",
         f"--junitxml={junit}",
+        *(["-o", f"timeout={timeout}"] if timeout else []),
         *paths,
     ]
     print("running:", " ".join(command), flush=True)
@@ -418,11 +419,16 @@ def render(results: dict[str, AreaResult], facts: list[dict[str, Any]], status: 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reliability-report.md")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        help="seconds one test may take (default: pytest's setting); a busy machine needs more",
+    )
     args = parser.parse_args(argv)
     suites = [s for area in AREAS.values() for s in area if (ROOT / s).exists()]
     with tempfile.TemporaryDirectory() as folder:
         log, junit = Path(folder) / "facts.jsonl", Path(folder) / "junit.xml"
-        status = run_suites(suites, log, junit)
+        status = run_suites(suites, log, junit, args.timeout)
         report = render(read_junit(junit), read_facts(log), status)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
