@@ -316,7 +316,7 @@ def test_a_429_with_nothing_to_wait_for_fails_at_once_with_when_to_try_again(
     )
     result = h.sync(progress)
 
-    assert_recorded_failure(h, result, "Outreach", "rate limit", "can run again after")
+    assert_recorded_failure(h, result, "Outreach", "rate limit", "can run again in about")
     assert requests_made(h.admin) == {"outreach": PAGES_BEFORE_FAULT + 1, "workbooks": 0}
     assert_kept_first_pages(h, reference, PAGES_BEFORE_FAULT)
 
@@ -341,7 +341,7 @@ def test_a_spent_budget_is_honoured_before_any_429(
     )
     result = h.sync(progress)
 
-    assert_recorded_failure(h, result, "Outreach", "rate limit", "can run again after")
+    assert_recorded_failure(h, result, "Outreach", "rate limit", "can run again in about")
     assert requests_made(h.admin) == {"outreach": PAGES_BEFORE_FAULT + 2, "workbooks": 0}
     assert h.admin.stats()["rate_limit"]["remaining"] == 0  # spent, never overdrawn
     assert_kept_first_pages(h, reference, PAGES_BEFORE_FAULT + 2)

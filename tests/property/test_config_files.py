@@ -66,8 +66,9 @@ def _valid_value(section: str, key: str) -> st.SearchStrategy[Any]:
         return st.integers(min_value=int(low), max_value=int(high))
     if isinstance(default, float):
         return st.floats(min_value=low, max_value=high)
-    if isinstance(default, str) or default is None:
-        return st.text(min_size=1, max_size=30).filter(str.strip)
+    if isinstance(default, str) or default is None:  # control characters are refused
+        printable = st.characters(blacklist_categories=("Cc", "Cs"))
+        return st.text(printable, min_size=1, max_size=30).filter(str.strip)
     return st.just(default)
 
 

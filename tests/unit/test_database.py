@@ -7,7 +7,8 @@ import pytest
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from syncmonitor.store.database import CacheError, SchemaTooNewError, head_revision, open_database
+from syncmonitor.store.cache_faults import CacheDamagedError
+from syncmonitor.store.database import SchemaTooNewError, head_revision, open_database
 
 
 def test_new_cache_is_created_in_wal_mode_at_head(tmp_path: Path) -> None:
@@ -51,8 +52,9 @@ def test_newer_schema_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:
 def test_garbage_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(CacheError, match="not a readable SQLite database"):
+    with pytest.raises(CacheDamagedError) as caught:
         open_database(path)
+    assert "rename cache.sqlite3 to cache.sqlite3.damaged" in caught.value.message
 
 
 def test_an_older_cache_is_backed_up_then_upgraded(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,22 +171,73 @@ class Config:
         return not self.outreach.base_url and not self.workbooks.base_url
 
 
+def _shown(url: str) -> str:
+    """The address as it may be shown: any user name and password in it replaced by `***`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}{sep}{authority}{slash}{path}"
+
+
 def check_base_url(url: str, where: str) -> str:
-    """Refuse anything but HTTPS, except for a loopback host (local testing, the sandbox)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """Refuse anything but HTTPS, except for a loopback host (local testing, the sandbox).
+
+    Refused too, before anything is sent: a user name or password in the address (httpx would
+    send them as Basic credentials in place of the token, and they would be shown wherever the
+    address is), a port outside 1 to 65535, control characters, and a ?query or #fragment (the
+    API paths are joined after the base address, so they would be lost).
+    """
+    text = url.strip()
+    shown = _shown(text)
+    if any(ord(c) < 32 or ord(c) == 127 for c in text) or " " in text:
         raise ConfigError(
-            f"{where} is {url!r}, which is not a web address.",
+            f"{where} contains a space or an invisible control character.",
+            "Type the address again by hand, for example https://api.outreach.io/api/v2.",
+        )
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+        host = parts.hostname
+    except ValueError:
+        raise ConfigError(
+            f"{where} is {shown!r}, which is not a usable web address (its port is not a "
+            "number from 1 to 65535, or its host is malformed).",
+            "Use the full address, for example https://api.outreach.io/api/v2.",
+        ) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(
+            f"{where} is {shown!r}, which is not a web address.",
             "Use the full address, for example https://api.outreach.io/api/v2.",
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.username is not None or parts.password is not None:
         raise ConfigError(
-            f"{where} uses plain http:// to {parts.hostname}, so tokens would cross the network "
-            "unencrypted.",
+            f"{where} has a user name or password inside the address. Sync Monitor does not use "
+            "it (it would replace the token) and does not show it.",
+            f"Remove the part before @ from {where}, and keep credentials in Settings (the OS "
+            "keyring) or in the environment. If the password was real, change it: it was "
+            "written in the configuration file.",
+        )
+    if port == 0:
+        raise ConfigError(
+            f"{where} is {shown!r}: port 0 is not a port a service listens on.",
+            "Leave the port out for the standard one, or give the right number.",
+        )
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise ConfigError(
+            f"{where} is {shown!r}, which has a ?query or #fragment. Sync Monitor adds the API "
+            "paths after the base address, so that part would swallow them.",
+            "Remove everything from the ? or # on, for example https://api.outreach.io/api/v2.",
+        )
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ConfigError(
+            f"{where} uses plain http:// to {host}, so tokens would cross the network unencrypted.",
             "Change it to https://. Plain http is only accepted for this computer "
             "(localhost, 127.0.0.1, ::1).",
         )
-    return url.strip().rstrip("/")
+    return text.rstrip("/")
 
 
 def _is_loopback(host: str) -> bool:
@@ -277,6 +330,11 @@ def _parse_section(name: str, values: dict[str, Any]) -> Any:
                 f"[{name}] {key} is {value}, outside {bounds[0]:g} to {bounds[1]:g}.",
                 "Use a value in that range (the limits protect the remotes' rate limits).",
             )
+        if isinstance(value, str) and any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ConfigError(
+                f"[{name}] {key} contains an invisible control character (such as NUL).",
+                "Type the value again by hand, or delete the line to use the default.",
+            )
         if key == "base_url":
             value = check_base_url(value, f"[{name}] base_url")
         if key.endswith("_field") and not value.strip():
@@ -291,18 +349,63 @@ def _kind(expected: type) -> str:
     )
 
 
+# A configuration file is a few kilobytes; a bigger "file" is something else (a device).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _read_config_text(path: Path) -> str:
+    """The file's text, refusing what is not a regular file (a FIFO would block for ever, a
+    device such as /dev/zero would be read for ever) and a UTF-8 byte-order mark accepted."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ConfigError(
+            f"{path} cannot be read: {exc}.", "Check the file's permissions."
+        ) from exc
+    special = not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode)
+    if special and not _is_devnull(path):
+        raise ConfigError(
+            f"{path} is not a regular file (it is a pipe, socket or device), so it is not read.",
+            "Point --config at a config.toml file.",
+        )
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(
+            f"{path} cannot be read: {exc}.", "Check the file's permissions."
+        ) from exc
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path} is larger than {MAX_CONFIG_BYTES // 1024} KB, far more than a "
+            "configuration file holds.",
+            "Point --config at the right config.toml.",
+        )
+    try:
+        return raw.decode("utf-8-sig")  # Windows Notepad may start the file with a BOM
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}).",
+            "Save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8).",
+        ) from exc
+
+
+def _is_devnull(path: Path) -> bool:
+    try:
+        return os.path.samefile(path, os.devnull)
+    except OSError:
+        return False
+
+
 def load_config(path: Path) -> Config:
     """Read config.toml; a missing file means all defaults (sandbox mode)."""
     if not path.exists():
         return Config(source=None)
+    text = _read_config_text(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid TOML: {exc}.", "Fix the line it names, or move the file away."
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"{path} cannot be read: {exc}.", "Check the file's permissions."
         ) from exc
     return parse_config(data, source=path)

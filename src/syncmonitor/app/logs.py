@@ -39,21 +39,32 @@ class RedactingFormatter(logging.Formatter):
 
 def setup_logging(paths: AppPaths, *, verbose: bool = False, console: bool = False) -> None:
     """Log to `syncmonitor.log` (rotated at 2 MB, 5 kept), user-readable only."""
-    paths.ensure()
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for handler in list(root.handlers):
         if getattr(handler, "_syncmonitor", False):
             root.removeHandler(handler)
     fmt = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    file_handler = logging.handlers.RotatingFileHandler(
-        paths.log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-    )
-    with contextlib.suppress(OSError):
-        paths.log_file.chmod(0o600)
+    unwritable: OSError | None = None
+    try:
+        paths.ensure()
+        file_handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            paths.log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        )
+    except OSError as exc:
+        # A read-only home (a mounted backup, a locked-down profile): the commands that only
+        # read still work; warnings and errors go to stderr instead of the log file.
+        file_handler = logging.StreamHandler(sys.stderr)
+        file_handler.setLevel(logging.WARNING)
+        unwritable = exc
+    else:
+        with contextlib.suppress(OSError):
+            paths.log_file.chmod(0o600)
     file_handler.setFormatter(fmt)
     file_handler._syncmonitor = True  # type: ignore[attr-defined]
     root.addHandler(file_handler)
+    if unwritable is not None:
+        logging.getLogger(__name__).debug("no log file: %s", unwritable)
     if console and verbose:
         stream = logging.StreamHandler(sys.stderr)
         stream.setFormatter(fmt)

@@ -60,7 +60,7 @@ def _line_of(path: Path, what: str) -> str:
     section, key = found.groups()
     current = ""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):
         return ""
     for number, line in enumerate(lines, 1):
@@ -75,7 +75,7 @@ def _line_of(path: Path, what: str) -> str:
 def read_document(path: Path) -> dict[str, Any]:
     """The raw TOML document ({} if missing or broken: Settings then writes a fresh one)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
 

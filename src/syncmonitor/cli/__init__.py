@@ -33,6 +33,7 @@ from syncmonitor.cli import (
     window,
 )
 from syncmonitor.cli.exit_codes import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from syncmonitor.cli.safety import SafeStream, check_arguments
 
 __all__ = ["EXIT_FAILED", "EXIT_NOT_FOUND", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -88,6 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    problem = check_arguments(args_list)
+    if problem is not None:
+        print(f"syncmonitor: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    # Remote and imported text (names, states, error messages) reaches the terminal through
+    # print(): control characters in it are made visible instead of acted on.
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        return _main(args_list)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(args_list: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
@@ -124,6 +140,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return group.run(args, config, paths)
     except UserFacingError as exc:
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a damaged or read-only cache, a full disk: told as such
+        from syncmonitor.engine.bootstrap import explain_cache_fault
+
+        cache = explain_cache_fault(exc, paths)
+        if cache is None:
+            raise
+        print(f"{cache.title}: {cache.message}", file=sys.stderr)
         return EXIT_FAILED
     parser.print_help()
     return EXIT_USAGE

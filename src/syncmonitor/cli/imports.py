@@ -29,7 +29,7 @@ from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.cli.exit_codes import EXIT_FAILED, EXIT_OK
 from syncmonitor.domain.export_dates import DateOrder
-from syncmonitor.domain.salesmate_export import Column, Severity
+from syncmonitor.domain.salesmate_export import Column
 
 _COLUMN_OPTIONS = {
     Column.EMAIL: "--email-column",
@@ -174,8 +174,8 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
             print(checked.date_decision.note(), file=sys.stderr)
         if preview.salesmate_note:
             print(preview.salesmate_note, file=sys.stderr)
-        for problem in checked.problems:
-            print(problem.text(), file=sys.stderr)
+        for line in checked.summary():  # per kind the first few, then how many more
+            print(line, file=sys.stderr)
         if refused is not None:
             print(f"{refused.title}: {refused.message}", file=sys.stderr)
         elif outcome is not None:
@@ -216,7 +216,12 @@ def _as_json(preview: Any, outcome: Any, refused: UserFacingError | None) -> dic
             {"line": p.line, "severity": p.severity.value, "kind": p.kind, "message": p.message}
             for p in checked.problems
         ],
-        "errors": sum(1 for p in checked.problems if p.severity is Severity.ERROR),
+        "errors": checked.error_count,
+        "warnings": checked.warning_count,
+        # per kind: how many in all ("problems" lists the first PROBLEMS_KEPT of each kind)
+        "problem_counts": {
+            f"{severity.value}:{kind}": n for (severity, kind), n in checked.counts.items()
+        },
         "imported": outcome is not None and not outcome.dry_run,
         "dry_run": outcome.dry_run if outcome is not None else None,
         "result": None

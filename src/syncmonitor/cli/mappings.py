@@ -18,6 +18,9 @@ from syncmonitor.app.paths import AppPaths
 from syncmonitor.cli.exit_codes import EXIT_OK
 from syncmonitor.domain.mappings.files import describe, export_bytes, file_format, import_bytes
 
+# Thousands of rules fit in a few hundred kilobytes; a bigger file is something else.
+MAX_MAPPING_FILE_BYTES = 20 * 1024 * 1024
+
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mappings = sub.add_parser("mappings", help="export or import the status and field mappings")
@@ -51,6 +54,16 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
             print(f"Exported the mappings to {path} ({fmt.upper()}).")
             return EXIT_OK
         try:
+            if path.exists() and not path.is_file():  # a FIFO would block, /dev/zero never end
+                raise UserFacingError(
+                    f"Cannot read {path}: it is not a regular file.", "Choose the mapping file."
+                )
+            if path.stat().st_size > MAX_MAPPING_FILE_BYTES:
+                raise UserFacingError(
+                    f"Cannot read {path}: it is larger than a mapping file can be "
+                    f"({MAX_MAPPING_FILE_BYTES // (1024 * 1024)} MB).",
+                    "Check that this is the right file.",
+                )
             data = path.read_bytes()
         except OSError as exc:
             raise UserFacingError(

@@ -9,13 +9,19 @@ from typing import Any
 from syncmonitor.app.config import Config
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.cli.exit_codes import EXIT_OK
+from syncmonitor.cli.safety import bounded_int
 from syncmonitor.domain.durations import duration_text
 
 
 def add_parser(sub: Any) -> None:
     runs = sub.add_parser("runs", help="the record of every sync run")
     runs.add_argument("--json", action="store_true", help="print as JSON")
-    runs.add_argument("--limit", type=int, default=50, help="how many runs, newest first (50)")
+    runs.add_argument(
+        "--limit",
+        type=bounded_int(1, 1_000_000, clamp_low=True),
+        default=50,
+        help="how many runs, newest first (50)",
+    )
 
 
 def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
@@ -24,12 +30,14 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
 
 def _runs(paths: AppPaths, *, as_json: bool, limit: int) -> int:
     from syncmonitor.engine.bootstrap import open_cache
+    from syncmonitor.engine.runs.lock import mark_interrupted
 
     cache = open_cache(paths)
     try:
         runs = cache.runs.recent(limit)
     finally:
         cache.close()
+    runs = mark_interrupted(runs, paths.lock_file)
     if as_json:
         print(json.dumps(runs, indent=2, default=str))
         return EXIT_OK

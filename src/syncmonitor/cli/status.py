@@ -25,10 +25,11 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
 def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
     from syncmonitor.app.credentials import Secret, where_is
     from syncmonitor.engine.bootstrap import open_cache
+    from syncmonitor.engine.runs.lock import mark_interrupted
 
     cache = open_cache(paths)
     try:
-        runs = cache.runs.recent(5)
+        runs = mark_interrupted(cache.runs.recent(5), paths.lock_file)
         counts = cache.runs.counts()
     finally:
         cache.close()

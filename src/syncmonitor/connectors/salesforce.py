@@ -160,8 +160,12 @@ class SalesforceClient(RemoteClient):
         url: str | None = f"services/data/{self.api_version}/query"
         params: list[tuple[str, str]] | None = [("q", soql)]
         seen: set[str] = set()
+        # Salesforce pages hold up to 2,000 records and announce `totalSize`.
+        budget = self._http.page_budget("a Salesforce query", 2000)
         while url is not None:
             page = await self._http.request("GET", url, params=params, parse=self._json)
+            total = page.get("totalSize")
+            budget.announce(total if type(total) is int else None)
             batch = page.get("records")
             if not isinstance(batch, list):
                 raise MalformedResponseError(
@@ -173,6 +177,7 @@ class SalesforceClient(RemoteClient):
             nxt = page.get("nextRecordsUrl")
             if page.get("done", True) or not isinstance(nxt, str) or nxt in seen:
                 break
+            budget.page(len(batch), more=True)
             seen.add(nxt)
             url, params = nxt.lstrip("/"), None
         return records

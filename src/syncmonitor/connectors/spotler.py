@@ -160,11 +160,15 @@ class SpotlerClient(RemoteClient):
             params.append(("fromDate", from_date.astimezone(UTC).strftime(_DATE_FORMAT)))
         url: str | None = "campaign/list"
         query: list[tuple[str, str]] | None = params
+        budget = self._http.page_budget("the Spotler campaign list", page_size)
         while url is not None:
             records, url = await self._http.request(
                 "GET", url, params=query, parse=self._page, parse_in_thread=True
             )
             query = None  # the next URL carries its own query
+            budget.page(len(records), more=url is not None)
+            if url is not None:
+                url = self._http.same_origin_link(url, "the Spotler campaign list")
             if records:
                 yield records
 

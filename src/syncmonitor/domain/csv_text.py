@@ -11,12 +11,16 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import sys
 from dataclasses import dataclass
 
 from syncmonitor.app.errors import UserFacingError
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 _SNIFF_LINES = 50
+_SNIFF_CHARS = 1024 * 1024
+# The longest cell read (csv's own limit): an export's cells are names, addresses and dates.
+MAX_CELL_CHARS = 131_072
 
 
 class UnreadableFileError(UserFacingError):
@@ -69,11 +73,16 @@ def sniff_delimiter(text: str) -> str:
     Quoted fields are respected (a comma inside "Smith, Jane" does not count). A file with a
     single column gets a comma.
     """
-    lines = text.splitlines()[:_SNIFF_LINES]
+    # The first lines only: splitting a 100 MB file into lines to look at 50 of them costs more
+    # memory than the file.
+    lines = text[:_SNIFF_CHARS].splitlines()[:_SNIFF_LINES]
     sample = "\n".join(line for line in lines if line.strip())
     best, best_score = ",", (0, 0, 0)
     for delimiter in DELIMITERS:
-        rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
+        try:
+            rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
+        except csv.Error:  # a field past csv's limit with this delimiter: not the one
+            continue
         if not rows:
             continue
         width = len(rows[0])
@@ -99,16 +108,48 @@ def read_rows(text: str, delimiter: str) -> list[list[str]]:
     """Every record of the table, fields stripped of surrounding blanks. A blank line stays as an
     empty record, so a record's position is its line in the file (unless a quoted value spans
     lines), which is what a person sees in an editor or as a spreadsheet's row number."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    rows: list[list[str]] = []
+    intern = sys.intern  # names, states, sequences and dates repeat: one copy of each
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+        for row in reader:
+            cells = [intern(f.strip()) for f in row]
+            rows.append(cells if any(cells) else [])
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UnreadableFileError(
+                f"The file has a cell longer than {MAX_CELL_CHARS:,} characters (around line "
+                f"{reader.line_num:,}), far longer than any export holds: it is not an "
+                'enrolment export, or a quote (") opened a cell that never closes.',
+                "Check that this is the right file; open it in a spreadsheet and save it again "
+                "as CSV.",
+            ) from None
         raise UnreadableFileError(
-            f"The file is not valid CSV: {exc}.",
+            f"The file is not valid CSV: {exc} (around line {reader.line_num:,}).",
             "Open it in a spreadsheet and save it again as CSV.",
         ) from exc
-    return [[f.strip() for f in row] if any(f.strip() for f in row) else [] for row in rows]
+    return rows
 
 
 def delimiter_name(delimiter: str) -> str:
     """ "," -> "comma"."""
     return DELIMITERS.get(delimiter, repr(delimiter))
+
+
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV Injection").
+# A leading apostrophe is escaped as well, so that reading a file back is exact.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """The cell as written to a CSV the app makes: prefixed with an apostrophe when it starts
+    like a formula (`=`, `+`, `-`, `@`, tab, carriage return), so Excel, LibreOffice and Google
+    Sheets show it as text instead of running it. CRM picklist values and imported names are
+    not ours: "=HYPERLINK(...)" must reach a spreadsheet as the text it is."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def from_spreadsheet_safe(cell: str) -> str:
+    """A cell read from a CSV, undoing `spreadsheet_safe` (one leading apostrophe is dropped, as
+    a spreadsheet treats it: a marker for "this is text", not part of the value)."""
+    return cell[1:] if cell.startswith("'") else cell

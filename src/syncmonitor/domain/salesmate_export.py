@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -95,6 +96,14 @@ _GUESSES: dict[Column, tuple[str, ...]] = {
 _NOT_A_NAME = ("sequence", "owner", "user", "company", "enrolledby")
 
 
+def _some(headers: Sequence[str], shown: int = 12) -> str:
+    """The headers for a message: the first dozen, then how many more."""
+    if not headers:
+        return "none"
+    more = f", and {len(headers) - shown:,} more" if len(headers) > shown else ""
+    return ", ".join(headers[:shown]) + more
+
+
 def _squash(text: str) -> str:
     """ "Séquence Name" -> "sequencename": accents, case, spaces and punctuation do not count."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -164,6 +173,10 @@ class EnrolmentRow:
         return (self.email, self.sequence, self.state.raw.lower(), self.changed_at)
 
 
+# Problems of one kind kept with their message (all are counted).
+PROBLEMS_KEPT = 1000
+
+
 @dataclass
 class CheckedExport:
     """The outcome of checking every row: the good rows, every problem, and what was decided."""
@@ -174,6 +187,39 @@ class CheckedExport:
     date_order: DateOrder = DateOrder.AUTO  # the order actually used
     row_count: int = 0  # data rows in the file
     lines_in_error: set[int] = field(default_factory=set)
+    # Every problem counted by (severity, kind); `problems` keeps the first PROBLEMS_KEPT of
+    # each kind, so a file of a million repeated rows does not hold a million messages.
+    counts: Counter[tuple[Severity, str]] = field(default_factory=Counter)
+
+    def add(self, problem: Problem) -> None:
+        key = (problem.severity, problem.kind)
+        self.counts[key] += 1
+        if self.counts[key] <= PROBLEMS_KEPT:
+            self.problems.append(problem)
+
+    @property
+    def error_count(self) -> int:
+        return sum(n for (severity, _), n in self.counts.items() if severity is Severity.ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(n for (severity, _), n in self.counts.items() if severity is Severity.WARNING)
+
+    def summary(self, shown: int = 5) -> list[str]:
+        """The problems as lines for a terminal: per kind the first `shown`, then how many
+        more (errors first), instead of one line per problem."""
+        lines: list[str] = []
+        order = sorted(self.counts, key=lambda k: (k[0] is not Severity.ERROR, k[1]))
+        for severity, kind in order:
+            total = self.counts[(severity, kind)]
+            same = [p for p in self.problems if p.severity is severity and p.kind == kind]
+            lines += [p.text() for p in same[:shown]]
+            if total > shown:
+                lines.append(
+                    f"... and {total - shown:,} more {severity.value}s of this kind ({kind}); "
+                    f"{total:,} in all"
+                )
+        return lines
 
     @property
     def file_errors(self) -> list[Problem]:
@@ -227,19 +273,19 @@ def check_export(
     headers = list(table[0]) if table else []
     missing = [c for c in REQUIRED if mapping.get(c) is None]
     for column in missing:
-        result.problems.append(
+        result.add(
             Problem(
                 None,
                 Severity.ERROR,
                 "missing-column",
                 f"No column is chosen for “{column.label}” and none of the headers "
-                f"({', '.join(headers) or 'none'}) looks like one. Choose it in the column mapping "
+                f"({_some(headers)}) looks like one. Choose it in the column mapping "
                 f"(or --{column.value.replace('_', '-')}-column).",
             )
         )
     for column, index in mapping.items():
         if index is not None and index >= len(headers):
-            result.problems.append(
+            result.add(
                 Problem(
                     None,
                     Severity.ERROR,
@@ -248,10 +294,24 @@ def check_export(
                     f"{len(headers)} columns.",
                 )
             )
+    for column, index in mapping.items():
+        if index is None or index >= len(headers):
+            continue
+        same = [i for i, h in enumerate(headers) if _squash(h) == _squash(headers[index])]
+        if len(same) > 1:
+            result.add(
+                Problem(
+                    None,
+                    Severity.WARNING,
+                    "duplicate-column",
+                    f"The header “{headers[index]}” names columns "
+                    f"{', '.join(str(i + 1) for i in same)}; column {index + 1} is read as "
+                    f"“{column.label}”. If that is the wrong one, rename the other, or choose "
+                    f"it by its number (--{column.value.replace('_', '-')}-column N).",
+                )
+            )
     if result.row_count == 0:
-        result.problems.append(
-            Problem(None, Severity.ERROR, "no-rows", "The file has a header but no rows.")
-        )
+        result.add(Problem(None, Severity.ERROR, "no-rows", "The file has a header but no rows."))
     if result.file_errors:
         return result
 
@@ -265,10 +325,10 @@ def check_export(
     order = DateOrder(date_order)
     if order is DateOrder.AUTO:
         if decision.conflict:
-            result.problems.append(Problem(None, Severity.ERROR, "date-order", decision.note()))
+            result.add(Problem(None, Severity.ERROR, "date-order", decision.note()))
             return result
         if decision.needs_choice:
-            result.problems.append(
+            result.add(
                 Problem(
                     None,
                     Severity.ERROR,
@@ -311,7 +371,8 @@ def check_export(
                     "as Unknown with the text kept.",
                 )
             )
-        result.problems.extend(problems)
+        for problem in problems:
+            result.add(problem)
         if any(p.severity is Severity.ERROR for p in problems) or changed_at is None:
             result.lines_in_error.add(line)
             continue
@@ -331,7 +392,7 @@ def check_export(
     seen: dict[tuple[str, str, str, datetime], int] = {}
     for r in candidates:
         if known is not None and r.email not in known:
-            result.problems.append(
+            result.add(
                 _error(
                     r.line,
                     "unknown-person",
@@ -344,7 +405,7 @@ def check_export(
             continue
         first = seen.get(r.key)
         if first is not None:
-            result.problems.append(
+            result.add(
                 Problem(
                     r.line,
                     Severity.WARNING,

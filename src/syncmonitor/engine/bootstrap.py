@@ -10,17 +10,19 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from syncmonitor.app.config import Config
 from syncmonitor.app.credentials import Secret, get_secret, require_secret
+from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.connectors.http.client import warm_up
 from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
-from syncmonitor.engine.runs.lock import SyncLock
+from syncmonitor.engine.runs.lock import SyncLock, sync_in_progress
 from syncmonitor.engine.runs.service import Remotes, SyncService
 from syncmonitor.engine.services.imports import ImportsService
 from syncmonitor.engine.services.issues import IssuesService
@@ -39,6 +41,7 @@ from syncmonitor.sandbox.process import (
     SandboxEndpoints,
     SandboxProcess,
 )
+from syncmonitor.store.cache_faults import explain, read_only
 from syncmonitor.store.database import Database, open_database
 from syncmonitor.store.runs import close_interrupted_runs
 
@@ -77,6 +80,13 @@ class CacheServices:
 
     def close(self) -> None:
         self.database.close()
+
+
+def explain_cache_fault(exc: BaseException, cache: AppPaths | Path) -> UserFacingError | None:
+    """What a failure to open or use the cache (`cache`: the app's paths or the cache file)
+    stands for (damaged, read-only, a full disk), told for people; None when `exc` is no cache
+    fault."""
+    return explain(exc, cache.database_file if isinstance(cache, AppPaths) else cache)
 
 
 def open_cache(paths: AppPaths, *, salesmate: SalesmateAccess | None = None) -> CacheServices:
@@ -169,11 +179,15 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
     paths.ensure()
     warm_up()  # the TLS context, built here off the GUI thread rather than during a sync
     database = open_database(paths.database_file)
+    if database.read_only:  # syncing writes: say so now, not as a failed write mid-run
+        database.close()
+        raise read_only(paths.database_file, "the folder is read-only")
     try:
-        with database.engine.begin() as conn:
-            interrupted = close_interrupted_runs(conn)
-        if interrupted:
-            log.warning("%d run(s) were interrupted by a previous exit", interrupted)
+        if not sync_in_progress(paths.lock_file):  # a live run elsewhere is not interrupted
+            with database.engine.begin() as conn:
+                interrupted = close_interrupted_runs(conn)
+            if interrupted:
+                log.warning("%d run(s) were interrupted by a previous exit", interrupted)
         sandbox = None
         if config.sandbox_mode and start_sandbox:
             sandbox = SandboxProcess(

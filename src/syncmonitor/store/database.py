@@ -8,6 +8,7 @@ copy is kept beside it, so a failed upgrade never costs the user their history.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,15 +20,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 
-from syncmonitor.app.errors import UserFacingError
+from syncmonitor.store.cache_faults import CacheError, damaged, explain, read_only
+
+__all__ = ["CacheError", "Database", "SchemaTooNewError", "open_database"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-class CacheError(UserFacingError):
-    """The cache cannot be opened."""
-
-    title = "The local cache cannot be opened"
 
 
 class SchemaTooNewError(CacheError):
@@ -60,8 +57,26 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.close()
 
 
-def create_cache_engine(path: Path) -> Engine:
-    """An engine for the cache file with the pragmas every connection needs."""
+def _on_connect_read_only(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA query_only=ON")
+    cur.close()
+
+
+def create_cache_engine(path: Path, *, uri: str | None = None) -> Engine:
+    """An engine for the cache file with the pragmas every connection needs; with `uri` (a
+    read-only `file:` URI) one that only reads."""
+    if uri is not None:
+        engine = create_engine(
+            f"sqlite:///{path}",  # a file URL, for the file's pool; `creator` opens it by URI
+            creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10),
+            pool_size=5,
+            max_overflow=5,
+        )
+        event.listen(engine, "connect", _on_connect_read_only)
+        return engine
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": 10},
@@ -78,38 +93,105 @@ class Database:
 
     path: Path
     engine: Engine
+    # True when the folder (or file) cannot be written: reads work, a write raises
+    # CacheReadOnlyError (through cache_faults.explain).
+    read_only: bool = False
 
     def close(self) -> None:
         self.engine.dispose()
 
 
+def _writable(path: Path) -> bool:
+    folder_ok = os.access(path.parent, os.W_OK)
+    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
+
+
 def open_database(path: Path) -> Database:
-    """Open (creating if needed) and migrate the cache at `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existed = path.exists()
+    """Open (creating if needed) and migrate the cache at `path`.
+
+    Every page is checked first (`PRAGMA quick_check`), so a damaged file is told as damaged,
+    with the copy the app keeps, before anything reads a wrong answer from it. A cache in a
+    folder that cannot be written is opened read-only (the commands that only read still work)
+    and is never called damaged.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise read_only(path, exc.strerror or str(exc)) from exc
+    existed = path.exists() and path.stat().st_size > 0
+    writable = _writable(path)
+    if not writable and not existed:
+        raise read_only(path, "there is no cache yet and none can be made")
     if existed:
-        _check_readable(path)
+        _check_pages(path)
+    if not writable:
+        return _open_read_only(path)
+    if not path.exists():
+        with contextlib.suppress(OSError):  # made user-only before SQLite makes its -wal/-shm
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     engine = create_cache_engine(path)
     try:
         _migrate(engine, path, existed)
-    except Exception:
+    except Exception as exc:
         engine.dispose()
-        raise
-    with contextlib.suppress(OSError):  # e.g. FAT in portable use
-        path.chmod(0o600)
+        raise (explain(exc, path) or exc) from exc
+    # The -wal and -shm files hold the same data as the cache: user-only too (SQLite gives
+    # them the cache's mode, which an older version left at the umask's).
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        with contextlib.suppress(OSError):  # e.g. FAT in portable use
+            path.with_name(name).chmod(0o600)
     return Database(path, engine)
 
 
-def _check_readable(path: Path) -> None:
-    try:
-        with sqlite3.connect(path) as conn:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise CacheError(
-            f"{path} is not a readable SQLite database ({exc}).",
-            "Quit Sync Monitor, move the file aside, and start again: the cache is rebuilt by the "
-            "next sync (history recorded only in the old file would be lost, so keep the copy).",
-        ) from exc
+def _read_only_uri(path: Path, *, immutable: bool = False) -> str:
+    flag = "immutable=1" if immutable else "mode=ro"
+    return f"{path.resolve().as_uri()}?{flag}"
+
+
+def _check_pages(path: Path) -> None:
+    """Refuse a damaged cache (every b-tree page walked) with what to do about it."""
+    last: sqlite3.DatabaseError | None = None
+    for immutable in (False, True):  # a WAL cache in a read-only folder needs immutable
+        try:
+            with contextlib.closing(
+                sqlite3.connect(_read_only_uri(path, immutable=immutable), uri=True)
+            ) as conn:
+                rows = conn.execute("PRAGMA quick_check(5)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            last = exc
+            if "unable to open" in str(exc).lower():
+                continue
+            raise (explain(exc, path) or damaged(path, str(exc))) from exc
+        lines = [line for r in rows if r and r[0] != "ok" for line in str(r[0]).splitlines()]
+        problems = [line for line in lines if line.strip() and not line.startswith("***")]
+        if problems:
+            more = "at least " if len(problems) >= 5 else ""
+            raise damaged(
+                path,
+                f"SQLite's page check found {more}{len(problems)} problem(s), the first: "
+                f"{problems[0][:120]}",
+            )
+        return
+    assert last is not None
+    raise read_only(path, str(last)) from last
+
+
+def _open_read_only(path: Path) -> Database:
+    for immutable in (False, True):
+        engine = create_cache_engine(path, uri=_read_only_uri(path, immutable=immutable))
+        try:
+            with engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+        except Exception as exc:
+            engine.dispose()
+            if immutable:
+                raise (explain(exc, path) or exc) from exc
+            continue
+        if current != head_revision():
+            engine.dispose()
+            raise read_only(path, "this version must first upgrade the cache, which writes to it")
+        return Database(path, engine, read_only=True)
+    raise AssertionError("unreachable")
 
 
 def _migrate(engine: Engine, path: Path, existed: bool) -> None:

@@ -353,7 +353,9 @@ def history(
 def find_person(conn: Connection, email_or_id: str) -> PersonDetail | None:
     """A person by email (case-insensitive) or by prospect id."""
     text = email_or_id.strip()
-    cond = prospects.c.id == int(text) if text.isdigit() else prospects.c.email == text.lower()
+    # An id is ASCII digits that fit SQLite's 64-bit integers; anything else is an email.
+    is_id = text.isascii() and text.isdigit() and len(text) <= 18
+    cond = prospects.c.id == int(text) if is_id else prospects.c.email == text.lower()
     row = conn.execute(
         select(
             prospects.c.provider,

@@ -280,7 +280,12 @@ def run_gui(
         start_hidden=at_login,
     )
     instance.activate_requested.connect(gui.window.bring_to_front)
-    reporter = CrashReporter(lambda: gui.window, log_file, on_interrupt=gui.request_quit)
+    reporter = CrashReporter(
+        lambda: gui.window,
+        log_file,
+        on_interrupt=gui.request_quit,
+        cache_file=paths.database_file if paths is not None else None,
+    )
     reporter.install()
     app.aboutToQuit.connect(gui.emergency_close)
     tune_for_interactive_use()

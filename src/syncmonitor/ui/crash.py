@@ -17,6 +17,7 @@ from types import TracebackType
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+
 log = logging.getLogger(__name__)
 
 
@@ -28,8 +29,10 @@ class CrashReporter:
         parent: Callable[[], QWidget | None],
         log_file: Path | None,
         on_interrupt: Callable[[], None] | None = None,
+        cache_file: Path | None = None,
     ) -> None:
         self._parent = parent
+        self._cache_file = cache_file
         self._log_file = log_file
         self._on_interrupt = on_interrupt
         self._previous = sys.excepthook
@@ -61,6 +64,21 @@ class CrashReporter:
     ) -> None:
         details = "".join(traceback.format_exception(exc_type, exc, tb))
         where = f" ({self._log_file})" if self._log_file else ""
+        from syncmonitor.engine.bootstrap import explain_cache_fault  # only when it crashed
+
+        cache = explain_cache_fault(exc, self._cache_file) if self._cache_file is not None else None
+        if cache is not None:  # damaged, read-only, disk full: not a bug, and said so
+            box = QMessageBox(self._parent())
+            box.setIcon(QMessageBox.Icon.Critical)
+            box.setWindowTitle(cache.title)
+            box.setText(cache.what)
+            box.setInformativeText(cache.todo)
+            box.setDetailedText(details)
+            box.setStandardButtons(QMessageBox.StandardButton.Close)
+            box.setWindowModality(Qt.WindowModality.NonModal)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
+            return
         if self.dialog is not None and self.dialog.isVisible():
             self._count += 1
             self.dialog.setInformativeText(self._advice(where, self._count))

@@ -41,12 +41,14 @@ from syncmonitor.connectors.errors import (
     redact_secrets,
     redact_url,
 )
-from syncmonitor.connectors.http.retry import (
-    RetryPolicy,
+from syncmonitor.connectors.http.headers import (
+    describe_wait,
     parse_rate_limit_remaining,
     parse_rate_limit_reset,
     parse_retry_after,
 )
+from syncmonitor.connectors.http.limits import Limits, PageBudget, read_capped, too_slow
+from syncmonitor.connectors.http.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -110,13 +112,24 @@ def decode_json(response: httpx.Response, service: str) -> Any:
     except orjson.JSONDecodeError as exc:
         size = len(response.content)
         reason = "it is empty" if size == 0 else f"{exc} in {size} bytes"
+        kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        html = kind in ("text/html", "application/xhtml+xml") or response.content[
+            :200
+        ].lstrip().lower().startswith((b"<!doctype html", b"<html"))
+        why = (
+            "it is a web page (HTML): a sign-in page, a proxy or a captive portal (hotel, "
+            f"airport Wi-Fi) may have answered instead of {service}, or the address points at "
+            f"{service}'s website instead of its API. Check the {service} address in Settings "
+            "and open any web page to finish a network sign-in"
+            if html
+            else "it was probably cut short on the way. If this keeps happening, check the "
+            f"network (a proxy or VPN may be altering traffic) and {service}'s status page"
+        )
         raise MalformedResponseError(
             service,
             f"{service} sent an unreadable answer",
             f"The answer to {response.request.method} {response.request.url.path} was not valid "
-            f"JSON ({reason}); it was probably cut short on the way. Sync Monitor tries such "
-            "requests again by itself. If this keeps happening, check the network (a proxy or "
-            f"VPN may be altering traffic) and {service}'s status page.",
+            f"JSON ({reason}); {why}. Sync Monitor tries such requests again by itself.",
             status_code=response.status_code,
             url=str(response.request.url),
         ) from None
@@ -213,11 +226,13 @@ class ResilientClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         auth: httpx.Auth | None = None,
         classify_error: Classify | None = None,
+        limits: Limits | None = None,
     ) -> None:
         install_log_redaction()
         self._classify = classify_error
         self.service = service
         self.policy = policy or RetryPolicy()
+        self.limits = limits or Limits()
         self.stats = TransportStats()
         self._describe_error = describe_error
         self._static_secrets = tuple(s for s in secrets if s)
@@ -225,14 +240,16 @@ class ResilientClient:
         self._sleep: Sleep = sleep or asyncio.sleep
         self._random = random or _random.random
         self._clock = clock or time.time
+        effective_timeout = (
+            httpx.Timeout(self.policy.request_timeout)
+            if self.policy.request_timeout is not None
+            else timeout
+        )
+        self._timeout = effective_timeout
         self._client = httpx.AsyncClient(
             base_url=base_url,
             headers=dict(headers or {}),
-            timeout=(
-                httpx.Timeout(self.policy.request_timeout)
-                if self.policy.request_timeout is not None
-                else timeout
-            ),
+            timeout=effective_timeout,
             transport=transport,
             follow_redirects=False,
             verify=tls_context(),
@@ -252,6 +269,39 @@ class ResilientClient:
     @property
     def base_url(self) -> httpx.URL:
         return self._client.base_url
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one exchange may take in all (send, headers, the whole body)."""
+        return self.limits.deadline_for(self._timeout)
+
+    def same_origin_link(self, link: str, what: str) -> str:
+        """The absolute URL of a next-page link, refused when it leaves the remote's host:
+        credentials travel with every request, so a hostile link must not collect them."""
+        base = self.base_url
+        try:
+            target = base.join(link)
+        except httpx.InvalidURL:
+            target = None
+        if target is None or (target.scheme, target.host, target.port) != (
+            base.scheme,
+            base.host,
+            base.port,
+        ):
+            where = f" ({target.host})" if target is not None else ""
+            raise MalformedResponseError(
+                self.service,
+                f"{self.service} sent a strange page link",
+                f"The link to the next page of {what} points at another address{where}; Sync "
+                "Monitor does not follow it, so that your credentials are not sent there. Check "
+                f"the {self.service} address in Settings.",
+                retryable=False,
+            )
+        return str(target)
+
+    def page_budget(self, what: str, page_size: int) -> PageBudget:
+        """A fresh page budget for one paged read of `what` (see limits.PageBudget)."""
+        return PageBudget(self.service, what, page_size, self.limits)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -348,45 +398,68 @@ class ResilientClient:
     # -- pieces --------------------------------------------------------------------------------
 
     async def _exchange(self, request: httpx.Request) -> httpx.Response:
-        """Send, follow slow-down redirects, and read the whole body; map transport failures."""
+        """Send, follow slow-down redirects, and read the whole body; map transport failures.
+
+        Each exchange (one send and its whole answer) must end within `self.deadline`: httpx's
+        timeout bounds each read only, and a remote dripping a byte every few seconds would
+        otherwise hold the sync (and its lock) for ever.
+        """
         redirects = 0
         while True:
             self.stats.requests += 1
             self.stats.bytes_sent += len(request.content)
+            received = [0]
             try:
-                response = await self._client.send(request, stream=True)
-            except httpx.RequestError as exc:
-                raise self._network_error(exc, request) from exc
-            try:
-                if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
-                    redirects += 1
-                    self.stats.redirects += 1
-                    if redirects > self.policy.max_redirects:
-                        raise RateLimitedError(
-                            self.service,
-                            f"{self.service} keeps redirecting",
-                            f"{self.service} redirected {request.method} {request.url.path} more "
-                            f"than {self.policy.max_redirects} times in a row, which is how it "
-                            "asks a client to slow down. Sync Monitor will try again after a "
-                            "pause; if this persists, sync less often.",
-                            status_code=response.status_code,
-                            url=str(request.url),
-                        )
-                    with contextlib.suppress(httpx.RequestError):
-                        await response.aread()  # so the connection can be reused
-                    request = self._redirected(request, response)
-                    await self._wait(self.policy.redirect_delay)
-                    continue
-                try:
-                    await response.aread()
-                except httpx.RequestError as exc:
-                    self.stats.bytes_received += response.num_bytes_downloaded
-                    raise self._network_error(exc, request) from exc
-                # Wire bytes (compressed); a body handed over whole (tests) counts as is.
-                self.stats.bytes_received += response.num_bytes_downloaded or len(response.content)
+                async with asyncio.timeout(self.deadline):
+                    response = await self._send_and_read(request, received)
+            except TimeoutError:
+                self.stats.bytes_received += received[0]
+                raise too_slow(self.service, request, self.deadline, received[0]) from None
+            if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+                redirects += 1
+                self.stats.redirects += 1
+                if redirects > self.policy.max_redirects:
+                    raise RateLimitedError(
+                        self.service,
+                        f"{self.service} keeps redirecting",
+                        f"{self.service} redirected {request.method} {request.url.path} more "
+                        f"than {self.policy.max_redirects} times in a row, which is how it "
+                        "asks a client to slow down. Sync Monitor will try again after a "
+                        "pause; if this persists, sync less often.",
+                        status_code=response.status_code,
+                        url=str(request.url),
+                    )
+                request = self._redirected(request, response)
+                await self._wait(self.policy.redirect_delay)
+                continue
+            return response
+
+    async def _send_and_read(self, request: httpx.Request, received: list[int]) -> httpx.Response:
+        """One exchange: send, then read the body (capped); `received[0]` counts wire bytes."""
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.RequestError as exc:
+            raise self._network_error(exc, request) from exc
+        try:
+            if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+                with contextlib.suppress(httpx.RequestError, ConnectorError):
+                    # so the connection can be reused; a huge redirect body is not kept
+                    await read_capped(response, self.service, 64 * 1024)
                 return response
-            finally:
-                await response.aclose()
+            try:
+                await read_capped(response, self.service, self.limits.max_answer_bytes)
+            except httpx.RequestError as exc:
+                self.stats.bytes_received += response.num_bytes_downloaded
+                raise self._network_error(exc, request) from exc
+            except ConnectorError:
+                self.stats.bytes_received += response.num_bytes_downloaded
+                raise
+            # Wire bytes (compressed); a body handed over whole (tests) counts as is.
+            self.stats.bytes_received += response.num_bytes_downloaded or len(response.content)
+            return response
+        finally:
+            received[0] = response.num_bytes_downloaded
+            await response.aclose()
 
     def _redirected(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
         """The request to send after a redirect: same method and body (303 excepted)."""
@@ -406,12 +479,14 @@ class ResilientClient:
         )
         if not same_origin:
             # Credentials travel in headers and parameters: never send them to another host.
+            port = f":{target.port}" if target.port is not None else ""
             raise RequestRejectedError(
                 self.service,
                 f"{self.service} redirected elsewhere",
-                f"{self.service} redirected {request.method} {request.url.path} to another host "
-                f"({target.host}). Sync Monitor does not follow it, so that your credentials "
-                f"are not sent there. Check the {self.service} address in Settings.",
+                f"{self.service} redirected {request.method} {request.url.path} to another "
+                f"address ({target.scheme}://{target.host}{port}). Sync Monitor does not "
+                "follow it, so that your credentials are not sent there. Check the "
+                f"{self.service} address in Settings.",
                 status_code=response.status_code,
                 url=str(request.url),
             )
@@ -590,18 +665,42 @@ class ResilientClient:
 
     def _too_long(
         self, wait: float, cause: ConnectorError | None, request: httpx.Request | None = None
-    ) -> RateLimitedError:
-        resume = time.strftime("%H:%M", time.localtime(self._clock() + wait))
+    ) -> RateLimitedError | ServerError:
+        """The error for a wait longer than the client waits: a server error stays one (a 503
+        with a huge Retry-After is an outage), anything else is the rate limit it stands for."""
+        # A hostile or broken header may ask for 1e20 s or for ever: worded, never computed with.
+        when = describe_wait(wait, self._clock())
+        limit = f"{self.policy.max_wait_for_rate_limit:.0f} s"
+        svc = self.service
+        if when.startswith("at no time"):
+            back = f"with a wait {when}"
+            later = "the next scheduled sync tries again."
+        else:
+            back = f"by what it said, a sync can run again {when}"
+            later = "it is not worth trying sooner."
+        url = cause.url if cause else (str(request.url) if request else None)
+        status = cause.status_code if cause else None
+        if isinstance(cause, ServerError):
+            return ServerError(
+                svc,
+                f"{svc} is unavailable",
+                f"{svc} failed to answer (HTTP {status}) and asked Sync Monitor to come back "
+                f"later, {back}. That is longer than Sync Monitor waits by itself ({limit}), so "
+                f"the sync stops for now; {later} Check {svc}'s status page for maintenance.",
+                retry_after=wait,
+                retryable=False,
+                status_code=status,
+                url=url,
+            )
         return RateLimitedError(
-            self.service,
-            f"{self.service} rate limit reached",
-            f"{self.service} asked Sync Monitor to wait {wait:.0f} s before the next request, "
-            f"longer than it waits by itself ({self.policy.max_wait_for_rate_limit:.0f} s). "
-            f"The sync stops for now; it can run again after {resume}. If this happens often, "
-            "sync less often or stop other tools that use the same account.",
+            svc,
+            f"{svc} rate limit reached",
+            f"{svc} asked Sync Monitor to pause its requests, {back}. That is longer than Sync "
+            f"Monitor waits by itself ({limit}), so the sync stops for now; {later} If this "
+            "happens often, sync less often or stop other tools that use the same account.",
             retry_after=wait,
-            status_code=cause.status_code if cause else None,
-            url=cause.url if cause else (str(request.url) if request else None),
+            status_code=status,
+            url=url,
         )
 
     async def _wait(self, seconds: float) -> None:

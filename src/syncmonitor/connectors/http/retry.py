@@ -6,12 +6,22 @@ Pure functions and a policy object, kept apart from the client so the retry rule
 
 from __future__ import annotations
 
-import email.utils
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# Below this an X-RateLimit-Reset value is a number of seconds, not an epoch time.
-_EPOCH_THRESHOLD = 1_000_000_000
+# The header parsers live in headers.py (bounded against hostile values); kept importable here.
+from syncmonitor.connectors.http.headers import (
+    parse_rate_limit_remaining,
+    parse_rate_limit_reset,
+    parse_retry_after,
+)
+
+__all__ = [
+    "RetryPolicy",
+    "parse_rate_limit_remaining",
+    "parse_rate_limit_reset",
+    "parse_retry_after",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,55 +62,3 @@ class RetryPolicy:
     def backoff(self, retry: int, random: Callable[[], float]) -> float:
         """A jittered delay before retry number `retry`; `random()` returns [0, 1)."""
         return random() * self.backoff_cap(retry)
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta seconds or an HTTP-date), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # an HTTP-date is always GMT; be lenient about the zone being absent
-        return None
-    return max(0.0, when.timestamp() - now)
-
-
-def parse_rate_limit_remaining(value: str | None) -> int | None:
-    """The smallest of the comma-separated counts in X-RateLimit-Remaining, or None."""
-    if not value:
-        return None
-    counts: list[int] = []
-    for part in value.split(","):
-        try:
-            counts.append(int(float(part.strip())))
-        except ValueError:
-            continue
-    return min(counts) if counts else None
-
-
-def parse_rate_limit_reset(value: str | None, now: float) -> float | None:
-    """Epoch seconds when the budget refills, from X-RateLimit-Reset, or None.
-
-    Outreach documents epoch seconds; a small number is taken as seconds from now and a huge
-    one as epoch milliseconds, so either reading of the header works.
-    """
-    if not value:
-        return None
-    try:
-        number = min(float(part) for part in value.split(",") if part.strip())
-    except ValueError:
-        return None
-    if number < _EPOCH_THRESHOLD:
-        return now + max(0.0, number)
-    if number > _EPOCH_THRESHOLD * 1000:
-        return number / 1000.0
-    return number

@@ -23,7 +23,8 @@ from typing import Any
 import httpx
 import orjson
 
-from syncmonitor.connectors.errors import OUTREACH, AuthenticationError
+from syncmonitor.connectors.errors import OUTREACH, AuthenticationError, ConnectorError
+from syncmonitor.connectors.http.limits import read_capped
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ API_SUFFIX = "/api/v2"
 # Refresh a little before the stated expiry, so a request is not sent with a token that dies
 # on the way.
 EXPIRY_MARGIN_S = 60.0
+TOKEN_ANSWER_CAP = 1024 * 1024
 
 
 def token_url_for(base_url: str) -> str:
@@ -102,7 +104,8 @@ class RefreshingBearer(httpx.Auth):
         async with lock:
             if self._generation == generation:  # nobody refreshed since this request went out
                 log.info("Outreach refused the access token (expired?); refreshing it")
-                await response.aread()
+                with contextlib.suppress(ConnectorError):  # a huge 401 body is not kept
+                    await read_capped(response, OUTREACH, TOKEN_ANSWER_CAP)
                 answer = yield self._refresh_request()
                 await self._take(answer)
         request.headers["Authorization"] = f"Bearer {self._access}"
@@ -125,7 +128,8 @@ class RefreshingBearer(httpx.Auth):
         )
 
     async def _take(self, answer: httpx.Response) -> None:
-        body = await answer.aread()
+        # A token answer is a few hundred bytes: a hostile endpoint cannot make it gigabytes.
+        body = await read_capped(answer, OUTREACH, TOKEN_ANSWER_CAP)
         document: Any = None
         with contextlib.suppress(orjson.JSONDecodeError):
             document = orjson.loads(body)

@@ -193,21 +193,29 @@ class OutreachClient(RemoteClient):
         *,
         recount: bool | None = None,
     ) -> AsyncIterator[T]:
-        def parse(response: httpx.Response) -> tuple[T, str | None]:
+        def parse(response: httpx.Response) -> tuple[T, str | None, int, int | None]:
             try:
                 doc = check_document(decode_json(response, OUTREACH))
-                return convert(doc), next_link(doc)
+                data, meta = doc.get("data"), doc.get("meta")
+                records = len(data) if isinstance(data, list) else 1
+                total = meta.get("count") if isinstance(meta, dict) else None
+                announced = total if type(total) is int else None
+                return convert(doc), next_link(doc), records, announced
             except ShapeError as exc:
                 raise self._malformed(response, str(exc)) from None
 
         url: str | None = path.lstrip("/")
         query = params
         seen: set[str] = set()
+        # A remote handing out a fresh next link for ever must not page for ever.
+        budget = self._http.page_budget(f"Outreach {path.strip('/')}", self.page_size)
         while url is not None:
-            page, link = await self._http.request(
+            page, link, records, announced = await self._http.request(
                 "GET", url, params=query, parse=parse, parse_in_thread=True
             )
+            budget.announce(announced)
             yield page
+            budget.page(records, more=link is not None)
             url, query = self._follow(link, seen, recount), None
 
     def _follow(self, link: str | None, seen: set[str], recount: bool | None = None) -> str | None:

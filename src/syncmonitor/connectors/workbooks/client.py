@@ -298,6 +298,7 @@ class WorkbooksClient(RemoteClient):
         base += [("_select_columns[]", column) for column in columns or ()]
         path = _endpoint(endpoint)
         start = 0
+        budget = self._http.page_budget(f"Workbooks {endpoint}", page_size)
         while True:
             params = [*base, ("_start", str(start)), ("_limit", str(page_size))]
             records = await self._http.request("GET", path, params=params, parse=self._records)
@@ -305,6 +306,7 @@ class WorkbooksClient(RemoteClient):
                 yield records
             if len(records) < page_size:
                 return
+            budget.page(len(records), more=True)
             start += len(records)
 
     async def people_by_field(

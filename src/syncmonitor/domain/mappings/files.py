@@ -19,6 +19,7 @@ from dataclasses import asdict
 from typing import Any
 
 from syncmonitor.app.errors import UserFacingError
+from syncmonitor.domain.csv_text import from_spreadsheet_safe, spreadsheet_safe
 from syncmonitor.domain.mappings.fields import (
     DEFAULT_CONFLICT_RULE,
     OPTION_NAMES,
@@ -115,9 +116,19 @@ def to_json(mappings: MappingSet) -> bytes:
     return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
+class _SafeWriter:
+    """A csv writer whose every cell is made spreadsheet-safe (see csv_text.spreadsheet_safe)."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, cells: Iterable[str]) -> None:
+        self._writer.writerow([spreadsheet_safe(c) for c in cells])
+
+
 def to_csv(mappings: MappingSet) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(out)
     writer.writerow(CSV_COLUMNS)
     no_options = [""] * len(OPTION_NAMES)  # options do not apply to status rules
     for kind in StatusKind:
@@ -189,6 +200,17 @@ def from_json(text: str, source: str = "The file") -> MappingSet:
             f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
             "Fix the file, or export the mappings again to get a correct one. Nothing was "
             "imported.",
+        ) from None
+    except RecursionError:
+        raise MappingImportError(
+            f"{source} is JSON nested far deeper than any mapping file (lists or objects inside "
+            "each other thousands of times), so it is not read.",
+            "Use a file made by Export (or `syncmonitor mappings export`). Nothing was imported.",
+        ) from None
+    except ValueError as exc:  # Python refuses integers of more than 4,300 digits
+        raise MappingImportError(
+            f"{source} holds a number too long to read ({exc}); no mapping has such numbers.",
+            "Use a file made by Export (or `syncmonitor mappings export`). Nothing was imported.",
         ) from None
     problems: list[str] = []
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
@@ -293,7 +315,9 @@ def _enum(cls: Any, value: object, where: str, problems: list[str]) -> Any:
 
 
 def from_csv(text: str, source: str = "The file") -> MappingSet:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = csv.reader(io.StringIO(text, newline=""))
+    # Cells an export escaped against spreadsheet formulas read back as they were.
+    reader = ([from_spreadsheet_safe(c) for c in row] for row in rows)
     try:
         header = next(reader)
     except StopIteration:
@@ -303,6 +327,13 @@ def from_csv(text: str, source: str = "The file") -> MappingSet:
     except csv.Error as exc:
         raise MappingImportError(f"{source} is not readable CSV: {exc}.", "") from None
     header = [h.strip() for h in header]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise MappingImportError(
+            f"{source} names the column(s) {', '.join(twice)} more than once, so it is not "
+            "clear which one holds the value.",
+            "Delete the extra column(s) and import again. Nothing was imported.",
+        )
     # Files exported before the conflict rule existed stay importable (default rule).
     missing = [c for c in CSV_COLUMNS if c not in header and c != "conflict_rule"]
     unknown = [c for c in header if c not in CSV_COLUMNS]
@@ -333,7 +364,7 @@ def from_csv(text: str, source: str = "The file") -> MappingSet:
             row = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
             _csv_row(row, line, status, fields, problems)
     except csv.Error as exc:
-        problems.append(f"line {reader.line_num}: {exc}")
+        problems.append(f"line {rows.line_num}: {exc}")
     if problems:
         raise _refuse(problems, source)
     result = MappingSet()

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from syncmonitor.app.errors import UserFacingError
 
@@ -20,6 +21,48 @@ class AlreadySyncingError(UserFacingError):
     """Another process holds the sync lock for this data folder."""
 
     title = "Another Sync Monitor is syncing"
+
+
+def sync_in_progress(path: Path) -> bool:
+    """Whether a process holds the sync lock of this data folder now (a run marked running
+    while nobody holds it was interrupted: killed, or its computer lost power)."""
+    try:  # read-write as SyncLock opens it (Windows locks need it); read-only on a read-only disk
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False  # no lock file: nobody ever synced here, or it cannot be read
+    try:
+        _lock(fd)
+    except OSError:
+        return True
+    else:
+        _unlock(fd)
+        return False
+    finally:
+        os.close(fd)
+
+
+def mark_interrupted(runs: list[dict[str, Any]], lock_path: Path) -> list[dict[str, Any]]:
+    """Runs as a read-only command shows them: one marked running while nobody holds the sync
+    lock was interrupted (killed, or the computer stopped), and says so. The cache is not
+    changed (the next sync, daemon or window closes such runs for good)."""
+    if not any(r.get("outcome") == "running" for r in runs) or sync_in_progress(lock_path):
+        return runs
+    shown = []
+    for run in runs:
+        if run.get("outcome") == "running":
+            run = {
+                **run,
+                "outcome": "interrupted",
+                "error_title": "The app stopped during this run",
+                "error_message": "The process running it ended before the run did (it was "
+                "killed, or the computer stopped). Everything it had committed is kept; the "
+                "next run continues from there.",
+            }
+        shown.append(run)
+    return shown
 
 
 class SyncLock:

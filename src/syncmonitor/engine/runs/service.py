@@ -34,6 +34,7 @@ from syncmonitor.engine.runs.lock import AlreadySyncingError, SyncLock
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
 from syncmonitor.engine.sequence_states.pull import PullCounts
 from syncmonitor.engine.sequence_states.push import PushCounts
+from syncmonitor.store.cache_faults import explain as explain_cache_fault
 from syncmonitor.store.database import Database
 from syncmonitor.store.runs import finish_run, last_finished_by_kind, recent_runs, start_run
 
@@ -179,13 +180,18 @@ class SyncService:
                 outcome, title, message = RunOutcome.FAILED, exc.title, exc.message
                 error_kind = _error_kind(exc)
             except Exception as exc:  # a bug: record it, keep the app alive, log the traceback
-                log.exception("sync run failed unexpectedly")
                 outcome = RunOutcome.FAILED
-                title = "Unexpected error"
-                message = (
-                    f"{type(exc).__name__}: {exc}. Everything committed before it is kept. "
-                    "Please report this with the log file."
-                )
+                cache = explain_cache_fault(exc, self.database.path)
+                if cache is not None:  # a full disk, a damaged or read-only cache: no bug
+                    log.error("sync run stopped: %s", cache)
+                    title, message = cache.title, cache.message
+                else:
+                    log.exception("sync run failed unexpectedly")
+                    title = "Unexpected error"
+                    message = (
+                        f"{type(exc).__name__}: {exc}. Everything committed before it is kept. "
+                        "Please report this with the log file."
+                    )
             finished = utc_now()
             result = RunResult(
                 run_id=run_id,

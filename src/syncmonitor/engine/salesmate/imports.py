@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -115,7 +116,13 @@ def load_export_bytes(data: bytes, name: str) -> LoadedExport:
 def load_export(path: Path) -> LoadedExport:
     """Read an export from disk (call it off the GUI thread)."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            raise UnreadableFileError(  # a FIFO would block for ever, /dev/zero never end
+                f"{path} is not a regular file (it is a pipe, socket or device).",
+                "Choose the CSV file Salesmate exported.",
+            )
         if size > MAX_FILE_BYTES:
             raise UnreadableFileError(
                 f"{path.name} is {size / 1e6:.0f} MB, more than an enrolment export can be.",
