@@ -17,7 +17,6 @@ from types import TracebackType
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-
 log = logging.getLogger(__name__)
 
 
