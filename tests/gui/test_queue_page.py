@@ -121,7 +121,7 @@ async def test_fixing_a_blocking_name_end_to_end(
     qtbot: QtBot, page: QueuePage, sandbox: Sandbox
 ) -> None:
     async with watching(page):
-        (long_id,) = sandbox.create(name=LONG)
+        (long_id,) = sandbox.create(name=LONG, audience=40)
         behind = sandbox.create(count=2)
         await eventually(lambda: page.banner.isVisible(), timeout=15)
         assert "The GatorMail queue is blocked" in page.banner_text.text()
@@ -135,6 +135,7 @@ async def test_fixing_a_blocking_name_end_to_end(
         dialog = page.dialog
         assert dialog is not None and dialog.isVisible()
         assert page.detail.item is not None and page.detail.item.id == long_id
+        assert "Subject (kept as it is)" in dialog.subject.text()
         assert dialog.counter.text().endswith("/ 100</span>")
         dialog.edit.clear()
         qtbot.keyClicks(dialog.edit, "x" * 101)
@@ -149,7 +150,16 @@ async def test_fixing_a_blocking_name_end_to_end(
         assert dialog.ok_button.isEnabled()
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
-        await eventually(lambda: "took the place" in page.detail.outcome.text(), timeout=15)
+        try:
+            await eventually(lambda: "queued at position" in page.detail.outcome.text(), timeout=15)
+        except AssertionError:
+            raise AssertionError(page.detail.outcome.text()) from None
+
+        assert "took the place" not in page.detail.outcome.text()
+        # The copy is in the table at once, in the queue, selected (review-ux.md 2, bug 1).
+        copy_id = page.poller.monitor.known_row(long_id)["replaced_by"]  # type: ignore[union-attr,index]
+        assert page.detail.item is not None and page.detail.item.id == copy_id
+        assert page.model.row_of(copy_id) is not None
         await eventually(lambda: not page.banner.isVisible(), timeout=15)
         await eventually(
             lambda: all(state_in_table(page, i) is QueueState.ARRIVED for i in behind), timeout=15
@@ -208,7 +218,7 @@ async def test_retry_and_cancel_from_the_detail_pane(
         assert isinstance(box, QMessageBox) and box.isVisible()
         qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
         await eventually(lambda: state_in_table(page, waiting) is QueueState.CANCELLED, timeout=15)
-        assert sandbox.mailshot(waiting)["status"] == "New"
+        assert sandbox.mailshot(waiting)["status"] == "Draft"
 
 
 async def test_watched_at_the_idle_rate_while_another_page_shows(
