@@ -594,3 +594,27 @@ async def test_a_restart_keeps_states_and_timeline_without_repeating_them(
     with database.engine.connect() as conn:
         assert sum(len(timeline(conn, i)) for i in before) == count
     assert again.throughput.records_per_second() is not None
+
+
+async def test_a_mailshot_deleted_in_the_middle_of_a_fix_loses_nothing(
+    gatormail: GatorMailSandbox, monitor: QueueMonitor, database: Database
+) -> None:
+    (long_id,) = gatormail.create(name=LONG_NAME, audience=12)
+    await poll_until(monitor, lambda r: state_of(r, long_id) is QueueState.BLOCKED)
+    add_entries = monitor.workbooks.add_entries
+
+    async def someone_deletes_it_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        gatormail.delete(long_id)  # a colleague deletes the original in Workbooks, now
+        return await add_entries(*args, **kwargs)
+
+    monitor.workbooks.add_entries = someone_deletes_it_meanwhile  # type: ignore[method-assign]
+    outcome = await fix_name(monitor, long_id, "Shorter")
+    assert "already been deleted in Workbooks by someone else" in outcome.message
+    assert outcome.copy_id is not None
+    assert gatormail.mailshot(outcome.copy_id)["name"] == "Shorter"
+    said = [d for _, d in events(database, long_id)]
+    assert any("making a copy" in d for d in said)
+    assert any("already deleted in Workbooks by someone else" in d for d in said)
+    assert any(
+        "Created by Sync Monitor as a copy" in d for _, d in events(database, outcome.copy_id)
+    )

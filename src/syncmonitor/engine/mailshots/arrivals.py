@@ -15,8 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from syncmonitor.connectors.spotler import CampaignRecord, MailingRecord
+from syncmonitor.domain.mailshots.queue import IN_QUEUE_ROLES
+from syncmonitor.domain.mailshots.statuses import StatusMeanings, StatusRole
+from syncmonitor.domain.timestamps import format_iso, parse_iso
 
 CAMPAIGNS = "Spotler GET /campaign/list"
 MAILINGS = "Spotler GET /mailing"
@@ -148,3 +152,48 @@ def renamed_message(status: str) -> str:
         f"Workbooks says “{status}”, but no Spotler campaign has this mailshot's name: it may have "
         "been renamed in Spotler. Its arrival is taken from Workbooks."
     )
+
+
+def match_rows(
+    rows: Mapping[int, dict[str, Any]],
+    meanings: StatusMeanings,
+    book: CampaignBook,
+    now: datetime,
+    campaigns_failed: bool,
+) -> tuple[set[int], dict[int, tuple[str, ...]]]:
+    """Match the cache rows of waiting mailshots to Spotler by name, in place: (ids whose row got
+    a campaign, remarks per mailshot for what cannot be told)."""
+    taken = {str(r["campaign_id"]): i for i, r in rows.items() if r.get("campaign_id")}
+    changed: set[int] = set()
+    remarks: dict[int, tuple[str, ...]] = {}
+    for mailshot_id, row in rows.items():
+        role = meanings.role(row["status"] or "")
+        if row["deleted"]:
+            continue
+        if row.get("campaign_id"):
+            current = book.name_of(str(row["campaign_id"]))
+            if current is not None and current != row["name"]:
+                remarks[mailshot_id] = (
+                    f"Renamed in Spotler: its campaign {row['campaign_id']} is now called "
+                    f"“{current}”.",
+                )
+            continue
+        in_line = role in IN_QUEUE_ROLES or (
+            role is StatusRole.SYNCED and row["state"] in ("waiting", "syncing", "blocked")
+        )
+        if not in_line:
+            continue
+        match = book.match(row["name"] or "", parse_iso(row["queued_at"]), taken, mailshot_id)
+        if match is not None and match.candidate is not None:
+            c = match.candidate
+            seen = format_iso(c.seen_at or now)
+            row["campaign_id"] = c.encrypted_id
+            row["arrived_at"] = seen
+            row["matched_by"] = f"{c.read}, {match.how}, seen {seen}"
+            taken[c.encrypted_id] = mailshot_id
+            changed.add(mailshot_id)
+        elif match is not None:
+            remarks[mailshot_id] = (ambiguous_message(row["name"] or "", match),)
+        elif role is StatusRole.SYNCED and not campaigns_failed:
+            remarks[mailshot_id] = (renamed_message(row["status"] or ""),)
+    return changed, remarks

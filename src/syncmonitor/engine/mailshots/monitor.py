@@ -44,14 +44,17 @@ from syncmonitor.domain.mailshots.rules import ApiKeyFacts
 from syncmonitor.domain.mailshots.statuses import StatusMeanings, StatusRole
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
 from syncmonitor.engine.mailshots import reads as R
-from syncmonitor.engine.mailshots.arrivals import (
-    CampaignBook,
-    ambiguous_message,
-    renamed_message,
-)
+from syncmonitor.engine.mailshots.arrivals import CampaignBook, match_rows
 from syncmonitor.engine.mailshots.checks import checks_facts, load_meanings, save_meanings
 from syncmonitor.engine.mailshots.notices import QueueNotices, StateChange
-from syncmonitor.engine.mailshots.wording import blank_row, describe_change, facts_from_row
+from syncmonitor.engine.mailshots.wording import (
+    BOTH_UNREADABLE,
+    INTEGRATION_UNREADABLE,
+    KEY_UNREADABLE,
+    blank_row,
+    describe_change,
+    facts_from_row,
+)
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.engine.runs.workers import in_writer
@@ -464,51 +467,15 @@ class QueueMonitor:
     # states and the timeline --------------------------------------------------------------------
 
     def _match_arrivals(self) -> list[Problem]:
-        """Match waiting mailshots to Spotler campaigns by name; notes for what cannot be told."""
+        """Match waiting mailshots to Spotler campaigns by name (see arrivals.match_rows)."""
         assert self._known is not None
-        now = self.clock()
-        taken = {
-            str(k.row["campaign_id"]): int(k.row["id"])
-            for k in self._known.values()
-            if k.row.get("campaign_id")
-        }
-        self._remarks = {}
-        notes: list[Problem] = []
-        for entry in self._known.values():
-            row = entry.row
-            role = self.meanings.role(row["status"] or "")
-            if row["deleted"]:
-                continue
-            if row.get("campaign_id"):
-                current = self.book.name_of(str(row["campaign_id"]))
-                if current is not None and current != row["name"]:
-                    self._remarks[entry.facts.id] = (
-                        f"Renamed in Spotler: its campaign {row['campaign_id']} is now called "
-                        f"“{current}”.",
-                    )
-                continue
-            in_line = role in IN_QUEUE_ROLES or (
-                role is StatusRole.SYNCED and row["state"] in ("waiting", "syncing", "blocked")
-            )
-            if not in_line:
-                continue
-            match = self.book.match(
-                row["name"] or "", parse_iso(row["queued_at"]), taken, int(row["id"])
-            )
-            if match is not None and match.candidate is not None:
-                c = match.candidate
-                row["campaign_id"] = c.encrypted_id
-                row["arrived_at"] = format_iso(c.seen_at or now)
-                row["matched_by"] = f"{c.read}, {match.how}, seen {format_iso(c.seen_at or now)}"
-                taken[c.encrypted_id] = int(row["id"])
-                entry.dirty = True
-            elif match is not None:
-                self._remarks[entry.facts.id] = (ambiguous_message(row["name"] or "", match),)
-            elif role is StatusRole.SYNCED and not self.reads.failed(R.SP_CAMPAIGNS):
-                self._remarks[entry.facts.id] = (renamed_message(row["status"] or ""),)
-        for facts_id in self._remarks:
-            self._known[facts_id].dirty = True
-        return notes
+        rows = {k.facts.id: k.row for k in self._known.values()}
+        changed, self._remarks = match_rows(
+            rows, self.meanings, self.book, self.clock(), self.reads.failed(R.SP_CAMPAIGNS)
+        )
+        for mailshot_id in changed | set(self._remarks):
+            self._known[mailshot_id].dirty = True
+        return []
 
     def _notes(self) -> list[Problem]:
         notes = self.reads.problems()
@@ -697,22 +664,3 @@ class QueueMonitor:
     async def save(self) -> None:
         """Write what is pending now (after a fix step)."""
         await self._flush()
-
-
-BOTH_UNREADABLE = (
-    "The API key and 'Integration running' are not readable through any API. Check the "
-    "GatorMail key in Workbooks (Start > Configuration > Automation > API Keys: 'Until' in the "
-    "future or blank, 'Valid From' in the past or blank, 'Enabled?' ticked) and the green check "
-    "next to 'Integration running' in GatorMail (Tools > Integration > General), then record "
-    "what you saw with “Record a check”."
-)
-KEY_UNREADABLE = (
-    "API key: not readable through any API. Check the GatorMail key in Workbooks (Start > "
-    "Configuration > Automation > API Keys: 'Until' in the future or blank, 'Valid From' in the "
-    "past or blank, 'Enabled?' ticked) and record what you saw with “Record a check”."
-)
-INTEGRATION_UNREADABLE = (
-    "Integration running: not readable through any API. In GatorMail open Tools > Integration > "
-    "General and check the green tick next to 'Integration running', then record it with "
-    "“Record a check”."
-)

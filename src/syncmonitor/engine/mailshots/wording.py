@@ -109,3 +109,22 @@ def blank_row(row: dict[str, Any]) -> dict[str, Any]:
         "subject": None,
         **row,
     }
+
+
+BOTH_UNREADABLE = (
+    "The API key and 'Integration running' are not readable through any API. Check the "
+    "GatorMail key in Workbooks (Start > Configuration > Automation > API Keys: 'Until' in the "
+    "future or blank, 'Valid From' in the past or blank, 'Enabled?' ticked) and the green check "
+    "next to 'Integration running' in GatorMail (Tools > Integration > General), then record "
+    "what you saw with “Record a check”."
+)
+KEY_UNREADABLE = (
+    "API key: not readable through any API. Check the GatorMail key in Workbooks (Start > "
+    "Configuration > Automation > API Keys: 'Until' in the future or blank, 'Valid From' in the "
+    "past or blank, 'Enabled?' ticked) and record what you saw with “Record a check”."
+)
+INTEGRATION_UNREADABLE = (
+    "Integration running: not readable through any API. In GatorMail open Tools > Integration > "
+    "General and check the green tick next to 'Integration running', then record it with "
+    "“Record a check”."
+)
