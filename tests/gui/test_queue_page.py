@@ -252,3 +252,42 @@ async def test_queue_notices_go_through_the_notification_policy() -> None:
     assert {"mailshot.arrived", "queue.blocked", "apikey.expiring", "integration.stopped"} <= set(
         EVENT_TYPES
     )  # registered: Settings > Notifications lists them with their own switches
+
+
+async def test_the_key_and_the_integration_are_not_readable_and_can_be_recorded(
+    qtbot: QtBot, page: QueuePage
+) -> None:
+    async with watching(page):
+        await eventually(lambda: page.poller is not None and page.poller.polls >= 1)
+        summary = page.summary.text()
+        assert "API key: <i>not readable through any API</i>" in summary
+        assert "Integration running: <i>not readable through any API</i>" in summary
+        assert "Start &gt; Configuration &gt; Automation &gt; API Keys" in page.notes.text()
+        assert "Tools &gt; Integration &gt; General" in page.notes.text()
+        qtbot.mouseClick(page.record_check, Qt.MouseButton.LeftButton)
+        dialog = page.check_dialog
+        assert dialog is not None and dialog.isVisible()
+        dialog.until.setDate(dialog.until.date().currentDate().addDays(3))
+        dialog.running.setChecked(True)
+        dialog._save()
+        await eventually(lambda: "recorded by an admin" in page.summary.text(), timeout=10)
+        await eventually(lambda: "checked running on" in page.summary.text(), timeout=10)
+        assert "not readable" not in page.notes.text()
+
+
+async def test_settings_asks_once_what_each_status_means(qtbot: QtBot, page: QueuePage) -> None:
+    from syncmonitor.domain.mailshots.statuses import StatusRole
+    from syncmonitor.ui.settings.queue_statuses import section
+
+    async with watching(page) as poller:
+        await eventually(lambda: poller.polls >= 1)
+        assert "Sync Monitor's guess" in page.notes.text()
+        widget = section()
+        qtbot.addWidget(widget)
+        combo = widget.combos["Queued"]
+        assert widget.answer()["Queued"] is StatusRole.QUEUED  # prefilled with the guess
+        assert combo.currentText() == StatusRole.QUEUED.label
+        assert any("a guess" in label.text() for label in widget.findChildren(type(page.summary)))
+        widget.save()
+        await eventually(lambda: "Sync Monitor's guess" not in page.notes.text(), timeout=10)
+        assert poller.monitor.status_meanings().values["Queued"].confirmed

@@ -302,6 +302,7 @@ def build_snapshot(
     syncing_known: bool = True,
     notes: Sequence[Problem] = (),
     reads: Sequence[ReadState] = (),
+    watching_since: datetime | None = None,
 ) -> QueueSnapshot:
     """Every known mailshot with its state, position, ETA and problems.
 
@@ -310,7 +311,8 @@ def build_snapshot(
     reads as cancelled and one that vanished as removed, instead of disappearing.
     `syncing_known` is False when no status value means "the integration is working on it":
     then the head of the queue is taken to be syncing (inferred). While something stops the
-    whole queue, no row says Syncing: the banner and the rows tell one story.
+    whole queue, no row says Syncing: the banner and the rows tell one story. `watching_since`
+    (when Sync Monitor started looking) bounds how long the head can be said to have waited.
     """
     stopped = queue_problems(key, integration, now)
     ordered = queue_order(facts)
@@ -367,7 +369,7 @@ def build_snapshot(
     if queue_problem is None and head_blocked and head is not None:
         queue_problem = Problem("blocked", blocking_message(head, len(ordered) - 1), True)
     if queue_problem is None and head is not None:
-        since = syncing_since.get(head.id) or _head_since(head, facts)
+        since = syncing_since.get(head.id) or _head_since(head, facts, watching_since)
         queue_problem = _stalled(head, len(ordered) - 1, now, throughput, since)
     in_queue = [items[f.id] for f in ordered]
     rest = sorted(
@@ -391,10 +393,15 @@ def _recent_first(moment: datetime | None) -> tuple[bool, float]:
     return (moment is None, -moment.timestamp() if moment is not None else 0.0)
 
 
-def _head_since(head: MailshotFacts, facts: Sequence[MailshotFacts]) -> datetime | None:
-    """Since when the head has been first in line: its queue time, or the last arrival after."""
+def _head_since(
+    head: MailshotFacts, facts: Sequence[MailshotFacts], watching_since: datetime | None
+) -> datetime | None:
+    """Since when the head has been first in line: its queue time, the last arrival after it,
+    or when Sync Monitor started watching (it cannot say it was stuck before it looked)."""
     arrivals = [f.arrived_at for f in facts if f.arrived_at is not None]
-    starts = [t for t in (head.queued_at, max(arrivals, default=None)) if t is not None]
+    starts = [
+        t for t in (head.queued_at, max(arrivals, default=None), watching_since) if t is not None
+    ]
     return max(starts) if starts else None
 
 

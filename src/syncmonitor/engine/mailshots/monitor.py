@@ -147,6 +147,7 @@ class QueueMonitor:
         self._running: bool | None = None
         self._probed: dict[str, bool] = {}  # probe name -> the account offers it
         self._slow_read_at = 0.0
+        self._started_at: datetime | None = None
         self.status_every = self.settings.idle_poll_seconds
         self._workbooks: MailshotsClient | None = None
         self._spotler: SpotlerClient | None = None
@@ -269,6 +270,7 @@ class QueueMonitor:
                     latest_checks(conn),
                 )
 
+        self._started_at = self.clock()
         rows, wb_mark, meanings, checks = await in_writer(read)
         self.meanings, self._checks = meanings, checks
         self._known = {int(r["id"]): _Known(r, self._facts(r)) for r in rows}
@@ -525,6 +527,7 @@ class QueueMonitor:
             syncing_known=self.meanings.has(StatusRole.SYNCING),
             notes=notes,
             reads=self.reads.states(),
+            watching_since=self._started_at,
         )
 
     def _record_changes(self, snapshot: QueueSnapshot) -> list[StateChange]:

@@ -262,7 +262,9 @@ class QueuePage(Page):
             n for n in snapshot.notes if n.code not in ("key_unreadable", "integration_unreadable")
         ]
         if notes:
-            self.notes.setText("<br>".join(f"• {html.escape(n.message)}" for n in notes))
+            self.notes.setText(
+                "<br>".join(f"• {html.escape(n.message, quote=False)}" for n in notes)
+            )
             self.notes.show()
         else:
             self.notes.hide()

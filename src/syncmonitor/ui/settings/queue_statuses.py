@@ -51,7 +51,7 @@ class QueueStatusesSection(QWidget):
             for value in sorted(meanings.values.values(), key=lambda v: v.first_seen_at):
                 combo = named(QComboBox(), f"statusRole:{value.value}")
                 for role in StatusRole:
-                    combo.addItem(role.label, role)
+                    combo.addItem(role.label, role.value)
                 combo.setCurrentIndex(list(StatusRole).index(value.role))
                 note = "confirmed" if value.confirmed else "Sync Monitor's guess: please confirm"
                 combo.setToolTip(f"Found: {value.source}. {note}.")
@@ -65,7 +65,7 @@ class QueueStatusesSection(QWidget):
 
     def answer(self) -> dict[str, StatusRole]:
         """Every value with the meaning now chosen (all of them become confirmed)."""
-        return {value: combo.currentData() for value, combo in self.combos.items()}
+        return {value: StatusRole(combo.currentData()) for value, combo in self.combos.items()}
 
     def save(self) -> None:
         """Hand the answer to the queue (applied between two polls)."""
