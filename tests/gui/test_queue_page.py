@@ -260,8 +260,8 @@ async def test_the_key_and_the_integration_are_not_readable_and_can_be_recorded(
     async with watching(page):
         await eventually(lambda: page.poller is not None and page.poller.polls >= 1)
         summary = page.summary.text()
-        assert "API key: <i>not readable through any API</i>" in summary
-        assert "Integration running: <i>not readable through any API</i>" in summary
+        assert "API key: <i>not readable by API</i>" in summary
+        assert "Integration: <i>not readable by API</i>" in summary
         assert "Start &gt; Configuration &gt; Automation &gt; API Keys" in page.notes.text()
         assert "Tools &gt; Integration &gt; General" in page.notes.text()
         qtbot.mouseClick(page.record_check, Qt.MouseButton.LeftButton)
@@ -281,7 +281,7 @@ async def test_settings_asks_once_what_each_status_means(qtbot: QtBot, page: Que
 
     async with watching(page) as poller:
         await eventually(lambda: poller.polls >= 1)
-        assert "Sync Monitor's guess" in page.notes.text()
+        assert "Sync Monitor guessed" in page.notes.text()
         widget = section()
         qtbot.addWidget(widget)
         combo = widget.combos["Queued"]
@@ -289,5 +289,5 @@ async def test_settings_asks_once_what_each_status_means(qtbot: QtBot, page: Que
         assert combo.currentText() == StatusRole.QUEUED.label
         assert any("a guess" in label.text() for label in widget.findChildren(type(page.summary)))
         widget.save()
-        await eventually(lambda: "Sync Monitor's guess" not in page.notes.text(), timeout=10)
+        await eventually(lambda: "Sync Monitor guessed" not in page.notes.text(), timeout=10)
         assert poller.monitor.status_meanings().values["Queued"].confirmed

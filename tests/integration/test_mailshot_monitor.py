@@ -465,7 +465,7 @@ async def test_status_values_are_discovered_kept_and_an_unseen_one_is_shown_raw(
     assert kept["Queued"]["role"] == "queued" and not kept["Queued"]["confirmed"]
     assert "picklist" in kept["Queued"]["source"]
     guess = next(n for n in result.snapshot.notes if n.code == "status_guess")
-    assert "Sync Monitor's guess" in guess.message and "Settings > Queue statuses" in guess.message
+    assert "Sync Monitor guessed" in guess.message and "Settings > Queue statuses" in guess.message
     # Someone adds a status to the picklist and uses it: shown as it is, never dropped.
     (shot,) = gatormail.create(status="Draft")
     gatormail.workbooks_write_status(shot, "Held for review")

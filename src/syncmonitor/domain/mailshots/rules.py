@@ -105,6 +105,31 @@ INTEGRATION_STOPPED = (
 )
 
 
+_DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "including",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "without",
+        "&",
+        "–",
+        "-",
+    ]
+)
+
+
 def suggest_short_name(name: str, limit: int = NAME_LIMIT) -> str:
     """A first suggestion for a shorter name: whole words that fit, then an ellipsis-free cut.
 
@@ -120,6 +145,8 @@ def suggest_short_name(name: str, limit: int = NAME_LIMIT) -> str:
         if name_length(candidate) > limit:
             break
         kept.append(word)
+    while len(kept) > 1 and kept[-1].casefold().strip(",;:-–") in _DANGLING:
+        kept.pop()  # "…Follow-up for non-attendees with" reads cut off: end on a full word
     shortened = " ".join(kept).rstrip(" ,;:-–")
     if shortened:
         return shortened

@@ -132,7 +132,7 @@ class StatusMeanings:
         if not parts:
             return None
         return (
-            "Which Workbooks status means what is Sync Monitor's guess ("
+            "Sync Monitor guessed which Workbooks status means what ("
             + "; ".join(parts)
-            + "): no Workbooks document says. Confirm or correct it in Settings > Queue statuses."
+            + "): no document says. Confirm it in Settings > Queue statuses."
         )

@@ -112,11 +112,10 @@ def blank_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 BOTH_UNREADABLE = (
-    "The API key and 'Integration running' are not readable through any API. Check the "
-    "GatorMail key in Workbooks (Start > Configuration > Automation > API Keys: 'Until' in the "
-    "future or blank, 'Valid From' in the past or blank, 'Enabled?' ticked) and the green check "
-    "next to 'Integration running' in GatorMail (Tools > Integration > General), then record "
-    "what you saw with “Record a check”."
+    "The API key and 'Integration running' are not readable through any API: check the GatorMail "
+    "key in Workbooks (Start > Configuration > Automation > API Keys: 'Until' in the future or "
+    "blank, 'Enabled?' ticked) and 'Integration running' in GatorMail (Tools > Integration > "
+    "General), then “Record a check”."
 )
 KEY_UNREADABLE = (
     "API key: not readable through any API. Check the GatorMail key in Workbooks (Start > "

@@ -63,6 +63,7 @@ class MailshotDetailPane(QWidget):
             ("campaign", "Spotler campaign (matched by name)", "arrived"),
         ):
             value = named(QLabel(), f"figure_{key}")
+            value.setWordWrap(True)  # a long subject or status must not run off the pane
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setToolTip(f"Source: {FIGURE_SOURCES[source]}")
             caption = QLabel(label + ":")

@@ -108,11 +108,11 @@ class FixNameDialog(QDialog):
         for widget in (
             intro,
             steps,
+            self.subject,
             QLabel("New name:"),
             self.edit,
             self.counter,
             self.message,
-            self.subject,
         ):
             layout.addWidget(widget)
         layout.addWidget(rule)

@@ -312,7 +312,7 @@ class QueuePage(Page):
         red = "<span style='color:#ae2a19'>{}</span>"
         key = snapshot.key
         if key is None:
-            parts.append("API key: <i>not readable through any API</i>")
+            parts.append("API key: <i>not readable by API</i>")
         elif key.problem(snapshot.taken_at):
             parts.append(red.format("API key: not usable"))
         elif key.valid_until is not None:
@@ -321,7 +321,7 @@ class QueuePage(Page):
             parts.append(f"API key: no Until date <i>({key.source})</i>")
         integration = snapshot.integration
         if integration is None:
-            parts.append("Integration running: <i>not readable through any API</i>")
+            parts.append("Integration: <i>not readable by API</i>")
         elif integration.running is False:
             parts.append(red.format("Integration: stopped"))
         elif integration.running:
