@@ -92,3 +92,8 @@ def test_a_migrating_workbooks_is_said_as_temporary_not_as_a_bad_key() -> None:
     )
     line = failure_line(error)
     assert "database_being_migrated" in line and "Nothing is wrong with the API key" in line
+
+
+def test_the_documented_draft_is_not_a_guess() -> None:
+    meanings = StatusMeanings({}).with_values(["Draft"], "picklist", "t0")
+    assert meanings.values["Draft"].confirmed and meanings.role("Draft") is StatusRole.IDLE

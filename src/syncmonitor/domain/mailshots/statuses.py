@@ -38,6 +38,8 @@ ROLE_LABELS = {
     StatusRole.FAILED: "the sync failed",
     StatusRole.UNKNOWN: "not known",
 }
+# What Workbooks documents (workbooks-mailshot_example.php creates mailshots as Draft): no guess.
+DOCUMENTED = {"Draft": StatusRole.IDLE}
 # The meanings Settings asks about: without them the queue cannot be told.
 KEY_ROLES = (StatusRole.QUEUED, StatusRole.SYNCED)
 
@@ -109,7 +111,10 @@ class StatusMeanings:
         values = dict(self.values)
         for value in found:
             if value not in values:
-                values[value] = StatusValue(value, guess_role(value), False, source, now)
+                if value in DOCUMENTED:
+                    values[value] = StatusValue(value, DOCUMENTED[value], True, source, now)
+                else:
+                    values[value] = StatusValue(value, guess_role(value), False, source, now)
         return StatusMeanings(values)
 
     def confirmed(self, roles: Mapping[str, StatusRole]) -> StatusMeanings:

@@ -137,7 +137,7 @@ async def _fix(monitor: QueueMonitor, mailshot_id: int, new_name: str) -> Action
         "waiting",
         f'Created by Sync Monitor as a copy of #{mailshot_id} named "{copy.name}" '
         f"({name_length(copy.name)} of {NAME_LIMIT} characters), with the same audience "
-        f"({audience} contacts copied into its own mailing list) and queued; confirmed in "
+        f"({audience:,} contacts copied into its own mailing list) and queued; confirmed in "
         "Workbooks.",
     )
     await monitor.save()
@@ -163,7 +163,7 @@ async def _fix(monitor: QueueMonitor, mailshot_id: int, new_name: str) -> Action
         else "The original was deleted in Workbooks."
     )
     return ActionOutcome(
-        f'"{copy.name}" (#{copy.id}) is {where}, with the same audience ({audience} contacts). '
+        f'"{copy.name}" (#{copy.id}) is {where}, with the same audience ({audience:,} contacts). '
         f"{deleted} The queue can move on.",
         poll,
         copy.id,
