@@ -94,7 +94,7 @@ def test_status_meanings_and_admin_checks_survive_a_restart(tmp_path: Path) -> N
     from syncmonitor.store.mailshots import AdminCheck, add_check, latest_checks
 
     db = open_database(tmp_path / "cache.sqlite3")
-    meanings = StatusMeanings({}).with_values(["Draft", "Queued"], "picklist", "t0")
+    meanings = StatusMeanings({}).with_values(["Sent", "Queued"], "picklist", "t0")
     meanings = meanings.confirmed({"Queued": StatusRole.QUEUED})
     with db.engine.begin() as conn:
         save_meanings(conn, meanings)
@@ -106,5 +106,6 @@ def test_status_meanings_and_admin_checks_survive_a_restart(tmp_path: Path) -> N
         again = load_meanings(conn)
         checks = latest_checks(conn)
     db.close()
-    assert again.values["Queued"].confirmed and not again.values["Draft"].confirmed
+    assert again.values["Queued"].confirmed and not again.values["Sent"].confirmed
+    assert again.role("Sent") is StatusRole.SYNCED
     assert checks["api_key"].valid_until is None  # the newest check wins

@@ -88,6 +88,8 @@ class ReadBook:
             log.warning("%s failed: %s", name, error)
             entry.ok, entry.message, entry.error = False, failure_line(error), error
             return False, None
+        if not entry.ok:
+            log.info("%s works again: %s are up to date.", name, BACKS.get(name, "its figures"))
         entry.ok, entry.message, entry.last_ok_at, entry.error = True, "", now, None
         return True, result
 
