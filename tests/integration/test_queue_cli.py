@@ -130,3 +130,24 @@ def test_sandbox_mode_reads_the_built_in_queue(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["mailshots"] and data["api_key"] is None
+
+
+def test_an_unseen_status_and_a_migrating_workbooks_are_one_line_each(
+    tmp_path: Path, gatormail: GatorMailSandbox
+) -> None:
+    configure(tmp_path, gatormail)
+    (odd,) = gatormail.create(name="Odd one", status="Draft")
+    gatormail.workbooks_write_status(odd, "Held for review")
+    done = run(tmp_path, secrets(gatormail), "queue")
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stdout.splitlines() if line.startswith("NOTE:")]
+    assert any("“Held for review” is new to Sync Monitor" in line for line in notes)
+    assert "Odd one [Held for review]" in done.stdout
+    gatormail.settings(workbooks_migrating=True)
+    try:
+        done = run(tmp_path, secrets(gatormail), "queue")
+    finally:
+        gatormail.settings(workbooks_migrating=False)
+    assert done.returncode == 1
+    assert "database_being_migrated" in done.stderr
+    assert "Nothing is wrong with the API key" in done.stderr
