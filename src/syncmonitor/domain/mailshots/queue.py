@@ -251,10 +251,10 @@ def item_problems(facts: MailshotFacts) -> list[Problem]:
     return problems
 
 
-def unknown_status_message(status: str) -> str:
+def unknown_status_message(status: str, whose: str = "Its") -> str:
     return (
-        f"Its Workbooks status “{status}” is new to Sync Monitor: shown as it is and not counted "
-        "in the queue. Say what it means in Settings > Queue statuses."
+        f"{whose} Workbooks status “{status}” is new to Sync Monitor: shown as it is and not "
+        "counted in the queue. Say what it means in Settings > Queue statuses."
     )
 
 

@@ -120,6 +120,7 @@ class QueueMonitor(QueueTimeline):
         self.reads = R.ReadBook()
         self.meanings = StatusMeanings({})
         self._statuses_read = False
+        self._statuses_tried_at = 0.0
         self._checks: dict[str, AdminCheck] = {}
         self._remarks: dict[int, tuple[str, ...]] = {}  # per mailshot, from this poll's matching
         self._told: dict[int, set[str]] = {}  # remarks already in each timeline
@@ -268,7 +269,9 @@ class QueueMonitor(QueueTimeline):
     async def _read_remotes(self) -> bool:
         """Every read of one poll, each isolated; False when the mailshot read itself failed."""
         now = self.clock()
-        if not self._statuses_read:
+        due = time.monotonic() - self._statuses_tried_at >= self.settings.idle_poll_seconds
+        if not self._statuses_read and (due or not self._statuses_tried_at):
+            self._statuses_tried_at = time.monotonic()  # a failing read is retried at idle pace
             found, values = await self.reads.run(R.WB_STATUSES, now, self.workbooks.status_values)
             if found:
                 self._statuses_read = True

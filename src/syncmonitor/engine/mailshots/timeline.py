@@ -87,7 +87,7 @@ class QueueTimeline:
         if guess:
             notes.append(Problem("status_guess", guess))
         for value in self.meanings.unknown_values():
-            notes.append(Problem("unknown_status", unknown_status_message(value)))
+            notes.append(Problem("unknown_status", unknown_status_message(value, "The")))
         key = not self._probed.get(R.PROBE_KEY) and "api_key" not in self._checks
         integration = (
             not self._probed.get(R.PROBE_INTEGRATION) and "integration" not in self._checks
