@@ -291,3 +291,34 @@ async def test_settings_asks_once_what_each_status_means(qtbot: QtBot, page: Que
         widget.save()
         await eventually(lambda: "Sync Monitor guessed" not in page.notes.text(), timeout=10)
         assert poller.monitor.status_meanings().values["Queued"].confirmed
+
+
+async def test_a_status_never_seen_is_shown_raw_in_the_table_and_the_detail(qtbot: QtBot) -> None:
+    from datetime import UTC, datetime
+
+    from syncmonitor.domain.mailshots.queue import MailshotFacts, Throughput, build_snapshot
+    from syncmonitor.domain.mailshots.statuses import StatusRole
+    from syncmonitor.ui.models.mailshot_queue import QueueTableModel
+    from syncmonitor.ui.queue.detail import MailshotDetailPane
+
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    odd = MailshotFacts(7, "Odd", "Held for review", 1, 10, now, role=StatusRole.UNKNOWN)
+    snapshot = build_snapshot(
+        [odd],
+        now=now,
+        key=None,
+        integration=None,
+        throughput=Throughput(),
+        syncing_since={},
+        previous={7: QueueState.WAITING},
+    )
+    model = QueueTableModel()
+    model.set_snapshot(snapshot)
+    row = model.row_of(7)
+    assert row is not None
+    assert model.index(row, QueueTableModel.STATE).data() == "“Held for review”"
+    pane = MailshotDetailPane()
+    qtbot.addWidget(pane)
+    pane.show_item(snapshot.item(7))
+    assert "Held for review" in pane.state.text()
+    assert "new to Sync Monitor" in pane.problems.text()

@@ -145,7 +145,8 @@ class MailshotDetailPane(QWidget):
         f = item.facts
         self.name.setText(f.name or "(no name)")
         colour = STATE_COLOURS[item.state]
-        self.state.setText(f"<b style='color:{colour}'>{item.state.label}</b>")
+        badge = f"“{f.status}”" if item.state is QueueState.UNKNOWN else item.state.label
+        self.state.setText(f"<b style='color:{colour}'>{html.escape(badge)}</b>")
         length = name_length(f.name)
         values = {
             "id": str(f.id),
