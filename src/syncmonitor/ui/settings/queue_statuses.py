@@ -8,19 +8,32 @@ value shows where it was found and whether its meaning is a guess.
 
 from __future__ import annotations
 
+import weakref
+
+import shiboken6
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from syncmonitor.domain.mailshots.statuses import StatusMeanings, StatusRole
 from syncmonitor.ui.widgets import named
 
 # The Queue page's poller registers itself here when it starts (it holds the discovered values
-# and applies the answer between two polls).
-_SOURCE: object | None = None
+# and applies the answer between two polls). Held weakly: a poller that stopped, or whose Qt
+# object is gone, is no source.
+_SOURCE: weakref.ref[object] | None = None
 
 
 def register_source(poller: object | None) -> None:
     global _SOURCE
-    _SOURCE = poller
+    _SOURCE = weakref.ref(poller) if poller is not None else None
+
+
+def _source() -> object | None:
+    poller = _SOURCE() if _SOURCE is not None else None
+    if poller is None or getattr(poller, "_stopped", False):
+        return None
+    if not shiboken6.isValid(poller):
+        return None
+    return poller
 
 
 class QueueStatusesSection(QWidget):
@@ -69,14 +82,13 @@ class QueueStatusesSection(QWidget):
 
     def save(self) -> None:
         """Hand the answer to the queue (applied between two polls)."""
-        source = _SOURCE
+        source = _source()
         if source is not None and self.combos:
             source.confirm_statuses(self.answer())  # type: ignore[attr-defined]
 
 
 def section(parent: QWidget | None = None) -> QueueStatusesSection:
     """The section as the Settings dialog shows it, with the values the queue knows now."""
-    source = _SOURCE
-    monitor = getattr(source, "monitor", None)
+    monitor = getattr(_source(), "monitor", None)
     meanings = monitor.status_meanings() if monitor is not None else None
     return QueueStatusesSection(meanings, parent)
