@@ -2,7 +2,9 @@
 
     python tests/gui/queue_screenshot.py [output.png]
 
-Not collected by pytest. Also writes `<output>-dialog.png` (the Fix name dialog).
+Not collected by pytest. Also writes `<output>-dialog.png` (the Fix name dialog), `-fixed.png`
+(after the fix: the copy selected where it was queued) and `-statuses.png` (Settings > Queue
+statuses).
 """
 
 from __future__ import annotations
@@ -83,7 +85,18 @@ async def shoot(out: Path, folder: Path) -> None:
         page.dialog.grab().save(str(out.with_name(out.stem + "-dialog.png")))
         page.dialog.edit.setText(page.dialog.edit.text() + " ✨🎉")
         page.dialog.grab().save(str(out.with_name(out.stem + "-dialog-emoji.png")))
-        page.dialog.reject()
+        page.dialog.edit.setText("Autumn 2026 Customer Newsletter – UK, Ireland and Benelux")
+        page.dialog._confirm()
+        await until(lambda: "queued at position" in page.detail.outcome.text(), timeout=60)
+        await asyncio.sleep(0.3)
+        page.grab().save(str(out.with_name(out.stem + "-fixed.png")))
+        from syncmonitor.ui.settings.queue_statuses import section
+
+        statuses = section()
+        statuses.resize(560, 360)
+        statuses.show()
+        await asyncio.sleep(0.2)
+        statuses.grab().save(str(out.with_name(out.stem + "-statuses.png")))
         await poller.stop()
         db.close()
 

@@ -122,7 +122,7 @@ async def test_fixing_a_blocking_name_end_to_end(
     qtbot: QtBot, page: QueuePage, sandbox: Sandbox
 ) -> None:
     async with watching(page):
-        (long_id,) = sandbox.create(name=LONG)
+        (long_id,) = sandbox.create(name=LONG, audience=40)
         behind = sandbox.create(count=2)
         await eventually(lambda: page.banner.isVisible(), timeout=15)
         assert "The GatorMail queue is blocked" in page.banner_text.text()
@@ -136,6 +136,7 @@ async def test_fixing_a_blocking_name_end_to_end(
         dialog = page.dialog
         assert dialog is not None and dialog.isVisible()
         assert page.detail.item is not None and page.detail.item.id == long_id
+        assert "Subject (kept as it is)" in dialog.subject.text()
         assert dialog.counter.text().endswith("/ 100</span>")
         dialog.edit.clear()
         qtbot.keyClicks(dialog.edit, "x" * 101)
@@ -150,7 +151,16 @@ async def test_fixing_a_blocking_name_end_to_end(
         assert dialog.ok_button.isEnabled()
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
-        await eventually(lambda: "took the place" in page.detail.outcome.text(), timeout=15)
+        try:
+            await eventually(lambda: "queued at position" in page.detail.outcome.text(), timeout=15)
+        except AssertionError:
+            raise AssertionError(page.detail.outcome.text()) from None
+
+        assert "took the place" not in page.detail.outcome.text()
+        # The copy is in the table at once, in the queue, selected (review-ux.md 2, bug 1).
+        copy_id = page.poller.monitor.known_row(long_id)["replaced_by"]  # type: ignore[union-attr,index]
+        assert page.detail.item is not None and page.detail.item.id == copy_id
+        assert page.model.row_of(copy_id) is not None
         await eventually(lambda: not page.banner.isVisible(), timeout=15)
         await eventually(
             lambda: all(state_in_table(page, i) is QueueState.ARRIVED for i in behind), timeout=15
@@ -209,7 +219,7 @@ async def test_retry_and_cancel_from_the_detail_pane(
         assert isinstance(box, QMessageBox) and box.isVisible()
         qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
         await eventually(lambda: state_in_table(page, waiting) is QueueState.CANCELLED, timeout=15)
-        assert sandbox.mailshot(waiting)["status"] == "New"
+        assert sandbox.mailshot(waiting)["status"] == "Draft"
 
 
 async def test_watched_at_the_idle_rate_while_another_page_shows(
@@ -243,3 +253,73 @@ async def test_queue_notices_go_through_the_notification_policy() -> None:
     assert {"mailshot.arrived", "queue.blocked", "apikey.expiring", "integration.stopped"} <= set(
         EVENT_TYPES
     )  # registered: Settings > Notifications lists them with their own switches
+
+
+async def test_the_key_and_the_integration_are_not_readable_and_can_be_recorded(
+    qtbot: QtBot, page: QueuePage
+) -> None:
+    async with watching(page):
+        await eventually(lambda: page.poller is not None and page.poller.polls >= 1)
+        summary = page.summary.text()
+        assert "API key: <i>not readable by API</i>" in summary
+        assert "Integration: <i>not readable by API</i>" in summary
+        assert "Start &gt; Configuration &gt; Automation &gt; API Keys" in page.notes.text()
+        assert "Tools &gt; Integration &gt; General" in page.notes.text()
+        qtbot.mouseClick(page.record_check, Qt.MouseButton.LeftButton)
+        dialog = page.check_dialog
+        assert dialog is not None and dialog.isVisible()
+        dialog.until.setDate(dialog.until.date().currentDate().addDays(3))
+        dialog.running.setChecked(True)
+        dialog._save()
+        await eventually(lambda: "recorded by an admin" in page.summary.text(), timeout=10)
+        await eventually(lambda: "checked running on" in page.summary.text(), timeout=10)
+        assert "not readable" not in page.notes.text()
+
+
+async def test_settings_asks_once_what_each_status_means(qtbot: QtBot, page: QueuePage) -> None:
+    from syncmonitor.domain.mailshots.statuses import StatusRole
+    from syncmonitor.ui.settings.queue_statuses import section
+
+    async with watching(page) as poller:
+        await eventually(lambda: poller.polls >= 1)
+        assert "Sync Monitor guessed" in page.notes.text()
+        widget = section()
+        qtbot.addWidget(widget)
+        combo = widget.combos["Queued"]
+        assert widget.answer()["Queued"] is StatusRole.QUEUED  # prefilled with the guess
+        assert combo.currentText() == StatusRole.QUEUED.label
+        assert any("a guess" in label.text() for label in widget.findChildren(type(page.summary)))
+        widget.save()
+        await eventually(lambda: "Sync Monitor guessed" not in page.notes.text(), timeout=10)
+        assert poller.monitor.status_meanings().values["Queued"].confirmed
+
+
+async def test_a_status_never_seen_is_shown_raw_in_the_table_and_the_detail(qtbot: QtBot) -> None:
+    from datetime import UTC, datetime
+
+    from syncmonitor.domain.mailshots.queue import MailshotFacts, Throughput, build_snapshot
+    from syncmonitor.domain.mailshots.statuses import StatusRole
+    from syncmonitor.ui.models.mailshot_queue import QueueTableModel
+    from syncmonitor.ui.queue.detail import MailshotDetailPane
+
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    odd = MailshotFacts(7, "Odd", "Held for review", 1, 10, now, role=StatusRole.UNKNOWN)
+    snapshot = build_snapshot(
+        [odd],
+        now=now,
+        key=None,
+        integration=None,
+        throughput=Throughput(),
+        syncing_since={},
+        previous={7: QueueState.WAITING},
+    )
+    model = QueueTableModel()
+    model.set_snapshot(snapshot)
+    row = model.row_of(7)
+    assert row is not None
+    assert model.index(row, QueueTableModel.STATE).data() == "“Held for review”"
+    pane = MailshotDetailPane()
+    qtbot.addWidget(pane)
+    pane.show_item(snapshot.item(7))
+    assert "Held for review" in pane.state.text()
+    assert "new to Sync Monitor" in pane.problems.text()

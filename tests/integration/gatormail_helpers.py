@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -59,6 +60,41 @@ class GatorMailSandbox:
         response = self.admin.put("/gatormail/api_key", json=fields)
         response.raise_for_status()
         return dict(response.json())
+
+    def campaigns(self) -> list[dict[str, Any]]:
+        """Spotler's campaigns with the sandbox's bookkeeping (which mailshot, contacts)."""
+        return list(self.admin.get("/gatormail/campaigns").json())
+
+    def workbooks(self, path: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+        """A read of the sandbox's Workbooks API, as any client would make it."""
+        ep = self.endpoints
+        response = httpx.get(
+            f"{ep.workbooks_base_url}/{path}",
+            params=[("api_key", ep.workbooks_api_key), *params],
+            headers={"User-Agent": "tests"},
+        )
+        return dict(response.json())
+
+    def workbooks_write_status(self, mailshot_id: int, status: str) -> None:
+        """Save a mailshot's status through the Workbooks API, as a user's save would."""
+        ep = self.endpoints
+        version = self.mailshot(mailshot_id)["lock_version"]
+        form = [
+            ("api_key", ep.workbooks_api_key),
+            ("_ff[]", "id"),
+            ("_ft[]", "eq"),
+            ("_fc[]", str(mailshot_id)),
+            ("__method[]", "PUT"),
+            ("id[]", str(mailshot_id)),
+            ("lock_version[]", str(version)),
+            ("status[]", status),
+        ]
+        response = httpx.put(
+            f"{ep.workbooks_base_url}/email/integrated_mailshots.api",
+            content=urlencode(form),
+            headers={"User-Agent": "tests", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.json()["success"] is True, response.text
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout

@@ -54,9 +54,7 @@ async def _spotler(e: SandboxEndpoints) -> Any:
     async with SpotlerClient(
         e.spotler_base_url, e.spotler_consumer_key, e.spotler_consumer_secret, policy=POLICY
     ) as spotler:
-        async for page in spotler.iter_campaigns():
-            return sorted(c.encrypted_id for c in page)
-    return []
+        return sorted(c.encrypted_id for c in await spotler.campaigns())
 
 
 CONNECTORS: dict[str, tuple[str, Read, str]] = {

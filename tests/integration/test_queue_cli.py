@@ -72,7 +72,12 @@ def test_queue_json_shows_states_positions_etas_and_the_problem(
     assert queued[0]["name_length"] == 101
     assert all(m["eta_s"] is None and m["eta_inferred"] for m in queued)
     assert {m["state"] for m in data["mailshots"]} >= {"arrived", "blocked", "waiting"}
-    assert data["api_key"]["enabled"] is True and data["integration_running"] is True
+    # No API reads the key or the switch: each is said to be so, with where to look.
+    assert data["api_key"] is None and data["integration_running"] is None
+    notes = " ".join(n["message"] for n in data["notes"])
+    assert "Start > Configuration > Automation > API Keys" in notes
+    assert "Tools > Integration > General" in notes
+    assert queued[1]["workbooks_status"] == "Queued" and queued[1]["status_means"] == "queued"
     assert "Inferred" in data["sources"]["eta"] and "campaign/list" in data["sources"]["arrived"]
     for secret in secrets(gatormail).values():
         assert secret not in done.stdout and secret not in done.stderr
@@ -94,9 +99,12 @@ def test_wrong_oauth_keys_fail_with_a_clear_message(
     configure(tmp_path, gatormail)
     done = run(tmp_path, secrets(gatormail, secret="wrong-secret"), "queue", "--json")
     assert done.returncode == 1
-    assert done.stdout == ""
-    assert "Spotler refused the OAuth consumer key" in done.stderr
-    assert "SYNCMONITOR_SPOTLER_CONSUMER_SECRET" in done.stderr
+    data = json.loads(done.stdout)  # what Workbooks said is still shown
+    assert data["mailshots"]
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("Not updated: arrivals in GatorMail")
+    assert "Spotler refused the OAuth consumer key" in line
+    assert "SYNCMONITOR_SPOTLER_CONSUMER_SECRET" in line
 
 
 def test_spotler_not_configured_says_what_to_set(
@@ -121,4 +129,25 @@ def test_sandbox_mode_reads_the_built_in_queue(tmp_path: Path) -> None:
     done = run(tmp_path, {}, "queue", "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["mailshots"] and data["api_key"]["name"] == "GatorMail"
+    assert data["mailshots"] and data["api_key"] is None
+
+
+def test_an_unseen_status_and_a_migrating_workbooks_are_one_line_each(
+    tmp_path: Path, gatormail: GatorMailSandbox
+) -> None:
+    configure(tmp_path, gatormail)
+    (odd,) = gatormail.create(name="Odd one", status="Draft")
+    gatormail.workbooks_write_status(odd, "Held for review")
+    done = run(tmp_path, secrets(gatormail), "queue")
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stdout.splitlines() if line.startswith("NOTE:")]
+    assert any("“Held for review” is new to Sync Monitor" in line for line in notes)
+    assert "Odd one [Held for review]" in done.stdout
+    gatormail.settings(workbooks_migrating=True)
+    try:
+        done = run(tmp_path, secrets(gatormail), "queue")
+    finally:
+        gatormail.settings(workbooks_migrating=False)
+    assert done.returncode == 1
+    assert "database_being_migrated" in done.stderr
+    assert "Nothing is wrong with the API key" in done.stderr

@@ -57,12 +57,7 @@ async def _spotler(transport: httpx.MockTransport) -> Any:
         transport=transport,
         sleep=_no_sleep,
     ) as client:
-        pages = []
-        async for page in client.iter_campaigns():
-            pages.append(page)
-            if len(pages) > 3:
-                break
-        return pages
+        return await client.campaigns()
 
 
 async def _salesmate(transport: httpx.MockTransport) -> Any:
@@ -85,7 +80,7 @@ SHAPES: dict[str, Any] = {
         "done": True,
         "records": [{"attributes": {"type": "LeadStatus"}, "ApiName": "Open", "SortOrder": 1}],
     },
-    "Spotler": {"campaigns": [{"encryptedId": "ic1", "name": "Spring"}], "next": None},
+    "Spotler": [{"encryptedId": "ic1", "name": "Spring", "active": True, "triggers": []}],
     "Salesmate": {"Status": "success", "Data": {"data": [{"id": 1, "email": "ada@example.com"}]}},
 }
 

@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 from recording_sink import RecordingSink
 from syncmonitor.domain.mailshots.queue import (
+    IntegrationFacts,
     MailshotFacts,
     QueueState,
     Throughput,
     build_snapshot,
 )
 from syncmonitor.domain.mailshots.rules import ApiKeyFacts
+from syncmonitor.domain.mailshots.statuses import guess_role
 from syncmonitor.engine.mailshots.notices import QueueNotices, StateChange
 from syncmonitor.engine.runs.notices import NoticeLevel
 
@@ -35,6 +37,7 @@ def shot(
         mailing_list_id=1,
         audience=audience,
         queued_at=NOW - timedelta(seconds=600 - queued),
+        role=guess_role(status),
         **extra,  # type: ignore[arg-type]
     )
 
@@ -44,7 +47,7 @@ def snapshot(facts, *, key=KEY, running=True, throughput=None, since=None, previ
         facts,
         now=NOW,
         key=key,
-        integration_running=running,
+        integration=IntegrationFacts(running, "read") if running is not None else None,
         throughput=throughput or Throughput(),
         syncing_since=since or {},
         previous=previous or {},
@@ -151,11 +154,12 @@ def test_states_outside_the_queue() -> None:
     snap = snapshot(
         [
             shot(1, status="Synchronised", campaign_id="ic1", arrived_at=NOW),
-            shot(2, status="Failed", sync_error="Spotler answered HTTP 500"),
-            shot(3, status="New"),
+            shot(2, status="Failed"),
+            shot(3, status="Draft"),
             shot(4, deleted=True),
-            shot(5, status="New", deleted=False),
-            shot(6, status="New"),  # never queued: not shown
+            shot(5, status="Draft", deleted=False),
+            shot(6, status="Draft"),  # never queued: not shown
+            shot(7, status="Held for review"),  # a value Sync Monitor cannot place: shown raw
         ],
         previous=previous,
     )
@@ -166,9 +170,35 @@ def test_states_outside_the_queue() -> None:
         3: QueueState.CANCELLED,
         4: QueueState.REMOVED,
         5: QueueState.CANCELLED,
+        7: QueueState.UNKNOWN,
     }
     failed = snap.item(2)
-    assert failed is not None and "Spotler answered HTTP 500" in failed.problems[0].message
+    assert failed is not None and "Workbooks says “Failed”" in failed.problems[0].message
+    odd = snap.item(7)
+    assert odd is not None and odd.facts.status == "Held for review"
+    assert "“Held for review” is new to Sync Monitor" in odd.problems[0].message
+
+
+def test_while_the_queue_is_stopped_no_row_says_syncing() -> None:
+    snap = snapshot([shot(1, status="Synchronising"), shot(2)], running=False)
+    assert snap.queue_problem is not None and snap.queue_problem.code == "integration_stopped"
+    head = snap.in_queue[0]
+    assert head.state is QueueState.WAITING
+    assert head.eta_note.startswith("Workbooks says “Synchronising”, but nothing moves")
+
+
+def test_without_a_syncing_status_the_head_is_taken_to_be_syncing() -> None:
+    snap = build_snapshot(
+        [shot(1), shot(2)],
+        now=NOW,
+        key=None,
+        integration=None,
+        throughput=Throughput(),
+        syncing_since={},
+        previous={},
+        syncing_known=False,
+    )
+    assert [i.state for i in snap.in_queue] == [QueueState.SYNCING, QueueState.WAITING]
 
 
 def test_notices_tell_a_blocking_episode_once() -> None:
@@ -220,6 +250,14 @@ def test_a_head_syncing_far_too_long_is_called_stuck_with_the_seeds_checks() -> 
     )
     problem = unknown_key.queue_problem
     assert problem is not None and problem.code == "stalled"
-    assert "has been synchronising for 25 min" in problem.message
+    assert problem.message.startswith("Inferred: the integration has probably stopped.")
+    assert "has been first in line for 25 min" in problem.message
     assert "1 mailshot waits behind it" in problem.message
     assert "API Keys" in problem.message and "Integration running" in problem.message
+
+
+def test_a_head_that_never_starts_is_called_stuck_too() -> None:
+    # No status says "synchronising" moves: the head has been first in line since it was queued.
+    old = shot(1, queued=-3000)  # queued an hour ago
+    snap = snapshot([old, shot(2)], key=None, running=None)
+    assert snap.queue_problem is not None and snap.queue_problem.code == "stalled"

@@ -98,3 +98,14 @@ def test_a_key_not_yet_valid_says_from_when() -> None:
 def test_days_left_counts_down_to_until() -> None:
     assert key(valid_until=NOW + timedelta(days=3)).days_left(NOW) == pytest.approx(3)
     assert key().days_left(NOW) is None
+
+
+def test_the_suggestion_does_not_end_on_a_dangling_word() -> None:
+    from syncmonitor.domain.mailshots.rules import suggest_short_name
+
+    name = (
+        "Q1 2027 Customer Webinar Invitation – EMEA Enterprise Accounts, Partners and Resellers: "
+        "Follow-up for non-attendees with recordings"
+    )
+    suggested = suggest_short_name(name)
+    assert len(suggested) <= 100 and not suggested.endswith((" with", " for", " and"))

@@ -86,3 +86,26 @@ def test_rows_are_upserted_and_events_appended_newest_first(tmp_path: Path) -> N
     assert set(rows) == {1, 2}  # never dropped: the state says it left
     assert rows[1]["state"] == "removed" and rows[1]["reason"] == "Deleted in Workbooks"
     assert [(e.at, e.state) for e in events] == [("t2", "removed"), ("t1", "waiting")]
+
+
+def test_status_meanings_and_admin_checks_survive_a_restart(tmp_path: Path) -> None:
+    from syncmonitor.domain.mailshots.statuses import StatusMeanings, StatusRole
+    from syncmonitor.engine.mailshots.checks import load_meanings, save_meanings
+    from syncmonitor.store.mailshots import AdminCheck, add_check, latest_checks
+
+    db = open_database(tmp_path / "cache.sqlite3")
+    meanings = StatusMeanings({}).with_values(["Sent", "Queued"], "picklist", "t0")
+    meanings = meanings.confirmed({"Queued": StatusRole.QUEUED})
+    with db.engine.begin() as conn:
+        save_meanings(conn, meanings)
+        add_check(conn, AdminCheck("api_key", "2026-12-01T10:00:00Z", "2026-12-05T23:59:00Z", True))
+        add_check(conn, AdminCheck("api_key", "2026-12-02T10:00:00Z", None, True))
+    db.close()
+    db = open_database(tmp_path / "cache.sqlite3")
+    with db.engine.connect() as conn:
+        again = load_meanings(conn)
+        checks = latest_checks(conn)
+    db.close()
+    assert again.values["Queued"].confirmed and not again.values["Sent"].confirmed
+    assert again.role("Sent") is StatusRole.SYNCED
+    assert checks["api_key"].valid_until is None  # the newest check wins

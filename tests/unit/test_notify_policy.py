@@ -110,8 +110,8 @@ def test_toggles_switch_event_types_off_but_errors_cannot_be_switched_off() -> N
 def test_other_modules_register_their_event_types_with_label_level_and_default() -> None:
     kind = register_event_type(
         EventType(
-            "mailshot.arrived",
-            "A mailshot arrived",
+            "sample.arrived",
+            "A sample arrived",
             NoticeLevel.INFO,
             "{count} mailshots arrived.",
             enabled_by_default=False,
@@ -119,14 +119,14 @@ def test_other_modules_register_their_event_types_with_label_level_and_default()
     )
     try:
         policy, sink, _ = make()
-        assert EVENT_TYPES["mailshot.arrived"] is kind
-        policy.post(Notice("mailshot.arrived", NoticeLevel.INFO, "Mailshot", "x", "9"))
+        assert EVENT_TYPES["sample.arrived"] is kind
+        policy.post(Notice("sample.arrived", NoticeLevel.INFO, "Mailshot", "x", "9"))
         assert sink.posted == []  # off by default
-        policy.set_enabled("mailshot.arrived", True)
+        policy.set_enabled("sample.arrived", True)
         policy.begin_batch()
-        policy.post(Notice("mailshot.arrived", NoticeLevel.INFO, "Mailshot", "x", "10"))
-        policy.post(Notice("mailshot.arrived", NoticeLevel.INFO, "Mailshot", "y", "11"))
+        policy.post(Notice("sample.arrived", NoticeLevel.INFO, "Mailshot", "x", "10"))
+        policy.post(Notice("sample.arrived", NoticeLevel.INFO, "Mailshot", "y", "11"))
         policy.end_batch()
         assert sink.posted[0].message == "2 mailshots arrived."
     finally:
-        del EVENT_TYPES["mailshot.arrived"]
+        del EVENT_TYPES["sample.arrived"]

@@ -1,13 +1,21 @@
-"""Spotler Mail+ REST (GatorMail): integrated campaigns as they arrive, and the integration switch.
+"""Spotler Mail+ REST (GatorMail): the campaigns and mailings the queue matches its mailshots to.
 
 Requests are signed with one-legged OAuth 1.0a, HMAC-SHA1 (consumer key and secret, no token), by
-`oauthlib` on every send, so a retried request carries a fresh nonce and timestamp. Paging follows
-Mail+: `after` (an offset) and `pageSize` (up to 10000), with a `next` URL while more remain.
+`oauthlib` on every send, so a retried request carries a fresh nonce and timestamp.
+
+Documented reads (the Mail+ Swagger description, `../shared/reference/vendor/`):
+- `GET /campaign/list`: no parameters; a bare array of `Campaign {encryptedId, name, active,
+  triggers[]}`. Nothing in it names the Workbooks mailshot, and it carries no time.
+- `GET /mailing?fromDate&toDate`: both required (ISO 8601); a bare array of
+  `Mailing {encryptedId, name, scheduledStartDate, type, sentCount}`.
+
+`GET /integration/status` is not in the description: `integration_running()` is only a probe for
+an account that happens to offer it (None when it does not).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,8 +34,8 @@ from syncmonitor.connectors.http.client import (
 )
 from syncmonitor.connectors.http.retry import RetryPolicy
 
-PAGE_SIZE = 1000
-_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+# ISO 8601 in UTC with a Z: the description says "ISODateParam" and no more (inferred format).
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _FORM = "application/x-www-form-urlencoded"
 
 
@@ -57,13 +65,21 @@ class OAuth1Auth(httpx.Auth):
 
 @dataclass(frozen=True, slots=True)
 class CampaignRecord:
-    """An integrated campaign as Spotler lists it."""
+    """A campaign as `GET /campaign/list` answers it."""
 
     encrypted_id: str
     name: str
-    external_id: str | None  # the Workbooks mailshot id it came from
-    contacts: int | None
-    created: datetime | None
+    active: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class MailingRecord:
+    """A mailing as `GET /mailing` answers it."""
+
+    encrypted_id: str
+    name: str
+    scheduled: datetime | None
+    sent_count: int | None
 
 
 def _spotler_problem(response: httpx.Response) -> RemoteProblem:
@@ -82,9 +98,10 @@ def _parse_time(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return datetime.strptime(value, _DATE_FORMAT).replace(tzinfo=UTC)
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class SpotlerClient(RemoteClient):
@@ -126,55 +143,58 @@ class SpotlerClient(RemoteClient):
             raise self._malformed(response, "the answer is not a JSON object")
         return body
 
-    def _page(self, response: httpx.Response) -> tuple[list[CampaignRecord], str | None]:
-        body = self._document(response)
-        rows = body.get("campaigns")
-        if not isinstance(rows, list):
-            raise self._malformed(response, "'campaigns' is missing or is not a list")
-        records = []
-        for row in rows:
+    def _array(self, response: httpx.Response, what: str) -> list[dict[str, Any]]:
+        body = decode_json(response, SPOTLER)
+        if not isinstance(body, list):
+            raise self._malformed(response, f"the answer is not a JSON array of {what}")
+        rows = []
+        for row in body:
             if not isinstance(row, dict) or not isinstance(row.get("encryptedId"), str):
-                raise self._malformed(response, "a campaign has no encryptedId")
-            external = row.get("externalId")
-            contacts = row.get("contacts")
-            records.append(
-                CampaignRecord(
-                    row["encryptedId"],
-                    str(row.get("name") or ""),
-                    str(external) if external not in (None, "") else None,
-                    contacts if isinstance(contacts, int) else None,
-                    _parse_time(row.get("created")),
-                )
-            )
-        following = body.get("next")
-        if isinstance(following, dict):  # tolerate {"href": ...}
-            following = following.get("href")
-        return records, following if isinstance(following, str) and following else None
+                raise self._malformed(response, f"one of the {what} has no encryptedId")
+            rows.append(row)
+        return rows
 
-    async def iter_campaigns(
-        self, from_date: datetime | None = None, page_size: int = PAGE_SIZE
-    ) -> AsyncIterator[list[CampaignRecord]]:
-        """Campaigns created at or after `from_date` (whole seconds, inclusive), page by page."""
-        params = [("pageSize", str(page_size)), ("after", "0")]
-        if from_date is not None:
-            params.append(("fromDate", from_date.astimezone(UTC).strftime(_DATE_FORMAT)))
-        url: str | None = "campaign/list"
-        query: list[tuple[str, str]] | None = params
-        budget = self._http.page_budget("the Spotler campaign list", page_size)
-        while url is not None:
-            records, url = await self._http.request(
-                "GET", url, params=query, parse=self._page, parse_in_thread=True
+    def _campaigns(self, response: httpx.Response) -> list[CampaignRecord]:
+        return [
+            CampaignRecord(
+                row["encryptedId"],
+                str(row.get("name") or ""),
+                row["active"] if isinstance(row.get("active"), bool) else None,
             )
-            query = None  # the next URL carries its own query
-            budget.page(len(records), more=url is not None)
-            if url is not None:
-                url = self._http.same_origin_link(url, "the Spotler campaign list")
-            if records:
-                yield records
+            for row in self._array(response, "campaigns")
+        ]
+
+    def _mailings(self, response: httpx.Response) -> list[MailingRecord]:
+        return [
+            MailingRecord(
+                row["encryptedId"],
+                str(row.get("name") or ""),
+                _parse_time(row.get("scheduledStartDate")),
+                count if isinstance(count := row.get("sentCount"), int) else None,
+            )
+            for row in self._array(response, "mailings")
+        ]
+
+    async def campaigns(self) -> list[CampaignRecord]:
+        """Every campaign (`GET /campaign/list` takes no parameters and does not page)."""
+        return await self._http.request(
+            "GET", "campaign/list", parse=self._campaigns, parse_in_thread=True
+        )
+
+    async def mailings(self, from_date: datetime, to_date: datetime) -> list[MailingRecord]:
+        """Mailings scheduled from `from_date` to `to_date` (`GET /mailing?fromDate&toDate`)."""
+        params = [
+            ("fromDate", from_date.astimezone(UTC).strftime(_DATE_FORMAT)),
+            ("toDate", to_date.astimezone(UTC).strftime(_DATE_FORMAT)),
+        ]
+        return await self._http.request(
+            "GET", "mailing", params=params, parse=self._mailings, parse_in_thread=True
+        )
 
     async def integration_running(self) -> bool | None:
-        """The 'Integration running' tick (Tools > Integration > General); None when this Mail+
-        account offers no endpoint for it (then the app can only infer it)."""
+        """Probe: the 'Integration running' tick, where an account offers a read for it (no Mail+
+        document has one; the tick is in the GatorMail UI, Tools > Integration > General). None
+        when this account has no such read."""
         try:
             body = await self._http.request("GET", "integration/status", parse=self._document)
         except NotFoundError:

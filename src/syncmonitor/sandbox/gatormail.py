@@ -54,6 +54,12 @@ class IntegrationSettings:
     fail_next_delete: int = 0  # the next N deletes are refused (HTTP 500, nothing deleted)
     # The consumer key was regenerated in Mail+: every signed request now has the wrong keys.
     oauth_keys_revoked: bool = False
+    # Emulate an account that offers reads no document has: Workbooks `admin/api_keys.api` and
+    # Spotler `GET /integration/status`. Off by default, as on every real account we know of.
+    undocumented_reads: bool = False
+    # Workbooks is upgrading the database after a release: its API answers 403
+    # `database_being_migrated` (a documented, transient reason) to every request.
+    workbooks_migrating: bool = False
 
 
 _NUMBERS = (
@@ -63,6 +69,7 @@ _NUMBERS = (
     "new_every",
     "long_name_share",
 )
+_FLAGS = ("running", "oauth_keys_revoked", "undocumented_reads", "workbooks_migrating")
 _COUNTS = ("fail_next", "fail_next_create", "lose_next_create", "fail_next_delete")
 
 
@@ -100,7 +107,7 @@ class GatorMail:
         """Merge switches after checking every one (SettingsError names a bad one)."""
         checked: dict[str, Any] = {}
         for key, value in changes.items():
-            if key in ("running", "oauth_keys_revoked"):
+            if key in _FLAGS:
                 if not isinstance(value, bool):
                     raise SettingsError(f"{key} must be true or false")
             elif key in _NUMBERS:
@@ -215,9 +222,17 @@ class GatorMail:
         self.world.workbooks_changed(MAILSHOT_PATH, [shot])
 
 
-def write_fault(gatormail: GatorMail, request: Any, answer: Any) -> Any:
-    """A faulted answer for a Workbooks write to the mailshot endpoint, or None.
+MIGRATING = (
+    "A new release of software has been deployed and the selected database has not yet been "
+    "upgraded. Try again soon."
+)
 
+
+def write_fault(gatormail: GatorMail, request: Any, answer: Any) -> Any:
+    """A faulted (or account-dependent) answer for a Workbooks request, or None.
+
+    `workbooks_migrating` answers every request 403 `database_being_migrated`; without
+    `undocumented_reads`, `admin/api_keys.api` does not exist (404). On the mailshot endpoint:
     `fail_next_create`/`fail_next_delete` refuse the write (HTTP 500, nothing saved);
     `lose_next_create` saves it and then loses the answer (HTTP 502), so the client cannot know
     whether the copy exists without looking. `answer(request)` is the real handler.
@@ -226,6 +241,13 @@ def write_fault(gatormail: GatorMail, request: Any, answer: Any) -> Any:
 
     from syncmonitor.sandbox.workbooks_api import failure
 
+    with gatormail.world.lock:
+        migrating = gatormail.settings.workbooks_migrating
+        undocumented = gatormail.settings.undocumented_reads
+    if migrating:
+        return failure(403, MIGRATING, "database_being_migrated")
+    if not undocumented and request.path.endswith("/admin/api_keys.api"):
+        return failure(404, f"There is no API endpoint at {request.path}.")
     if not request.path.endswith("/" + MAILSHOT_PATH + ".api"):
         return None
     pairs = request.query_pairs()

@@ -6,6 +6,9 @@ PUT    /_admin/gatormail/api_key         {"enabled", "valid_from", "valid_until"
 POST   /_admin/gatormail/mailshots       create mailshots as a Workbooks user would
 GET    /_admin/gatormail/mailshots/{id}  one mailshot, every field
 DELETE /_admin/gatormail/mailshots/{id}  delete it in Workbooks (as a user would)
+GET    /_admin/gatormail/campaigns       Spotler's campaigns with the sandbox's bookkeeping
+POST   /_admin/gatormail/campaigns       {"name"}: a campaign made by hand in Spotler
+PUT    /_admin/gatormail/campaigns/{encryptedId}  {"name"}: renamed in Spotler
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 from syncmonitor.sandbox.gatormail import MAILSHOT_PATH, GatorMail, SettingsError
 from syncmonitor.sandbox.http_types import Response, json_response
 from syncmonitor.sandbox.mailshot_fields import MAILSHOT_FIELDS
-from syncmonitor.sandbox.mailshot_records import QUEUED, SYNCED, MailingList
+from syncmonitor.sandbox.mailshot_records import NEW, QUEUED, SYNCED
 from syncmonitor.sandbox.workbooks_fields import record_json
 from syncmonitor.sandbox.world import World
 
@@ -40,6 +43,10 @@ def handle_gatormail(
             return _api_key(world, payload)
         if rest == "/mailshots" and method == "POST":
             return _create(world, payload)
+        if rest == "/campaigns":
+            return _campaigns(world, method, payload)
+        if rest.startswith("/campaigns/") and method == "PUT":
+            return _rename_campaign(world, rest.rsplit("/", 1)[1], payload)
         if rest.startswith("/mailshots/"):
             raw = rest.rsplit("/", 1)[1]
             if method == "GET":
@@ -81,7 +88,7 @@ def _api_key(world: World, payload: dict[str, Any]) -> Response:
 
 
 def _create(world: World, payload: dict[str, Any]) -> Response:
-    """{"name"?, "audience"?, "list_id"?, "count": 1, "status": "Queued"|"Synchronised"|"New"}.
+    """{"name"?, "audience"?, "list_id"?, "count": 1, "status": "Queued"|"Synchronised"|"Draft"}.
 
     `audience` makes a new mailing list of that many entries (a slow, big audience); a
     "Synchronised" status makes history (the campaign is already in Spotler)."""
@@ -92,8 +99,8 @@ def _create(world: World, payload: dict[str, Any]) -> Response:
     list_id = payload.get("list_id")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_CREATE:
         return _error(422, f"count must be a whole number from 1 to {MAX_CREATE}")
-    if status not in (QUEUED, SYNCED, "New"):
-        return _error(422, "status must be Queued, Synchronised or New")
+    if status not in (QUEUED, SYNCED, NEW):
+        return _error(422, f"status must be {QUEUED}, {SYNCED} or {NEW}")
     if name is not None and not isinstance(name, str):
         return _error(422, "name must be text")
     if audience is not None and (
@@ -104,9 +111,11 @@ def _create(world: World, payload: dict[str, Any]) -> Response:
     with world.lock:
         data = world.mailshots
         if audience is not None:
-            new_list = MailingList(next(reversed(data.lists)) + 1, f"{audience} contacts", now)
-            data.lists[new_list.id] = new_list
-            data.add_entries(new_list.id, audience, now)
+            new_list = data.new_list(f"{audience} contacts", now)
+            entries = data.add_entries(new_list.id, audience, now)
+            # Through the index like any Workbooks change: the API serves them at once.
+            world.workbooks_changed("email/mailing_lists", [new_list])
+            world.workbooks_changed("email/mailing_list_entries", entries)
             list_id = new_list.id
         elif list_id is not None and list_id not in data.lists:
             return _error(422, f"no mailing list has the id {list_id}")
@@ -141,6 +150,50 @@ def _delete(world: World, raw: str) -> Response:
         shot.updated_at = int(time.time())
         world.workbooks_changed(MAILSHOT_PATH, [shot])
         return json_response(200, {"deleted": shot.id})
+
+
+def _campaigns(world: World, method: str, payload: dict[str, Any]) -> Response:
+    with world.lock:
+        data = world.mailshots
+        if method == "POST":
+            name = payload.get("name")
+            if not isinstance(name, str) or not name:
+                return _error(422, "name must be text")
+            made = data.add_campaign(name, int(time.time() * 1000))
+            return json_response(200, {"encryptedId": made.encrypted_id})
+        if method != "GET":
+            return _error(405, f"{method} is not allowed on /_admin/gatormail/campaigns")
+        return json_response(
+            200,
+            [
+                {
+                    "encryptedId": c.encrypted_id,
+                    "name": c.name,
+                    "mailshot_id": int(c.external_id) if c.external_id else None,
+                    "contacts": c.contacts,
+                    "created_ms": c.created_ms,
+                }
+                for c in data.campaigns
+            ],
+        )
+
+
+def _rename_campaign(world: World, encrypted_id: str, payload: dict[str, Any]) -> Response:
+    name = payload.get("name")
+    if not isinstance(name, str) or not name:
+        return _error(422, "name must be text")
+    with world.lock:
+        for campaign in world.mailshots.campaigns:
+            if campaign.encrypted_id == encrypted_id:
+                for mailing in world.mailshots.mailings:  # its first mailing goes with it
+                    if (
+                        mailing.encrypted_id[8:] == encrypted_id[8:]
+                        and mailing.name == campaign.name
+                    ):
+                        mailing.name = name
+                campaign.name = name
+                return json_response(200, {"encryptedId": encrypted_id, "name": name})
+    return _error(404, f"No campaign has the encryptedId {encrypted_id}.")
 
 
 def _error(status: int, message: str) -> Response:

@@ -3,7 +3,13 @@ the GatorMail API key record, and the Spotler integrated campaigns that arrive.
 
 Workbooks times are epoch seconds, Spotler's epoch milliseconds, as elsewhere in the sandbox.
 Setting a mailshot's status to "Queued" (pressing Synchronise in Workbooks) stamps `queued_at`:
-the integration takes queued mailshots in that order.
+the integration takes queued mailshots in that order. `queued_at` and the campaign link are the
+sandbox's own bookkeeping: the Workbooks API serves neither (no document has them), so the app
+infers the queue from status changes and matches campaigns by name, as it must on a real account.
+
+Status values: `Draft` is the one Workbooks documents (`workbooks-mailshot_example.php`); the
+others are the sandbox's choice (sandbox only), served as the entries of the "Mailshot Statuses"
+picklist that the mailshot type's metadata points at, so the app has to discover them.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ QUEUED = "Queued"
 SYNCING = "Synchronising"
 SYNCED = "Synchronised"
 FAILED = "Failed"
-NEW = "New"
+NEW = "Draft"  # documented: the status of a new mailshot
 
 _TOPICS = (
     "Spring Newsletter", "Product Update", "Webinar Invite", "Customer Survey", "Event Reminder",
@@ -38,6 +44,7 @@ class Mailshot:
         "campaign_id",
         "created_at",
         "created_through_reference",
+        "description",
         "from_address",
         "id",
         "is_deleted",
@@ -46,6 +53,7 @@ class Mailshot:
         "mailshot_type",
         "name",
         "queued_at",
+        "refresh_period",
         "subject",
         "sync_error",
         "sync_with",
@@ -58,7 +66,9 @@ class Mailshot:
         self.name: str | None = ""
         self.subject: str | None = ""
         self.from_address: str | None = "marketing@example.com"
-        self.mailshot_type: str | None = "Integrated"
+        self.mailshot_type: str | None = "Refresh Non-Recurring"  # the documented example's
+        self.description: str | None = None
+        self.refresh_period: int | None = None
         self.sync_with: str | None = "GatorMail"
         self.mailing_list_id: int | None = None
         self._status: str | None = NEW
@@ -106,7 +116,9 @@ class MailingListEntry:
         "is_deleted",
         "lock_version",
         "mailing_list_id",
+        "party_or_lead_type",
         "person_id",
+        "subscribed",
         "updated_at",
     )
 
@@ -114,7 +126,9 @@ class MailingListEntry:
         self.id = entry_id
         self.lock_version = 1
         self.mailing_list_id = list_id
-        self.person_id = person_id
+        self.person_id = person_id  # party_or_lead_id
+        self.party_or_lead_type: str | None = "Private::Crm::Person"
+        self.subscribed = True
         self.email: str | None = f"contact{entry_id}@example.com"
         self.created_at = self.updated_at = now
         self.is_deleted = False
@@ -155,14 +169,29 @@ class ApiKey:
 
 @dataclass
 class Campaign:
-    """A Spotler integrated campaign, made by the integration from a mailshot."""
+    """A Spotler integrated campaign, made by the integration from a mailshot.
+
+    Mail+ lists a campaign as `{encryptedId, name, active, triggers}` only; `external_id`,
+    `contacts` and `created_ms` are the sandbox's bookkeeping (no Mail+ read serves them)."""
 
     id: int
     encrypted_id: str
     name: str
-    external_id: str  # the Workbooks mailshot id
+    external_id: str  # the Workbooks mailshot id (never served)
     contacts: int
     created_ms: int
+    active: bool = True
+
+
+@dataclass
+class Mailing:
+    """A Spotler mailing (`GET /mailing?fromDate&toDate`): the integrated campaign's first
+    mailing, scheduled when the campaign arrives."""
+
+    encrypted_id: str
+    name: str
+    scheduled_ms: int
+    sent_count: int
 
 
 @dataclass
@@ -174,6 +203,7 @@ class MailshotData:
     entries: dict[int, MailingListEntry] = field(default_factory=dict)
     api_keys: dict[int, ApiKey] = field(default_factory=dict)
     campaigns: list[Campaign] = field(default_factory=list)
+    mailings: list[Mailing] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     @classmethod
@@ -195,10 +225,22 @@ class MailshotData:
             data.new_mailshot(now).status = QUEUED
         return data
 
-    def add_entries(self, list_id: int, count: int, now: int) -> None:
+    def add_entries(self, list_id: int, count: int, now: int) -> list[MailingListEntry]:
+        """`count` new entries of the list (each a person numbered like its entry: the sandbox
+        does not check that a party exists); the caller re-indexes them (workbooks_changed)."""
         start = next(reversed(self.entries), 9000) + 1
+        made = []
         for entry_id in range(start, start + count):
-            self.entries[entry_id] = MailingListEntry(entry_id, list_id, None, now)
+            entry = MailingListEntry(entry_id, list_id, entry_id, now)
+            self.entries[entry_id] = entry
+            made.append(entry)
+        return made
+
+    def new_list(self, name: str, now: int) -> MailingList:
+        """A new, empty mailing list (as Workbooks makes one for each new mailshot)."""
+        made = MailingList(next(reversed(self.lists), 500) + 1, name, now)
+        self.lists[made.id] = made
+        return made
 
     def audience(self, list_id: int | None) -> int:
         """Live entries of the list (0 for no list)."""
@@ -242,5 +284,22 @@ class MailshotData:
             created_ms,
         )
         self.campaigns.append(campaign)
+        self.mailings.append(
+            Mailing(
+                f"ml{number:06d}{campaign.encrypted_id[8:]}",  # no draw: seeds stay the same
+                campaign.name,
+                created_ms,
+                campaign.contacts,
+            )
+        )
         shot.campaign_id = campaign.encrypted_id
+        return campaign
+
+    def add_campaign(self, name: str, created_ms: int) -> Campaign:
+        """A campaign someone made in Spotler by hand (no mailshot behind it)."""
+        number = len(self.campaigns) + 1
+        campaign = Campaign(
+            number, f"ic{number:06d}{self.rng.getrandbits(32):08x}", name, "", 0, created_ms
+        )
+        self.campaigns.append(campaign)
         return campaign

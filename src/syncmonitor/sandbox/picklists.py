@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 LEAD_STATUS_PICKLIST = 1
 CONTACT_STATUS_PICKLIST = 2
+MAILSHOT_STATUS_PICKLIST = 3  # the integrated mailshot's status (see mailshot_fields)
+# Draft is documented (workbooks-mailshot_example.php); the others are the sandbox's own choice.
+WORKBOOKS_MAILSHOT_STATUSES = ("Draft", "Queued", "Synchronising", "Synchronised", "Failed")
 WORKBOOKS_LEAD_STATUSES = (
     "New",
     "Contacted",
@@ -130,11 +133,13 @@ def install(world: World) -> None:
     world.picklists = {
         LEAD_STATUS_PICKLIST: Picklist(LEAD_STATUS_PICKLIST, "Lead Status", at),
         CONTACT_STATUS_PICKLIST: Picklist(CONTACT_STATUS_PICKLIST, "Contact Status", at),
+        MAILSHOT_STATUS_PICKLIST: Picklist(MAILSHOT_STATUS_PICKLIST, "Mailshot Statuses", at),
     }
     entries: dict[int, PicklistEntry] = {}
     for picklist_id, values in (
         (LEAD_STATUS_PICKLIST, WORKBOOKS_LEAD_STATUSES),
         (CONTACT_STATUS_PICKLIST, WORKBOOKS_CONTACT_STATUSES),
+        (MAILSHOT_STATUS_PICKLIST, WORKBOOKS_MAILSHOT_STATUSES),
     ):
         for order, value in enumerate(values, 1):
             entry_id = 101 + len(entries)

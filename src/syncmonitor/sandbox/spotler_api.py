@@ -6,10 +6,12 @@ the connector's signing library is checked against an independent implementation
 must be within 5 minutes and a nonce cannot be used twice. Errors look like Mail+ errors:
 `{"errorType": "...", "message": "..."}`.
 
-Served: `GET /campaign/list` (integrated campaigns in order of arrival; `after`, `pageSize` up to
-10000, `fromDate`, and a `next` URL while more remain) and `GET /integration/status` (the
-"Integration running" tick of Tools > Integration > General; sandbox-defined, no public endpoint
-is known).
+Served, with the shapes of the Mail+ Swagger description: `GET /campaign/list` (no parameters; a
+bare array of `Campaign {encryptedId, name, active, triggers[]}`, in order of creation) and
+`GET /mailing?fromDate&toDate` (both required, ISO 8601; a bare array of
+`Mailing {encryptedId, name, scheduledStartDate, type, sentCount}` scheduled in that period).
+`GET /integration/status` is sandbox only (no Mail+ resource reports the "Integration running"
+tick): it answers 404 unless the GatorMail switch `undocumented_reads` is on.
 """
 
 from __future__ import annotations
@@ -20,18 +22,15 @@ import hmac
 import threading
 import time
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import parse_qsl, quote, unquote
 
 from syncmonitor.sandbox.gatormail import GatorMail
 from syncmonitor.sandbox.http_types import Request, Response, json_response
 from syncmonitor.sandbox.world import World
 
 PREFIX = "/spotler/integrationservice-1.1.0"
-DEFAULT_PAGE_SIZE = 1000
-MAX_PAGE_SIZE = 10000
 CLOCK_SKEW_S = 300
 _FORM = "application/x-www-form-urlencoded"
-_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 def spotler_error(status: int, error_type: str, message: str) -> Response:
@@ -66,11 +65,15 @@ class SpotlerApi:
             )
         if route == "/campaign/list":
             return self._campaigns(request)
+        if route == "/mailing":
+            return self._mailings(request)
         if route == "/integration/status":
             with self.world.lock:
                 running = self.gatormail.settings.running
-            return json_response(200, {"integrationRunning": running})
-        return spotler_error(404, "NOT_FOUND", f"No resource at {request.path}.")
+                offered = self.gatormail.settings.undocumented_reads
+            if offered:
+                return json_response(200, {"integrationRunning": running})
+        return spotler_error(404, "RESOURCE_NOT_FOUND", f"No resource at {request.path}.")
 
     # OAuth 1.0a ---------------------------------------------------------------------------------
 
@@ -78,28 +81,30 @@ class SpotlerApi:
         header = request.header("authorization")
         if not header.lower().startswith("oauth "):
             return spotler_error(
-                401, "UNAUTHORIZED", "Missing OAuth Authorization header (one-legged OAuth 1.0a)."
+                401, "NOT_AUTHORIZED", "Missing OAuth Authorization header (one-legged OAuth 1.0a)."
             )
         oauth: dict[str, str] = {}
         for part in header[6:].split(","):
             name, _, value = part.strip().partition("=")
             oauth[name.strip()] = unquote(value.strip().strip('"'))
         if oauth.get("oauth_signature_method") != "HMAC-SHA1":
-            return spotler_error(401, "UNAUTHORIZED", "Only HMAC-SHA1 signatures are accepted.")
+            return spotler_error(401, "NOT_AUTHORIZED", "Only HMAC-SHA1 signatures are accepted.")
         with self.world.lock:
             revoked = self.gatormail.settings.oauth_keys_revoked
         if revoked or not hmac.compare_digest(
             oauth.get("oauth_consumer_key", "").encode(), self._key.encode()
         ):
-            return spotler_error(401, "UNAUTHORIZED", "Unknown consumer key.")
+            return spotler_error(401, "NOT_AUTHORIZED", "Unknown consumer key.")
         try:
             stamp = int(oauth.get("oauth_timestamp", ""))
         except ValueError:
-            return spotler_error(401, "UNAUTHORIZED", "oauth_timestamp is missing or not a number.")
+            return spotler_error(
+                401, "NOT_AUTHORIZED", "oauth_timestamp is missing or not a number."
+            )
         now = time.time()
         if abs(now - stamp) > CLOCK_SKEW_S:
             return spotler_error(
-                401, "UNAUTHORIZED", "oauth_timestamp is too far from the server's clock."
+                401, "NOT_AUTHORIZED", "oauth_timestamp is too far from the server's clock."
             )
         params = [(k, v) for k, v in oauth.items() if k not in ("oauth_signature", "realm")]
         params += request.query_pairs()
@@ -113,7 +118,7 @@ class SpotlerApi:
         expected = base64.b64encode(hmac.new(key, base.encode(), hashlib.sha1).digest()).decode()
         if not hmac.compare_digest(expected, oauth.get("oauth_signature", "")):
             return spotler_error(
-                401, "UNAUTHORIZED", "Invalid OAuth signature: check the consumer secret."
+                401, "NOT_AUTHORIZED", "Invalid OAuth signature: check the consumer secret."
             )
         nonce = oauth.get("oauth_nonce", "")
         with self._nonce_lock:
@@ -122,7 +127,7 @@ class SpotlerApi:
                     del self._nonces[old]
             if not nonce or nonce in self._nonces:
                 return spotler_error(
-                    401, "UNAUTHORIZED", "oauth_nonce is missing or was used before."
+                    401, "NOT_AUTHORIZED", "oauth_nonce is missing or was used before."
                 )
             self._nonces[nonce] = now
         return None
@@ -130,43 +135,50 @@ class SpotlerApi:
     # campaigns ----------------------------------------------------------------------------------
 
     def _campaigns(self, request: Request) -> Response:
-        params = dict(request.query_pairs())
-        try:
-            after = int(params.get("after", "0"))
-            size = int(params.get("pageSize", str(DEFAULT_PAGE_SIZE)))
-        except ValueError:
-            return spotler_error(400, "INVALID_PARAMETER", "after and pageSize must be numbers.")
-        if after < 0 or not 1 <= size <= MAX_PAGE_SIZE:
-            return spotler_error(
-                400, "INVALID_PARAMETER", f"pageSize must be 1 to {MAX_PAGE_SIZE}; after >= 0."
-            )
-        from_ms = 0
-        if params.get("fromDate"):
-            try:
-                moment = datetime.strptime(params["fromDate"], _DATE_FORMAT).replace(tzinfo=UTC)
-            except ValueError:
-                return spotler_error(
-                    400, "INVALID_PARAMETER", "fromDate must look like yyyy-mm-ddThh:mm:ss."
-                )
-            from_ms = int(moment.timestamp() * 1000)
         with self.world.lock:
-            matching = [c for c in self.world.mailshots.campaigns if c.created_ms >= from_ms]
-            page = matching[after : after + size]
             rows = [
                 {
                     "encryptedId": c.encrypted_id,
                     "name": c.name,
-                    "type": "INTEGRATED",
-                    "externalId": c.external_id,
-                    "contacts": c.contacts,
-                    "created": datetime.fromtimestamp(c.created_ms / 1000, UTC).strftime(
-                        _DATE_FORMAT
-                    ),
+                    "active": c.active,
+                    "triggers": [{"encryptedId": f"tr{c.encrypted_id[2:]}", "name": "External"}],
                 }
-                for c in page
+                for c in self.world.mailshots.campaigns
             ]
-        document: dict[str, object] = {"campaigns": rows, "total": len(matching)}
-        if after + size < len(matching):
-            query = {**params, "after": str(after + size), "pageSize": str(size)}
-            document["next"] = f"{request.base_url}{request.path}?{urlencode(query)}"
-        return json_response(200, document)
+        return json_response(200, rows)
+
+    def _mailings(self, request: Request) -> Response:
+        params = dict(request.query_pairs())
+        bounds = []
+        for name in ("fromDate", "toDate"):
+            moment = _iso(params.get(name, ""))
+            if moment is None:
+                return spotler_error(
+                    400, "INVALID_PARAMS", f"Invalid {name} or no {name} given (ISO 8601)."
+                )
+            bounds.append(int(moment.timestamp() * 1000))
+        low, high = bounds
+        with self.world.lock:
+            rows = [
+                {
+                    "encryptedId": m.encrypted_id,
+                    "name": m.name,
+                    "scheduledStartDate": datetime.fromtimestamp(m.scheduled_ms / 1000, UTC)
+                    .isoformat(timespec="seconds")
+                    .replace("+00:00", "Z"),
+                    "type": "EMAIL",
+                    "sentCount": m.sent_count,
+                }
+                for m in self.world.mailshots.mailings
+                if low <= m.scheduled_ms <= high
+            ]
+        return json_response(200, rows)
+
+
+def _iso(text: str) -> datetime | None:
+    """An ISO 8601 date or date-time (UTC when no offset is given); None when it is not one."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

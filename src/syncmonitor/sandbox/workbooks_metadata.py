@@ -202,9 +202,11 @@ def _types() -> list[dict[str, Any]]:
 
 def metadata_types(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """The answer to `metadata/types.api` for these request parameters."""
+    from syncmonitor.sandbox.mailshot_fields import mailshot_type
+
     wanted = [v for k, v in pairs if k == "class_names[]"]
     columns = [v for k, v in pairs if k == "_select_columns[]"]
-    types = _types()
+    types = [*_types(), mailshot_type()]
     known = {t["class_name"] for t in types}
     unknown = [c for c in wanted if c not in known]
     if unknown:

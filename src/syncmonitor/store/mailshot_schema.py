@@ -22,11 +22,13 @@ mailshots = Table(
     Column("lock_version", Integer, nullable=False, default=0),
     Column("mailing_list_id", Integer),
     Column("audience", Integer),
-    Column("queued_at", Text),  # ISO 8601 UTC, as every time below
+    # ISO 8601 UTC, as every time below. Inferred: the Workbooks save (updated_at) that set the
+    # status meaning "Synchronise was pressed" (no document has a queue time).
+    Column("queued_at", Text),
     Column("syncing_since", Text),  # first seen synchronising (or the previous arrival)
-    Column("arrived_at", Text),  # the campaign's creation in Spotler
-    Column("campaign_id", Text),
-    Column("sync_error", Text),
+    Column("arrived_at", Text),  # when its Spotler campaign was first seen
+    Column("campaign_id", Text),  # the Spotler campaign's encryptedId, matched by name
+    Column("sync_error", Text),  # unused since 0007 (no document has such a field)
     Column("deleted", Boolean, nullable=False, default=False),
     Column("reason", Text),  # why it left the queue, in words
     Column("copy_of", Integer),  # made by Fix name from this mailshot
@@ -34,6 +36,32 @@ mailshots = Table(
     Column("fix_reference", Text),  # the created_through_reference of a copy being made
     Column("updated_at", Text),  # Workbooks' updated_at
     Column("first_seen_at", Text, nullable=False),
+    Column("matched_by", Text),  # which Spotler read matched it, how, and when
+    Column("subject", Text),
+)
+
+# Every status value seen for integrated mailshots, and what it means to the queue
+# (domain.mailshots.statuses): guessed from its words until an admin confirms it in Settings.
+mailshot_statuses = Table(
+    "mailshot_statuses",
+    metadata,
+    Column("value", Text, primary_key=True),
+    Column("role", Text, nullable=False),
+    Column("confirmed", Boolean, nullable=False, default=False),
+    Column("source", Text, nullable=False),
+    Column("first_seen_at", Text, nullable=False),
+)
+
+# What an admin recorded having seen where no API reads it: kind "api_key" (its Until date, or
+# none) or "integration" (ok: 'Integration running' had its green check). Newest row wins.
+mailshot_checks = Table(
+    "mailshot_checks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", Text, nullable=False),
+    Column("checked_at", Text, nullable=False),
+    Column("valid_until", Text),
+    Column("ok", Boolean),
 )
 
 mailshot_events = Table(

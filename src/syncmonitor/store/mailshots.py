@@ -6,10 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 
 from syncmonitor.store.bulk import executemany, upsert_sql
-from syncmonitor.store.mailshot_schema import mailshot_events, mailshots
+from syncmonitor.store.mailshot_schema import (
+    mailshot_checks,
+    mailshot_events,
+    mailshot_statuses,
+    mailshots,
+)
 
 MAILSHOT_COLUMNS = tuple(c.name for c in mailshots.columns)
 EVENT_COLUMNS = ("mailshot_id", "at", "state", "detail", "source")
@@ -57,3 +62,53 @@ def timeline(conn: Connection, mailshot_id: int) -> list[TimelineEvent]:
         .order_by(mailshot_events.c.id.desc())
     )
     return [TimelineEvent(*row) for row in rows]
+
+
+STATUS_COLUMNS = ("value", "role", "confirmed", "source", "first_seen_at")
+
+
+def load_statuses(conn: Connection) -> list[dict[str, Any]]:
+    """Every mailshot status value known, with its meaning (see domain.mailshots.statuses)."""
+    rows = conn.execute(select(mailshot_statuses).order_by(mailshot_statuses.c.value))
+    return [dict(row._mapping) for row in rows]
+
+
+def save_statuses(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Upsert status values (a new value, or an admin's answer)."""
+    if rows:
+        sql = upsert_sql(mailshot_statuses, STATUS_COLUMNS, ("value",))
+        executemany(conn, sql, [tuple(row[c] for c in STATUS_COLUMNS) for row in rows])
+
+
+@dataclass(frozen=True)
+class AdminCheck:
+    """What an admin recorded having seen (where no API reads it)."""
+
+    kind: str  # "api_key" or "integration"
+    checked_at: str
+    valid_until: str | None
+    ok: bool | None
+
+
+def latest_checks(conn: Connection) -> dict[str, AdminCheck]:
+    """The newest check of each kind."""
+    found: dict[str, AdminCheck] = {}
+    rows = conn.execute(
+        select(
+            mailshot_checks.c.kind,
+            mailshot_checks.c.checked_at,
+            mailshot_checks.c.valid_until,
+            mailshot_checks.c.ok,
+        ).order_by(mailshot_checks.c.id)
+    )
+    for row in rows:
+        found[row.kind] = AdminCheck(*row)
+    return found
+
+
+def add_check(conn: Connection, check: AdminCheck) -> None:
+    conn.execute(
+        insert(mailshot_checks).values(
+            kind=check.kind, checked_at=check.checked_at, valid_until=check.valid_until, ok=check.ok
+        )
+    )

@@ -1,9 +1,23 @@
 """Workbooks integrated mailshots (`email/integrated_mailshots`): read, create, queue, delete.
 
-Built on `WorkbooksClient` (same auth, paging, retries). Creates are never retried once the request
-may have reached Workbooks (a POST is not idempotent): the caller tags each create with a unique
-`created_through_reference` and looks it up to learn whether a create whose answer was lost did
-happen. Deletes send the lock_version read, so a mailshot changed meanwhile is not deleted blindly.
+Built on `WorkbooksClient` (same auth, paging, retries). Only documented fields are read: those of
+`workbooks-mailshot_example.php` (`name`, `subject`, `from_address`, `mailshot_type`, `status`,
+`sync_with`, `mailing_list_id`, `description`, `refresh_period`) and the fields every record has
+(`id`, `lock_version`, `updated_at`, `is_deleted`, `created_through_reference`). When Synchronise
+was pressed, whether the campaign arrived and why it failed are not in any document: the engine
+infers them (status changes, Spotler names).
+
+The status values are discovered, not assumed: the type whose `controller_path` is
+`email/integrated_mailshots` is found in `metadata/types.api`, its `status` field's `picklist`
+names a picklist, and `admin/picklist_entries.api` lists its values (the guide's Metadata section
+and `workbooks-picklist_example.php`).
+
+Creates are never retried once the request may have reached Workbooks (a POST is not idempotent):
+the caller tags each create with a unique `created_through_reference` and looks it up to learn
+whether a create whose answer was lost did happen. Deletes send the lock_version read, so a
+mailshot changed meanwhile is not deleted blindly. Workbooks makes a mailing list for each new
+mailshot and answers its id in `affected_objects`; a copy's audience is copied entry by entry
+into that list (`workbooks-mailing_list_example.php`).
 """
 
 from __future__ import annotations
@@ -26,8 +40,9 @@ from syncmonitor.connectors.workbooks.format import format_datetime, parse_optio
 from syncmonitor.domain.mailshots.rules import ApiKeyFacts
 
 MAILSHOTS = "email/integrated_mailshots.api"
-ENTRIES = "email/mailing_list_entries.api"
-API_KEYS = "admin/api_keys.api"
+MAILSHOTS_PATH = "email/integrated_mailshots"
+ENTRIES = "email/mailing_list_entries"
+API_KEYS = "admin/api_keys.api"  # not in any document: probed once, never polled
 MAILSHOT_COLUMNS = (
     "name",
     "subject",
@@ -36,15 +51,15 @@ MAILSHOT_COLUMNS = (
     "mailshot_type",
     "sync_with",
     "mailing_list_id",
-    "queued_at",
-    "gatormail_campaign_id",
-    "sync_error",
+    "description",
     "updated_at",
     "is_deleted",
     "created_through_reference",
 )
-# The fields a copy takes over from the original (the name is the one that changes).
-COPIED_FIELDS = ("subject", "from_address", "mailshot_type", "sync_with", "mailing_list_id")
+# The fields a copy takes over from the original (the name is the one that changes; the mailing
+# list is Workbooks' own for each mailshot, so its entries are copied instead).
+COPIED_FIELDS = ("subject", "from_address", "mailshot_type", "sync_with", "description")
+ENTRY_COLUMNS = ("mailing_list_id", "party_or_lead_id", "party_or_lead_type", "subscribed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +71,29 @@ class MailshotRecord:
     name: str
     status: str
     mailing_list_id: int | None
-    queued_at: datetime | None
     updated_at: datetime | None
     is_deleted: bool
-    campaign_id: str | None
-    sync_error: str | None
+    subject: str | None
     sync_with: str | None
     reference: str | None
     raw: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusValues:
+    """The status values Workbooks lists for integrated mailshots, and where they came from."""
+
+    values: tuple[str, ...]
+    source: str  # e.g. 'picklist "Mailshot Statuses" (admin/picklist_entries.api)'
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One member of a mailing list (the documented fields of a mailing list entry)."""
+
+    party_id: int
+    party_type: str
+    subscribed: bool | None
 
 
 def _text(value: object) -> str | None:
@@ -85,11 +115,9 @@ def parse_mailshot(row: Mapping[str, Any]) -> MailshotRecord | None:
         str(row.get("name") or ""),
         str(row.get("status") or ""),
         _as_int(row.get("mailing_list_id")),
-        parse_optional_datetime(row.get("queued_at")),
         parse_optional_datetime(row.get("updated_at")),
         _bool(row.get("is_deleted")),
-        _text(row.get("gatormail_campaign_id")),
-        _text(row.get("sync_error")),
+        _text(row.get("subject")),
         _text(row.get("sync_with")),
         _text(row.get("created_through_reference")),
         dict(row),
@@ -165,7 +193,7 @@ class MailshotsClient(WorkbooksClient):
         )
 
     async def set_status(self, mailshot_id: int, lock_version: int, status: str) -> MailshotRecord:
-        """Queue (status Queued) or take out of the queue (status New)."""
+        """Set the status (queue it, or take it out of the queue) as a user's save would."""
         return await self._write(mailshot_id, lock_version, "PUT", {"status": status})
 
     async def delete_mailshot(self, mailshot_id: int, lock_version: int) -> MailshotRecord:
@@ -192,7 +220,11 @@ class MailshotsClient(WorkbooksClient):
         infos = body.get("affected_object_information") or []
         objects = body.get("affected_objects") or []
         info = infos[0] if isinstance(infos, list) and infos else {}
-        if not isinstance(info, dict) or info.get("success") is not True:
+        # A successful create may answer `affected_object_information: [{}]` (the guide's own
+        # example): an empty entry is a success when the object came back with its id.
+        saved_object = isinstance(objects, list) and objects and isinstance(objects[0], dict)
+        empty_ok = info == {} and bool(saved_object) and _as_int(objects[0].get("id")) is not None
+        if not empty_ok and (not isinstance(info, dict) or info.get("success") is not True):
             errors = _flatten_errors(info.get("errors") if isinstance(info, dict) else None)
             said = "; ".join(errors) or "no reason given"
             raise RequestRejectedError(
@@ -227,11 +259,109 @@ class MailshotsClient(WorkbooksClient):
                 raise self._malformed(response, "the entry count ('total') is missing")
             return count
 
-        return await self._http.request("GET", ENTRIES, params=params, parse=total)
+        return await self._http.request("GET", ENTRIES + ".api", params=params, parse=total)
 
-    async def gatormail_api_key(self) -> ApiKeyFacts | None:
-        """The API key record named GatorMail (Enabled, Valid From, Until); None when this
-        Workbooks offers no API for API keys (the real service publishes none)."""
+    async def entries(self, mailing_list_id: int) -> list[Entry]:
+        """Every member of a mailing list (party, its type and whether subscribed)."""
+        found: list[Entry] = []
+        async for page in self.iter_records(
+            ENTRIES,
+            filters=[("mailing_list_id", "eq", str(mailing_list_id))],
+            columns=ENTRY_COLUMNS,
+        ):
+            for row in page:
+                party = _as_int(row.get("party_or_lead_id"))
+                if party is None:
+                    continue
+                subscribed = row.get("subscribed")
+                found.append(
+                    Entry(
+                        party,
+                        str(row.get("party_or_lead_type") or "Private::Crm::Person"),
+                        _bool(subscribed) if subscribed is not None else None,
+                    )
+                )
+        return found
+
+    async def add_entries(self, mailing_list_id: int, entries: Sequence[Entry]) -> int:
+        """Add members to a mailing list, 100 per request; how many were saved."""
+        records: list[dict[str, str | int | bool | None]] = []
+        for entry in entries:
+            record: dict[str, str | int | bool | None] = {
+                "mailing_list_id": mailing_list_id,
+                "party_or_lead_id": entry.party_id,
+                "party_or_lead_type": entry.party_type,
+            }
+            if entry.subscribed is not None:
+                record["subscribed"] = entry.subscribed
+            records.append(record)
+        results = await self.create_records(ENTRIES, records)
+        return sum(1 for r in results if r.ok)
+
+    async def status_values(self) -> StatusValues | None:
+        """The values the integrated mailshot's `status` field can take, from its picklist; None
+        when the metadata names no picklist this client can read."""
+        summary = await self._http.request(
+            "GET",
+            "metadata/types.api",
+            params=[
+                *self._auth,
+                ("_select_columns[]", "class_name"),
+                ("_select_columns[]", "controller_path"),
+            ],
+            parse=self._records,
+        )
+        class_name = next(
+            (
+                str(t.get("class_name"))
+                for t in summary
+                if str(t.get("controller_path") or "").strip("/") == MAILSHOTS_PATH
+                and t.get("class_name")
+            ),
+            None,
+        )
+        if class_name is None:
+            return None
+        types = await self._http.request(
+            "GET",
+            "metadata/types.api",
+            params=[
+                *self._auth,
+                ("class_names[]", class_name),
+                ("_select_columns[]", "class_name"),
+                ("_select_columns[]", "fields"),
+            ],
+            parse=self._records,
+        )
+        fields: Any = types[0].get("fields") if types else None
+        if isinstance(fields, dict):
+            fields = list(fields.values())
+        status = next(
+            (f for f in fields or [] if isinstance(f, dict) and f.get("name") == "status"), None
+        )
+        picklist = status.get("picklist") if isinstance(status, dict) else None
+        picklist_id = _as_int(picklist.get("picklist_id")) if isinstance(picklist, dict) else None
+        if picklist_id is None or not isinstance(picklist, dict):
+            return None
+        values: list[str] = []
+        async for page in self.iter_records(
+            "admin/picklist_entries",
+            filters=[("picklist_id", "eq", str(picklist_id))],
+            columns=("picklist_id", "value"),
+        ):
+            for row in page:
+                value = row.get("value")
+                if isinstance(value, str) and value and value not in values:
+                    values.append(value)
+        name = picklist.get("name") or f"#{picklist_id}"
+        return StatusValues(
+            tuple(values), f'picklist "{name}" of {class_name} (admin/picklist_entries.api)'
+        )
+
+    async def probe_api_key(self) -> ApiKeyFacts | None:
+        """Probe: the API key record named GatorMail, where an account offers a read for it (no
+        document has one; admins check it in Start > Configuration > Automation > API Keys).
+        None when this Workbooks has no such read (404)."""
         params = [
             *self._auth,
             ("_ff[]", "name"),
@@ -248,5 +378,6 @@ class MailshotsClient(WorkbooksClient):
                 _bool(row.get("enabled")),
                 parse_optional_datetime(row.get("valid_from")),
                 parse_optional_datetime(row.get("valid_until")),
+                source="read from admin/api_keys.api (not in any Workbooks document)",
             )
         return None

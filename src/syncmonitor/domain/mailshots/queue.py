@@ -14,19 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from syncmonitor.domain.mailshots.rules import (
+    INTEGRATION_PLACE,
     INTEGRATION_STOPPED,
+    KEY_PLACE,
     NAME_LIMIT,
     ApiKeyFacts,
     name_length,
 )
+from syncmonitor.domain.mailshots.statuses import StatusRole
 
-# Workbooks mailshot statuses on the GatorMail integration.
-STATUS_NEW = "New"
-STATUS_QUEUED = "Queued"
-STATUS_SYNCING = "Synchronising"
-STATUS_SYNCED = "Synchronised"
-STATUS_FAILED = "Failed"
-IN_QUEUE_STATUSES = frozenset({STATUS_QUEUED, STATUS_SYNCING})
+IN_QUEUE_ROLES = frozenset({StatusRole.QUEUED, StatusRole.SYNCING})
 
 
 class QueueState(enum.StrEnum):
@@ -39,6 +36,7 @@ class QueueState(enum.StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     REMOVED = "removed"  # gone from Workbooks (deleted, or replaced by a shorter copy)
+    UNKNOWN = "unknown"  # its Workbooks status is one Sync Monitor cannot place (shown raw)
 
     @property
     def in_queue(self) -> bool:
@@ -46,7 +44,7 @@ class QueueState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return "Status?" if self is QueueState.UNKNOWN else self.value.capitalize()
 
 
 @dataclass(frozen=True)
@@ -55,14 +53,17 @@ class MailshotFacts:
 
     id: int
     name: str
-    status: str
+    status: str  # Workbooks' own value, shown as it is
     mailing_list_id: int | None
     audience: int | None  # entries of its mailing list; None: not read yet
-    queued_at: datetime | None
+    queued_at: datetime | None  # inferred: the save that set the "Synchronise pressed" value
     deleted: bool = False
-    campaign_id: str | None = None  # the Spotler integrated campaign, once it arrived
-    arrived_at: datetime | None = None  # the campaign's creation time in Spotler
-    sync_error: str | None = None
+    campaign_id: str | None = None  # the Spotler campaign matched to it by name
+    arrived_at: datetime | None = None  # when Sync Monitor first saw that campaign
+    role: StatusRole = StatusRole.UNKNOWN  # what its status means (see statuses)
+    matched_by: str | None = None  # which Spotler read matched it, how, and when
+    subject: str | None = None
+    remarks: tuple[str, ...] = ()  # what this poll could not tell about it (one line each)
 
 
 @dataclass(frozen=True)
@@ -92,15 +93,41 @@ class QueueItem:
 
 
 @dataclass(frozen=True)
+class ReadState:
+    """One of a poll's reads: did it work, and which figures rest on it."""
+
+    name: str  # e.g. "Spotler GET /campaign/list"
+    backs: str  # the figures it backs, in words
+    ok: bool
+    message: str = ""  # what went wrong (one line)
+    last_ok_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IntegrationFacts:
+    """The 'Integration running' tick (Tools > Integration > General in GatorMail)."""
+
+    running: bool | None
+    source: str  # "read from ..." or "recorded by an admin"
+    checked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class QueueSnapshot:
-    """The whole queue at one moment."""
+    """The whole queue at one moment: every figure from the same poll."""
 
     items: tuple[QueueItem, ...]
     taken_at: datetime
     key: ApiKeyFacts | None
-    integration_running: bool | None  # None: not known
+    integration: IntegrationFacts | None
     queue_problem: Problem | None  # the banner: what stops the whole queue
     throughput: float | None  # records per second, inferred from arrivals
+    notes: tuple[Problem, ...] = ()  # one line each: guesses, odd values, reads that failed
+    reads: tuple[ReadState, ...] = ()
+
+    @property
+    def integration_running(self) -> bool | None:
+        return self.integration.running if self.integration is not None else None
 
     @property
     def in_queue(self) -> list[QueueItem]:
@@ -165,12 +192,15 @@ class Throughput:
 
 
 def queue_order(facts: Iterable[MailshotFacts]) -> list[MailshotFacts]:
-    """The mailshots in the queue, in the order the integration takes them."""
-    queued = [f for f in facts if not f.deleted and f.status in IN_QUEUE_STATUSES]
+    """The mailshots in the queue, in the order the integration takes them (inferred: in the
+    order Synchronise was pressed)."""
+    queued = [
+        f for f in facts if not f.deleted and f.role in IN_QUEUE_ROLES and f.campaign_id is None
+    ]
     # One that is already synchronising is at the head whatever its queue time.
     queued.sort(
         key=lambda f: (
-            f.status != STATUS_SYNCING,
+            f.role is not StatusRole.SYNCING,
             f.queued_at.timestamp() if f.queued_at else float("inf"),
             f.id,
         )
@@ -207,17 +237,33 @@ def item_problems(facts: MailshotFacts) -> list[Problem]:
                 "contacts. Check the mailing list in Workbooks.",
             )
         )
-    if facts.status == STATUS_FAILED and facts.sync_error:
-        problems.append(Problem("sync_failed", f"GatorMail said: {facts.sync_error}"))
+    if facts.role is StatusRole.FAILED:
+        problems.append(
+            Problem(
+                "sync_failed",
+                f"Workbooks says “{facts.status}”: the sync failed. No Workbooks read says why; "
+                "open the mailshot in Workbooks, then synchronise it again (Retry).",
+            )
+        )
+    if facts.role is StatusRole.UNKNOWN and not facts.deleted:
+        problems.append(Problem("unknown_status", unknown_status_message(facts.status)))
+    problems += [Problem("remark", remark) for remark in facts.remarks]
     return problems
 
 
+def unknown_status_message(status: str, whose: str = "Its") -> str:
+    return (
+        f"{whose} Workbooks status “{status}” is new to Sync Monitor: shown as it is and not "
+        "counted in the queue. Say what it means in Settings > Queue statuses."
+    )
+
+
 def queue_problems(
-    key: ApiKeyFacts | None, integration_running: bool | None, now: datetime
+    key: ApiKeyFacts | None, integration: IntegrationFacts | None, now: datetime
 ) -> list[Problem]:
     """What stops the whole queue whatever is in it: the API key and the integration switch."""
     problems: list[Problem] = []
-    if integration_running is False:
+    if integration is not None and integration.running is False:
         problems.append(Problem("integration_stopped", INTEGRATION_STOPPED, blocking=True))
     key_problem = key.problem(now) if key is not None else None
     if key_problem:
@@ -249,18 +295,26 @@ def build_snapshot(
     *,
     now: datetime,
     key: ApiKeyFacts | None,
-    integration_running: bool | None,
+    integration: IntegrationFacts | None,
     throughput: Throughput,
     syncing_since: Mapping[int, datetime],
     previous: Mapping[int, QueueState],
+    syncing_known: bool = True,
+    notes: Sequence[Problem] = (),
+    reads: Sequence[ReadState] = (),
+    watching_since: datetime | None = None,
 ) -> QueueSnapshot:
     """Every known mailshot with its state, position, ETA and problems.
 
     `syncing_since` says when each mailshot was first seen synchronising (for the time left of
     the head); `previous` holds the states last recorded, so a mailshot taken out of the queue
     reads as cancelled and one that vanished as removed, instead of disappearing.
+    `syncing_known` is False when no status value means "the integration is working on it":
+    then the head of the queue is taken to be syncing (inferred). While something stops the
+    whole queue, no row says Syncing: the banner and the rows tell one story. `watching_since`
+    (when Sync Monitor started looking) bounds how long the head can be said to have waited.
     """
-    stopped = queue_problems(key, integration_running, now)
+    stopped = queue_problems(key, integration, now)
     ordered = queue_order(facts)
     head = ordered[0] if ordered else None
     head_blocked = head is not None and name_length(head.name) > NAME_LIMIT
@@ -277,7 +331,7 @@ def build_snapshot(
             problems.insert(
                 0, Problem("blocking_queue", blocking_message(f, len(ordered) - 1), True)
             )
-        elif f.status == STATUS_SYNCING and position == 1:
+        elif position == 1 and not stopped and (f.role is StatusRole.SYNCING or not syncing_known):
             state = QueueState.SYNCING
         else:
             state = QueueState.WAITING
@@ -286,6 +340,8 @@ def build_snapshot(
             note = f'Held up behind "{_short(head.name if head else "", 40)}"'
         elif stopped:
             note = "Nothing moves until the problem above is solved"
+            if f.role is StatusRole.SYNCING:
+                note = f"Workbooks says “{f.status}”, but " + note[0].lower() + note[1:]
         elif head_blocked:
             note = "Cannot pass until its name is shortened"
         else:
@@ -313,20 +369,40 @@ def build_snapshot(
     if queue_problem is None and head_blocked and head is not None:
         queue_problem = Problem("blocked", blocking_message(head, len(ordered) - 1), True)
     if queue_problem is None and head is not None:
-        queue_problem = _stalled(head, len(ordered) - 1, now, throughput, syncing_since)
+        since = syncing_since.get(head.id) or _head_since(head, facts, watching_since)
+        queue_problem = _stalled(head, len(ordered) - 1, now, throughput, since)
     in_queue = [items[f.id] for f in ordered]
     rest = sorted(
         (i for i in items.values() if not i.state.in_queue),
-        key=lambda i: -(i.facts.arrived_at or i.facts.queued_at or now).timestamp(),
+        key=lambda i: _recent_first(i.facts.arrived_at or i.facts.queued_at),
     )
     return QueueSnapshot(
         tuple(in_queue + rest),
         now,
         key,
-        integration_running,
+        integration,
         queue_problem,
         throughput.records_per_second(),
+        tuple(notes),
+        tuple(reads),
     )
+
+
+def _recent_first(moment: datetime | None) -> tuple[bool, float]:
+    """Newest first; those with no known time (history read from Workbooks) last."""
+    return (moment is None, -moment.timestamp() if moment is not None else 0.0)
+
+
+def _head_since(
+    head: MailshotFacts, facts: Sequence[MailshotFacts], watching_since: datetime | None
+) -> datetime | None:
+    """Since when the head has been first in line: its queue time, the last arrival after it,
+    or when Sync Monitor started watching (it cannot say it was stuck before it looked)."""
+    arrivals = [f.arrived_at for f in facts if f.arrived_at is not None]
+    starts = [
+        t for t in (head.queued_at, max(arrivals, default=None), watching_since) if t is not None
+    ]
+    return max(starts) if starts else None
 
 
 STALLED_AFTER_S = 600
@@ -338,13 +414,12 @@ def _stalled(
     behind: int,
     now: datetime,
     throughput: Throughput,
-    syncing_since: Mapping[int, datetime],
+    started: datetime | None,
 ) -> Problem | None:
-    """The head has been synchronising far longer than its audience explains: the queue looks
-    stuck for a reason Sync Monitor cannot see (where the API key and the integration switch are
-    not readable, this is how their trouble shows)."""
-    started = syncing_since.get(head.id)
-    if head.status != STATUS_SYNCING or started is None:
+    """The head has been first in line far longer than its audience explains: the queue looks
+    stuck for a reason Sync Monitor cannot see. No API reads the API key or the integration
+    switch, so this is how their trouble shows: an inference, and said to be one."""
+    if started is None:
         return None
     elapsed = (now - started).total_seconds()
     expected = throughput.seconds_for(head.audience or 0) if head.audience is not None else None
@@ -357,11 +432,12 @@ def _stalled(
     )
     return Problem(
         "stalled",
-        f'"{_short(head.name)}" has been synchronising for {minutes} min, much longer than its '
-        f"audience explains{waiting}. Check that the GatorMail API key is enabled and within its "
-        "Valid From/Until dates (Workbooks: Start > Configuration > Automation > API Keys) and "
-        "that 'Integration running' is ticked in Spotler (Tools > Integration > General); if "
-        "both are fine, contact support@workbooks.com.",
+        f"Inferred: the integration has probably stopped. “{_short(head.name)}” has been first "
+        f"in line for {minutes} min, far longer than its audience explains{waiting}. Neither the "
+        "API key nor 'Integration running' can be read through any API: check that the GatorMail "
+        f"API key is enabled and within its Valid From/Until dates (Workbooks: {KEY_PLACE}) and "
+        f"that 'Integration running' has a green check (GatorMail: {INTEGRATION_PLACE}); if both "
+        "are fine, contact support@workbooks.com.",
         blocking=True,
     )
 
@@ -370,11 +446,13 @@ def _outside_state(f: MailshotFacts, before: QueueState | None) -> QueueState | 
     """The state of a mailshot that is not in the queue; None when it never was."""
     if f.deleted:
         return QueueState.REMOVED if before is not None else None
-    if f.campaign_id is not None or f.status == STATUS_SYNCED:
+    if f.campaign_id is not None or f.role is StatusRole.SYNCED:
         return QueueState.ARRIVED
-    if f.status == STATUS_FAILED:
+    if f.role is StatusRole.FAILED:
         return QueueState.FAILED
+    if f.role is StatusRole.UNKNOWN:
+        return QueueState.UNKNOWN
     if before is not None and before is not QueueState.ARRIVED:
-        # Taken out of the queue (status back to New) after we saw it queued.
+        # Taken out of the queue (status set back, e.g. to Draft) after we saw it queued.
         return QueueState.CANCELLED if before.in_queue or before is QueueState.CANCELLED else before
     return None

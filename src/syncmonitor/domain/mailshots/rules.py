@@ -35,18 +35,36 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+KEY_PLACE = "Start > Configuration > Automation > API Keys"
+INTEGRATION_PLACE = "Tools > Integration > General"
+
+
 @dataclass(frozen=True)
 class ApiKeyFacts:
-    """The Workbooks API key the GatorMail integration uses (Enabled, Valid From, Until)."""
+    """The Workbooks API key the GatorMail integration uses (Enabled, Valid From, Until).
+
+    No Workbooks API reads API keys: these facts are what an admin recorded having seen in
+    Workbooks (`recorded_on`), or, on an account that offers such a read, what it answered."""
 
     name: str
     enabled: bool
     valid_from: datetime | None
     valid_until: datetime | None
+    source: str = "read"
+    recorded_on: datetime | None = None  # when an admin recorded it (None: read by API)
 
     def problem(self, now: datetime) -> str | None:
         """Why the integration cannot use the key right now, in words; None when it can."""
-        where = "Start > Configuration > Automation > API Keys in Workbooks"
+        where = f"{KEY_PLACE} in Workbooks"
+        if self.recorded_on is not None:
+            if self.valid_until is not None and self.valid_until <= now:
+                return (
+                    f"The GatorMail API key's Until date you recorded on {_day(self.recorded_on)} "
+                    f"({_day(self.valid_until)}) has passed: the key has probably expired, so "
+                    f"nothing can sync. A System Admin can check and move it in {where}, then "
+                    "record what they saw here."
+                )
+            return None
         if not self.enabled:
             return (
                 f'The Workbooks API key "{self.name}" that GatorMail uses is disabled, so nothing '
@@ -73,14 +91,43 @@ class ApiKeyFacts:
         return (self.valid_until - now).total_seconds() / 86400
 
 
-def _day(value: datetime) -> str:
+def format_day(value: datetime) -> str:
+    """One way to write a moment everywhere on the queue: 01 Dec 2026 10:46 UTC."""
     return value.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
+
+
+_day = format_day
 
 
 INTEGRATION_STOPPED = (
     "The GatorMail integration is not running, so no mailshot can reach Spotler. In Spotler, "
     "open Tools > Integration > General and check the field next to 'Integration running'; if "
     "it is not a green check, contact Workbooks Support (support@workbooks.com)."
+)
+
+
+_DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "including",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "without",
+        "&",
+        "–",
+        "-",
+    ]
 )
 
 
@@ -99,6 +146,8 @@ def suggest_short_name(name: str, limit: int = NAME_LIMIT) -> str:
         if name_length(candidate) > limit:
             break
         kept.append(word)
+    while len(kept) > 1 and kept[-1].casefold().strip(",;:-–") in _DANGLING:
+        kept.pop()  # "…Follow-up for non-attendees with" reads cut off: end on a full word
     shortened = " ".join(kept).rstrip(" ,;:-–")
     if shortened:
         return shortened

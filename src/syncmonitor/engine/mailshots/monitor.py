@@ -2,50 +2,56 @@
 the timeline in the cache, and say when to look again.
 
 `QueueMonitor.poll_once()` is the whole cycle and has no Qt in it: the window drives it with a
-timer, `syncmonitor queue --json` calls it once. Reads are incremental after the first: Workbooks
-mailshots changed since the last `updated_at` seen (deleted ones included), Spotler campaigns
-created since the last one seen. The API key and the integration switch change rarely and are
-read at the idle rate. Every state change is written to the cache's timeline on the cache-writer
+timer, `syncmonitor queue --json` calls it once. Only documented reads are polled (see
+docs/remote-contract.md, "GatorMail queue"): Workbooks mailshots changed since the last
+`updated_at` seen (deleted ones included) and their mailing lists' sizes; the status values once
+(metadata and picklist); Spotler's campaign list and mailings while something waits. Each read is
+isolated (`reads.ReadBook`): one failing read leaves the figures it backs as they were and says
+so, the others keep updating. The API key and 'Integration running' have no API: each is probed
+once (an account might offer a read) and otherwise shown as not readable, with what an admin
+recorded having seen. Every state change is written to the cache's timeline on the cache-writer
 thread; a mailshot never leaves the cache, its state says why it left the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.connectors.errors import ConnectorError
 from syncmonitor.connectors.http.retry import RetryPolicy
-from syncmonitor.connectors.spotler import CampaignRecord, SpotlerClient
+from syncmonitor.connectors.spotler import SpotlerClient
 from syncmonitor.connectors.workbooks.mailshots import MailshotRecord, MailshotsClient
 from syncmonitor.domain.mailshots.queue import (
-    MailshotFacts,
+    IN_QUEUE_ROLES,
     QueueSnapshot,
     QueueState,
     Throughput,
-    build_snapshot,
 )
 from syncmonitor.domain.mailshots.rules import ApiKeyFacts
+from syncmonitor.domain.mailshots.statuses import StatusMeanings, StatusRole
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
+from syncmonitor.engine.mailshots import reads as R
+from syncmonitor.engine.mailshots.arrivals import CampaignBook
+from syncmonitor.engine.mailshots.checks import load_meanings, save_meanings
 from syncmonitor.engine.mailshots.notices import QueueNotices, StateChange
+from syncmonitor.engine.mailshots.timeline import QueueTimeline, _Known
 from syncmonitor.engine.mailshots.wording import (
     blank_row,
-    describe_change,
-    facts_from_row,
-    with_campaign,
 )
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.engine.runs.workers import in_writer
 from syncmonitor.store.database import Database
-from syncmonitor.store.mailshots import load_mailshots, save_mailshots
+from syncmonitor.store.mailshots import AdminCheck, latest_checks, load_mailshots, save_mailshots
 from syncmonitor.store.runs import get_cursor, set_cursor
 
 log = logging.getLogger(__name__)
@@ -68,20 +74,11 @@ class PollResult:
     snapshot: QueueSnapshot
     changes: list[StateChange]
     next_delay: float
-    error: ConnectorError | None = None
+    error: ConnectorError | None = None  # the Workbooks mailshot read failed (nothing is new)
     requests: int = 0  # HTTP requests this poll made (both remotes)
 
 
-@dataclass
-class _Known:
-    """What the monitor holds about one mailshot between polls (mirrors its cache row)."""
-
-    row: dict[str, Any]
-    facts: MailshotFacts
-    dirty: bool = False
-
-
-class QueueMonitor:
+class QueueMonitor(QueueTimeline):
     """The mailshot queue's engine: poll, remember, notify. One per app; not thread-safe (use it
     from one event loop)."""
 
@@ -119,13 +116,23 @@ class QueueMonitor:
         self._known: dict[int, _Known] | None = None
         self._pending_events: list[dict[str, Any]] = []
         self._wb_mark: datetime | None = None
-        self._spotler_mark: datetime | None = None
-        self._campaigns: dict[str, CampaignRecord] = {}  # by Workbooks mailshot id
+        self.book = CampaignBook()  # what Spotler listed, and since when
+        self.reads = R.ReadBook()
+        self.meanings = StatusMeanings({})
+        self._statuses_read = False
+        self._statuses_tried_at = 0.0
+        self._checks: dict[str, AdminCheck] = {}
+        self._remarks: dict[int, tuple[str, ...]] = {}  # per mailshot, from this poll's matching
+        self._told: dict[int, set[str]] = {}  # remarks already in each timeline
         self._audiences: dict[int, tuple[int, float]] = {}  # list id -> (size, read at)
+        # The API key and 'Integration running': no documented read. Probed once each; only an
+        # account that answers is read again (at `status_every`).
         self._key: ApiKeyFacts | None = None
         self._running: bool | None = None
+        self._probed: dict[str, bool] = {}  # probe name -> the account offers it
         self._slow_read_at = 0.0
-        self.status_every = self.settings.idle_poll_seconds  # API key and integration switch
+        self._started_at: datetime | None = None
+        self.status_every = self.settings.idle_poll_seconds
         self._workbooks: MailshotsClient | None = None
         self._spotler: SpotlerClient | None = None
 
@@ -167,37 +174,44 @@ class QueueMonitor:
     async def poll_once(self) -> PollResult:
         """Read what changed, update states and the timeline, notify; say when to poll next.
 
-        A remote that fails leaves the last snapshot in place and comes back as `error`, with the
-        idle delay (the connectors already retried what could succeed on a second try)."""
+        Each read is isolated. When the Workbooks mailshot read itself fails the last snapshot
+        stays (with the failure said) and comes back as `error`; any other failing read only
+        marks its own figures stale (the connectors already retried what could succeed)."""
         before = self.requests_made()
         await self._load()
-        try:
-            await self._read_remotes()
-        except ConnectorError as error:
-            log.warning("Reading the GatorMail queue failed: %s", error)
-            snapshot = self.snapshot or self._build()
-            # The connectors already retried; look again at the stalled rate, not at once.
+        ok = await self._read_remotes()
+        result = await self._settle()
+        if not ok:
+            error = self._last_error
             delay = min(
                 self.settings.idle_poll_seconds,
                 self.settings.busy_poll_seconds * STALLED_DELAY_FACTOR,
             )
-            return PollResult(snapshot, [], delay, error, self.requests_made() - before)
-        result = await self._settle()
+            return replace(
+                result, error=error, next_delay=delay, requests=self.requests_made() - before
+            )
         return replace(result, requests=self.requests_made() - before)
 
     async def refresh_mailshot(self, mailshot_id: int) -> PollResult:
-        """Read one mailshot again now (and Spotler's new arrivals): "sync this one now"."""
+        """Read one mailshot again now (and Spotler's arrivals): "sync this one now"."""
         before = self.requests_made()
         await self._load()
-        try:
-            record = await self.workbooks.read_mailshot(mailshot_id)
-            if record is not None:
-                await self.absorb([record])
-            await self._read_campaigns()
-        except ConnectorError as error:
-            snapshot = self.snapshot or self._build()
-            return PollResult(snapshot, [], self.settings.idle_poll_seconds, error)
+        now = self.clock()
+        ok, record = await self.reads.run(
+            R.WB_MAILSHOTS, now, lambda: self.workbooks.read_mailshot(mailshot_id)
+        )
+        if ok and record is not None:
+            await self.absorb([record])
+        self._last_error = self.reads.error_of(R.WB_MAILSHOTS)
+        await self._read_spotler(force=True)
         result = await self._settle()
+        if not ok:
+            return replace(
+                result,
+                error=self._last_error,
+                next_delay=self.settings.idle_poll_seconds,
+                requests=self.requests_made() - before,
+            )
         return replace(result, requests=self.requests_made() - before)
 
     async def _settle(self) -> PollResult:
@@ -231,59 +245,149 @@ class QueueMonitor:
         if self._known is not None:
             return
 
-        def read() -> tuple[list[dict[str, Any]], str | None, str | None]:
+        def read() -> tuple[list[dict[str, Any]], str | None, StatusMeanings, dict[str, Any]]:
             with self.database.engine.connect() as conn:
                 return (
                     load_mailshots(conn),
                     get_cursor(conn, "mailshots.workbooks_updated_at"),
-                    get_cursor(conn, "mailshots.spotler_created"),
+                    load_meanings(conn),
+                    latest_checks(conn),
                 )
 
-        rows, wb_mark, spotler_mark = await in_writer(read)
-        self._known = {int(r["id"]): _Known(r, facts_from_row(r)) for r in rows}
-        self._wb_mark, self._spotler_mark = parse_iso(wb_mark), parse_iso(spotler_mark)
+        self._started_at = self.clock()
+        rows, wb_mark, meanings, checks = await in_writer(read)
+        self.meanings, self._checks = meanings, checks
+        self._known = {int(r["id"]): _Known(r, self._facts(r)) for r in rows}
+        self._wb_mark = parse_iso(wb_mark)
         for row in rows:  # the throughput learnt before a restart
             start, end = parse_iso(row["syncing_since"]), parse_iso(row["arrived_at"])
             if row["state"] == QueueState.ARRIVED and start and end and row["audience"] is not None:
                 self.throughput.add(int(row["audience"]), (end - start).total_seconds())
 
-    async def _read_remotes(self) -> None:
-        records = await self.workbooks.list_mailshots(self._wb_mark)
-        await self.absorb(records)
-        await self._read_campaigns()
-        # The key and the switch change rarely: read at the idle rate, or at the stalled rate
-        # while mailshots wait (a queue standing still is when they matter).
+    _last_error: ConnectorError | None = None
+
+    async def _read_remotes(self) -> bool:
+        """Every read of one poll, each isolated; False when the mailshot read itself failed."""
+        now = self.clock()
+        due = time.monotonic() - self._statuses_tried_at >= self.settings.idle_poll_seconds
+        if not self._statuses_read and (due or not self._statuses_tried_at):
+            self._statuses_tried_at = time.monotonic()  # a failing read is retried at idle pace
+            found, values = await self.reads.run(R.WB_STATUSES, now, self.workbooks.status_values)
+            if found:
+                self._statuses_read = True
+                if values is not None:
+                    self._learn_statuses(values.values, values.source)
+        mark = self._wb_mark
+        ok, records = await self.reads.run(
+            R.WB_MAILSHOTS, now, lambda: self.workbooks.list_mailshots(mark)
+        )
+        self._last_error = self.reads.error_of(R.WB_MAILSHOTS)
+        if ok and records is not None:
+            await self.absorb(records)
+        await self._read_spotler()
+        await self._probe()
+        return ok
+
+    async def _read_spotler(self, force: bool = False) -> None:
+        """Campaigns while a mailshot waits for its arrival (and on the first poll, to learn what
+        was there before); mailings when the campaigns cannot tell."""
+        assert self._known is not None
+        looking = IN_QUEUE_ROLES | {StatusRole.SYNCED}
+        waiting = [
+            k.row
+            for k in self._known.values()
+            if not k.row["deleted"]
+            and not k.row.get("campaign_id")
+            and self.meanings.role(k.row["status"] or "") in looking
+            and k.row["state"] in ("", "waiting", "syncing", "blocked")
+        ]
+        first = self.book.watching_since is None
+        if not (waiting or force or first):
+            return
+        now = self.clock()
+        found, campaigns = await self.reads.run(R.SP_CAMPAIGNS, now, self.spotler.campaigns)
+        if found and campaigns is not None:
+            self.book.take_campaigns(campaigns, now)
+        # Mailings back the campaigns up: read when the campaign list failed, or when Workbooks
+        # says a waiting mailshot is done but no campaign of its name was found (renamed?).
+        done = [r for r in waiting if self.meanings.role(r["status"] or "") is StatusRole.SYNCED]
+        if not (self.reads.failed(R.SP_CAMPAIGNS) or done):
+            return
+        queued = [t for row in waiting if (t := parse_iso(row["queued_at"])) is not None]
+        if queued:
+            start = min(queued) - timedelta(hours=1)
+            found, mailings = await self.reads.run(
+                R.SP_MAILINGS, now, lambda: self.spotler.mailings(start, now + timedelta(days=1))
+            )
+            if found and mailings is not None:
+                self.book.take_mailings(mailings, now)
+
+    async def _probe(self) -> None:
+        """The API key and 'Integration running': no documented read. Probe each once; read again
+        only where the account answered."""
+        if self._probed and not any(self._probed.values()):
+            return
         every = self.status_every
         if self.snapshot is not None and self.snapshot.in_queue:
             every = min(every, self.settings.busy_poll_seconds * STALLED_DELAY_FACTOR)
-        if time.monotonic() - self._slow_read_at >= every or (
-            self._key is None and self._running is None
-        ):
-            self._key = await self.workbooks.gatormail_api_key()
-            self._running = await self.spotler.integration_running()
-            self._slow_read_at = time.monotonic()
+        if self._probed and time.monotonic() - self._slow_read_at < every:
+            return
+        now = self.clock()
+        self._slow_read_at = time.monotonic()
+        if self._probed.get(R.PROBE_KEY, True):
+            ok, key = await self.reads.run(R.PROBE_KEY, now, self.workbooks.probe_api_key)
+            self._probed[R.PROBE_KEY] = ok and key is not None
+            self._key = key if ok else None
+            if not self._probed[R.PROBE_KEY]:
+                self._forget(R.PROBE_KEY)
+        if self._probed.get(R.PROBE_INTEGRATION, True):
+            ok, running = await self.reads.run(
+                R.PROBE_INTEGRATION, now, self.spotler.integration_running
+            )
+            self._probed[R.PROBE_INTEGRATION] = ok and running is not None
+            self._running = running if ok else None
+            if not self._probed[R.PROBE_INTEGRATION]:
+                self._forget(R.PROBE_INTEGRATION)
 
-    async def _read_campaigns(self) -> None:
-        async for page in self.spotler.iter_campaigns(self._spotler_mark):
-            for campaign in page:
-                if campaign.external_id is not None:
-                    self._campaigns[campaign.external_id] = campaign
-                if campaign.created and (
-                    self._spotler_mark is None or campaign.created > self._spotler_mark
-                ):
-                    self._spotler_mark = campaign.created
+    async def arrived(self, mailshot_id: int) -> bool:
+        """Has this mailshot's campaign appeared in Spotler (read now)? Raises the read's error
+        when Spotler cannot be asked."""
+        await self._read_spotler(force=True)
+        error = self.reads.error_of(R.SP_CAMPAIGNS)
+        if error is not None:
+            raise error
+        self._match_arrivals()
+        row = self.known_row(mailshot_id)
+        return row is not None and bool(row.get("campaign_id"))
+
+    def _forget(self, probe: str) -> None:
+        """A probe answered 404 or was refused (401, 403, 405...): the account has no such read;
+        not a failure to show, and never tried again this session."""
+        self.reads.drop(probe)
+
+    def _learn_statuses(self, values: Sequence[str], source: str) -> None:
+        before = set(self.meanings.values)
+        self.meanings = self.meanings.with_values(values, source, format_iso(self.clock()))
+        if set(self.meanings.values) != before:
+            self._meanings_dirty = True
+
+    _meanings_dirty = False
 
     async def absorb(self, records: Sequence[MailshotRecord]) -> None:
         """Take in mailshot records read from Workbooks (by a poll or an action)."""
         known = self._known
         assert known is not None
         now = self.clock()
+        self._learn_statuses(
+            [r.status for r in records if r.status],
+            "seen on a mailshot",
+        )
         for record in records:
             if record.updated_at and (self._wb_mark is None or record.updated_at > self._wb_mark):
                 self._wb_mark = record.updated_at
             entry = known.get(record.id)
             if entry is None:
-                row = {
+                row: dict[str, Any] = {
                     "id": record.id,
                     "state": "",
                     "first_seen_at": format_iso(now),
@@ -293,20 +397,26 @@ class QueueMonitor:
                 for name in ("audience", "syncing_since", "arrived_at", "reason", "copy_of"):
                     row[name] = None
                 row.update(replaced_by=None, fix_reference=None, campaign_id=None)
-                entry = known[record.id] = _Known(row, facts_from_row(blank_row(row)))
+                row = blank_row(row)
+                entry = known[record.id] = _Known(row, self._facts(row))
             row = entry.row
+            was_queued = self.meanings.role(str(row.get("status") or "")) in IN_QUEUE_ROLES
+            queued_now = self.meanings.role(record.status) in IN_QUEUE_ROLES
+            if queued_now and (not was_queued or not row.get("queued_at")):
+                # Inferred: Synchronise was pressed in the save that set this status.
+                stamp = record.updated_at or now
+                row["queued_at"] = format_iso(stamp)
+                if row.get("campaign_id") and row.get("state") != QueueState.ARRIVED:
+                    row["campaign_id"] = row["matched_by"] = None
             row.update(
                 name=record.name,
                 status=record.status,
                 lock_version=record.lock_version,
                 mailing_list_id=record.mailing_list_id,
-                queued_at=format_iso(record.queued_at) if record.queued_at else None,
-                sync_error=record.sync_error,
                 deleted=record.is_deleted,
                 updated_at=format_iso(record.updated_at) if record.updated_at else None,
+                subject=record.subject,
             )
-            if record.campaign_id and not row.get("campaign_id"):
-                row["campaign_id"] = record.campaign_id
             entry.dirty = True
         await self._read_audiences()
 
@@ -317,12 +427,20 @@ class QueueMonitor:
             k.row["mailing_list_id"]
             for k in self._known.values()
             if k.row["mailing_list_id"] is not None
-            and (k.row["status"] in ("Queued", "Synchronising") and not k.row["deleted"])
+            and not k.row["deleted"]
+            and self.meanings.role(k.row["status"] or "") in IN_QUEUE_ROLES
         }
         for list_id in wanted:
             cached = self._audiences.get(list_id)
             if cached is None or now - cached[1] > AUDIENCE_TTL_S:
-                self._audiences[list_id] = (await self.workbooks.audience(list_id), now)
+                ok, size = await self.reads.run(
+                    R.WB_AUDIENCES,
+                    self.clock(),
+                    functools.partial(self.workbooks.audience, list_id),
+                )
+                if not ok or size is None:
+                    break  # the rest keep their last size; the page says why
+                self._audiences[list_id] = (size, now)
         for entry in self._known.values():
             list_id = entry.row["mailing_list_id"]
             if list_id in self._audiences and QueueState(entry.row["state"] or "waiting") not in (
@@ -334,143 +452,62 @@ class QueueMonitor:
                     entry.row["audience"] = size
                     entry.dirty = True
 
-    # states and the timeline --------------------------------------------------------------------
-
-    def _build(self) -> QueueSnapshot:
-        known = self._known or {}
-        facts = []
-        for entry in known.values():
-            # Facts are rebuilt only for what changed: 5,000 mailshots are read every few seconds.
-            if entry.dirty or (
-                entry.facts.campaign_id is None and str(entry.facts.id) in self._campaigns
-            ):
-                entry.facts = facts_from_row(with_campaign(entry.row, self._campaigns))
-            facts.append(entry.facts)
-        since = {
-            k.facts.id: t
-            for k in known.values()
-            if (t := parse_iso(k.row["syncing_since"])) is not None
-        }
-        previous = {
-            k.facts.id: QueueState(k.row["state"]) for k in known.values() if k.row["state"]
-        }
-        return build_snapshot(
-            facts,
-            now=self.clock(),
-            key=self._key,
-            integration_running=self._running,
-            throughput=self.throughput,
-            syncing_since=since,
-            previous=previous,
+    async def record_key_check(self, until: datetime | None, enabled: bool = True) -> None:
+        """An admin looked at the GatorMail key in Workbooks: its Until date (None: blank)."""
+        await self.record_check(
+            AdminCheck(
+                "api_key", format_iso(self.clock()), format_iso(until) if until else None, enabled
+            )
         )
 
-    def _record_changes(self, snapshot: QueueSnapshot) -> list[StateChange]:
-        assert self._known is not None
-        now = self.clock()
-        changes: list[StateChange] = []
-        for item in snapshot.items:
-            entry = self._known[item.id]
-            row = entry.row
-            arrived = format_iso(item.facts.arrived_at) if item.facts.arrived_at else None
-            if (row["campaign_id"], row["arrived_at"]) != (item.facts.campaign_id, arrived):
-                row["campaign_id"], row["arrived_at"] = item.facts.campaign_id, arrived
-                row["audience"] = item.facts.audience
-                entry.dirty = True
-            before = QueueState(row["state"]) if row["state"] else None
-            if before is item.state:
-                continue
-            detail, source = describe_change(item.state, before, item.facts, snapshot)
-            if item.state is QueueState.SYNCING and not row["syncing_since"]:
-                row["syncing_since"] = format_iso(now)
-            if item.state is QueueState.ARRIVED and before is not None and before.in_queue:
-                self._learn(row, item.facts)
-            if item.state is QueueState.REMOVED and not row["reason"]:
-                row["reason"] = "Deleted in Workbooks"
-            if item.state is QueueState.CANCELLED and not row["reason"]:
-                row["reason"] = "Taken out of the queue in Workbooks (status set back)"
-            leaving = item.state in (QueueState.REMOVED, QueueState.CANCELLED)
-            if item.state.in_queue:
-                row["reason"] = None
-            row["state"] = item.state.value
+    async def record_integration_check(self, running: bool) -> None:
+        """An admin looked at 'Integration running' in GatorMail (Tools > Integration > General)."""
+        await self.record_check(AdminCheck("integration", format_iso(self.clock()), None, running))
+
+    def status_meanings(self) -> StatusMeanings:
+        """Every status value known and what it means (for Settings > Queue statuses)."""
+        return self.meanings
+
+    async def record_check(self, check: AdminCheck) -> None:
+        """What an admin saw where no API reads it (the key's Until date, the integration)."""
+        from syncmonitor.store.mailshots import add_check
+
+        def write() -> None:
+            with self.database.engine.begin() as conn:
+                add_check(conn, check)
+
+        await in_writer(write)
+        self._checks[check.kind] = check
+
+    async def confirm_statuses(self, roles: dict[str, StatusRole]) -> None:
+        """The admin's answer in Settings: what each status value means."""
+        await self._load()
+        self.meanings = self.meanings.confirmed(roles)
+        self._meanings_dirty = True
+        for entry in (self._known or {}).values():
             entry.dirty = True
-            self._pending_events.append(
-                {
-                    "mailshot_id": item.id,
-                    "at": format_iso(now),
-                    "state": item.state.value,
-                    "detail": row["reason"] if leaving else detail,
-                    "source": source,
-                }
-            )
-            changes.append(
-                StateChange(
-                    item.id,
-                    item.facts.name,
-                    before,
-                    item.state,
-                    row["reason"] if leaving else detail,
-                )
-            )
-        return changes
-
-    def _learn(self, row: dict[str, Any], facts: MailshotFacts) -> None:
-        """An arrival seen through the queue: how long it took, for the ETAs."""
-        assert self._known is not None
-        end = facts.arrived_at
-        if end is None or facts.audience is None:
-            return
-        earlier = [
-            k.facts.arrived_at
-            for k in self._known.values()
-            if k.facts.arrived_at is not None and k.facts.arrived_at < end
-        ]
-        start_candidates = [t for t in (facts.queued_at, max(earlier, default=None)) if t]
-        if not start_candidates:
-            return
-        start = max(start_candidates)  # one at a time: it started when the one before arrived
-        row["syncing_since"] = format_iso(start)
-        self.throughput.add(facts.audience, (end - start).total_seconds())
-
-    def record_event(self, mailshot_id: int, state: str, detail: str) -> None:
-        """Add an event of Sync Monitor's own (a fix step) to the next cache write."""
-        self._pending_events.append(
-            {
-                "mailshot_id": mailshot_id,
-                "at": format_iso(self.clock()),
-                "state": state,
-                "detail": detail,
-                "source": "Sync Monitor",
-            }
-        )
-
-    def known_row(self, mailshot_id: int) -> dict[str, Any] | None:
-        if self._known is None or mailshot_id not in self._known:
-            return None
-        return self._known[mailshot_id].row
-
-    def mark_dirty(self, mailshot_id: int) -> None:
-        if self._known is not None and mailshot_id in self._known:
-            self._known[mailshot_id].dirty = True
+        await self._flush()
 
     async def _flush(self) -> None:
-        """Write changed rows, new events and the read marks in one transaction."""
+        """Write changed rows, new events, status values and the read mark in one transaction."""
         assert self._known is not None
         rows = [dict(k.row) for k in self._known.values() if k.dirty]
         events, self._pending_events = self._pending_events, []
         wb_mark = format_iso(self._wb_mark) if self._wb_mark else None
-        spotler_mark = format_iso(self._spotler_mark) if self._spotler_mark else None
+        meanings = self.meanings if self._meanings_dirty else None
+        self._meanings_dirty = False
         for k in self._known.values():
             k.dirty = False
-        if not rows and not events:
+        if not rows and not events and meanings is None:
             return
 
         def write() -> None:
             with self.database.engine.begin() as conn:
                 save_mailshots(conn, rows, events)
+                if meanings is not None:
+                    save_meanings(conn, meanings)
                 if wb_mark:
                     set_cursor(conn, "mailshots.workbooks_updated_at", wb_mark)
-                if spotler_mark:
-                    set_cursor(conn, "mailshots.spotler_created", spotler_mark)
 
         await in_writer(write)
 

@@ -21,20 +21,22 @@ from syncmonitor.store.database import Database
 WB = "Workbooks GET email/integrated_mailshots.api"
 FIGURE_SOURCES: dict[str, str] = {
     "name": f"{WB} (name)",
-    "status": f"{WB} (status)",
-    "queued": f"{WB} (queued_at: when Synchronise was pressed)",
-    "audience": "Workbooks GET email/mailing_list_entries.api (total of the mailshot's list); "
-    "for arrived mailshots, Spotler's contacts count",
-    "arrived": "Spotler GET /campaign/list (the integrated campaign and its creation time)",
-    "position": "Inferred: queued mailshots in the order of queued_at (the integration takes "
-    "them one at a time)",
+    "status": f"{WB} (status, shown as Workbooks has it; its meaning is in Settings > Queue "
+    "statuses: discovered from the status picklist, guessed until an admin confirms)",
+    "queued": "Inferred: the Workbooks save (updated_at) that set the status meaning "
+    "'Synchronise was pressed' (no document has a queue time)",
+    "audience": "Workbooks GET email/mailing_list_entries.api (total of the mailshot's list)",
+    "arrived": "Inferred: a Spotler campaign (GET /campaign/list) or mailing (GET /mailing) of "
+    "the same name that appeared after it was queued; no read links the two",
+    "position": "Inferred: queued mailshots in the order Synchronise was pressed (the "
+    "integration takes them one at a time)",
     "blocked": f"Inferred: the head of the queue has a name over {NAME_LIMIT} characters",
     "eta": "Inferred: audience sizes and the throughput measured from arrivals so far",
-    "throughput": "Inferred: records per second from Spotler arrival times and queue times",
-    "api_key": "Workbooks API key record (Enabled, Valid From, Until); in the sandbox "
-    "admin/api_keys.api, in production no public API is known: inferred when unavailable",
-    "integration": "Spotler GET /integration/status ('Integration running'); sandbox-defined, "
-    "unknown when the account has none",
+    "throughput": "Inferred: records per second from the arrivals seen and queue times",
+    "api_key": "Not readable through any API: what an admin recorded from Workbooks Start > "
+    "Configuration > Automation > API Keys (an account offering admin/api_keys.api is read)",
+    "integration": "Not readable through any API: what an admin recorded from GatorMail Tools > "
+    "Integration > General (an account offering GET /integration/status is read)",
 }
 
 
@@ -53,7 +55,10 @@ def item_json(item: QueueItem) -> dict[str, Any]:
         "eta_s": round(item.eta_s, 1) if item.eta_s is not None else None,
         "eta_note": item.eta_note,
         "eta_inferred": True,
+        "status_means": f.role.value,
+        "subject": f.subject,
         "campaign_id": f.campaign_id,
+        "matched_by": f.matched_by,
         "arrived_at": format_iso(f.arrived_at) if f.arrived_at else None,
         "problems": [
             {"code": p.code, "message": p.message, "blocking": p.blocking} for p in item.problems
@@ -71,8 +76,25 @@ def snapshot_json(snapshot: QueueSnapshot) -> dict[str, Any]:
             {"code": problem.code, "message": problem.message} if problem is not None else None
         ),
         "integration_running": snapshot.integration_running,
+        "integration": (
+            {"running": snapshot.integration.running, "source": snapshot.integration.source}
+            if snapshot.integration is not None
+            else None
+        ),
+        "notes": [{"code": n.code, "message": n.message} for n in snapshot.notes],
+        "reads": [
+            {
+                "read": r.name,
+                "ok": r.ok,
+                "backs": r.backs,
+                "message": r.message,
+                "last_ok_at": format_iso(r.last_ok_at) if r.last_ok_at else None,
+            }
+            for r in snapshot.reads
+        ],
         "api_key": (
             {
+                "source": key.source,
                 "name": key.name,
                 "enabled": key.enabled,
                 "valid_from": format_iso(key.valid_from) if key.valid_from else None,

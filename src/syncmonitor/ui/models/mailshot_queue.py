@@ -28,6 +28,7 @@ STATE_COLOURS = {
     QueueState.FAILED: "#ae2a19",
     QueueState.CANCELLED: "#8993a4",
     QueueState.REMOVED: "#8993a4",
+    QueueState.UNKNOWN: "#8a5a00",  # a Workbooks status Sync Monitor cannot place
 }
 
 
@@ -144,6 +145,8 @@ class QueueTableModel(QAbstractTableModel):
         if column == self.NAME:
             return f.name or "(no name)"
         if column == self.STATE:
+            if item.state is QueueState.UNKNOWN:  # shown as Workbooks has it, never dropped
+                return f"“{item.facts.status}”"
             return item.state.label
         if column == self.AUDIENCE:
             return f"{f.audience:,}" if f.audience is not None else "—"

@@ -56,11 +56,13 @@ class MailshotDetailPane(QWidget):
             ("length", "Name length", "name"),
             ("position", "Position (inferred)", "position"),
             ("audience", "Audience", "audience"),
-            ("queued", "Queued", "queued"),
+            ("subject", "Subject", "name"),
+            ("queued", "Queued (inferred)", "queued"),
             ("eta", "ETA (inferred)", "eta"),
-            ("campaign", "Spotler campaign", "arrived"),
+            ("campaign", "Spotler campaign (matched by name)", "arrived"),
         ):
             value = named(QLabel(), f"figure_{key}")
+            value.setWordWrap(True)  # a long subject or status must not run off the pane
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setToolTip(f"Source: {FIGURE_SOURCES[source]}")
             caption = QLabel(label + ":")
@@ -142,11 +144,15 @@ class MailshotDetailPane(QWidget):
         f = item.facts
         self.name.setText(f.name or "(no name)")
         colour = STATE_COLOURS[item.state]
-        self.state.setText(f"<b style='color:{colour}'>{item.state.label}</b>")
+        badge = f"“{f.status}”" if item.state is QueueState.UNKNOWN else item.state.label
+        self.state.setText(f"<b style='color:{colour}'>{html.escape(badge)}</b>")
         length = name_length(f.name)
         values = {
             "id": str(f.id),
-            "status": f.status + (" (deleted)" if f.deleted else ""),
+            "status": f.status
+            + (f" — {f.role.label}" if f.status else "")
+            + (" (deleted)" if f.deleted else ""),
+            "subject": f.subject or "—",
             "length": f"{length} / {NAME_LIMIT}" + ("  — too long" if length > NAME_LIMIT else ""),
             "position": str(item.position) if item.position else "not in the queue",
             "audience": f"{f.audience:,} records" if f.audience is not None else "not read yet",
@@ -162,19 +168,22 @@ class MailshotDetailPane(QWidget):
                 else (item.eta_note or "—")
             ),
             "campaign": (
-                f"{f.campaign_id}, arrived {formatting.short_time(format_iso(f.arrived_at))}"
+                f"{f.campaign_id}, seen {formatting.short_time(format_iso(f.arrived_at))}"
                 if f.campaign_id and f.arrived_at
-                else (f.campaign_id or "not arrived")
+                else (f.campaign_id or "not seen in Spotler")
             ),
         }
         for key, text in values.items():
             self._values[key].setText(text)
+        self._values["campaign"].setToolTip(f.matched_by or "")
         self._values["length"].setStyleSheet("color:#ae2a19" if length > NAME_LIMIT else "")
+        # A removed mailshot's advice no longer applies: its timeline says what happened.
+        shown = [] if item.state is QueueState.REMOVED else list(item.problems)
         self.problems.setText(
             "<br>".join(
                 f"<span style='color:{'#ae2a19' if p.blocking else '#8a5a00'}'>"
                 f"{html.escape(p.message)}</span>"
-                for p in item.problems
+                for p in shown
             )
         )
         blocking_name = any(p.code in ("blocking_queue", "name_too_long") for p in item.problems)
@@ -200,7 +209,7 @@ class MailshotDetailPane(QWidget):
 
     def _fix(self) -> None:
         if self._item is not None:
-            self.fix_requested.emit(self._item.id, self._item.facts.name)
+            self.fix_requested.emit(self._item.id, self._item.facts.name)  # subject: from the item
 
     def _load_timeline(self, mailshot_id: int) -> None:
         service = self._service

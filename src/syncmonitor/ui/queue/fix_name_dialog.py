@@ -34,7 +34,15 @@ class FixNameDialog(QDialog):
 
     confirmed = Signal(str)
 
-    def __init__(self, mailshot_id: int, name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        mailshot_id: int,
+        name: str,
+        parent: QWidget | None = None,
+        *,
+        subject: str | None = None,
+        audience: int | None = None,
+    ) -> None:
         super().__init__(parent)
         self.mailshot_id = mailshot_id
         self.original = name
@@ -54,9 +62,13 @@ class FixNameDialog(QDialog):
         steps = named(
             QLabel(
                 "When you confirm, Sync Monitor will, in Workbooks:<ol style='margin-left:-20px'>"
-                "<li>create a copy with the new name (same subject, sender and mailing list), "
-                "queued for GatorMail;</li><li>read the copy back to make sure it exists;</li>"
-                "<li>only then delete the original.</li></ol>"
+                "<li>create a copy with the new name and the same subject, sender and type "
+                "(Workbooks gives it a mailing list of its own);</li>"
+                f"<li>copy the original's audience into it"
+                f"{f' ({audience:,} contacts)' if audience is not None else ''} and check "
+                "the count;</li><li>queue it, as pressing Synchronise would: it goes to the "
+                "back of the queue;</li><li>read it back, and only then delete the "
+                "original.</li></ol>"
                 "The queue then moves on. If a step fails, nothing is lost and the message "
                 "says what is left to do."
             ),
@@ -67,6 +79,17 @@ class FixNameDialog(QDialog):
         self.edit = named(QLineEdit(suggest_short_name(name)), "newName")
         self.edit.setClearButtonEnabled(True)
         self.edit.setAccessibleName("New mailshot name")
+        self.subject = named(
+            QLabel(
+                f"Subject (kept as it is): <b>{html.escape(subject)}</b> "
+                f"({name_length(subject)} characters)"
+                if subject
+                else "Subject: none in Workbooks"
+            ),
+            "fixSubject",
+        )
+        self.subject.setWordWrap(True)
+        self.subject.setTextFormat(Qt.TextFormat.RichText)
         self.counter = named(QLabel(), "nameCounter")
         self.counter.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.message = named(QLabel(), "nameMessage")
@@ -82,12 +105,21 @@ class FixNameDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.setSpacing(8)
-        for widget in (intro, steps, QLabel("New name:"), self.edit, self.counter, self.message):
+        for widget in (
+            intro,
+            steps,
+            self.subject,
+            QLabel("New name:"),
+            self.edit,
+            self.counter,
+            self.message,
+        ):
             layout.addWidget(widget)
         layout.addWidget(rule)
         layout.addWidget(self.buttons)
         self.edit.textChanged.connect(self._check)
         self._check(self.edit.text())
+        self.edit.setCursorPosition(0)  # show the start of the suggestion, not its end
 
     def new_name(self) -> str:
         return self.edit.text().strip()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.domain.mailshots.queue import QueueSnapshot
+from syncmonitor.domain.mailshots.rules import format_day
 from syncmonitor.domain.timestamps import utc_now
 from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
 from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
@@ -33,6 +34,7 @@ from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.runs.targets import RunRequest, Target
 from syncmonitor.ui.models.mailshot_queue import QueueTableModel
 from syncmonitor.ui.page import Page
+from syncmonitor.ui.queue.check_dialog import CheckDialog
 from syncmonitor.ui.queue.detail import MailshotDetailPane
 from syncmonitor.ui.queue.fix_name_dialog import FixNameDialog
 from syncmonitor.ui.queue.poller import QueuePoller
@@ -47,6 +49,8 @@ QFrame#queueBanner { background: #fdecea; border: 1px solid #f5b7b1; border-radi
 QLabel#queueBannerText { color: #5d1a12; }
 QLabel#queueSummary, QLabel#queueFreshness { color: #5e6c84; }
 QLabel#queueError { color: #ae2a19; }
+QLabel#queueNotes { color: #5e4100; background: #fff7e0; border: 1px solid #f0d890;
+  border-radius: 6px; padding: 6px 8px; }
 """
 
 
@@ -102,9 +106,22 @@ class QueuePage(Page):
         )
         self.read_now.setEnabled(False)
         self.read_now.clicked.connect(self._read_now)
+        self.record_check = named(QPushButton("Record a check…"), "recordCheck")
+        self.record_check.setToolTip(
+            "The API key and 'Integration running' cannot be read through any API: record what "
+            "you saw in Workbooks and GatorMail."
+        )
+        self.record_check.clicked.connect(self.open_check_dialog)
+        self.check_dialog: CheckDialog | None = None
         self.error = named(QLabel(), "queueError")
         self.error.setWordWrap(True)
         self.error.hide()
+        # What this poll could not read or tell, one line each (stale figures, guesses, values
+        # never seen): the rows above it are from the same poll.
+        self.notes = named(QLabel(), "queueNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setTextFormat(Qt.TextFormat.RichText)
+        self.notes.hide()
 
         self.model = QueueTableModel(self)
         self.table = compact_table(self.model)
@@ -130,13 +147,15 @@ class QueuePage(Page):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(12, 12, 0, 12)
         left_layout.setSpacing(8)
-        left_layout.addWidget(self.banner)
-        top = QHBoxLayout()
+        top = QHBoxLayout()  # above the banner, so a banner never moves Read now
         top.addWidget(self.summary, 1)
         top.addWidget(self.freshness)
+        top.addWidget(self.record_check)
         top.addWidget(self.read_now)
         left_layout.addLayout(top)
+        left_layout.addWidget(self.banner)
         left_layout.addWidget(self.error)
+        left_layout.addWidget(self.notes)
         left_layout.addWidget(self.list_stack, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -171,6 +190,10 @@ class QueuePage(Page):
         self.poller.action_started.connect(lambda text: self.detail.set_busy(True, text))
         self.poller.action_finished.connect(self._action_finished)
         self.poller.action_failed.connect(self._action_failed)
+        self.poller.copy_made.connect(self._select_copy)
+        from syncmonitor.ui.settings.queue_statuses import register_source
+
+        register_source(self.poller)
         self.poller.set_visible(self.isVisible())
         self.empty.set_text(
             "Reading the GatorMail queue…", "Workbooks mailshots and Spotler campaigns"
@@ -224,11 +247,17 @@ class QueuePage(Page):
         snapshot = result.snapshot
         self._snapshot = snapshot
         self._read_at = time.monotonic() if result.error is None else self._read_at
-        if result.error is not None:
-            self.error.setText(f"{result.error.title}: {result.error.message}")
-            self.error.show()
+        self.error.hide()  # a failed read is one line among the notes, with what it leaves stale
+        notes = [
+            n for n in snapshot.notes if n.code not in ("key_unreadable", "integration_unreadable")
+        ]
+        if notes:
+            self.notes.setText(
+                "<br>".join(f"• {html.escape(n.message, quote=False)}" for n in notes)
+            )
+            self.notes.show()
         else:
-            self.error.hide()
+            self.notes.hide()
         self.model.set_snapshot(snapshot)
         if snapshot.items:
             self.list_stack.setCurrentWidget(self.table)
@@ -259,6 +288,7 @@ class QueuePage(Page):
             "blocked": "The GatorMail queue is blocked",
             "api_key": "The GatorMail API key is the problem",
             "integration_stopped": "The GatorMail integration is not running",
+            "stalled": "The integration has probably stopped (inferred)",
         }.get(problem.code, "The GatorMail queue is stuck")
         self.banner_text.setText(f"<b>{heading}</b><br>{html.escape(problem.message)}")
         self.banner_fix.setVisible(snapshot.blocked_by is not None and problem.code == "blocked")
@@ -269,21 +299,29 @@ class QueuePage(Page):
         parts = [f"<b>{queued}</b> mailshot{'s' if queued != 1 else ''} in the queue"]
         if snapshot.throughput:
             parts.append(f"~{snapshot.throughput:,.0f} records/s <i>(inferred)</i>")
+        red = "<span style='color:#ae2a19'>{}</span>"
         key = snapshot.key
         if key is None:
-            parts.append("API key: not readable (inferred from the queue)")
+            parts.append("API key: <i>not readable by API</i>")
         elif key.problem(snapshot.taken_at):
-            parts.append("<span style='color:#ae2a19'>API key: not usable</span>")
+            parts.append(red.format("API key: not usable"))
         elif key.valid_until is not None:
-            parts.append(f"API key: valid until {key.valid_until:%d %b %Y}")
+            parts.append(f"API key: until {format_day(key.valid_until)[:11]} <i>({key.source})</i>")
         else:
-            parts.append("API key: valid")
-        running = {True: "running", False: "<span style='color:#ae2a19'>stopped</span>"}
-        parts.append(f"Integration: {running.get(snapshot.integration_running, 'unknown')}")  # type: ignore[call-overload]
+            parts.append(f"API key: no Until date <i>({key.source})</i>")
+        integration = snapshot.integration
+        if integration is None:
+            parts.append("Integration: <i>not readable by API</i>")
+        elif integration.running is False:
+            parts.append(red.format("Integration: stopped"))
+        elif integration.running:
+            parts.append("Integration: running")
+        else:
+            parts.append(f"Integration: <i>{integration.source}</i>")
         self.summary.setText("  ·  ".join(parts))
-        self.summary.setToolTip(
-            "\n".join(f"{name}: {source}" for name, source in FIGURE_SOURCES.items())
-        )
+        tips = [f"{name}: {source}" for name, source in FIGURE_SOURCES.items()]
+        tips += [f"{r.name}: {'ok' if r.ok else 'FAILED'}" for r in snapshot.reads]
+        self.summary.setToolTip("\n".join(tips))
 
     def _update_freshness(self) -> None:
         if self._read_at is None or self.poller is None:
@@ -324,8 +362,24 @@ class QueuePage(Page):
             self.select_mailshot(blocker.id)
             self.open_fix_dialog(blocker.id, blocker.facts.name)
 
+    def open_check_dialog(self) -> None:
+        dialog = CheckDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self.poller is not None:
+            dialog.key_checked.connect(self.poller.record_key_check)
+            dialog.integration_checked.connect(self.poller.record_integration_check)
+        self.check_dialog = dialog
+        dialog.open()
+
     def open_fix_dialog(self, mailshot_id: int, name: str) -> None:
-        dialog = FixNameDialog(mailshot_id, name, self)
+        item = self._snapshot.item(mailshot_id) if self._snapshot else None
+        dialog = FixNameDialog(
+            mailshot_id,
+            name,
+            self,
+            subject=item.facts.subject if item else None,
+            audience=item.facts.audience if item else None,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.confirmed.connect(lambda new_name: self._fix(mailshot_id, new_name))
         self.dialog = dialog
@@ -375,6 +429,11 @@ class QueuePage(Page):
         box.buttonClicked.connect(answered)
         self.cancel_box = box
         box.open()
+
+    def _select_copy(self, copy_id: int) -> None:
+        """The copy Fix name made: selected and scrolled to, where it really is in the queue."""
+        self._selected = copy_id
+        self.select_mailshot(copy_id)
 
     def _action_finished(self, message: str) -> None:
         self.detail.set_busy(False)

@@ -15,10 +15,12 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from syncmonitor.app.errors import UserFacingError
+from syncmonitor.domain.mailshots.statuses import StatusRole
 from syncmonitor.engine.mailshots.actions import ActionOutcome, cancel, fix_name, retry
 from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
 
@@ -34,6 +36,7 @@ class QueuePoller(QObject):
     action_started = Signal(str)  # what is being done, for the page
     action_finished = Signal(str)  # what was done
     action_failed = Signal(str, str, bool)  # title, message, half done (the fix needs finishing)
+    copy_made = Signal(int)  # Fix name made this copy: the page selects it
 
     def __init__(self, monitor: QueueMonitor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +111,31 @@ class QueuePoller(QObject):
     def cancel(self, mailshot_id: int) -> None:
         self._act("Taking it out of the queue…", cancel(self.monitor, mailshot_id))
 
+    def record_key_check(self, until: datetime | None, enabled: bool) -> None:
+        """What an admin saw of the GatorMail API key (no API reads it), then read again."""
+
+        async def record() -> None:
+            await self.monitor.record_key_check(until, enabled)
+            await self._poll_inline()
+
+        self._queue(record)
+
+    def record_integration_check(self, running: bool) -> None:
+        async def record() -> None:
+            await self.monitor.record_integration_check(running)
+            await self._poll_inline()
+
+        self._queue(record)
+
+    def confirm_statuses(self, roles: dict[str, StatusRole]) -> None:
+        """The admin's answer to "which status means what", then read again."""
+
+        async def confirm() -> None:
+            await self.monitor.confirm_statuses(roles)
+            await self._poll_inline()
+
+        self._queue(confirm)
+
     def refresh_one(self, mailshot_id: int) -> None:
         """Read one mailshot again now."""
 
@@ -149,6 +177,8 @@ class QueuePoller(QObject):
                 await self._poll_inline()
                 return
             self._deliver(outcome.poll)
+            if outcome.copy_id is not None:  # selected first: the message shows on its pane
+                self.copy_made.emit(outcome.copy_id)
             self.action_finished.emit(outcome.message)
 
         self._queue(run)

@@ -162,6 +162,10 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._schedule(), "Schedule")
         tabs.addTab(self._notifications(), "Notifications")
         tabs.addTab(self._general(log_dir), "General")
+        from syncmonitor.ui.settings.queue_statuses import section  # the queue helper's section
+
+        self.queue_statuses = section(self)
+        tabs.addTab(self.queue_statuses, "Queue statuses")
         self.tabs = tabs
         self.error = named(QLabel(), "settingsError")
         self.error.setWordWrap(True)
@@ -354,6 +358,7 @@ class SettingsDialog(QDialog):
             return
         for remote in (self.outreach, self.workbooks):
             remote.token.clear()
+        self.queue_statuses.save()
         self.config = config
         self.saved.emit(config)
         self.accept()
