@@ -98,6 +98,7 @@ class SyncMonitorApp(QObject):
             self.window.hide_on_close = True
         self.settings_dialog: SettingsDialog | None = None
         self.window.settings_action.triggered.connect(self.open_settings)
+        self.window.quit_action.triggered.connect(self.quit_from_menu)
         self.window.pause_toggled.connect(self._save_paused)
         self.window.close_requested.connect(self.request_quit)
         self.window.hidden_to_tray.connect(self._tell_about_tray)

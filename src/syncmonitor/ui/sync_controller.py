@@ -28,6 +28,7 @@ from syncmonitor.engine.runs.events import (
     RunOutcome,
     RunResult,
     SyncProgress,
+    writes_back,
 )
 from syncmonitor.engine.runs.jobs import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
@@ -106,13 +107,15 @@ class SyncController(QObject):
         self._start_task: asyncio.Task[None] | None = None
         self._failing = False
         self.issue_count = 0
+        # True while the running sync writes to Workbooks or Outreach (Cancel asks first then)
+        self.writing_back = False
         self.scheduler = Scheduler(
             dict(intervals or DEFAULT_INTERVALS),
             listener=Listener(
                 changed=self._on_changed,
                 started=self._on_started,
                 finished=self._on_finished,
-                progress=self.progress.emit,
+                progress=self._on_progress,
             ),
         )
         if paused:
@@ -320,8 +323,14 @@ class SyncController(QObject):
         self._arm()
         self.phase_changed.emit()
 
+    def _on_progress(self, progress: SyncProgress) -> None:
+        if progress.phase != "cancel":
+            self.writing_back = writes_back(progress.phase)
+        self.progress.emit(progress)
+
     def _on_started(self, request: RunRequest) -> None:
         self.current = request
+        self.writing_back = False
         batch = getattr(self.notices, "begin_batch", None)
         if batch is not None:
             batch()
@@ -330,6 +339,7 @@ class SyncController(QObject):
 
     def _on_finished(self, request: RunRequest, result: RunResult) -> None:
         self.current = None
+        self.writing_back = False
         if self.phase is Phase.STOPPED:
             return
         self.last_result = result

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -78,9 +78,8 @@ class EditorBar(QWidget):
         self.import_button.clicked.connect(self._import)
         self.export_button.clicked.connect(self._export)
         self.preview.clicked.connect(self.preview_requested)
-        QShortcut(QKeySequence.StandardKey.Undo, self, workspace.undo)
-        QShortcut(QKeySequence.StandardKey.Redo, self, workspace.redo)
-        QShortcut(QKeySequence.StandardKey.Save, self, workspace.save)
+        # Ctrl+Z, Ctrl+Y / Ctrl+Shift+Z and Ctrl+S are the window's Edit menu (window_menu.py),
+        # so they are listed there and work wherever the focus is on this page.
         workspace.changed.connect(self.update_state)
         workspace.busy_changed.connect(lambda _text: self.update_state())
         self.update_state()
@@ -91,7 +90,9 @@ class EditorBar(QWidget):
         self.undo.setEnabled(h.can_undo)
         self.redo.setEnabled(h.can_redo)
         self.undo.setToolTip(f"Undo {h.undo_label} (Ctrl+Z)" if h.can_undo else "Nothing to undo")
-        self.redo.setToolTip(f"Redo {h.redo_label}" if h.can_redo else "Nothing to redo")
+        self.redo.setToolTip(
+            f"Redo {h.redo_label} (Ctrl+Y or Ctrl+Shift+Z)" if h.can_redo else "Nothing to redo"
+        )
         self.save.setEnabled(w.dirty and not w.busy)
         self.revert.setEnabled(w.dirty)
         if w.busy:

@@ -49,7 +49,9 @@ class PeoplePage(Page):
         self._debounce.timeout.connect(self._apply_search)
         self.search.textChanged.connect(lambda _text: self._debounce.start())
         self.search.returnPressed.connect(self._apply_search)
-        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+        # Esc in the search clears it (and leaves the list as it was before the search).
+        clear = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, self._clear_search)
+        clear.setContext(Qt.ShortcutContext.WidgetShortcut)
 
         self.model = PeopleModel(self)
         self.table = compact_table(self.model)
@@ -133,9 +135,17 @@ class PeoplePage(Page):
 
     # Search -------------------------------------------------------------------------------------
 
-    def _focus_search(self) -> None:
+    def focus_search(self) -> None:
+        """Ctrl+F (the window's Find action): the cursor in the search, its text selected."""
         self.search.setFocus()
         self.search.selectAll()
+
+    def _clear_search(self) -> None:
+        if self.search.text():
+            self.search.clear()
+            self._apply_search()
+        else:
+            self.table.setFocus()
 
     def _apply_search(self) -> None:
         self._debounce.stop()

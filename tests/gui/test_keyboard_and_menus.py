@@ -1,0 +1,190 @@
+"""Keys and menus: Esc never cancels a sync, Cancel asks while writing, every action has a menu."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+
+import pytest
+import pytest_asyncio
+from gui_fakes import FakeServices, FakeSyncService, eventually, outside_task, succeeded_run
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from syncmonitor.app.config import Config
+from syncmonitor.domain.mappings.values import CrmSource
+from syncmonitor.store.database import Database
+from syncmonitor.ui.app import SyncMonitorApp
+from syncmonitor.ui.main_window import MainWindow
+from syncmonitor.ui.notifier import RecordingNotifier
+from syncmonitor.ui.sync_controller import Phase
+from syncmonitor.ui.window_menu import shortcut_list
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest_asyncio.fixture
+async def app(
+    qtbot: QtBot, make_cache: Callable[..., Database]
+) -> AsyncIterator[tuple[SyncMonitorApp, FakeSyncService]]:
+    service = FakeSyncService(make_cache(people=30))
+    service.previous = succeeded_run(minutes_ago=2)
+    gui = SyncMonitorApp(
+        Config(), lambda: FakeServices(service), use_tray=False, notifier=RecordingNotifier()
+    )
+    gui.start()
+    await eventually(lambda: gui.controller.phase is Phase.IDLE)
+    await eventually(lambda: gui.window.people.model.engine and not gui.window.people.model.loading)
+    gui.window.activateWindow()
+    yield gui, service
+    await gui.shutdown()
+    gui.window.deleteLater()
+
+
+async def press(qtbot: QtBot, window: MainWindow, keys: str, target: QWidget | None = None) -> None:
+    """Type a key combination where the focus is, as a person would (shortcuts included)."""
+    combo = QKeySequence(keys)[0]
+
+    def click() -> None:
+        widget = target or QApplication.focusWidget() or window
+        qtbot.keyClick(widget, combo.key(), combo.keyboardModifiers())
+
+    await outside_task(click)
+
+
+async def type_text(qtbot: QtBot, widget: QWidget, text: str) -> None:
+    await outside_task(lambda: qtbot.keyClicks(widget, text))
+
+
+async def test_esc_never_cancels_a_running_sync(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, service = app
+    window = gui.window
+    service.hold = True
+    window.sync_action.trigger()
+    await eventually(lambda: service.reached_page.is_set())
+
+    window.people.search.setFocus()
+    await type_text(qtbot, window.people.search, "ada")
+    await press(qtbot, window, "Esc", window.people.search)
+    assert window.people.search.text() == ""  # Esc cleared the search...
+    await press(qtbot, window, "Esc", window.people.table)
+    await press(qtbot, window, "Esc", window)
+    await asyncio.sleep(0.05)
+    assert gui.controller.phase is Phase.SYNCING  # ...and never touched the sync
+    assert QKeySequence("Esc") not in window.cancel_action.shortcuts()
+
+    service.release()
+    await eventually(lambda: gui.controller.phase is Phase.IDLE)
+    assert service.previous is not None and service.previous.ok
+
+
+async def test_cancel_has_its_own_keys_and_stays_in_place(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, service = app
+    window = gui.window
+    button = window.toolbar.widgetForAction(window.cancel_action)
+    pause = window.toolbar.widgetForAction(window.pause_action)
+    where = (button.geometry(), pause.geometry())
+    assert button.isVisible() and not button.isEnabled()
+    assert "Ctrl+." in window.cancel_action.toolTip()
+
+    service.hold = True
+    window.sync_action.trigger()
+    await eventually(lambda: service.reached_page.is_set())
+    assert (button.geometry(), pause.geometry()) == where  # nothing moved under the pointer
+    assert button.isEnabled()
+    window.people.table.setFocus()
+    await press(qtbot, window, "Ctrl+.")
+    await eventually(lambda: gui.controller.phase is Phase.IDLE)
+    assert service.previous is not None and service.previous.outcome.value == "cancelled"
+    assert (button.geometry(), pause.geometry()) == where
+    assert not button.isEnabled()
+
+
+async def test_cancel_while_writing_asks_first(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, service = app
+    window = gui.window
+    service.hold = True
+    service.hold_writing = True
+    window.sync_action.trigger()
+    await eventually(lambda: service.reached_page.is_set())
+    assert gui.controller.writing_back
+
+    window.cancel_action.trigger()
+    box = window.cancel_question
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert "writing to Workbooks or Outreach" in box.informativeText()
+    await press(qtbot, window, "Esc", box)  # Esc dismisses the question: keep syncing
+    await eventually(lambda: window.cancel_question is None)
+    assert gui.controller.phase is Phase.SYNCING
+
+    window.activateWindow()  # the question has closed: the window has the keys again
+    window.people.table.setFocus()
+    await press(qtbot, window, "Shift+F5")
+    box = window.cancel_question
+    assert box is not None
+    stop = next(b for b in box.buttons() if b.text() == "Cancel sync")
+    await outside_task(stop.click)
+    await eventually(lambda: gui.controller.phase is Phase.IDLE)
+    assert service.previous is not None and service.previous.outcome.value == "cancelled"
+
+
+async def test_ctrl_number_shows_each_page(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, _service = app
+    window = gui.window
+    pages = window.all_pages()
+    assert len(pages) == 8
+    window.people.table.setFocus()
+    for number in range(8, 0, -1):
+        await press(qtbot, window, f"Ctrl+{number}")
+        assert window.pages.currentWidget() is pages[number - 1]
+        assert window.sidebar.currentRow() == number - 1
+
+
+async def test_every_action_and_its_keys_are_in_the_menu_bar(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, _service = app
+    window = gui.window
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus[:5] == ["File", "Edit", "View", "Sync", "Help"]
+    in_menus = {a for m in window.menuBar().actions() for a in m.menu().actions()}
+    for action in window.toolbar.actions():
+        if action.text() and not action.isSeparator() and action.isVisible():
+            assert action in in_menus, action.text()
+    keys = dict(shortcut_list(window))
+    assert keys["Sync now"] == "F5"
+    assert keys["Cancel sync"] == "Ctrl+. or Shift+F5"
+    assert keys["Redo"] == "Ctrl+Y or Ctrl+Shift+Z"
+    assert keys["People"] == "Ctrl+1" and keys["Log"] == "Ctrl+8"
+    assert keys["Clear the search, close a popup"] == "Esc"
+
+
+async def test_redo_answers_to_ctrl_y_and_ctrl_shift_z(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, _service = app
+    window = gui.window
+    page = window.mapping_pages[0]
+    window.show_page(page)
+    workspace = page.workspace
+    assert not window.undo_action.isEnabled() and not window.redo_action.isEnabled()
+    before = workspace.mappings
+    other = next(s for s in CrmSource if s is not before.crm_source)
+    workspace.apply(replace(before, crm_source=other), "an edit")
+    assert window.undo_action.isEnabled() and window.undo_action.text() == "Undo an edit"
+    page.setFocus()
+    for redo in ("Ctrl+Y", "Ctrl+Shift+Z"):
+        await press(qtbot, window, "Ctrl+Z")
+        assert not workspace.history.can_undo and window.redo_action.isEnabled()
+        await press(qtbot, window, redo)
+        assert workspace.history.can_undo, redo
