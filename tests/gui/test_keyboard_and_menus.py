@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 import pytest_asyncio
 from gui_fakes import FakeServices, FakeSyncService, eventually, outside_task, succeeded_run
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -188,3 +189,41 @@ async def test_redo_answers_to_ctrl_y_and_ctrl_shift_z(
         assert not workspace.history.can_undo and window.redo_action.isEnabled()
         await press(qtbot, window, redo)
         assert workspace.history.can_undo, redo
+
+
+async def test_at_1024_by_700_the_detail_goes_under_the_list_and_every_column_shows(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, _service = app
+    window = gui.window
+    window.show()
+    for page in (window.people, window.queue):
+        window.show_page(page)
+        window.resize(1024, 700)
+        await eventually(lambda p=page: p.splitter.orientation() is Qt.Orientation.Vertical)
+        table = page.table
+        header = table.horizontalHeader()
+        last = max(range(header.count()), key=header.sectionViewportPosition)
+        if page is window.people:  # the queue is empty here: its table is not shown
+            await eventually(lambda t=table: t.isVisible())
+            edge = header.sectionViewportPosition(last) + header.sectionSize(last)
+            assert edge <= table.viewport().width()  # no column behind a scroll bar
+            assert not table.horizontalScrollBar().isVisible()
+        window.resize(1600, 1000)
+        await eventually(lambda p=page: p.splitter.orientation() is Qt.Orientation.Horizontal)
+
+
+async def test_read_now_stays_put_when_a_banner_appears(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, _service = app
+    window = gui.window
+    window.show()
+    window.show_page(window.queue)
+    queue = window.queue
+    await asyncio.sleep(0.05)
+    where = queue.read_now.mapTo(window, queue.read_now.rect().topLeft())
+    queue.banner_text.setText("<b>The GatorMail queue is blocked.</b><br>" + "Words " * 60)
+    queue.banner.show()
+    await asyncio.sleep(0.05)
+    assert queue.read_now.mapTo(window, queue.read_now.rect().topLeft()) == where

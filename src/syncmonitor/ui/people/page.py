@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -21,7 +20,7 @@ from syncmonitor.ui import formatting
 from syncmonitor.ui.models import PeopleModel
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people.detail import PersonDetailPane
-from syncmonitor.ui.widgets import compact_table, empty_state, named
+from syncmonitor.ui.widgets import AdaptiveSplitter, compact_table, empty_state, named
 
 SEARCH_DELAY_MS = 200
 
@@ -82,7 +81,9 @@ class PeoplePage(Page):
         left_layout.addLayout(bar)
         left_layout.addWidget(self.list_stack, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # Side by side from 1080 px; below, the person's detail goes under the list so that the
+        # list keeps every column (name, email, state, changed) in view.
+        self.splitter = AdaptiveSplitter(wide_from=1080)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
@@ -122,8 +123,8 @@ class PeoplePage(Page):
             QTimer.singleShot(0, self, self._initial_split)
 
     def _initial_split(self) -> None:
-        width = sum(self.splitter.sizes())
-        self.splitter.setSizes([width * 60 // 100, width - width * 60 // 100])
+        length = sum(self.splitter.sizes())
+        self.splitter.setSizes([length * 60 // 100, length - length * 60 // 100])
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("people/splitter", self.splitter.saveState())

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -37,7 +36,7 @@ from syncmonitor.ui.page import Page
 from syncmonitor.ui.queue.detail import MailshotDetailPane
 from syncmonitor.ui.queue.fix_name_dialog import FixNameDialog
 from syncmonitor.ui.queue.poller import QueuePoller
-from syncmonitor.ui.widgets import compact_table, empty_state, named
+from syncmonitor.ui.widgets import AdaptiveSplitter, compact_table, empty_state, named
 
 if TYPE_CHECKING:
     from syncmonitor.ui.sync_controller import SyncController
@@ -140,15 +139,18 @@ class QueuePage(Page):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(12, 12, 0, 12)
         left_layout.setSpacing(8)
-        left_layout.addWidget(self.banner)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.freshness)
         top.addWidget(self.read_now)
         left_layout.addLayout(top)
+        # The banner goes under the summary line, so Read now never moves when one appears.
+        left_layout.addWidget(self.banner)
         left_layout.addWidget(self.error)
         left_layout.addWidget(self.list_stack, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # Side by side from 1100 px; below, the detail goes under the queue, which keeps its
+        # State, In queue and ETA columns in view.
+        self.splitter = AdaptiveSplitter(wide_from=1100)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
