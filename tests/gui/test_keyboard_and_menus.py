@@ -189,6 +189,7 @@ async def test_redo_answers_to_ctrl_y_and_ctrl_shift_z(
         assert not workspace.history.can_undo and window.redo_action.isEnabled()
         await press(qtbot, window, redo)
         assert workspace.history.can_undo, redo
+    workspace.revert()  # nothing unsaved: closing the window asks no question
 
 
 async def test_at_1024_by_700_the_detail_goes_under_the_list_and_every_column_shows(

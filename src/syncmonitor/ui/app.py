@@ -65,6 +65,7 @@ class SyncMonitorApp(QObject):
         self._quit = asyncio.Event()
         self._closed = False
         self.config = config
+        self._appearance = config.appearance
         self.paths = paths
         self.config_error = config_error
         self.start_hidden = start_hidden
@@ -136,6 +137,10 @@ class SyncMonitorApp(QObject):
         self.config = config
         self.controller.set_intervals(schedule_intervals(config))
         self.policy.choices = config.notifications.choices()
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and config.appearance != self._appearance:
+            apply_look(app, config.appearance.theme)  # the new look at once, no restart
+        self._appearance = config.appearance
 
     def _save_paused(self, paused: bool) -> None:
         if self.paths is None:
@@ -240,7 +245,7 @@ def _ensure_logging(paths: AppPaths) -> Path | None:
     return paths.log_file
 
 
-def make_application() -> QApplication:
+def make_application(theme: str = "system") -> QApplication:
     """The QApplication with the app's names, icon and look."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
@@ -250,7 +255,7 @@ def make_application() -> QApplication:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(icon("app"))
     app.setQuitOnLastWindowClosed(False)  # quitting goes through SyncMonitorApp.request_quit
-    apply_look(app)
+    apply_look(app, theme)
     return app
 
 
@@ -264,7 +269,7 @@ def run_gui(
 ) -> int:
     """Run the desktop app until the person quits; returns the exit status."""
     log_file = _ensure_logging(paths)
-    app = make_application()
+    app = make_application(config.appearance.theme)
     instance = SingleInstance(server_name(str(paths.data_dir)))
     if instance.ask_running_instance():
         log.info("Sync Monitor is already running: brought its window forward")

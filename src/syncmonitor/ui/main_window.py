@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -36,7 +36,6 @@ from syncmonitor.ui.resources import icon
 from syncmonitor.ui.runs.page import RunsPage
 from syncmonitor.ui.salesmate.import_action import install_salesmate_import
 from syncmonitor.ui.status_bar import SyncStatusBar
-from syncmonitor.ui.style import STYLE_SHEET
 from syncmonitor.ui.sync_controller import Phase, SyncController
 from syncmonitor.ui.widgets import named
 from syncmonitor.ui.window_menu import (
@@ -73,7 +72,6 @@ class MainWindow(QMainWindow):
         self.hide_on_close = False
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icon("app"))
-        self.setStyleSheet(STYLE_SHEET)
         self.setMinimumSize(800, 480)
         self._default_size()
 
@@ -441,6 +439,21 @@ class MainWindow(QMainWindow):
         self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
         self.raise_()
         self.activateWindow()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            self.refresh_icons()  # the look changed (Settings, or the system went dark)
+
+    def refresh_icons(self) -> None:
+        """Redraw the sidebar's and toolbar's icons for the look in use."""
+        for row, page in enumerate(self.all_pages()):
+            item = self.sidebar.item(row)
+            if item is not None:
+                item.setIcon(icon(page.icon_name))
+        self.settings_action.setIcon(icon("settings"))
+        self.sync_action.setIcon(icon("sync"))
+        self.cancel_action.setIcon(icon("cancel"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         current = self.pages.currentWidget()

@@ -88,12 +88,16 @@ class AdaptiveSplitter(QSplitter):
 
     At 1024 px a side-by-side detail pane squeezes the list until its key columns (state, ETA)
     scroll away; stacked, the list keeps its full width and the detail keeps a readable height.
-    `wide_from` is the width (px) from which the two fit side by side.
+    `wide_from` is the width (px) from which the two fit side by side; `stacked_share` is the
+    list's share of the height once stacked.
     """
 
-    def __init__(self, wide_from: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, wide_from: int, stacked_share: float = 0.55, parent: QWidget | None = None
+    ) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.wide_from = wide_from
+        self.stacked_share = stacked_share
         self.setChildrenCollapsible(False)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -110,5 +114,7 @@ class AdaptiveSplitter(QSplitter):
         if wanted is self.orientation() or self.count() < 2:
             return
         self.setOrientation(wanted)
-        length = width if wanted is Qt.Orientation.Horizontal else self.height()
-        self.setSizes([length * 55 // 100, length - length * 55 // 100])
+        horizontal = wanted is Qt.Orientation.Horizontal
+        length = width if horizontal else self.height()
+        first = round(length * (0.55 if horizontal else self.stacked_share))
+        self.setSizes([first, length - first])

@@ -18,11 +18,23 @@ from PySide6.QtWidgets import (
 
 from syncmonitor.domain.mappings.statuses import Issue
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
+from syncmonitor.ui.style import bg, bg_colour, fg
 from syncmonitor.ui.widgets import named
 
-ERROR_BACKGROUND = QColor("#fde8e6")
-WARNING_BACKGROUND = QColor("#fff4d6")
-UNMAPPED_BACKGROUND = QColor("#fff4d6")
+
+def error_background() -> QColor:
+    """A row with an error: a red tint (deep on the dark look, pale on the light one)."""
+    return bg_colour("#fde8e6")
+
+
+def warning_background() -> QColor:
+    return bg_colour("#fff4d6")
+
+
+def unmapped_background() -> QColor:
+    return bg_colour("#fff4d6")
+
+
 FILE_FILTER = "Mapping files (*.json *.csv);;JSON (*.json);;CSV (*.csv)"
 
 
@@ -136,12 +148,15 @@ class MessageLine(QLabel):
 
     def show_notice(self, text: str) -> None:
         self.setObjectName("hint")
-        self.setStyleSheet("color: #5e6c84;")
+        self.setStyleSheet(f"color: {fg('#5e6c84')};")
         self.setText(text)
         self.setVisible(True)
 
     def show_failure(self, title: str, message: str) -> None:
-        self.setStyleSheet("color: #ae2a19; background: #fdecea; padding: 6px; border-radius: 4px;")
+        self.setStyleSheet(
+            f"color: {fg('#ae2a19')}; background: {bg('#fdecea')}; padding: 6px; "
+            "border-radius: 4px;"
+        )
         self.setText(f"{title}: {message}")
         self.setVisible(True)
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -32,16 +31,16 @@ from syncmonitor.domain.mappings.fields import (
 from syncmonitor.domain.mappings.statuses import Issue
 from syncmonitor.domain.mappings.values import FieldInfo
 from syncmonitor.ui.mappings.common import (
-    ERROR_BACKGROUND,
-    WARNING_BACKGROUND,
     EditorBar,
     MessageLine,
+    error_background,
     issue_text,
+    warning_background,
 )
 from syncmonitor.ui.mappings.editor_page import MappingEditorPage
 from syncmonitor.ui.mappings.field_rule_editor import RuleEditor
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
-from syncmonitor.ui.widgets import compact_table, named
+from syncmonitor.ui.widgets import AdaptiveSplitter, compact_table, named
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 ARROWS = {Direction.SEND: "←", Direction.LOAD: "→", Direction.BOTH: "↔"}
@@ -120,7 +119,7 @@ class FieldRulesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return issue_text(issues) or rule.direction.label
         if role == Qt.ItemDataRole.BackgroundRole and issues:
-            return ERROR_BACKGROUND if any(i.is_error for i in issues) else WARNING_BACKGROUND
+            return error_background() if any(i.is_error for i in issues) else warning_background()
         if role == Qt.ItemDataRole.ForegroundRole and not rule.enabled:
             return Qt.GlobalColor.gray
         return None
@@ -174,7 +173,10 @@ class FieldMappingPage(MappingEditorPage):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.editor)
         scroll.setMinimumWidth(380)
-        splitter = QSplitter()
+        # Side by side from 1200 px; below, the selected mapping's editor goes under the list,
+        # which keeps its Options and Check columns in view.
+        splitter = AdaptiveSplitter(wide_from=1200, stacked_share=0.35)
+        self.splitter = splitter
         splitter.addWidget(self.table)
         splitter.addWidget(scroll)
         splitter.setStretchFactor(0, 3)

@@ -33,6 +33,7 @@ from syncmonitor.domain.mappings.values import StatusKind
 from syncmonitor.domain.timestamps import parse_iso
 from syncmonitor.store import mappings as store
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
+from syncmonitor.ui.style import bg_colour
 from syncmonitor.ui.widgets import named
 
 DIFF_BACKGROUND = QColor("#e2ebfc")
@@ -202,7 +203,7 @@ class PreviewDialog(QDialog):
                 cell = QTableWidgetItem(text)
                 cell.setToolTip(text)
                 if item.differs:
-                    cell.setBackground(DIFF_BACKGROUND)
+                    cell.setBackground(bg_colour("#e2ebfc"))
                 if c == 0:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(r, c, cell)

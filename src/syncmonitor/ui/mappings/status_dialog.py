@@ -29,6 +29,7 @@ from syncmonitor.domain.mappings.statuses import (
 from syncmonitor.domain.mappings.values import StatusKind
 from syncmonitor.ui.mappings.common import issue_text
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
+from syncmonitor.ui.style import fg
 from syncmonitor.ui.widgets import named
 
 
@@ -143,7 +144,7 @@ class StatusRuleDialog(QDialog):
 
     def _show(self, ok: bool, text: str) -> bool:
         self.message.setText(text)
-        self.message.setStyleSheet("" if ok else "color: #ae2a19;")
+        self.message.setStyleSheet("" if ok else f"color: {fg('#ae2a19')};")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
         self.use_suggestion.setVisible(self._suggestion is not None)
         if self._suggestion is not None:

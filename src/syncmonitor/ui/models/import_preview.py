@@ -9,18 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 
 from syncmonitor.domain.salesmate_export import CheckedExport, Column, Problem, Severity
 from syncmonitor.domain.states import resolve_salesmate
 from syncmonitor.ui import formatting
 from syncmonitor.ui.resources import dot
+from syncmonitor.ui.style import fg_colour
 
 Role = Qt.ItemDataRole
 AnyIndex = QModelIndex | QPersistentModelIndex
-ERROR_COLOUR = QColor("#c9372c")
-WARNING_COLOUR = QColor("#b35c1e")
-OK_COLOUR = QColor("#2e9d5b")
+ERROR, WARNING, OK = "#c9372c", "#b35c1e", "#2e9d5b"
 
 
 class ImportPreviewModel(QAbstractTableModel):
@@ -95,9 +93,9 @@ class ImportPreviewModel(QAbstractTableModel):
         problems = self._problems.get(line, [])
         if column == self.STATUS:
             text, colour = {
-                Severity.ERROR: ("Error", ERROR_COLOUR),
-                Severity.WARNING: ("Warning", WARNING_COLOUR),
-                None: ("Ready", OK_COLOUR),
+                Severity.ERROR: ("Error", fg_colour(ERROR)),
+                Severity.WARNING: ("Warning", fg_colour(WARNING)),
+                None: ("Ready", fg_colour(OK)),
             }[severity]
             if role == Role.DisplayRole:
                 return text
@@ -128,7 +126,7 @@ class ImportPreviewModel(QAbstractTableModel):
             if column == self.PROBLEMS:
                 return "; ".join(p.message for p in problems)
         if role == Role.ForegroundRole and column == self.PROBLEMS:
-            return ERROR_COLOUR if severity is Severity.ERROR else WARNING_COLOUR
+            return fg_colour(ERROR if severity is Severity.ERROR else WARNING)
         if role == Role.TextAlignmentRole and column == self.LINE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -72,7 +72,7 @@ class PeoplePage(Page):
         self.detail = PersonDetailPane()
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(12, 12, 0, 12)
+        left_layout.setContentsMargins(12, 12, 12, 12)
         left_layout.setSpacing(8)
         bar = QHBoxLayout()
         bar.setSpacing(12)

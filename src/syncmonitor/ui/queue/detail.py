@@ -26,6 +26,7 @@ from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
 from syncmonitor.store.mailshots import TimelineEvent, timeline
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.mailshot_queue import STATE_COLOURS, duration
+from syncmonitor.ui.style import fg
 from syncmonitor.ui.widgets import named, section_title
 
 
@@ -170,10 +171,12 @@ class MailshotDetailPane(QWidget):
         }
         for key, text in values.items():
             self._values[key].setText(text)
-        self._values["length"].setStyleSheet("color:#ae2a19" if length > NAME_LIMIT else "")
+        self._values["length"].setStyleSheet(
+            f"color:{fg('#ae2a19')}" if length > NAME_LIMIT else ""
+        )
         self.problems.setText(
             "<br>".join(
-                f"<span style='color:{'#ae2a19' if p.blocking else '#8a5a00'}'>"
+                f"<span style='color:{fg('#ae2a19' if p.blocking else '#8a5a00')}'>"
                 f"{html.escape(p.message)}</span>"
                 for p in item.problems
             )
@@ -192,7 +195,7 @@ class MailshotDetailPane(QWidget):
             self.outcome.setText(html.escape(text))
 
     def show_outcome(self, text: str, *, error: bool = False) -> None:
-        colour = "#ae2a19" if error else "#216e4e"
+        colour = fg("#ae2a19" if error else "#216e4e")
         self.outcome.setText(f"<span style='color:{colour}'>{html.escape(text)}</span>")
 
     def _emit(self, signal: Signal) -> None:

@@ -36,17 +36,13 @@ from syncmonitor.ui.page import Page
 from syncmonitor.ui.queue.detail import MailshotDetailPane
 from syncmonitor.ui.queue.fix_name_dialog import FixNameDialog
 from syncmonitor.ui.queue.poller import QueuePoller
+from syncmonitor.ui.style import fg
 from syncmonitor.ui.widgets import AdaptiveSplitter, compact_table, empty_state, named
 
 if TYPE_CHECKING:
     from syncmonitor.ui.sync_controller import SyncController
 
-BANNER_STYLE = """
-QFrame#queueBanner { background: #fdecea; border: 1px solid #f5b7b1; border-radius: 6px; }
-QLabel#queueBannerText { color: #5d1a12; }
-QLabel#queueSummary, QLabel#queueFreshness { color: #5e6c84; }
-QLabel#queueError { color: #ae2a19; }
-"""
+# The banner's, the summary's and the error's colours are in ui/style.py (light and dark).
 
 
 def attach_queue(
@@ -87,7 +83,6 @@ class QueuePage(Page):
         self._selected: int | None = None
         self._snapshot: QueueSnapshot | None = None
         self._read_at: float | None = None
-        self.setStyleSheet(BANNER_STYLE)
 
         self.banner = named(QFrame(), "queueBanner")
         self.banner_text = named(QLabel(), "queueBannerText")
@@ -285,12 +280,12 @@ class QueuePage(Page):
         if key is None:
             parts.append("API key: not readable (inferred from the queue)")
         elif key.problem(snapshot.taken_at):
-            parts.append("<span style='color:#ae2a19'>API key: not usable</span>")
+            parts.append(f"<span style='color:{fg('#ae2a19')}'>API key: not usable</span>")
         elif key.valid_until is not None:
             parts.append(f"API key: valid until {key.valid_until:%d %b %Y}")
         else:
             parts.append("API key: valid")
-        running = {True: "running", False: "<span style='color:#ae2a19'>stopped</span>"}
+        running = {True: "running", False: f"<span style='color:{fg('#ae2a19')}'>stopped</span>"}
         parts.append(f"Integration: {running.get(snapshot.integration_running, 'unknown')}")  # type: ignore[call-overload]
         self.summary.setText("  ·  ".join(parts))
         self.summary.setToolTip(
