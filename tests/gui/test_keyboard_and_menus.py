@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
+import httpx
 import pytest
 import pytest_asyncio
 from gui_fakes import FakeServices, FakeSyncService, eventually, outside_task, succeeded_run
@@ -16,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from syncmonitor.app.config import Config
 from syncmonitor.domain.mappings.values import CrmSource
+from syncmonitor.engine.sandbox_controls import SandboxControls
 from syncmonitor.store.database import Database
 from syncmonitor.ui.app import SyncMonitorApp
 from syncmonitor.ui.main_window import MainWindow
@@ -228,3 +230,47 @@ async def test_read_now_stays_put_when_a_banner_appears(
     queue.banner.show()
     await asyncio.sleep(0.05)
     assert queue.read_now.mapTo(window, queue.read_now.rect().topLeft()) == where
+
+
+async def test_the_sandbox_menu_plays_a_story_in_one_click(
+    qtbot: QtBot, make_cache: Callable[..., Database]
+) -> None:
+    seen: list[tuple[str, str, bytes]] = []
+
+    def admin(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path, request.content))
+        return httpx.Response(200, json={})
+
+    service = FakeSyncService(make_cache(people=10))
+    service.previous = succeeded_run(minutes_ago=2)
+    services = FakeServices(service)
+    services.sandbox_controls = SandboxControls(  # type: ignore[attr-defined]
+        "http://127.0.0.1:4999/_admin", transport=httpx.MockTransport(admin)
+    )
+    gui = SyncMonitorApp(Config(), lambda: services, use_tray=False, notifier=RecordingNotifier())
+    gui.start()
+    try:
+        window = gui.window
+        menu = window.sandbox_menu
+        await eventually(lambda: menu.menuAction().isVisible())
+        titles = [a.text() for a in menu.actions() if a.text()]
+        assert "Block the mailshot queue with a long name" in titles
+        assert "Take away the sequenceStates.read scope" in titles
+        assert "Admin switches: http://127.0.0.1:4999/_admin" in titles
+        assert "Sandbox menu" in window.banner_label.text()
+
+        menu.story_actions["stop_integration"].trigger()
+        await eventually(lambda: menu.last_outcome is not None)
+        assert seen == [("PUT", "/_admin/gatormail", b'{"running":false}')]
+        assert "Sandbox: Stop the GatorMail integration" in window.status.activity.text()
+        assert window.pages.currentWidget() is window.queue  # where the story shows
+    finally:
+        await gui.shutdown()
+        gui.window.deleteLater()
+
+
+async def test_no_sandbox_menu_against_real_remotes(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, _service = app
+    assert not gui.window.sandbox_menu.menuAction().isVisible()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -21,6 +22,7 @@ from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
 from syncmonitor.engine.runs.lock import SyncLock
 from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.sandbox_controls import SandboxControls, forget_address, write_address
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
     ENV_SALESFORCE_TOKEN,
@@ -46,7 +48,16 @@ class Services:
     sandbox: SandboxProcess | None = None
     # Salesmate's API for matching imported contacts; None: imports match against the cache only.
     salesmate: SalesmateAccess | None = None
+    # Where the sandbox's address is noted for `syncmonitor status` (the data folder).
+    address_dir: Path | None = None
     _closed: bool = field(default=False, repr=False)
+
+    @property
+    def sandbox_controls(self) -> SandboxControls | None:
+        """The Sandbox menu's stories, in sandbox mode; None against real remotes."""
+        if self.sandbox is None or self.sandbox.endpoints is None:
+            return None
+        return SandboxControls(self.sandbox.endpoints.admin_url)
 
     @property
     def engine(self) -> Engine:
@@ -58,6 +69,8 @@ class Services:
         self._closed = True
         if self.sandbox is not None:
             self.sandbox.stop()
+            if self.address_dir is not None:
+                forget_address(self.address_dir)
         self.database.close()
 
 
@@ -138,6 +151,14 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
                 },
             )
             ep = sandbox.start()
+            admin = ep.admin_url
+            log.info(
+                "Sandbox mode: the simulated remotes listen on %s; its admin switches are at "
+                "%s (or use the Sandbox menu)",
+                admin.removesuffix("/_admin"),
+                admin,
+            )
+            write_address(paths.data_dir, admin.removesuffix("/_admin"), admin)
             remotes = Remotes(
                 ep.outreach_base_url,
                 ep.outreach_token,
@@ -162,7 +183,7 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
         salesmate = resolve_salesmate(config, endpoints)
-        return Services(service, database, sandbox, salesmate)
+        return Services(service, database, sandbox, salesmate, address_dir=paths.data_dir)
     except BaseException:
         database.close()
         raise

@@ -33,6 +33,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 _ERROR_TITLES = {
     401: "Unauthorized",
+    403: "Unauthorized OAuth Scope",
     404: "Resource Not Found",
     405: "Method Not Allowed",
     415: "Unsupported Media Type",
@@ -96,6 +97,22 @@ class OutreachApi:
         ):
             raise ApiError(401, "unauthorized", "The access token is missing, invalid or expired.")
 
+    def _check_scope(self, collection: str, method: str) -> None:
+        """403 unauthorizedOauthScope when the token lacks the collection's scope (APIS.md)."""
+        revoked = self.world.revoked_scopes
+        if not revoked:
+            return
+        access = "read" if method == "GET" else "write"
+        # The token's grant per collection is its `.all` or its `.read`/`.write` scope (the
+        # sandbox grants "sequenceStates.read prospects.all sequences.read stages.all").
+        for scope in (f"{collection}.all", f"{collection}.{access}"):
+            if scope in revoked:
+                raise ApiError(
+                    403,
+                    "unauthorizedOauthScope",
+                    f"The OAuth token does not grant the scope {scope} this request needs.",
+                )
+
     @staticmethod
     def _check_media_type(request: Request) -> None:
         content_type = request.header("content-type").split(";", 1)[0].strip().lower()
@@ -111,6 +128,7 @@ class OutreachApi:
         rtype = RESOURCE_TYPES.get(parts[0]) if parts else None
         if rtype is None or len(parts) > 2:
             raise ApiError(404, "resourceNotFound", f"No resource is found at {request.path}.")
+        self._check_scope(parts[0], request.method)
         if request.method != "GET":
             return self._write(request, rtype, parts, request.base_url + PREFIX)
         params = dict(request.query_pairs())  # a repeated parameter: the last one wins

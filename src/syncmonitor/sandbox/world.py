@@ -75,6 +75,9 @@ class World:
         self.crm_opportunities: dict[int, Any] = {}
         # Live changes
         self.change_rng = random.Random(f"{seed}:changes")
+        # Outreach OAuth scopes taken away from the app's token (`/_admin/outreach/scopes`):
+        # a request that needs one is answered 403 unauthorizedOauthScope, as Outreach does.
+        self.revoked_scopes: set[str] = set()
         self.changes_applied = 0
         self._last_change_ms = anchor_ms
 

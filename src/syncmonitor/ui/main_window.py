@@ -54,7 +54,10 @@ from syncmonitor.ui.window_menu import (
 
 PageT = TypeVar("PageT", bound=Page)
 
-SANDBOX_TEXT = "Sandbox: simulated Outreach and Workbooks data, no real records are touched"
+SANDBOX_TEXT = (
+    "Sandbox: simulated Outreach, Workbooks, GatorMail, Salesforce and Salesmate data, no real "
+    "records are touched. The Sandbox menu plays what goes wrong in real life."
+)
 
 
 class MainWindow(QMainWindow):
@@ -143,8 +146,9 @@ class MainWindow(QMainWindow):
         banner_text = named(QLabel(SANDBOX_TEXT), "sandboxText")
         banner_text.setToolTip(
             "No Outreach or Workbooks address is configured, so Sync Monitor runs against its "
-            "built-in sandbox. Set [outreach] and [workbooks] base_url in the configuration file "
-            "to sync real data."
+            "built-in sandbox. To sync real data, enter the Outreach and Workbooks addresses in "
+            "Settings > Connections (or [outreach] and [workbooks] base_url in the configuration "
+            "file) and start Sync Monitor again."
         )
         banner_layout = QHBoxLayout(self.banner)
         banner_layout.setContentsMargins(14, 6, 14, 6)

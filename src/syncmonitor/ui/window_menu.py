@@ -18,6 +18,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from syncmonitor.ui.sandbox_menu import SandboxMenu
+
 if TYPE_CHECKING:
     from syncmonitor.ui.main_window import MainWindow
 
@@ -116,6 +118,9 @@ def build_menu_bar(window: MainWindow) -> None:
         else:
             sync_menu.addAction(item)
     window.sync_menu = sync_menu
+
+    window.sandbox_menu = SandboxMenu(window)  # shown once the services run on the sandbox
+    bar.addMenu(window.sandbox_menu)
 
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(window.shortcuts_action)
