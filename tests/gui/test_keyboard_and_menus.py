@@ -159,7 +159,7 @@ async def test_every_action_and_its_keys_are_in_the_menu_bar(
     gui, _service = app
     window = gui.window
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert menus[:5] == ["File", "Edit", "View", "Sync", "Help"]
+    assert menus == ["File", "Edit", "View", "Sync", "Sandbox", "Help"]  # Sandbox: hidden here
     in_menus = {a for m in window.menuBar().actions() for a in m.menu().actions()}
     for action in window.toolbar.actions():
         if action.text() and not action.isSeparator() and action.isVisible():
@@ -274,3 +274,45 @@ async def test_no_sandbox_menu_against_real_remotes(
 ) -> None:
     gui, _service = app
     assert not gui.window.sandbox_menu.menuAction().isVisible()
+
+
+async def test_the_first_sync_says_it_is_running_not_press_sync_now(
+    qtbot: QtBot, make_cache: Callable[..., Database]
+) -> None:
+    service = FakeSyncService(make_cache(people=0))
+    service.previous = succeeded_run(minutes_ago=2)
+    gui = SyncMonitorApp(
+        Config(), lambda: FakeServices(service), use_tray=False, notifier=RecordingNotifier()
+    )
+    gui.start()
+    try:
+        page = gui.window.people
+        await eventually(lambda: gui.controller.phase is Phase.IDLE and not page.model.loading)
+        assert page.empty.title.text() == "No people yet: press Sync now"
+        service.hold = True
+        gui.window.sync_action.trigger()
+        await eventually(lambda: service.reached_page.is_set())
+        await eventually(lambda: "(200 of 1,000)" in page.empty.hint.text())
+        assert page.empty.title.text() == "The first sync is running…"
+        assert "Reading Outreach sequence states" in page.empty.hint.text()
+        service.release()
+        await eventually(lambda: gui.controller.phase is Phase.IDLE)
+        await eventually(lambda: page.empty.title.text() == "No people yet: press Sync now")
+    finally:
+        await gui.shutdown()
+        gui.window.deleteLater()
+
+
+async def test_an_error_on_one_mapping_page_stays_on_that_page(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, _service = app
+    window = gui.window
+    lead, contact, fields = window.mapping_pages
+    window.show()
+    window.show_page(lead)
+    lead.workspace.failed.emit("Not a mapping file", "Use a file made by Export.")
+    assert lead.message.isVisibleTo(lead) and "Not a mapping file" in lead.message.text()
+    window.show_page(fields)
+    assert not fields.message.isVisibleTo(fields) and fields.message.text() == ""
+    assert not contact.message.isVisibleTo(contact)

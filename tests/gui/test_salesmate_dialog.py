@@ -87,8 +87,10 @@ async def test_the_dialog_previews_maps_checks_and_imports(
     problems = model.data(model.index(2, ImportPreviewModel.PROBLEMS))
     assert "zed@nowhere.example" in problems
     assert dialog.summary.text().startswith("4 rows: 3 ready, 1 with errors, 1 with warnings.")
-    # All or nothing: an error in one row blocks the import until the person chooses to skip.
+    # All or nothing: an error in one row blocks the import until the person chooses to skip,
+    # and the button does not promise rows it would not import.
     assert not dialog.import_button.isEnabled()
+    assert dialog.import_button.text() == "Import"
     assert dialog.skip_invalid.isEnabled()
 
     qtbot.mouseClick(dialog.only_problems, Qt.MouseButton.LeftButton)
@@ -98,11 +100,15 @@ async def test_the_dialog_previews_maps_checks_and_imports(
     # A wrong mapping is a problem with the whole file, which skipping cannot get round.
     dialog.combos[Column.STATE].setCurrentIndex(0)
     await eventually(lambda: "No column is chosen for “State”" in dialog.notes.text())
+    assert "--state-column" not in dialog.notes.text().split("command line")[0]
+    # Nothing is checked while the file as a whole is refused: no row reads "Ready" then.
+    assert set(status_of(model).values()) <= {"Not checked", "Error", "Warning"}
+    assert "0 ready" in dialog.summary.text() or "Ready" not in status_of(model).values()
     dialog.skip_invalid.setChecked(True)
     assert not dialog.import_button.isEnabled()
     dialog.combos[Column.STATE].setCurrentText("Status")
     await eventually(lambda: dialog.import_button.isEnabled())
-    assert dialog.import_button.text() == "Import 3 rows"
+    assert dialog.import_button.text() == "Import 3 rows, skip 1"
     assert dialog.summary.text().endswith("1 row with errors will be skipped.")
     problems = dialog.problem_list.toPlainText().splitlines()
     assert problems[0].startswith("Line 4: error: No person with the email zed@nowhere.example")

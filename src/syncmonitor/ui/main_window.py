@@ -197,6 +197,10 @@ class MainWindow(QMainWindow):
 
         self.set_sandbox_mode(sandbox_mode)
         controller.phase_changed.connect(self._update_sync_action)
+        controller.progress.connect(self.people.set_sync_activity)
+        controller.phase_changed.connect(
+            lambda: None if controller.running else self.people.set_sync_activity(None)
+        )
         controller.services_ready.connect(self._on_database)
         controller.run_finished.connect(self._on_run_finished)
         controller.issues_changed.connect(self._show_issue_count)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QStackedWidget,
     QWidget,
 )
 
@@ -146,13 +147,29 @@ class MessageLine(QLabel):
         workspace.notice.connect(self.show_notice)
         workspace.failed.connect(self.show_failure)
 
+    def _on_other_page(self) -> bool:
+        """True when this line's page is in the window but not the page shown: the three
+        mapping pages share one workspace, and an import refused on Lead Status must not
+        appear on Field mappings."""
+        child: QWidget = self
+        parent = child.parentWidget()
+        while parent is not None:
+            if isinstance(parent, QStackedWidget):
+                return parent.currentWidget() is not child
+            child, parent = parent, parent.parentWidget()
+        return False
+
     def show_notice(self, text: str) -> None:
+        if self._on_other_page():
+            return
         self.setObjectName("hint")
         self.setStyleSheet(f"color: {fg('#5e6c84')};")
         self.setText(text)
         self.setVisible(True)
 
     def show_failure(self, title: str, message: str) -> None:
+        if self._on_other_page():
+            return
         self.setStyleSheet(
             f"color: {fg('#ae2a19')}; background: {bg('#fdecea')}; padding: 6px; "
             "border-radius: 4px;"

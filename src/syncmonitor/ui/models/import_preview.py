@@ -18,7 +18,7 @@ from syncmonitor.ui.style import fg_colour
 
 Role = Qt.ItemDataRole
 AnyIndex = QModelIndex | QPersistentModelIndex
-ERROR, WARNING, OK = "#c9372c", "#b35c1e", "#2e9d5b"
+ERROR, WARNING, OK, NOT_CHECKED = "#c9372c", "#b35c1e", "#2e9d5b", "#8993a4"
 
 
 class ImportPreviewModel(QAbstractTableModel):
@@ -32,6 +32,7 @@ class ImportPreviewModel(QAbstractTableModel):
         self._table: list[list[str]] = []
         self._mapping: dict[Column, int | None] = {}
         self._problems: dict[int, list[Problem]] = {}
+        self._file_ok = False
         self._lines: list[int] = []  # file line numbers shown, in order
         self._first_line = 1  # the header's line
         self.only_problems = False
@@ -47,6 +48,9 @@ class ImportPreviewModel(QAbstractTableModel):
         self._table, self._mapping = table, dict(mapping)
         self._first_line = first_line
         self._problems = {}
+        # Before the file as a whole passes (a required column not chosen yet), no row has
+        # been checked: calling one "Ready" would contradict the "0 ready" under the table.
+        self._file_ok = checked is not None and not checked.file_errors
         for problem in checked.problems if checked else []:
             if problem.line is not None:
                 self._problems.setdefault(problem.line, []).append(problem)
@@ -97,10 +101,14 @@ class ImportPreviewModel(QAbstractTableModel):
                 Severity.WARNING: ("Warning", fg_colour(WARNING)),
                 None: ("Ready", fg_colour(OK)),
             }[severity]
+            if severity is None and not self._file_ok:
+                text, colour = "Not checked", fg_colour(NOT_CHECKED)
             if role == Role.DisplayRole:
                 return text
             if role == Role.DecorationRole:
                 return dot(colour.name())
+            if role == Role.ToolTipRole and not self._file_ok:
+                return "Rows are checked once the problem above the table is fixed."
             return None
         if role == Role.ToolTipRole and column in (self.PROBLEMS, self.STATUS):
             return "\n".join(p.message for p in problems) or None

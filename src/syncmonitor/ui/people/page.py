@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.engine.runs.events import RunResult
+from syncmonitor.engine.runs.events import RunResult, SyncProgress
 from syncmonitor.store.database import Database
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import PeopleModel
@@ -36,6 +36,7 @@ class PeoplePage(Page):
         self._selected: tuple[str, int] | None = None
         self._anchor: tuple[tuple[str, int], int] | None = None  # a row and its y on screen
         self._waiting = "Starting…"
+        self._syncing: str | None = None  # the running sync's progress, None when idle
 
         self.search = named(QLineEdit(), "search")
         self.search.setPlaceholderText("Search by name or email")
@@ -98,6 +99,18 @@ class PeoplePage(Page):
         self._update_empty_state()
 
     # Page ---------------------------------------------------------------------------------------
+
+    def set_sync_activity(self, report: SyncProgress | None) -> None:
+        """What the running sync is doing (None: no sync runs), for the empty list to say."""
+        progress = None
+        if report is not None:
+            progress = report.message.rstrip(".…")
+            if report.total:
+                progress += f" ({report.done:,} of {report.total:,})"
+        if progress != self._syncing:
+            self._syncing = progress
+            if self.model.total == 0:
+                self._update_empty_state()
 
     def set_waiting(self, message: str) -> None:
         self._waiting = message
@@ -232,6 +245,12 @@ class PeoplePage(Page):
                 f"No one matches '{self.model.search_text}'",
                 "Search looks for every word in names and email addresses. "
                 "Check the spelling, or clear the search to see everyone.",
+            )
+        elif total == 0 and self._syncing is not None:
+            # The first sync is running: say so (and how far it is), never "press Sync now".
+            self.empty.set_text(
+                "The first sync is running…",
+                f"{self._syncing}\nPeople appear here as soon as their sequence states are read.",
             )
         elif total == 0:
             self.empty.set_text(

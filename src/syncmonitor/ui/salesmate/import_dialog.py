@@ -327,8 +327,18 @@ class SalesmateImportDialog(QDialog):
             self.outcome is None and bool(self.preview and self.preview.checked.row_errors)
         )
         if self.preview is not None and self.outcome is None:
-            count = len(self.preview.checked.rows)
-            self.import_button.setText(f"Import {count:,} row" + ("" if count == 1 else "s"))
+            # The label follows "Skip the rows with errors": with errors and no skip, nothing
+            # would be imported, so it names no count (the summary says why).
+            checked = self.preview.checked
+            count = len(checked.rows)
+            skipped = len(checked.lines_in_error)
+            if not ok:
+                self.import_button.setText("Import")
+            elif skipped and skip:
+                rows = f"{count:,} row" + ("" if count == 1 else "s")
+                self.import_button.setText(f"Import {rows}, skip {skipped:,}")
+            else:
+                self.import_button.setText(f"Import {count:,} row" + ("" if count == 1 else "s"))
 
     def _start_import(self) -> None:
         if self.preview is None or self._busy:
