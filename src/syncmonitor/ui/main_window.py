@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         )
         banner_layout = QHBoxLayout(self.banner)
         banner_layout.setContentsMargins(14, 6, 14, 6)
+        banner_text.setWordWrap(True)  # two lines at 1024 px rather than a cut sentence
         banner_layout.addWidget(banner_text)
         self.banner_label = banner_text
 

@@ -52,6 +52,8 @@ class StatusRuleDialog(QDialog):
         self.status.setEditable(True)
         self.stage = QComboBox()
         self.stage.setEditable(True)
+        for box in (self.status, self.stage):  # the layout sets the dialog's size from these
+            box.setMinimumWidth(380)
         values = workspace.statuses(kind) or []
         self.status.addItems([v.api_name for v in values])
         self.stage.addItems([s.name for s in workspace.sources.stages or []])

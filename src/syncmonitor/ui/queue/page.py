@@ -132,7 +132,7 @@ class QueuePage(Page):
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(12, 12, 0, 12)
+        left_layout.setContentsMargins(12, 12, 12, 12)
         left_layout.setSpacing(8)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
