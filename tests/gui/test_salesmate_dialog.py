@@ -254,3 +254,29 @@ async def test_the_toolbar_action_imports_and_the_people_page_follows(
     finally:
         await gui.shutdown()
         gui.window.deleteLater()
+
+
+async def test_a_typed_path_is_read_and_dialogs_open_in_documents_or_the_last_folder(
+    qtbot: QtBot, make_cache: Callable[..., Database], tmp_path: Path
+) -> None:
+    from syncmonitor.ui.files import documents, remember_folder, start_folder
+
+    db = make_cache(people=3, extra=[ANN, BOB])
+    dialog = SalesmateImportDialog(db.engine)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    assert not dialog.path_edit.isReadOnly()
+    dialog.path_edit.setText(str(tmp_path / "nothing-here.csv"))
+    dialog.path_edit.editingFinished.emit()
+    assert "No file at" in dialog.notes.text() and dialog.preview is None
+
+    path = export_file(tmp_path)
+    dialog.path_edit.setText(f'"{path}"')  # pasted from a file manager, quotes and all
+    dialog.path_edit.editingFinished.emit()
+    await eventually(lambda: dialog.preview is not None and not dialog._busy)
+    assert dialog.file_info.text().startswith("salesmate-enrolments.csv: 4 rows")
+    assert start_folder("salesmate") == tmp_path  # the next dialog opens where this file was
+
+    assert start_folder("mappings") == documents()  # never the working directory
+    remember_folder("mappings", tmp_path / "mappings.json")
+    assert start_folder("mappings") == tmp_path

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor.domain.mappings.statuses import Issue
+from syncmonitor.ui.files import remember_folder, start_folder
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 from syncmonitor.ui.style import bg, bg_colour, fg
 from syncmonitor.ui.widgets import named
@@ -118,11 +119,18 @@ class EditorBar(QWidget):
             self.state.setText("Never saved: the sync does not use these mappings yet")
 
     def choose_import(self) -> Path | None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import mappings", "", FILE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import mappings", str(start_folder("mappings")), FILE_FILTER
+        )
+        if name:
+            remember_folder("mappings", Path(name))
         return Path(name) if name else None
 
     def choose_export(self) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export mappings", "mappings.json", FILE_FILTER)
+        suggested = start_folder("mappings") / "mappings.json"
+        name, _ = QFileDialog.getSaveFileName(self, "Export mappings", str(suggested), FILE_FILTER)
+        if name:
+            remember_folder("mappings", Path(name))
         return Path(name) if name else None
 
     def _import(self) -> None:
