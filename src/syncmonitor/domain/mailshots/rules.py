@@ -10,7 +10,9 @@ block the queue whichever way Spotler really counts. The editor shows the rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+
+from syncmonitor.domain.timestamps import human_time
 
 NAME_LIMIT = 100
 NAME_RULE = (
@@ -73,7 +75,8 @@ class ApiKeyFacts:
 
 
 def _day(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
+    # The local time with its zone named: the reader and Workbooks' server may be apart.
+    return human_time(value, zone=True, year=True)
 
 
 INTEGRATION_STOPPED = (
