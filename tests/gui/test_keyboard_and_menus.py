@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -316,3 +317,23 @@ async def test_an_error_on_one_mapping_page_stays_on_that_page(
     window.show_page(fields)
     assert not fields.message.isVisibleTo(fields) and fields.message.text() == ""
     assert not contact.message.isVisibleTo(contact)
+
+
+async def test_the_log_holds_what_people_did_and_no_developer_timings(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService], caplog: pytest.LogCaptureFixture
+) -> None:
+    gui, service = app
+    caplog.set_level(logging.INFO)
+    service.hold = True
+    gui.window.sync_action.trigger()
+    await eventually(lambda: service.reached_page.is_set())
+    gui.window.cancel_action.trigger()
+    await eventually(lambda: gui.controller.phase is Phase.IDLE)
+    gui.window.pause_action.trigger()
+    gui.window.people.model.refresh()
+    await eventually(lambda: not gui.window.people.model.loading)
+    info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert any(m.startswith("Asked to sync: the full sync") for m in info)
+    assert any(m.startswith("Cancel pressed") for m in info)
+    assert "Scheduled syncs paused (Sync now still works)" in info
+    assert not any(" took " in m and m.endswith(" ms") for m in info)

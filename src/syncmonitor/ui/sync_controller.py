@@ -222,6 +222,7 @@ class SyncController(QObject):
         if self.service is None or self.phase is Phase.STOPPED:
             return None
         outcome = self.scheduler.force(target)
+        log.info("Asked to sync: the %s (%s)", target.describe(), outcome.value)
         if outcome is ForceOutcome.QUEUED:
             self.message.emit(f"Queued: the {target.describe()} runs after this one.")
         elif outcome is ForceOutcome.ALREADY_QUEUED:
@@ -233,6 +234,7 @@ class SyncController(QObject):
         if not self.running and not self.scheduler.queued:
             return
         text = self.scheduler.cancel()
+        log.info("Cancel pressed: %s", text)
         if self.phase is Phase.SYNCING:
             self._set_phase(Phase.CANCELLING)
             self.progress.emit(SyncProgress("cancel", f"{text[:-1]}: stopping after this page…"))
@@ -249,9 +251,11 @@ class SyncController(QObject):
             self.scheduler.abort()
 
     def pause(self) -> None:
+        log.info("Scheduled syncs paused (Sync now still works)")
         self.scheduler.pause()
 
     def resume(self) -> None:
+        log.info("Scheduled syncs resumed")
         self.scheduler.resume()
 
     def set_intervals(self, intervals: dict[SyncKind, timedelta]) -> None:
@@ -388,6 +392,7 @@ class SyncController(QObject):
             forget = getattr(self.notices, "forget", None)
             if forget is not None:
                 forget("sync.failed")
+            log.info("Sync works again: %s", result.summary)  # the recovery, told once
             self.notices.post(
                 Notice("sync.recovered", NoticeLevel.INFO, "Sync works again", result.summary)
             )
