@@ -337,3 +337,23 @@ async def test_the_log_holds_what_people_did_and_no_developer_timings(
     assert any(m.startswith("Cancel pressed") for m in info)
     assert "Scheduled syncs paused (Sync now still works)" in info
     assert not any(" took " in m and m.endswith(" ms") for m in info)
+
+
+async def test_field_directions_name_the_systems_with_an_arrow(
+    qtbot: QtBot, app: tuple[SyncMonitorApp, FakeSyncService]
+) -> None:
+    gui, _service = app
+    fields = gui.window.mapping_pages[2]
+    gui.window.show_page(fields)
+    fields.table.selectRow(0)
+    await asyncio.sleep(0.05)
+    editor = fields.editor
+    texts = [editor.direction.itemText(i) for i in range(editor.direction.count())]
+    assert texts == [
+        "Outreach → Workbooks",
+        "Workbooks → Outreach",
+        "Both ways, Workbooks ↔ Outreach (newest change wins)",
+    ]
+    labels = [box.text() for box in editor.checks.values()]
+    assert "Skip empty values Outreach → Workbooks (leave the Workbooks value)" in labels
+    assert not any("CRM" in text for text in (*texts, *labels))

@@ -243,6 +243,7 @@ class FieldMappingPage(MappingEditorPage):
             if index.isValid() and index.row() < len(self.mapping.rules)
             else None
         )
+        self.editor.name_systems(self.workspace.mappings.crm_source.label)
         self.editor.show_rule(rule, *self._fields())
         self.remove.setEnabled(rule is not None)
         self.up.setEnabled(rule is not None and index.row() > 0)
