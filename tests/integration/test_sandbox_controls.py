@@ -125,3 +125,21 @@ def test_the_address_is_kept_for_status_while_the_app_runs(tmp_path: Path) -> No
     forget_address(tmp_path)
     assert not (tmp_path / "sandbox.json").exists()
     assert os.getpid() > 0
+
+
+def test_status_names_the_running_sandbox(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SYNCMONITOR_HOME": str(tmp_path)}  # sandbox mode: no config file
+    data = tmp_path / "data"
+    data.mkdir(parents=True)
+    run = [sys.executable, "-m", "syncmonitor", "status"]
+    idle = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+    assert "Sandbox: not running" in idle.stdout, idle.stderr
+    write_address(data, "http://127.0.0.1:5123", "http://127.0.0.1:5123/_admin")
+    shown = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+    assert (
+        "Sandbox: http://127.0.0.1:5123 (admin switches: http://127.0.0.1:5123/_admin)"
+        in shown.stdout
+    ), shown.stderr
