@@ -30,6 +30,28 @@ async def eventually(condition: Callable[[], object], timeout: float = 5.0) -> N
         await asyncio.sleep(0.01)
 
 
+async def outside_task(action: Callable[[], object]) -> None:
+    """Run `action` (a key press, a click) from a plain loop callback, not from the test's task.
+
+    QTest's key events flush Qt's event queue, which lets qasync run other tasks' steps; from
+    inside a task that is a re-entry asyncio refuses. From a callback it is what a real key
+    press does: handled by the loop between task steps.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as exc:  # handed to the test, which re-raises it
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
+
+    loop.call_soon(run)
+    await done
+
+
 def succeeded_run(minutes_ago: float = 0.0, run_id: int = 0) -> RunResult:
     """A successful run that ended `minutes_ago`."""
     finished = utc_now() - timedelta(minutes=minutes_ago)
@@ -52,6 +74,7 @@ class FakeSyncService:
         self.requests: list[tuple[str, str, int | None]] = []  # (trigger, kind, person)
         self.notices: object | None = None  # the controller hands its notification policy over
         self.hold = False  # True: wait at the first page until `release()` or a cancel
+        self.hold_writing = False  # with hold: wait while writing to Workbooks instead
         self.fail_with: tuple[str, str] | None = None
         self.fail_kind: str | None = None  # e.g. "offline": the remote did not answer
         self.on_sync: Callable[[Database], None] | None = None  # e.g. write new transitions
@@ -90,6 +113,8 @@ class FakeSyncService:
             await asyncio.sleep(0.01)
             total = 1000 if self.known_total else None
             report(SyncProgress("outreach", "Reading Outreach sequence states…", 200, total))
+            if self.hold_writing:
+                report(SyncProgress("workbooks-push", "Updating Workbooks people…", 300, total))
             self.reached_page.set()
             while self.hold and not self._release.is_set():
                 if cancel is not None and cancel.cancelled:

@@ -85,10 +85,10 @@ async def test_sync_now_shows_progress_becomes_cancel_and_cancel_works(
     assert window.sync_action.text() == "Sync now" and window.sync_action.isEnabled()
     service.hold = True
 
-    assert not window.cancel_action.isVisible()
+    assert window.cancel_action.isVisible() and not window.cancel_action.isEnabled()
     window.sync_action.trigger()
     await eventually(lambda: service.reached_page.is_set())
-    assert window.cancel_action.isVisible() and window.cancel_action.text() == "Cancel sync"
+    assert window.cancel_action.isEnabled() and window.cancel_action.text() == "Cancel sync"
     progress = window.status.progress
     await eventually(lambda: progress.maximum() == 1000 and progress.value() == 200)
     assert progress.isVisible()
@@ -98,8 +98,9 @@ async def test_sync_now_shows_progress_becomes_cancel_and_cancel_works(
     window.cancel_action.trigger()
     assert window.cancel_action.text() == "Cancelling…"
     assert not window.cancel_action.isEnabled()
-    await eventually(lambda: not window.cancel_action.isVisible())
+    await eventually(lambda: app.gui.controller.phase is Phase.IDLE)
     assert window.sync_action.text() == "Sync now"
+    assert window.cancel_action.isVisible() and not window.cancel_action.isEnabled()
     assert window.status.activity.text() == (
         "Sync cancelled; everything read before the cancel is kept."
     )

@@ -76,8 +76,9 @@ async def test_a_typo_is_refused_with_a_suggestion_then_added_undone_redone_and_
     dialog.stage.setCurrentText("Replied")
     assert not ok_button(dialog).isEnabled()
     assert "Did you mean 'Qualified'" in dialog.message.text()
-    assert dialog.use_suggestion.isVisible()
-    qtbot.mouseClick(dialog.use_suggestion, Qt.MouseButton.LeftButton)
+    assert dialog.use_status_suggestion.isVisible()  # the fix for the CRM value's typo
+    assert not dialog.use_stage_suggestion.isVisible()
+    qtbot.mouseClick(dialog.use_status_suggestion, Qt.MouseButton.LeftButton)
     assert dialog.status.currentText() == "Qualified"
     assert ok_button(dialog).isEnabled()
     qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
@@ -101,6 +102,42 @@ async def test_a_typo_is_refused_with_a_suggestion_then_added_undone_redone_and_
     assert [(r.crm_status, r.stage_name, r.stage_id) for r in saved] == [
         ("Qualified", "Replied", 3)
     ]
+
+
+async def test_the_add_dialog_validates_once_at_the_right_moment_and_fixes_both_typos(
+    qtbot: QtBot, setup: tuple[MappingWorkspace, Database]
+) -> None:
+    workspace, _db = setup
+    page = lead_page(qtbot, workspace)
+    qtbot.mouseClick(page.add, Qt.MouseButton.LeftButton)
+    dialog = page.findChild(StatusRuleDialog)
+    assert dialog is not None
+    # Opening it says what to choose, once, and calls nothing wrong yet.
+    assert dialog.message.text() == "Choose the Lead Status value and the Outreach stage."
+    assert "Error" not in dialog.message.text() and not ok_button(dialog).isEnabled()
+
+    dialog.status.setCurrentText("Contactd")
+    dialog.stage.setCurrentText("Aproaching")
+    lines = dialog.message.text().splitlines()
+    assert len(lines) == len(set(lines)) and "''" not in dialog.message.text()
+    assert dialog.use_status_suggestion.text() == "Use 'Contacted'"
+    assert dialog.use_stage_suggestion.text() == "Use 'Approaching'"
+    assert not ok_button(dialog).isEnabled()
+    # Never clipped: the message gets the height its wrapped lines need.
+    await asyncio.sleep(0.05)
+    assert dialog.message.height() >= dialog.message.heightForWidth(dialog.message.width())
+    qtbot.mouseClick(dialog.use_status_suggestion, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.use_stage_suggestion, Qt.MouseButton.LeftButton)
+    assert (dialog.status.currentText(), dialog.stage.currentText()) == (
+        "Contacted",
+        "Approaching",
+    )
+    assert ok_button(dialog).isEnabled()
+
+    dialog.stage.setCurrentText("")  # emptied after typing: said once
+    assert dialog.message.text() == "Choose the Outreach stage: it is empty."
+    assert not ok_button(dialog).isEnabled()
+    dialog.reject()
 
 
 async def test_a_stage_already_mapped_is_refused_with_the_reason(

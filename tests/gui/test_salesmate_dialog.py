@@ -88,8 +88,10 @@ async def test_the_dialog_previews_maps_checks_and_imports(
     problems = model.data(model.index(2, ImportPreviewModel.PROBLEMS))
     assert "zed@nowhere.example" in problems
     assert dialog.summary.text().startswith("4 rows: 3 ready, 1 with errors, 1 with warnings.")
-    # All or nothing: an error in one row blocks the import until the person chooses to skip.
+    # All or nothing: an error in one row blocks the import until the person chooses to skip,
+    # and the button does not promise rows it would not import.
     assert not dialog.import_button.isEnabled()
+    assert dialog.import_button.text() == "Import"
     assert dialog.skip_invalid.isEnabled()
 
     qtbot.mouseClick(dialog.only_problems, Qt.MouseButton.LeftButton)
@@ -99,11 +101,15 @@ async def test_the_dialog_previews_maps_checks_and_imports(
     # A wrong mapping is a problem with the whole file, which skipping cannot get round.
     dialog.combos[Column.STATE].setCurrentIndex(0)
     await eventually(lambda: "No column is chosen for “State”" in dialog.notes.text())
+    assert "--state-column" not in dialog.notes.text().split("command line")[0]
+    # Nothing is checked while the file as a whole is refused: no row reads "Ready" then.
+    assert set(status_of(model).values()) <= {"Not checked", "Error", "Warning"}
+    assert "0 ready" in dialog.summary.text() or "Ready" not in status_of(model).values()
     dialog.skip_invalid.setChecked(True)
     assert not dialog.import_button.isEnabled()
     dialog.combos[Column.STATE].setCurrentText("Status")
     await eventually(lambda: dialog.import_button.isEnabled())
-    assert dialog.import_button.text() == "Import 3 rows"
+    assert dialog.import_button.text() == "Import 3 rows, skip 1"
     assert dialog.summary.text().endswith("1 row with errors will be skipped.")
     problems = dialog.problem_list.toPlainText().splitlines()
     assert problems[0].startswith("Line 4: error: No person with the email zed@nowhere.example")
@@ -252,3 +258,29 @@ async def test_the_toolbar_action_imports_and_the_people_page_follows(
     finally:
         await gui.shutdown()
         gui.window.deleteLater()
+
+
+async def test_a_typed_path_is_read_and_dialogs_open_in_documents_or_the_last_folder(
+    qtbot: QtBot, make_cache: Callable[..., Database], tmp_path: Path
+) -> None:
+    from syncmonitor.ui.files import documents, remember_folder, start_folder
+
+    db = make_cache(people=3, extra=[ANN, BOB])
+    dialog = SalesmateImportDialog(ImportsService(db))
+    qtbot.addWidget(dialog)
+    dialog.open()
+    assert not dialog.path_edit.isReadOnly()
+    dialog.path_edit.setText(str(tmp_path / "nothing-here.csv"))
+    dialog.path_edit.editingFinished.emit()
+    assert "No file at" in dialog.notes.text() and dialog.preview is None
+
+    path = export_file(tmp_path)
+    dialog.path_edit.setText(f'"{path}"')  # pasted from a file manager, quotes and all
+    dialog.path_edit.editingFinished.emit()
+    await eventually(lambda: dialog.preview is not None and not dialog._busy)
+    assert dialog.file_info.text().startswith("salesmate-enrolments.csv: 4 rows")
+    assert start_folder("salesmate") == tmp_path  # the next dialog opens where this file was
+
+    assert start_folder("mappings") == documents()  # never the working directory
+    remember_folder("mappings", tmp_path / "mappings.json")
+    assert start_folder("mappings") == tmp_path

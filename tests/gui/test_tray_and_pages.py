@@ -272,5 +272,6 @@ async def test_sync_this_person_forces_the_selected_person(app) -> None:  # type
     selected = window.people.selected_person()
     assert selected is not None
     assert service.requests[-1] == ("forced", "full", selected[1])
-    window.show_page(window.runs)
-    assert not window.sync_person_action.isVisible()
+    window.show_page(window.runs)  # stays in its place (nothing moves), disabled, saying why
+    assert window.sync_person_action.isVisible() and not window.sync_person_action.isEnabled()
+    assert "People page" in window.sync_person_action.toolTip()

@@ -79,14 +79,14 @@ def test_sending_options_need_a_direction_that_sends() -> None:
     assert "sent to the CRM" in (
         option_problems(load_only, CRM["cf_note"], OUT["custom1"])["skip_empty_sending"] or ""
     )
-    assert any("Skip empty values when sending" in m for m in errors(load_only))
+    assert any("Skip empty values Outreach → CRM" in m for m in errors(load_only))
     placeholder = rule("cf_note", "custom1", Direction.LOAD, external_placeholder="-")
     assert any("External empty placeholder" in m for m in errors(placeholder))
 
 
 def test_loading_options_need_a_direction_that_loads() -> None:
     send_only = rule("cf_note", "custom1", Direction.SEND, skip_empty_loading=True)
-    assert any("Skip empty values when loading" in m for m in errors(send_only))
+    assert any("Skip empty values CRM → Outreach" in m for m in errors(send_only))
     placeholder = rule("cf_note", "custom1", Direction.SEND, internal_placeholder="-")
     assert any("Internal empty placeholder" in m for m in errors(placeholder))
 

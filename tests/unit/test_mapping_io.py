@@ -124,7 +124,7 @@ def test_structural_problems_are_refused_after_parsing() -> None:
         import_bytes("\n".join(rows).encode(), "csv")
     message = err.value.message
     assert "Lead Status row 2: Stage 'New' is already mapped" in message
-    assert "Skip empty values when sending" in message
+    assert "Skip empty values Outreach → CRM" in message
     assert "Only available when Lookup field is on" in message
     assert "300 characters long" in message
 

@@ -98,7 +98,7 @@ def test_missing_columns_stop_the_whole_file() -> None:
         (None, "missing-column"),
     ]
     assert "“State”" in checked.file_errors[0].message
-    assert "--date-column" in checked.file_errors[1].message
+    assert "--date-column" in checked.file_errors[1].message  # for the command line
     assert not checked.importable(skip_invalid_rows=True)  # never skippable
 
 

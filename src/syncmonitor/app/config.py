@@ -148,6 +148,16 @@ class NotificationSettings:
         return {**{e: True for e in self.on}, **{e: False for e in self.off}}
 
 
+THEMES = ("system", "light", "dark")
+
+
+@dataclass(frozen=True)
+class AppearanceSettings:
+    """[appearance]: the window's look. "system" follows the operating system's colour scheme."""
+
+    theme: str = "system"
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration, validated."""
@@ -163,6 +173,7 @@ class Config:
     salesmate: SalesmateSettings = field(default_factory=SalesmateSettings)
     spotler: SpotlerSettings = field(default_factory=SpotlerSettings)
     mailshots: MailshotSettings = field(default_factory=MailshotSettings)
+    appearance: AppearanceSettings = field(default_factory=AppearanceSettings)
     source: Path | None = None
 
     @property
@@ -261,7 +272,10 @@ _SECTIONS: dict[str, type] = {
     "salesmate": SalesmateSettings,
     "spotler": SpotlerSettings,
     "mailshots": MailshotSettings,
+    "appearance": AppearanceSettings,
 }
+
+_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("appearance", "theme"): THEMES}
 
 _BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
     ("outreach", "page_size"): (1, 1000),
@@ -334,6 +348,12 @@ def _parse_section(name: str, values: dict[str, Any]) -> Any:
             raise ConfigError(
                 f"[{name}] {key} contains an invisible control character (such as NUL).",
                 "Type the value again by hand, or delete the line to use the default.",
+            )
+        choices = _CHOICES.get((name, key))
+        if choices and value not in choices:
+            raise ConfigError(
+                f"[{name}] {key} is {value!r}, not one of {', '.join(map(repr, choices))}.",
+                "Use one of those values, or delete the line to use the default.",
             )
         if key == "base_url":
             value = check_base_url(value, f"[{name}] base_url")

@@ -26,6 +26,7 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
     from syncmonitor.app.credentials import Secret, where_is
     from syncmonitor.engine.bootstrap import open_cache
     from syncmonitor.engine.runs.lock import mark_interrupted
+    from syncmonitor.engine.sandbox_controls import read_address
 
     cache = open_cache(paths)
     try:
@@ -62,6 +63,7 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
             "cache": str(paths.cache_dir),
             "database": str(paths.database_file),
         },
+        "sandbox": read_address(paths.data_dir) if config.sandbox_mode else None,
         "counts": counts,
         "last_run": runs[0] if runs else None,
         "recent_runs": runs,
@@ -70,6 +72,12 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
         print(json.dumps(data, indent=2, default=str))
         return EXIT_OK
     print(f"{APP_NAME} {__version__} — {data['mode']} mode")
+    if config.sandbox_mode:
+        sandbox = data["sandbox"]
+        if isinstance(sandbox, dict):
+            print(f"Sandbox: {sandbox['base_url']} (admin switches: {sandbox['admin_url']})")
+        else:
+            print("Sandbox: not running (it starts with the app or `syncmonitor sync --once`)")
     print(f"Cache: {paths.database_file}")
     print(
         f"People: {counts['people']:,}  Transitions: {counts['transitions']:,}  "

@@ -279,8 +279,9 @@ def check_export(
                 Severity.ERROR,
                 "missing-column",
                 f"No column is chosen for “{column.label}” and none of the headers "
-                f"({_some(headers)}) looks like one. Choose it in the column mapping "
-                f"(or --{column.value.replace('_', '-')}-column).",
+                f"({_some(headers)}) looks like one. Choose its column (in the "
+                f"window: the column pickers above; on the command line: "
+                f"--{column.value.replace('_', '-')}-column).",
             )
         )
     for column, index in mapping.items():
@@ -333,7 +334,8 @@ def check_export(
                     None,
                     Severity.ERROR,
                     "date-order",
-                    decision.note() + " Use --date-order dmy or mdy (or the Dates setting).",
+                    decision.note() + " Choose the date order (in the window: Dates; on the "
+                    "command line: --date-order dmy or mdy).",
                 )
             )
             return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 
 def parse_iso(text: str | None) -> datetime | None:
@@ -28,3 +28,26 @@ def format_iso(value: datetime) -> str:
 def utc_now() -> datetime:
     """Now, as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def human_time(
+    value: datetime,
+    *,
+    now: datetime | None = None,
+    zone: bool = False,
+    tz: tzinfo | None = None,
+    year: bool = False,
+) -> str:
+    """The one way a moment reads on screen and in messages: "1 Dec 11:44" this year,
+    "1 Dec 2025 11:44" another year, in local time (`tz`, else this computer's zone); with
+    `zone`, the zone's name after it ("1 Dec 11:44 CET") where the reader may be elsewhere;
+    with `year`, the year always (a date people plan around, such as a key's expiry)."""
+    local = value.astimezone(tz)
+    current = (now or utc_now()).astimezone(tz)
+    text = f"{local.day} {local:%b}"
+    if year or local.year != current.year:
+        text += f" {local.year}"
+    text += f" {local:%H:%M}"
+    if zone:
+        text += f" {local.tzname() or local.strftime('%z')}"
+    return text

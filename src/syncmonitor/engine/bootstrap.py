@@ -24,6 +24,7 @@ from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
 from syncmonitor.engine.runs.lock import SyncLock, sync_in_progress
 from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.sandbox_controls import SandboxControls, forget_address, write_address
 from syncmonitor.engine.services.imports import ImportsService
 from syncmonitor.engine.services.issues import IssuesService
 from syncmonitor.engine.services.mappings import MappingsService
@@ -107,11 +108,22 @@ class Services(CacheServices):
         database: Database,
         sandbox: SandboxProcess | None = None,
         salesmate: SalesmateAccess | None = None,
+        *,
+        address_dir: Path | None = None,
     ) -> None:
         super().__init__(database, service, salesmate)
         self.service = service
         self.sandbox = sandbox
+        # Where the sandbox's address is noted for `syncmonitor status` (the data folder).
+        self.address_dir = address_dir
         self._closed = False
+
+    @property
+    def sandbox_controls(self) -> SandboxControls | None:
+        """The Sandbox menu's stories, in sandbox mode; None against real remotes."""
+        if self.sandbox is None or self.sandbox.endpoints is None:
+            return None
+        return SandboxControls(self.sandbox.endpoints.admin_url)
 
     @property
     def engine(self) -> Engine:
@@ -123,6 +135,8 @@ class Services(CacheServices):
         self._closed = True
         if self.sandbox is not None:
             self.sandbox.stop()
+            if self.address_dir is not None:
+                forget_address(self.address_dir)
         self.database.close()
 
 
@@ -207,6 +221,14 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
                 },
             )
             ep = sandbox.start()
+            admin = ep.admin_url
+            log.info(
+                "Sandbox mode: the simulated remotes listen on %s; its admin switches are at "
+                "%s (or use the Sandbox menu)",
+                admin.removesuffix("/_admin"),
+                admin,
+            )
+            write_address(paths.data_dir, admin.removesuffix("/_admin"), admin)
             remotes = Remotes(
                 ep.outreach_base_url,
                 ep.outreach_token,
@@ -231,7 +253,7 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
         salesmate = resolve_salesmate(config, endpoints)
-        return Services(service, database, sandbox, salesmate)
+        return Services(service, database, sandbox, salesmate, address_dir=paths.data_dir)
     except BaseException:
         database.close()
         raise

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from syncmonitor.sandbox.admin_values import handle_values
+from syncmonitor.sandbox.changes import CHANGE_KINDS, apply_change
 from syncmonitor.sandbox.faults import FaultError, Faults
 from syncmonitor.sandbox.gatormail import GatorMail
 from syncmonitor.sandbox.http_types import Request, Response, json_response
@@ -129,6 +130,8 @@ class AdminApi:
             stats["live"] = self.ticker.settings()
             stats["rate_limit"] = self.faults.rate_limit_state()
             return json_response(200, stats)
+        elif route == "/change" and method == "POST":
+            return self._change(payload)
         elif route.startswith("/workbooks/people/") and method == "GET":
             return self._person(route.rsplit("/", 1)[1])
         elif route.startswith("/oauth") and self.oauth is not None:
@@ -164,6 +167,19 @@ class AdminApi:
         if route == "/oauth/expire" and method == "POST":
             return json_response(200, {"expired": oauth.expire_all()})
         return _error(404, f"No admin route {method} {PREFIX}{route}.")
+
+    def _change(self, payload: dict[str, Any]) -> Response:
+        """{"kind": "opt_out" | "bounce" | ...}: one live change of that kind, now."""
+        kind = payload.get("kind")
+        if kind not in CHANGE_KINDS:
+            return _error(422, f"kind must be one of {', '.join(CHANGE_KINDS)}")
+        with self.world.lock:
+            change = apply_change(self.world, str(kind))
+            if change is not None:
+                self.world.changes_applied += 1
+        if change is None:
+            return _error(409, f"No record can take a {kind} change now.")
+        return json_response(200, change)
 
     def _person(self, raw_id: str) -> Response:
         with self.world.lock:

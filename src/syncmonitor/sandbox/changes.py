@@ -63,6 +63,14 @@ def apply_changes(world: World, count: int) -> list[dict[str, Any]]:
     return done
 
 
+def apply_change(world: World, kind: str) -> dict[str, Any] | None:
+    """One change of `kind` (one of CHANGE_KINDS) on a random record, None when no record fits;
+    the caller holds `world.lock`. The admin API's "opt a person out" and "bounce one"."""
+    if kind not in CHANGE_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(CHANGE_KINDS)}")
+    return _apply_one(world, world.change_rng, kind)
+
+
 def _apply_one(world: World, rng: random.Random, kind: str) -> dict[str, Any] | None:
     now = world.clock()
     if kind == "opt_out":

@@ -65,6 +65,7 @@ class SyncMonitorApp(QObject):
         self._quit = asyncio.Event()
         self._closed = False
         self.config = config
+        self._appearance = config.appearance
         self.paths = paths
         self.config_error = config_error
         self.start_hidden = start_hidden
@@ -98,6 +99,7 @@ class SyncMonitorApp(QObject):
             self.window.hide_on_close = True
         self.settings_dialog: SettingsDialog | None = None
         self.window.settings_action.triggered.connect(self.open_settings)
+        self.window.quit_action.triggered.connect(self.quit_from_menu)
         self.window.pause_toggled.connect(self._save_paused)
         self.window.close_requested.connect(self.request_quit)
         self.window.hidden_to_tray.connect(self._tell_about_tray)
@@ -135,6 +137,10 @@ class SyncMonitorApp(QObject):
         self.config = config
         self.controller.set_intervals(schedule_intervals(config))
         self.policy.choices = config.notifications.choices()
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and config.appearance != self._appearance:
+            apply_look(app, config.appearance.theme)  # the new look at once, no restart
+        self._appearance = config.appearance
 
     def _save_paused(self, paused: bool) -> None:
         if self.paths is None:
@@ -239,7 +245,7 @@ def _ensure_logging(paths: AppPaths) -> Path | None:
     return paths.log_file
 
 
-def make_application() -> QApplication:
+def make_application(theme: str = "system") -> QApplication:
     """The QApplication with the app's names, icon and look."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
@@ -249,7 +255,7 @@ def make_application() -> QApplication:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(icon("app"))
     app.setQuitOnLastWindowClosed(False)  # quitting goes through SyncMonitorApp.request_quit
-    apply_look(app)
+    apply_look(app, theme)
     return app
 
 
@@ -263,7 +269,7 @@ def run_gui(
 ) -> int:
     """Run the desktop app until the person quits; returns the exit status."""
     log_file = _ensure_logging(paths)
-    app = make_application()
+    app = make_application(config.appearance.theme)
     instance = SingleInstance(server_name(str(paths.data_dir)))
     if instance.ask_running_instance():
         log.info("Sync Monitor is already running: brought its window forward")

@@ -36,7 +36,13 @@ def full_time(text: str | None) -> str:
     if value is None:
         return "Not recorded"
     local = value.astimezone()
-    return f"{local.strftime('%Y-%m-%d %H:%M:%S %Z')} ({value.strftime('%H:%M:%S')} UTC)"
+    # The same day-month(-year) form as everywhere else, with seconds and the zone's name.
+    this_year = datetime.now(UTC).astimezone().year
+    day = f"{local.day} {local:%b}" + ("" if local.year == this_year else f" {local.year}")
+    text = f"{day} {local:%H:%M:%S} {local.tzname() or local.strftime('%z')}"
+    if local.utcoffset() == value.utcoffset():
+        return text  # local time is UTC: saying it twice adds nothing
+    return f"{text} ({value:%H:%M:%S} UTC)"
 
 
 def _ago_minutes(minutes: int) -> str:

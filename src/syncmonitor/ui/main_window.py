@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QSizePolicy,
     QStackedWidget,
     QToolBar,
@@ -25,6 +26,7 @@ from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.engine.runs.scheduler import Target
 from syncmonitor.ui.issues.page import IssuesPage
 from syncmonitor.ui.log.page import LogPage
+from syncmonitor.ui.mappings.editor_page import MappingEditorPage
 from syncmonitor.ui.mappings.pages import add_mapping_pages
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people.page import PeoplePage
@@ -34,13 +36,28 @@ from syncmonitor.ui.runs.page import RunsPage
 from syncmonitor.ui.salesmate.import_action import install_salesmate_import
 from syncmonitor.ui.service_protocols import ServicesLike
 from syncmonitor.ui.status_bar import SyncStatusBar
-from syncmonitor.ui.style import STYLE_SHEET
 from syncmonitor.ui.sync_controller import Phase, SyncController
 from syncmonitor.ui.widgets import named
+from syncmonitor.ui.window_menu import (
+    CANCEL_KEYS,
+    QUIT_KEYS,
+    REDO_KEYS,
+    SAVE_KEYS,
+    SETTINGS_KEYS,
+    UNDO_KEYS,
+    build_menu_bar,
+    key_text,
+    request_cancel,
+    set_keys,
+    show_shortcuts,
+)
 
 PageT = TypeVar("PageT", bound=Page)
 
-SANDBOX_TEXT = "Sandbox: simulated Outreach and Workbooks data, no real records are touched"
+SANDBOX_TEXT = (
+    "Sandbox: simulated Outreach, Workbooks, GatorMail, Salesforce and Salesmate data, no real "
+    "records are touched. The Sandbox menu plays what goes wrong in real life."
+)
 
 
 class MainWindow(QMainWindow):
@@ -58,27 +75,45 @@ class MainWindow(QMainWindow):
         self.hide_on_close = False
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icon("app"))
-        self.setStyleSheet(STYLE_SHEET)
         self.setMinimumSize(800, 480)
         self._default_size()
 
+        self.cancel_question: QMessageBox | None = None
+        self.shortcuts_box: QMessageBox | None = None
         self.sync_action = QAction(icon("sync"), "Sync now", self)
         self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.sync_action.triggered.connect(self._sync_now)
+        # Never Esc: Esc clears a search or closes a popup, and must not stop a sync by surprise.
         self.cancel_action = QAction(icon("cancel"), "Cancel sync", self)
-        self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.cancel_action.triggered.connect(controller.cancel)
+        set_keys(self.cancel_action, CANCEL_KEYS)
+        self.cancel_action.triggered.connect(lambda: request_cancel(self))
         self.pause_action = QAction("Pause", self)
         self.pause_action.setToolTip("Stop scheduled syncs until you resume (Sync now still works)")
         self.pause_action.triggered.connect(self._toggle_pause)
         self.sync_person_action = QAction("Sync this person", self)
-        self.sync_person_action.setToolTip(
-            "Re-read the selected person's Outreach sequence states and update their Workbooks "
-            "record now"
-        )
         self.sync_person_action.triggered.connect(self._sync_person)
-        self.settings_action = QAction(icon("settings"), "Settings", self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action = QAction(icon("settings"), "Settings…", self)
+        set_keys(self.settings_action, SETTINGS_KEYS)
+        self.settings_action.setToolTip(
+            f"Connections, schedule, notifications ({key_text(SETTINGS_KEYS)})"
+        )
+        self.quit_action = QAction("Quit", self)
+        set_keys(self.quit_action, QUIT_KEYS)
+        self.undo_action = QAction("Undo", self)
+        set_keys(self.undo_action, UNDO_KEYS)
+        self.undo_action.triggered.connect(lambda: self._edit("undo"))
+        self.redo_action = QAction("Redo", self)
+        set_keys(self.redo_action, REDO_KEYS)
+        self.redo_action.triggered.connect(lambda: self._edit("redo"))
+        self.save_mappings_action = QAction("Save mappings", self)
+        set_keys(self.save_mappings_action, SAVE_KEYS)
+        self.save_mappings_action.triggered.connect(lambda: self._edit("save"))
+        self.find_action = QAction("Find a person", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self._find_person)
+        self.shortcuts_action = QAction("Keyboard shortcuts", self)
+        self.shortcuts_action.triggered.connect(lambda: show_shortcuts(self))
+        self.page_actions: list[QAction] = []
         toolbar = named(QToolBar("Sync", self), "mainToolbar")
         toolbar.setMovable(False)
         toolbar.setFloatable(False)
@@ -101,16 +136,23 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.settings_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
+        # The buttons whose text changes keep the width of their longest text: nothing to their
+        # right moves when a sync starts, is queued or is cancelled.
+        self._steady_width(self.sync_action, ("Sync now", "Sync queued", "Retry start"))
+        self._steady_width(self.cancel_action, ("Cancel sync", "Cancelling…"))
+        self._steady_width(self.pause_action, ("Pause", "Resume"))
 
         self.banner = named(QFrame(), "sandboxBanner")
         banner_text = named(QLabel(SANDBOX_TEXT), "sandboxText")
         banner_text.setToolTip(
             "No Outreach or Workbooks address is configured, so Sync Monitor runs against its "
-            "built-in sandbox. Set [outreach] and [workbooks] base_url in the configuration file "
-            "to sync real data."
+            "built-in sandbox. To sync real data, enter the Outreach and Workbooks addresses in "
+            "Settings > Connections (or [outreach] and [workbooks] base_url in the configuration "
+            "file) and start Sync Monitor again."
         )
         banner_layout = QHBoxLayout(self.banner)
         banner_layout.setContentsMargins(14, 6, 14, 6)
+        banner_text.setWordWrap(True)  # two lines at 1024 px rather than a cut sentence
         banner_layout.addWidget(banner_text)
         self.banner_label = banner_text
 
@@ -147,9 +189,19 @@ class MainWindow(QMainWindow):
         self.issues = self.add_page(IssuesPage(controller))
         self.log_view = self.add_page(LogPage())
         self.sidebar.setCurrentRow(0)
+        self._add_page_actions()
+        build_menu_bar(self)
+        for page in self.mapping_pages:
+            page.workspace.changed.connect(self.update_edit_actions)
+        self.sidebar.currentRowChanged.connect(lambda _row: self.update_edit_actions())
+        self.update_edit_actions()
 
         self.set_sandbox_mode(sandbox_mode)
         controller.phase_changed.connect(self._update_sync_action)
+        controller.progress.connect(self.people.set_sync_activity)
+        controller.phase_changed.connect(
+            lambda: None if controller.running else self.people.set_sync_activity(None)
+        )
         controller.services_ready.connect(self._on_services)
         controller.run_finished.connect(self._on_run_finished)
         controller.issues_changed.connect(self._show_issue_count)
@@ -171,6 +223,58 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(page)
         self._fit_sidebar()
         return page
+
+    def _steady_width(self, action: QAction, texts: tuple[str, ...]) -> None:
+        button = self.toolbar.widgetForAction(action)
+        if button is None:
+            return
+        current = action.text()
+        widest = 0
+        for text in texts:
+            action.setText(text)
+            widest = max(widest, button.sizeHint().width())
+        action.setText(current)
+        button.setFixedWidth(widest)
+
+    def _add_page_actions(self) -> None:
+        """Ctrl+1 … Ctrl+8 show the pages in sidebar order (View menu)."""
+        for row, page in enumerate(self.all_pages()):
+            action = QAction(page.title, self)
+            action.setObjectName(f"showPage{row + 1}")
+            if row < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
+            action.triggered.connect(lambda _checked=False, p=page: self.show_page(p))
+            self.page_actions.append(action)
+
+    def _editor_page(self) -> MappingEditorPage | None:
+        page = self.pages.currentWidget()
+        return page if isinstance(page, MappingEditorPage) else None
+
+    def _edit(self, what: str) -> None:
+        page = self._editor_page()
+        if page is not None:
+            getattr(page.workspace, what)()
+
+    def update_edit_actions(self) -> None:
+        """Undo, Redo and Save act on the mapping page shown, and say what they would do."""
+        page = self._editor_page()
+        history = page.workspace.history if page is not None else None
+        self.undo_action.setEnabled(bool(history and history.can_undo))
+        self.redo_action.setEnabled(bool(history and history.can_redo))
+        self.undo_action.setText(
+            f"Undo {history.undo_label}" if history and history.can_undo else "Undo"
+        )
+        self.redo_action.setText(
+            f"Redo {history.redo_label}" if history and history.can_redo else "Redo"
+        )
+        workspace = page.workspace if page is not None else None
+        self.save_mappings_action.setEnabled(
+            bool(workspace and workspace.dirty and not workspace.busy)
+        )
+
+    def _find_person(self) -> None:
+        self.show_page(self.people)
+        self.people.focus_search()
 
     def _fit_sidebar(self) -> None:
         """Wide enough for the longest page name (plus a count such as "(12)"): never elided."""
@@ -255,7 +359,7 @@ class MainWindow(QMainWindow):
         texts = {
             Phase.STARTING: ("Sync now", controller.starting_message),
             Phase.START_FAILED: ("Retry start", "Try to start syncing again"),
-            Phase.IDLE: ("Sync now", "Read Outreach and update Workbooks now (F5)"),
+            Phase.IDLE: ("Sync now", "Read Outreach and Workbooks and sync them now (F5)"),
             Phase.SYNCING: ("Sync now", "Sync again as soon as this sync ends (F5)"),
             Phase.CANCELLING: ("Sync now", "Sync again as soon as this sync ends (F5)"),
             Phase.STOPPED: ("Sync now", "Sync Monitor is quitting"),
@@ -268,18 +372,31 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(
             phase in (Phase.START_FAILED, Phase.IDLE, Phase.SYNCING) and not queued
         )
-        self.cancel_action.setVisible(controller.running or queued)
-        self.cancel_action.setEnabled(phase is not Phase.CANCELLING)
+        # Cancel stays in its place and is only disabled while idle, so the buttons beside it
+        # never move under the pointer when a sync starts or ends.
+        self.cancel_action.setEnabled(
+            (controller.running or queued) and phase is not Phase.CANCELLING
+        )
         self.cancel_action.setText("Cancelling…" if phase is Phase.CANCELLING else "Cancel sync")
+        keys = key_text(CANCEL_KEYS)
         self.cancel_action.setToolTip(
-            "Stop this sync after the current page and drop queued syncs (Esc)"
+            f"Stop this sync after the current page and drop queued syncs ({keys})"
+            if controller.running or queued
+            else f"No sync is running ({keys} cancels one)"
         )
         on_people = self.pages.currentWidget() is self.people
-        self.sync_person_action.setVisible(on_people)
+        person = self.people.selected_person()
         self.sync_person_action.setEnabled(
             controller.service is not None
             and phase in (Phase.IDLE, Phase.SYNCING)
-            and self.people.selected_person() is not None
+            and on_people
+            and person is not None
+        )
+        self.sync_person_action.setToolTip(
+            "Re-read the selected person's Outreach sequence states and update their Workbooks "
+            "record now"
+            if on_people and person is not None
+            else "Select a person on the People page first"
         )
         paused = controller.service is not None and controller.scheduler.paused
         self.pause_action.setText("Resume" if paused else "Pause")
@@ -331,6 +448,21 @@ class MainWindow(QMainWindow):
         self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
         self.raise_()
         self.activateWindow()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            self.refresh_icons()  # the look changed (Settings, or the system went dark)
+
+    def refresh_icons(self) -> None:
+        """Redraw the sidebar's and toolbar's icons for the look in use."""
+        for row, page in enumerate(self.all_pages()):
+            item = self.sidebar.item(row)
+            if item is not None:
+                item.setIcon(icon(page.icon_name))
+        self.settings_action.setIcon(icon("settings"))
+        self.sync_action.setIcon(icon("sync"))
+        self.cancel_action.setIcon(icon("cancel"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         current = self.pages.currentWidget()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from pathlib import Path
 
@@ -27,13 +28,56 @@ def icons_dir() -> Path | None:
     return next((c for c in candidates if c.is_dir()), None)
 
 
-@functools.cache
+# The grey glyphs (sidebar, toolbar) are drawn for a light window; on the dark look they are
+# redrawn in light greys, their white cut-outs in the dark window colour. Coloured icons (Sync
+# now's blue, Cancel's red, the app's) read on both and are left as they are.
+GLYPH_GREYS = {"#5e6c84": "#b6c2cf", "#97a0af": "#738496", "#ffffff": "#1d2125"}
+ICON_SIZES = (16, 18, 20, 24, 32, 48)
+PIXEL_RATIOS = (1.0, 1.5, 2.0, 3.0)
+
+
 def icon(name: str) -> QIcon:
-    """The icon `name` (file stem, e.g. "tray-idle"); an empty icon when the file is missing."""
+    """The icon `name` (file stem, e.g. "tray-idle") for the look in use; empty when missing."""
+    from syncmonitor.ui.style import is_dark
+
+    return _icon(name, is_dark())
+
+
+@functools.cache
+def _icon(name: str, dark: bool) -> QIcon:
     folder = icons_dir()
     if folder is None or not (folder / f"{name}.svg").exists():
         return QIcon()
-    return QIcon(str(folder / f"{name}.svg"))
+    path = folder / f"{name}.svg"
+    if not dark:
+        return QIcon(str(path))  # Qt's SVG engine: drawn sharp at every size and pixel ratio
+    text = path.read_text(encoding="utf-8")
+    colours = {c.lower() for c in re.findall(r"#[0-9a-fA-F]{6}", text)}
+    if not colours or not colours <= set(GLYPH_GREYS):
+        return QIcon(str(path))
+    for light, dark_colour in GLYPH_GREYS.items():
+        text = re.sub(light, dark_colour, text, flags=re.IGNORECASE)
+    return _rendered(text.encode("utf-8"))
+
+
+def _rendered(svg: bytes) -> QIcon:
+    """An icon from SVG text, rendered at each size and pixel ratio (sharp on HiDPI screens)."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(svg)
+    result = QIcon()
+    for size in ICON_SIZES:
+        for ratio in PIXEL_RATIOS:
+            side = round(size * ratio)
+            pixmap = QPixmap(side, side)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            renderer.render(painter, QRectF(0, 0, side, side))
+            painter.end()
+            pixmap.setDevicePixelRatio(ratio)
+            result.addPixmap(pixmap)
+    return result
 
 
 TRAY_STATES = ("idle", "syncing", "paused", "offline", "attention", "error")

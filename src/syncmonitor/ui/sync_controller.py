@@ -21,7 +21,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.domain.timestamps import parse_iso
-from syncmonitor.engine.runs.events import RunResult, SyncProgress
+from syncmonitor.engine.runs.events import (
+    RunResult,
+    SyncProgress,
+    writes_back,
+)
 from syncmonitor.engine.runs.jobs import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
 from syncmonitor.engine.runs.runners import RunNotices, register_sync_runners, schedule_intervals
@@ -95,13 +99,15 @@ class SyncController(QObject):
         self._start_task: asyncio.Task[None] | None = None
         self.run_notices = RunNotices(notices)  # failure and recovery notices, per run
         self.issue_count = 0
+        # True while the running sync writes to Workbooks or Outreach (Cancel asks first then)
+        self.writing_back = False
         self.scheduler = Scheduler(
             dict(intervals or DEFAULT_INTERVALS),
             listener=Listener(
                 changed=self._on_changed,
                 started=self._on_started,
                 finished=self._on_finished,
-                progress=self.progress.emit,
+                progress=self._on_progress,
             ),
         )
         if paused:
@@ -210,6 +216,7 @@ class SyncController(QObject):
         if self.service is None or self.phase is Phase.STOPPED:
             return None
         outcome = self.scheduler.force(target)
+        log.info("Asked to sync: the %s (%s)", target.describe(), outcome.value)
         if outcome is ForceOutcome.QUEUED:
             self.message.emit(f"Queued: the {target.describe()} runs after this one.")
         elif outcome is ForceOutcome.ALREADY_QUEUED:
@@ -221,6 +228,7 @@ class SyncController(QObject):
         if not self.running and not self.scheduler.queued:
             return
         text = self.scheduler.cancel()
+        log.info("Cancel pressed: %s", text)
         if self.phase is Phase.SYNCING:
             self._set_phase(Phase.CANCELLING)
             self.progress.emit(SyncProgress("cancel", f"{text[:-1]}: stopping after this page…"))
@@ -237,9 +245,11 @@ class SyncController(QObject):
             self.scheduler.abort()
 
     def pause(self) -> None:
+        log.info("Scheduled syncs paused (Sync now still works)")
         self.scheduler.pause()
 
     def resume(self) -> None:
+        log.info("Scheduled syncs resumed")
         self.scheduler.resume()
 
     def set_intervals(self, intervals: dict[SyncKind, timedelta]) -> None:
@@ -282,14 +292,21 @@ class SyncController(QObject):
         self._arm()
         self.phase_changed.emit()
 
+    def _on_progress(self, progress: SyncProgress) -> None:
+        if progress.phase != "cancel":
+            self.writing_back = writes_back(progress.phase)
+        self.progress.emit(progress)
+
     def _on_started(self, request: RunRequest) -> None:
         self.current = request
         self.run_notices.started()
+        self.writing_back = False
         self._set_phase(Phase.SYNCING)
         self.run_started.emit(request)
 
     def _on_finished(self, request: RunRequest, result: RunResult) -> None:
         self.current = None
+        self.writing_back = False
         if self.phase is Phase.STOPPED:
             return
         self.last_result = result

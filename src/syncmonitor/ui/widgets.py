@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QByteArray, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -79,3 +81,40 @@ class EmptyState(QWidget):
 
 def empty_state(title: str, hint: str = "") -> EmptyState:
     return EmptyState(title, hint)
+
+
+class AdaptiveSplitter(QSplitter):
+    """A list and its detail side by side when there is room, the detail under the list when not.
+
+    At 1024 px a side-by-side detail pane squeezes the list until its key columns (state, ETA)
+    scroll away; stacked, the list keeps its full width and the detail keeps a readable height.
+    `wide_from` is the width (px) from which the two fit side by side; `stacked_share` is the
+    list's share of the height once stacked.
+    """
+
+    def __init__(
+        self, wide_from: int, stacked_share: float = 0.55, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.wide_from = wide_from
+        self.stacked_share = stacked_share
+        self.setChildrenCollapsible(False)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit(event.size().width())
+
+    def restoreState(self, state: QByteArray | bytes | bytearray | memoryview) -> bool:
+        restored = super().restoreState(state)
+        self._fit(self.width())  # a state saved on a wider screen brings its orientation along
+        return restored
+
+    def _fit(self, width: int) -> None:
+        wanted = Qt.Orientation.Horizontal if width >= self.wide_from else Qt.Orientation.Vertical
+        if wanted is self.orientation() or self.count() < 2:
+            return
+        self.setOrientation(wanted)
+        horizontal = wanted is Qt.Orientation.Horizontal
+        length = width if horizontal else self.height()
+        first = round(length * (0.55 if horizontal else self.stacked_share))
+        self.setSizes([first, length - first])

@@ -11,7 +11,9 @@ shows the rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+
+from syncmonitor.domain.timestamps import human_time
 
 NAME_LIMIT = 100
 NAME_RULE = (
@@ -91,12 +93,16 @@ class ApiKeyFacts:
         return (self.valid_until - now).total_seconds() / 86400
 
 
-def format_day(value: datetime) -> str:
-    """One way to write a moment everywhere on the queue: 01 Dec 2026 10:46 UTC."""
-    return value.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
+def format_day(value: datetime, *, year: bool = True) -> str:
+    """One way to write a moment everywhere on the queue, the app's own ("1 Dec 2026 10:46
+    CET"): local time with its zone named, since the reader and Workbooks' server may be apart."""
+    return human_time(value, zone=True, year=year)
 
 
-_day = format_day
+def format_date(value: datetime) -> str:
+    """A date people plan around, such as a key's Until date: "1 Dec 2026"."""
+    local = value.astimezone()
+    return f"{local.day} {local:%b} {local.year}"
 
 
 INTEGRATION_STOPPED = (
@@ -157,3 +163,6 @@ def suggest_short_name(name: str, limit: int = NAME_LIMIT) -> str:
             break
         cut += char
     return cut
+
+
+_day = format_day  # the key's messages, short to write

@@ -69,11 +69,7 @@ class Direction(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "send": "Send to CRM (Outreach → CRM)",
-            "load": "Load from CRM (CRM → Outreach)",
-            "both": "Both ways (newest change wins)",
-        }[self.value]
+        return direction_text(self)
 
     @property
     def sends(self) -> bool:
@@ -133,9 +129,29 @@ class FieldOptions:
 
 
 OPTION_NAMES = tuple(f.name for f in fields(FieldOptions))
+
+
+def direction_text(direction: Direction, crm: str = "CRM") -> str:
+    """Which system sends and which receives, in the users' words: "Outreach → Workbooks"."""
+    return {
+        "send": f"Outreach → {crm}",
+        "load": f"{crm} → Outreach",
+        "both": f"Both ways, {crm} ↔ Outreach (newest change wins)",
+    }[direction.value]
+
+
+def option_label(name: str, crm: str = "CRM") -> str:
+    """An option's label with the direction it applies to named (the skip options)."""
+    if name == "skip_empty_sending":
+        return f"Skip empty values Outreach → {crm} (leave the {crm} value)"
+    if name == "skip_empty_loading":
+        return f"Skip empty values {crm} → Outreach (leave the Outreach value)"
+    return OPTION_LABELS[name]
+
+
 OPTION_LABELS = {
-    "skip_empty_sending": "Skip empty values when sending to the CRM",
-    "skip_empty_loading": "Skip empty values when loading from the CRM",
+    "skip_empty_sending": "Skip empty values Outreach → CRM (leave the CRM value)",
+    "skip_empty_loading": "Skip empty values CRM → Outreach (leave the Outreach value)",
     "external_placeholder": "External empty placeholder",
     "internal_placeholder": "Internal empty placeholder",
     "lookup": "Lookup field",
@@ -262,13 +278,13 @@ def check_field_rule(
     if crm is not None and crm.read_only and rule.direction.sends:
         error(
             f"The CRM field {crm.label} is read-only, so values cannot be sent to it: "
-            "choose Load from CRM.",
+            "choose CRM → Outreach.",
             "direction",
         )
     if outreach is not None and outreach.read_only and rule.direction.loads:
         error(
             f"The Outreach field {outreach.label} is read-only, so values cannot be loaded "
-            "into it: choose Send to CRM.",
+            "into it: choose Outreach → CRM.",
             "direction",
         )
     reasons = option_problems(rule, crm, outreach)

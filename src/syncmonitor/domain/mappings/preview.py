@@ -10,7 +10,8 @@ from syncmonitor.domain.mappings.apply import Change, MappingContext, Plan, Reco
 from syncmonitor.domain.mappings.fields import ObjectPair
 from syncmonitor.domain.mappings.mapping_set import MappingSet
 
-SEND, LOAD = "Send to CRM", "Load into Outreach"
+# Which system receives: the values written into the CRM record come from Outreach.
+SEND, LOAD = "Outreach → CRM", "CRM → Outreach"
 
 
 @dataclass(frozen=True)

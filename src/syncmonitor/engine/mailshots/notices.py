@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from syncmonitor.domain.mailshots.queue import QueueSnapshot, QueueState
+from syncmonitor.domain.timestamps import human_time
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
 from syncmonitor.engine.runs.notify_policy import EventType, register_event_type
 
@@ -121,7 +122,7 @@ class QueueNotices:
         if told == self._expiry_told:
             return
         self._expiry_told = told
-        when = key.valid_until.strftime("%d %b %Y %H:%M UTC")
+        when = human_time(key.valid_until, zone=True, year=True)
         self.sink.post(
             Notice(
                 "apikey.expiring",

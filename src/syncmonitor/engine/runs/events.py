@@ -30,6 +30,16 @@ class SyncProgress:
 
 ProgressCallback = Callable[[SyncProgress], None]
 
+# The steps that write to a remote (Workbooks people, Outreach records, mapped fields). A cancel
+# there stops after the batch in flight, so the remote keeps part of the run's writes: the window
+# asks before cancelling one of these.
+WRITE_BACK_PHASES = ("workbooks-push", "mappings")
+
+
+def writes_back(phase: str) -> bool:
+    """Whether a progress step writes to Workbooks or Outreach (rather than reads)."""
+    return phase in WRITE_BACK_PHASES or phase.startswith("outbound-")
+
 
 @dataclass(frozen=True, slots=True)
 class RunResult:

@@ -22,4 +22,6 @@ def timed_read(engine: Engine, what: str) -> Iterator[Connection]:
         yield conn
     elapsed = time.perf_counter() - started
     if elapsed > SLOW_QUERY_S:
-        log.warning("Reading %s took %.0f ms", what, elapsed * 1000)
+        # A developer's timing, not a user's event: at the default level the log holds what
+        # people did and what happened (`syncmonitor --verbose` shows these).
+        log.debug("Reading %s took %.0f ms", what, elapsed * 1000)

@@ -6,23 +6,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
+    QStackedWidget,
     QWidget,
 )
 
 from syncmonitor.domain.mappings.statuses import Issue
+from syncmonitor.ui.files import remember_folder, start_folder
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
+from syncmonitor.ui.style import bg, bg_colour, fg
 from syncmonitor.ui.widgets import named
 
-ERROR_BACKGROUND = QColor("#fde8e6")
-WARNING_BACKGROUND = QColor("#fff4d6")
-UNMAPPED_BACKGROUND = QColor("#fff4d6")
+
+def error_background() -> QColor:
+    """A row with an error: a red tint (deep on the dark look, pale on the light one)."""
+    return bg_colour("#fde8e6")
+
+
+def warning_background() -> QColor:
+    return bg_colour("#fff4d6")
+
+
+def unmapped_background() -> QColor:
+    return bg_colour("#fff4d6")
+
+
 FILE_FILTER = "Mapping files (*.json *.csv);;JSON (*.json);;CSV (*.csv)"
 
 
@@ -78,9 +92,8 @@ class EditorBar(QWidget):
         self.import_button.clicked.connect(self._import)
         self.export_button.clicked.connect(self._export)
         self.preview.clicked.connect(self.preview_requested)
-        QShortcut(QKeySequence.StandardKey.Undo, self, workspace.undo)
-        QShortcut(QKeySequence.StandardKey.Redo, self, workspace.redo)
-        QShortcut(QKeySequence.StandardKey.Save, self, workspace.save)
+        # Ctrl+Z, Ctrl+Y / Ctrl+Shift+Z and Ctrl+S are the window's Edit menu (window_menu.py),
+        # so they are listed there and work wherever the focus is on this page.
         workspace.changed.connect(self.update_state)
         workspace.busy_changed.connect(lambda _text: self.update_state())
         self.update_state()
@@ -91,7 +104,9 @@ class EditorBar(QWidget):
         self.undo.setEnabled(h.can_undo)
         self.redo.setEnabled(h.can_redo)
         self.undo.setToolTip(f"Undo {h.undo_label} (Ctrl+Z)" if h.can_undo else "Nothing to undo")
-        self.redo.setToolTip(f"Redo {h.redo_label}" if h.can_redo else "Nothing to redo")
+        self.redo.setToolTip(
+            f"Redo {h.redo_label} (Ctrl+Y or Ctrl+Shift+Z)" if h.can_redo else "Nothing to redo"
+        )
         self.save.setEnabled(w.dirty and not w.busy)
         self.revert.setEnabled(w.dirty)
         if w.busy:
@@ -104,11 +119,18 @@ class EditorBar(QWidget):
             self.state.setText("Never saved: the sync does not use these mappings yet")
 
     def choose_import(self) -> Path | None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import mappings", "", FILE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import mappings", str(start_folder("mappings")), FILE_FILTER
+        )
+        if name:
+            remember_folder("mappings", Path(name))
         return Path(name) if name else None
 
     def choose_export(self) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export mappings", "mappings.json", FILE_FILTER)
+        suggested = start_folder("mappings") / "mappings.json"
+        name, _ = QFileDialog.getSaveFileName(self, "Export mappings", str(suggested), FILE_FILTER)
+        if name:
+            remember_folder("mappings", Path(name))
         return Path(name) if name else None
 
     def _import(self) -> None:
@@ -133,14 +155,33 @@ class MessageLine(QLabel):
         workspace.notice.connect(self.show_notice)
         workspace.failed.connect(self.show_failure)
 
+    def _on_other_page(self) -> bool:
+        """True when this line's page is in the window but not the page shown: the three
+        mapping pages share one workspace, and an import refused on Lead Status must not
+        appear on Field mappings."""
+        child: QWidget = self
+        parent = child.parentWidget()
+        while parent is not None:
+            if isinstance(parent, QStackedWidget):
+                return parent.currentWidget() is not child
+            child, parent = parent, parent.parentWidget()
+        return False
+
     def show_notice(self, text: str) -> None:
+        if self._on_other_page():
+            return
         self.setObjectName("hint")
-        self.setStyleSheet("color: #5e6c84;")
+        self.setStyleSheet(f"color: {fg('#5e6c84')};")
         self.setText(text)
         self.setVisible(True)
 
     def show_failure(self, title: str, message: str) -> None:
-        self.setStyleSheet("color: #ae2a19; background: #fdecea; padding: 6px; border-radius: 4px;")
+        if self._on_other_page():
+            return
+        self.setStyleSheet(
+            f"color: {fg('#ae2a19')}; background: {bg('#fdecea')}; padding: 6px; "
+            "border-radius: 4px;"
+        )
         self.setText(f"{title}: {message}")
         self.setVisible(True)
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -32,17 +31,17 @@ from syncmonitor.domain.mappings.fields import (
 from syncmonitor.domain.mappings.statuses import Issue
 from syncmonitor.domain.mappings.values import FieldInfo
 from syncmonitor.ui.mappings.common import (
-    ERROR_BACKGROUND,
-    WARNING_BACKGROUND,
     EditorBar,
     MessageLine,
+    error_background,
     issue_text,
+    warning_background,
 )
 from syncmonitor.ui.mappings.editor_page import MappingEditorPage
 from syncmonitor.ui.mappings.field_rule_editor import RuleEditor
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 from syncmonitor.ui.models.rule_table import RulesTableModel, check_text
-from syncmonitor.ui.widgets import compact_table, named
+from syncmonitor.ui.widgets import AdaptiveSplitter, compact_table, named
 
 ARROWS = {Direction.SEND: "←", Direction.LOAD: "→", Direction.BOTH: "↔"}
 
@@ -94,7 +93,7 @@ class FieldRulesModel(RulesTableModel[FieldRule]):
         if role == Qt.ItemDataRole.ToolTipRole:
             return issue_text(issues) or rule.direction.label
         if role == Qt.ItemDataRole.BackgroundRole and issues:
-            return ERROR_BACKGROUND if any(i.is_error for i in issues) else WARNING_BACKGROUND
+            return error_background() if any(i.is_error for i in issues) else warning_background()
         if role == Qt.ItemDataRole.ForegroundRole and not rule.enabled:
             return Qt.GlobalColor.gray
         return None
@@ -148,7 +147,10 @@ class FieldMappingPage(MappingEditorPage):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.editor)
         scroll.setMinimumWidth(380)
-        splitter = QSplitter()
+        # Side by side from 1200 px; below, the selected mapping's editor goes under the list,
+        # which keeps its Options and Check columns in view.
+        splitter = AdaptiveSplitter(wide_from=1200, stacked_share=0.35)
+        self.splitter = splitter
         splitter.addWidget(self.table)
         splitter.addWidget(scroll)
         splitter.setStretchFactor(0, 3)
@@ -215,6 +217,7 @@ class FieldMappingPage(MappingEditorPage):
             if index.isValid() and index.row() < len(self.mapping.rules)
             else None
         )
+        self.editor.name_systems(self.workspace.mappings.crm_source.label)
         self.editor.show_rule(rule, *self._fields())
         self.remove.setEnabled(rule is not None)
         self.up.setEnabled(rule is not None and index.row() > 0)

@@ -23,6 +23,8 @@ from syncmonitor.domain.mappings.fields import (
     ConflictRule,
     Direction,
     FieldRule,
+    direction_text,
+    option_label,
     option_problems,
     with_option,
 )
@@ -120,6 +122,14 @@ class RuleEditor(QGroupBox):
         self.mapped.activated.connect(
             lambda _i: self._set_option("external_mapped_field", self.mapped.currentText().strip())
         )
+
+    def name_systems(self, crm: str) -> None:
+        """Say "Outreach → Workbooks" (or Salesforce) rather than "the CRM" everywhere here."""
+        for i in range(self.direction.count()):
+            direction = Direction(self.direction.itemData(i))
+            self.direction.setItemText(i, direction_text(direction, crm))
+        for name, box in self.checks.items():
+            box.setText(option_label(name, crm))
 
     def show_rule(
         self,

@@ -31,6 +31,7 @@ from syncmonitor.domain.mappings.preview import PreviewRow, preview
 from syncmonitor.domain.mappings.values import StatusKind
 from syncmonitor.engine.services.mappings import SamplePair, crm_is_newer
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
+from syncmonitor.ui.style import bg_colour
 from syncmonitor.ui.widgets import named
 
 DIFF_BACKGROUND = QColor("#e2ebfc")
@@ -175,7 +176,7 @@ class PreviewDialog(QDialog):
                 cell = QTableWidgetItem(text)
                 cell.setToolTip(text)
                 if item.differs:
-                    cell.setBackground(DIFF_BACKGROUND)
+                    cell.setBackground(bg_colour("#e2ebfc"))
                 if c == 0:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(r, c, cell)

@@ -33,12 +33,12 @@ from syncmonitor.domain.mappings.statuses import (
 )
 from syncmonitor.domain.mappings.values import CrmSource, StatusKind
 from syncmonitor.ui.mappings.common import (
-    ERROR_BACKGROUND,
-    UNMAPPED_BACKGROUND,
-    WARNING_BACKGROUND,
     EditorBar,
     MessageLine,
+    error_background,
     issue_text,
+    unmapped_background,
+    warning_background,
 )
 from syncmonitor.ui.mappings.editor_page import MappingEditorPage
 from syncmonitor.ui.mappings.status_dialog import StatusRuleDialog
@@ -65,9 +65,9 @@ class StatusRulesModel(RulesTableModel[StatusRule]):
             wanted = {0: "crm", 1: "stage"}.get(column)
             relevant = [i for i in issues if wanted is None or i.column == wanted]
             if any(i.is_error for i in relevant):
-                return ERROR_BACKGROUND
+                return error_background()
             if relevant:
-                return WARNING_BACKGROUND
+                return warning_background()
         return None
 
 
@@ -175,7 +175,7 @@ class StatusMappingPage(MappingEditorPage):
                 if v.api_name not in mapped:
                     item = QListWidgetItem(v.api_name + (" (converted)" if v.is_converted else ""))
                     item.setData(Qt.ItemDataRole.UserRole, v.api_name)
-                    item.setBackground(UNMAPPED_BACKGROUND)
+                    item.setBackground(unmapped_background())
                     item.setToolTip(
                         "Not mapped: people with this status are not synced. "
                         "Double-click to map it."
@@ -187,7 +187,7 @@ class StatusMappingPage(MappingEditorPage):
             for stage in w.sources.stages:
                 if stage.id not in mapped_ids and stage.name not in mapped_names:
                     item = QListWidgetItem(stage.name)
-                    item.setBackground(UNMAPPED_BACKGROUND)
+                    item.setBackground(unmapped_background())
                     item.setToolTip("No CRM status maps to this stage")
                     self.unmapped_stages.addItem(item)
         self.values_title.setText(f"CRM values not mapped ({self.unmapped_values.count()})")

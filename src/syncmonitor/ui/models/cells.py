@@ -10,6 +10,7 @@ from PySide6.QtGui import QFont
 from syncmonitor.domain.states import CanonicalState, ResolvedState
 from syncmonitor.ui import formatting
 from syncmonitor.ui.resources import dot
+from syncmonitor.ui.style import fg_colour
 
 Role = Qt.ItemDataRole
 
@@ -34,7 +35,7 @@ def state_cell(state: ResolvedState | None, role: int, provider: str = "outreach
     if role == Role.FontRole and unknown:
         return _italic()
     if role == Role.ForegroundRole and unknown:
-        return formatting.UNKNOWN_TEXT
+        return fg_colour(formatting.UNKNOWN_TEXT.name())
     return None
 
 

@@ -9,18 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 
 from syncmonitor.domain.salesmate_export import CheckedExport, Column, Problem, Severity
 from syncmonitor.domain.states import resolve_salesmate
 from syncmonitor.ui import formatting
 from syncmonitor.ui.resources import dot
+from syncmonitor.ui.style import fg_colour
 
 Role = Qt.ItemDataRole
 AnyIndex = QModelIndex | QPersistentModelIndex
-ERROR_COLOUR = QColor("#c9372c")
-WARNING_COLOUR = QColor("#b35c1e")
-OK_COLOUR = QColor("#2e9d5b")
+ERROR, WARNING, OK, NOT_CHECKED = "#c9372c", "#b35c1e", "#2e9d5b", "#8993a4"
 
 
 class ImportPreviewModel(QAbstractTableModel):
@@ -34,6 +32,7 @@ class ImportPreviewModel(QAbstractTableModel):
         self._table: list[list[str]] = []
         self._mapping: dict[Column, int | None] = {}
         self._problems: dict[int, list[Problem]] = {}
+        self._file_ok = False
         self._lines: list[int] = []  # file line numbers shown, in order
         self._first_line = 1  # the header's line
         self.only_problems = False
@@ -49,6 +48,9 @@ class ImportPreviewModel(QAbstractTableModel):
         self._table, self._mapping = table, dict(mapping)
         self._first_line = first_line
         self._problems = {}
+        # Before the file as a whole passes (a required column not chosen yet), no row has
+        # been checked: calling one "Ready" would contradict the "0 ready" under the table.
+        self._file_ok = checked is not None and not checked.file_errors
         for problem in checked.problems if checked else []:
             if problem.line is not None:
                 self._problems.setdefault(problem.line, []).append(problem)
@@ -95,14 +97,18 @@ class ImportPreviewModel(QAbstractTableModel):
         problems = self._problems.get(line, [])
         if column == self.STATUS:
             text, colour = {
-                Severity.ERROR: ("Error", ERROR_COLOUR),
-                Severity.WARNING: ("Warning", WARNING_COLOUR),
-                None: ("Ready", OK_COLOUR),
+                Severity.ERROR: ("Error", fg_colour(ERROR)),
+                Severity.WARNING: ("Warning", fg_colour(WARNING)),
+                None: ("Ready", fg_colour(OK)),
             }[severity]
+            if severity is None and not self._file_ok:
+                text, colour = "Not checked", fg_colour(NOT_CHECKED)
             if role == Role.DisplayRole:
                 return text
             if role == Role.DecorationRole:
                 return dot(colour.name())
+            if role == Role.ToolTipRole and not self._file_ok:
+                return "Rows are checked once the problem above the table is fixed."
             return None
         if role == Role.ToolTipRole and column in (self.PROBLEMS, self.STATUS):
             return "\n".join(p.message for p in problems) or None
@@ -128,7 +134,7 @@ class ImportPreviewModel(QAbstractTableModel):
             if column == self.PROBLEMS:
                 return "; ".join(p.message for p in problems)
         if role == Role.ForegroundRole and column == self.PROBLEMS:
-            return ERROR_COLOUR if severity is Severity.ERROR else WARNING_COLOUR
+            return fg_colour(ERROR if severity is Severity.ERROR else WARNING)
         if role == Role.TextAlignmentRole and column == self.LINE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

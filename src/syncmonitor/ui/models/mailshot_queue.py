@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from syncmonitor.domain.durations import duration_text
 from syncmonitor.domain.mailshots.queue import QueueItem, QueueSnapshot, QueueState
 from syncmonitor.domain.mailshots.rules import NAME_LIMIT, name_length
 from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
 from syncmonitor.ui.models.lazy import ROW_ROLE
+from syncmonitor.ui.style import fg_colour
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -125,7 +126,7 @@ class QueueTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATE:
-            return QBrush(QColor(STATE_COLOURS[item.state]))
+            return QBrush(fg_colour(STATE_COLOURS[item.state]))
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.NAME:
                 return (

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QColor
 
 from syncmonitor.domain.durations import duration_text
 from syncmonitor.domain.timestamps import parse_iso
 from syncmonitor.engine.services.runs import RunsService
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.lazy import LazyTableModel
+from syncmonitor.ui.style import fg_colour
 
 Role = Qt.ItemDataRole
 CHART_RUNS = 300  # the chart shows the newest runs; the table pages through all of them
@@ -173,7 +173,7 @@ class RunsModel(LazyTableModel[RunRow]):
             if column == self.OUTCOME and row.error_message:
                 return f"{row.error_title}: {row.error_message}"
         if role == Role.ForegroundRole and column == self.OUTCOME:
-            return QColor(OUTCOME_COLOURS.get(row.outcome, "#5e6c84"))
+            return fg_colour(OUTCOME_COLOURS.get(row.outcome, "#5e6c84"))
         if role == Role.TextAlignmentRole and column in (self.DURATION, self.READ, self.WRITTEN):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -9,19 +9,18 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from syncmonitor.engine.runs.events import RunResult
+from syncmonitor.engine.runs.events import RunResult, SyncProgress
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import PeopleModel
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people.detail import PersonDetailPane
 from syncmonitor.ui.service_protocols import ServicesLike
-from syncmonitor.ui.widgets import compact_table, empty_state, named
+from syncmonitor.ui.widgets import AdaptiveSplitter, compact_table, empty_state, named
 
 SEARCH_DELAY_MS = 200
 
@@ -37,6 +36,7 @@ class PeoplePage(Page):
         self._selected: tuple[str, int] | None = None
         self._anchor: tuple[tuple[str, int], int] | None = None  # a row and its y on screen
         self._waiting = "Starting…"
+        self._syncing: str | None = None  # the running sync's progress, None when idle
 
         self.search = named(QLineEdit(), "search")
         self.search.setPlaceholderText("Search by name or email")
@@ -49,7 +49,9 @@ class PeoplePage(Page):
         self._debounce.timeout.connect(self._apply_search)
         self.search.textChanged.connect(lambda _text: self._debounce.start())
         self.search.returnPressed.connect(self._apply_search)
-        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+        # Esc in the search clears it (and leaves the list as it was before the search).
+        clear = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, self._clear_search)
+        clear.setContext(Qt.ShortcutContext.WidgetShortcut)
 
         self.model = PeopleModel(self)
         self.table = compact_table(self.model)
@@ -71,7 +73,7 @@ class PeoplePage(Page):
         self.detail = PersonDetailPane()
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(12, 12, 0, 12)
+        left_layout.setContentsMargins(12, 12, 12, 12)
         left_layout.setSpacing(8)
         bar = QHBoxLayout()
         bar.setSpacing(12)
@@ -80,7 +82,9 @@ class PeoplePage(Page):
         left_layout.addLayout(bar)
         left_layout.addWidget(self.list_stack, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # Side by side from 1080 px; below, the person's detail goes under the list so that the
+        # list keeps every column (name, email, state, changed) in view.
+        self.splitter = AdaptiveSplitter(wide_from=1080)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
@@ -95,6 +99,18 @@ class PeoplePage(Page):
         self._update_empty_state()
 
     # Page ---------------------------------------------------------------------------------------
+
+    def set_sync_activity(self, report: SyncProgress | None) -> None:
+        """What the running sync is doing (None: no sync runs), for the empty list to say."""
+        progress = None
+        if report is not None:
+            progress = report.message.rstrip(".…")
+            if report.total:
+                progress += f" ({report.done:,} of {report.total:,})"
+        if progress != self._syncing:
+            self._syncing = progress
+            if self.model.total == 0:
+                self._update_empty_state()
 
     def set_waiting(self, message: str) -> None:
         self._waiting = message
@@ -119,8 +135,8 @@ class PeoplePage(Page):
             QTimer.singleShot(0, self, self._initial_split)
 
     def _initial_split(self) -> None:
-        width = sum(self.splitter.sizes())
-        self.splitter.setSizes([width * 60 // 100, width - width * 60 // 100])
+        length = sum(self.splitter.sizes())
+        self.splitter.setSizes([length * 60 // 100, length - length * 60 // 100])
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("people/splitter", self.splitter.saveState())
@@ -132,9 +148,17 @@ class PeoplePage(Page):
 
     # Search -------------------------------------------------------------------------------------
 
-    def _focus_search(self) -> None:
+    def focus_search(self) -> None:
+        """Ctrl+F (the window's Find action): the cursor in the search, its text selected."""
         self.search.setFocus()
         self.search.selectAll()
+
+    def _clear_search(self) -> None:
+        if self.search.text():
+            self.search.clear()
+            self._apply_search()
+        else:
+            self.table.setFocus()
 
     def _apply_search(self) -> None:
         self._debounce.stop()
@@ -220,6 +244,12 @@ class PeoplePage(Page):
                 f"No one matches '{self.model.search_text}'",
                 "Search looks for every word in names and email addresses. "
                 "Check the spelling, or clear the search to see everyone.",
+            )
+        elif total == 0 and self._syncing is not None:
+            # The first sync is running: say so (and how far it is), never "press Sync now".
+            self.empty.set_text(
+                "The first sync is running…",
+                f"{self._syncing}\nPeople appear here as soon as their sequence states are read.",
             )
         elif total == 0:
             self.empty.set_text(

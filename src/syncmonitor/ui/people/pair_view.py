@@ -27,6 +27,7 @@ from syncmonitor.engine.two_way.outbound.kinds import person_kind
 from syncmonitor.engine.two_way.outbound.setup import with_implicit_loads
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.lazy import background_reader, read_in_background
+from syncmonitor.ui.style import bg_colour
 from syncmonitor.ui.widgets import named, section_title
 
 COLUMNS = ("Field", "Workbooks", "Outreach", "Last synced")
@@ -156,7 +157,7 @@ class PairView(QWidget):
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)
                 if differs:
-                    item.setBackground(QBrush(DIFFERS))
+                    item.setBackground(QBrush(bg_colour("#fff4e5")))
                 self.table.setItem(row, column, item)
         height = self.table.horizontalHeader().sizeHint().height()
         height += sum(self.table.rowHeight(r) for r in range(len(rows))) + 4

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.timeline import DETAIL_ROLE, TIME_ROLE, TimelineModel
+from syncmonitor.ui.style import fg_colour
 
 PAD_X, PAD_Y, DOT, GAP = 10, 6, 10, 8
 
@@ -57,7 +58,7 @@ class TimelineDelegate(QStyledItemDelegate):
         text_left = rect.left() + DOT + GAP
 
         when = index.data(TIME_ROLE) or ""
-        muted = formatting.MUTED_TEXT
+        muted = fg_colour(formatting.MUTED_TEXT.name())
         painter.setPen(muted)
         painter.setFont(option.font)
         when_width = metrics.horizontalAdvance(when)

@@ -25,6 +25,7 @@ from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
 from syncmonitor.engine.services.queue import QueueService, TimelineEvent
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.mailshot_queue import STATE_COLOURS, duration
+from syncmonitor.ui.style import fg
 from syncmonitor.ui.widgets import named, section_title
 
 
@@ -176,12 +177,14 @@ class MailshotDetailPane(QWidget):
         for key, text in values.items():
             self._values[key].setText(text)
         self._values["campaign"].setToolTip(f.matched_by or "")
-        self._values["length"].setStyleSheet("color:#ae2a19" if length > NAME_LIMIT else "")
+        self._values["length"].setStyleSheet(
+            f"color:{fg('#ae2a19')}" if length > NAME_LIMIT else ""
+        )
         # A removed mailshot's advice no longer applies: its timeline says what happened.
         shown = [] if item.state is QueueState.REMOVED else list(item.problems)
         self.problems.setText(
             "<br>".join(
-                f"<span style='color:{'#ae2a19' if p.blocking else '#8a5a00'}'>"
+                f"<span style='color:{fg('#ae2a19' if p.blocking else '#8a5a00')}'>"
                 f"{html.escape(p.message)}</span>"
                 for p in shown
             )
@@ -200,7 +203,7 @@ class MailshotDetailPane(QWidget):
             self.outcome.setText(html.escape(text))
 
     def show_outcome(self, text: str, *, error: bool = False) -> None:
-        colour = "#ae2a19" if error else "#216e4e"
+        colour = fg("#ae2a19" if error else "#216e4e")
         self.outcome.setText(f"<span style='color:{colour}'>{html.escape(text)}</span>")
 
     def _emit(self, signal: Signal) -> None:

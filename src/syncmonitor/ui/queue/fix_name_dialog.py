@@ -22,6 +22,7 @@ from syncmonitor.domain.mailshots.rules import (
     name_problem,
     suggest_short_name,
 )
+from syncmonitor.ui.style import fg
 from syncmonitor.ui.widgets import named
 
 OK_COLOUR, BAD_COLOUR = "#216e4e", "#ae2a19"
@@ -129,11 +130,11 @@ class FixNameDialog(QDialog):
         problem = name_problem(text)
         if problem is None and text.strip() == self.original.strip():
             problem = "That is the current name."
-        colour = BAD_COLOUR if length > NAME_LIMIT or problem else OK_COLOUR
+        colour = fg(BAD_COLOUR if length > NAME_LIMIT or problem else OK_COLOUR)
         self.counter.setText(f"<span style='color:{colour}'>{length} / {NAME_LIMIT}</span>")
         self.counter.setToolTip(NAME_RULE)
         self.message.setText(
-            f"<span style='color:{BAD_COLOUR}'>{html.escape(problem)}</span>" if problem else ""
+            f"<span style='color:{fg(BAD_COLOUR)}'>{html.escape(problem)}</span>" if problem else ""
         )
         self.ok_button.setEnabled(problem is None)
 

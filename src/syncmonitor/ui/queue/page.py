@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.domain.mailshots.queue import QueueSnapshot
-from syncmonitor.domain.mailshots.rules import format_day
+from syncmonitor.domain.mailshots.rules import format_date
 from syncmonitor.domain.timestamps import utc_now
 from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
 from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
@@ -38,20 +37,14 @@ from syncmonitor.ui.queue.check_dialog import CheckDialog
 from syncmonitor.ui.queue.detail import MailshotDetailPane
 from syncmonitor.ui.queue.fix_name_dialog import FixNameDialog
 from syncmonitor.ui.queue.poller import QueuePoller
-from syncmonitor.ui.widgets import compact_table, empty_state, named
+from syncmonitor.ui.style import fg
+from syncmonitor.ui.widgets import AdaptiveSplitter, compact_table, empty_state, named
 
 if TYPE_CHECKING:
     from syncmonitor.ui.service_protocols import ServicesLike
     from syncmonitor.ui.sync_controller import SyncController
 
-BANNER_STYLE = """
-QFrame#queueBanner { background: #fdecea; border: 1px solid #f5b7b1; border-radius: 6px; }
-QLabel#queueBannerText { color: #5d1a12; }
-QLabel#queueSummary, QLabel#queueFreshness { color: #5e6c84; }
-QLabel#queueError { color: #ae2a19; }
-QLabel#queueNotes { color: #5e4100; background: #fff7e0; border: 1px solid #f0d890;
-  border-radius: 6px; padding: 6px 8px; }
-"""
+# The banner's, the summary's and the error's colours are in ui/style.py (light and dark).
 
 
 def attach_queue(page: QueuePage, services: ServicesLike, notices: NoticeSink) -> None:
@@ -82,7 +75,6 @@ class QueuePage(Page):
         self._selected: int | None = None
         self._snapshot: QueueSnapshot | None = None
         self._read_at: float | None = None
-        self.setStyleSheet(BANNER_STYLE)
 
         self.banner = named(QFrame(), "queueBanner")
         self.banner_text = named(QLabel(), "queueBannerText")
@@ -145,7 +137,7 @@ class QueuePage(Page):
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(12, 12, 0, 12)
+        left_layout.setContentsMargins(12, 12, 12, 12)
         left_layout.setSpacing(8)
         top = QHBoxLayout()  # above the banner, so a banner never moves Read now
         top.addWidget(self.summary, 1)
@@ -157,7 +149,9 @@ class QueuePage(Page):
         left_layout.addWidget(self.error)
         left_layout.addWidget(self.notes)
         left_layout.addWidget(self.list_stack, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # Side by side from 1100 px; below, the detail goes under the queue, which keeps its
+        # State, In queue and ETA columns in view.
+        self.splitter = AdaptiveSplitter(wide_from=1100)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
@@ -299,14 +293,14 @@ class QueuePage(Page):
         parts = [f"<b>{queued}</b> mailshot{'s' if queued != 1 else ''} in the queue"]
         if snapshot.throughput:
             parts.append(f"~{snapshot.throughput:,.0f} records/s <i>(inferred)</i>")
-        red = "<span style='color:#ae2a19'>{}</span>"
+        red = f"<span style='color:{fg('#ae2a19')}'>{{}}</span>"
         key = snapshot.key
         if key is None:
             parts.append("API key: <i>not readable by API</i>")
         elif key.problem(snapshot.taken_at):
             parts.append(red.format("API key: not usable"))
         elif key.valid_until is not None:
-            parts.append(f"API key: until {format_day(key.valid_until)[:11]} <i>({key.source})</i>")
+            parts.append(f"API key: until {format_date(key.valid_until)} <i>({key.source})</i>")
         else:
             parts.append(f"API key: no Until date <i>({key.source})</i>")
         integration = snapshot.integration

@@ -15,10 +15,24 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.runs import OUTCOME_COLOURS, RunRow, kind_text
+from syncmonitor.ui.style import fg_colour, is_dark, tones
 
-LINE_COLOUR = "#2f6fde"
-GRID = "#e3e6eb"
-TEXT = "#5e6c84"
+
+def _text() -> QColor:
+    return QColor(tones().muted)
+
+
+def _grid() -> QColor:
+    return QColor(tones().grid)
+
+
+def _line() -> QColor:
+    return QColor(tones().accent)
+
+
+def _bar(outcome: str) -> QColor:
+    # Colours are read at paint time, so a switch to the dark look repaints legibly.
+    return fg_colour(OUTCOME_COLOURS.get(outcome, "#5e6c84"))
 
 
 def nice_ceiling(value: float) -> float:
@@ -62,13 +76,13 @@ class RunChart(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), QColor("#ffffff"))
+        painter.fillRect(self.rect(), QColor(tones().base))
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF() - 1, 7))
         painter.setFont(font)
         self._bars = []
         if not self.runs:
-            painter.setPen(QColor(TEXT))
+            painter.setPen(_text())
             painter.drawText(
                 self.rect(),
                 Qt.AlignmentFlag.AlignCenter,
@@ -86,7 +100,8 @@ class RunChart(QWidget):
             x = plot.left() + slot * i + (slot - bar_width) / 2
             height = plot.height() * (run.duration_s or 0.0) / max_duration
             bar = QRectF(x, plot.bottom() - max(height, 1.5), bar_width, max(height, 1.5))
-            painter.fillRect(bar, QColor(OUTCOME_COLOURS.get(run.outcome, TEXT)).lighter(115))
+            colour = _bar(run.outcome)
+            painter.fillRect(bar, colour.darker(115) if is_dark() else colour.lighter(115))
             self._bars.append(
                 (QRectF(plot.left() + slot * i, plot.top(), slot, plot.height()), run)
             )
@@ -98,7 +113,7 @@ class RunChart(QWidget):
                 line.moveTo(point)
             else:
                 line.lineTo(point)
-        painter.setPen(QPen(QColor(LINE_COLOUR), 2))
+        painter.setPen(QPen(_line(), 2))
         painter.drawPath(line)
         self._draw_legend(painter)
 
@@ -109,9 +124,9 @@ class RunChart(QWidget):
         for step in range(5):
             fraction = step / 4
             y = plot.bottom() - plot.height() * fraction
-            painter.setPen(QPen(QColor(GRID), 1))
+            painter.setPen(QPen(_grid(), 1))
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            painter.setPen(QColor(TEXT))
+            painter.setPen(_text())
             left = _seconds(max_duration * fraction)
             painter.drawText(
                 QRectF(0, y - 8, plot.left() - 6, 16),
@@ -138,15 +153,15 @@ class RunChart(QWidget):
     def _draw_legend(self, painter: QPainter) -> None:
         x, y = 54.0, 6.0
         items = [
-            ("Duration (left)", OUTCOME_COLOURS["succeeded"]),
-            ("Failed", OUTCOME_COLOURS["failed"]),
-            ("Cancelled", OUTCOME_COLOURS["cancelled"]),
-            ("Records read + written (right)", LINE_COLOUR),
+            ("Duration (left)", _bar("succeeded")),
+            ("Failed", _bar("failed")),
+            ("Cancelled", _bar("cancelled")),
+            ("Records read + written (right)", _line()),
         ]
         metrics = painter.fontMetrics()
         for text, colour in items:
-            painter.fillRect(QRectF(x, y + 3, 10, 10), QColor(colour))
-            painter.setPen(QColor(TEXT))
+            painter.fillRect(QRectF(x, y + 3, 10, 10), colour)
+            painter.setPen(_text())
             painter.drawText(QPointF(x + 14, y + 12), text)
             x += 14 + metrics.horizontalAdvance(text) + 16
 

@@ -14,6 +14,7 @@ from syncmonitor.ui.page import Page
 from syncmonitor.ui.runs.chart import RunChart
 from syncmonitor.ui.runs.conflicts_view import ConflictsView
 from syncmonitor.ui.service_protocols import ServicesLike
+from syncmonitor.ui.style import fg
 from syncmonitor.ui.widgets import compact_table, empty_state, named, section_title
 
 
@@ -122,5 +123,5 @@ def run_detail(row: RunRow) -> str:
     ]
     if row.error_title:
         title, message = html.escape(row.error_title), html.escape(row.error_message or "")
-        lines.append(f"<span style='color:#ae2a19'><b>{title}</b>: {message}</span>")
+        lines.append(f"<span style='color:{fg('#ae2a19')}'><b>{title}</b>: {message}</span>")
     return "<br>".join(lines)

@@ -45,6 +45,7 @@ from syncmonitor.engine.services.imports import (
     LoadedExport,
     Preview,
 )
+from syncmonitor.ui.files import remember_folder, start_folder
 from syncmonitor.ui.models.import_preview import ImportPreviewModel
 from syncmonitor.ui.widgets import compact_table, named, section_title
 
@@ -69,6 +70,7 @@ class SalesmateImportDialog(QDialog):
         self.resize(980, 640)
         self._imports = imports
         self.export: LoadedExport | None = None
+        self._loaded_path: Path | None = None
         self.preview: Preview | None = None
         self.outcome: ImportOutcome | None = None
         self._generation = 0
@@ -77,8 +79,11 @@ class SalesmateImportDialog(QDialog):
         self._busy = False
 
         self.path_edit = named(QLineEdit(), "importPath")
-        self.path_edit.setReadOnly(True)
-        self.path_edit.setPlaceholderText("Choose a CSV file exported from Salesmate")
+        # A typed or pasted path works too: Enter (or leaving the field) reads it.
+        self.path_edit.setPlaceholderText(
+            "Type or paste the path of a CSV file exported from Salesmate, or choose it"
+        )
+        self.path_edit.editingFinished.connect(self._typed_path)
         self.browse_button = QPushButton("Choose file…")
         self.browse_button.clicked.connect(self._choose_file)
         self.file_info = named(QLabel(), "hint")
@@ -185,12 +190,33 @@ class SalesmateImportDialog(QDialog):
         chooser = QFileDialog(self, "Choose a Salesmate export")
         chooser.setNameFilters(["CSV files (*.csv *.txt *.tsv)", "All files (*)"])
         chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
-        chooser.fileSelected.connect(lambda name: self.load_file(Path(name)))
+        chooser.setDirectory(str(start_folder("salesmate")))
+        chooser.fileSelected.connect(self._chosen)
         chooser.open()  # never exec(): the event loop (and qasync) keeps running
+
+    def _chosen(self, name: str) -> None:
+        remember_folder("salesmate", Path(name))
+        self.load_file(Path(name))
+
+    def _typed_path(self) -> None:
+        text = self.path_edit.text().strip().strip('"').strip("'")
+        if not text or (self.export is not None and text == str(self._loaded_path)):
+            return
+        path = Path(text).expanduser()
+        if not path.is_file():
+            self.export = self.preview = None
+            self._loaded_path = None
+            self._show_empty(
+                f"No file at {path}: check the path, or use Choose file… to find the export."
+            )
+            return
+        remember_folder("salesmate", path)
+        self.load_file(path)
 
     def load_file(self, path: Path) -> None:
         """Read `path` in the background, guess the columns and check every row."""
         self.path_edit.setText(str(path))
+        self._loaded_path = path
         self._spawn(self._load(path))
 
     async def _load(self, path: Path) -> None:
@@ -318,8 +344,18 @@ class SalesmateImportDialog(QDialog):
             self.outcome is None and bool(self.preview and self.preview.checked.row_errors)
         )
         if self.preview is not None and self.outcome is None:
-            count = len(self.preview.checked.rows)
-            self.import_button.setText(f"Import {count:,} row" + ("" if count == 1 else "s"))
+            # The label follows "Skip the rows with errors": with errors and no skip, nothing
+            # would be imported, so it names no count (the summary says why).
+            checked = self.preview.checked
+            count = len(checked.rows)
+            skipped = len(checked.lines_in_error)
+            if not ok:
+                self.import_button.setText("Import")
+            elif skipped and skip:
+                rows = f"{count:,} row" + ("" if count == 1 else "s")
+                self.import_button.setText(f"Import {rows}, skip {skipped:,}")
+            else:
+                self.import_button.setText(f"Import {count:,} row" + ("" if count == 1 else "s"))
 
     def _start_import(self) -> None:
         if self.preview is None or self._busy:

@@ -51,6 +51,8 @@ from syncmonitor.engine.connection_check import CheckResult, check_outreach, che
 from syncmonitor.engine.runs.notices import NoticeLevel
 from syncmonitor.engine.runs.notify_policy import EVENT_TYPES, NotificationPolicy
 from syncmonitor.ui.autostart import Autostart
+from syncmonitor.ui.settings.appearance import AppearanceBox
+from syncmonitor.ui.style import bg, fg
 from syncmonitor.ui.widgets import named
 
 log = logging.getLogger(__name__)
@@ -125,7 +127,7 @@ class _Remote(QWidget):
         if not isValid(self):
             return
         self.test_button.setEnabled(True)
-        colour = "#2e7d32" if result.ok else "#ae2a19"
+        colour = fg("#2e7d32" if result.ok else "#ae2a19")
         mark = "✓" if result.ok else "✗"
         self.result.setText(
             f"<span style='color:{colour}'>{mark} <b>{_html(result.title)}</b> "
@@ -169,7 +171,7 @@ class SettingsDialog(QDialog):
         self.tabs = tabs
         self.error = named(QLabel(), "settingsError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #ae2a19;")
+        self.error.setStyleSheet(f"color: {fg('#ae2a19')};")
         self.error.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -189,7 +191,8 @@ class SettingsDialog(QDialog):
         self.keyring_warning = named(QLabel(NO_KEYRING), "keyringWarning")
         self.keyring_warning.setWordWrap(True)
         self.keyring_warning.setStyleSheet(
-            "background: #fff7e0; color: #5c4400; padding: 8px; border-radius: 4px;"
+            f"background: {bg('#fff7e0')}; color: {fg('#5c4400')}; padding: 8px; "
+            "border-radius: 4px;"
         )
         self.keyring_warning.setVisible(not self.secure)
         layout.addWidget(self.keyring_warning)
@@ -293,6 +296,8 @@ class SettingsDialog(QDialog):
         self.start_at_login.setChecked(self.autostart.is_enabled())
         self.start_at_login.setToolTip(self.autostart.location)
         layout.addWidget(self.start_at_login)
+        self.appearance = AppearanceBox(self.config)
+        layout.addWidget(self.appearance)
         if log_dir is not None:
             link = named(QLabel(f'Logs: <a href="{log_dir.as_uri()}">{log_dir}</a>'), "logLink")
             link.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -331,6 +336,7 @@ class SettingsDialog(QDialog):
                 "full_minutes": self.full.value(),
             },
             "notifications": {"on": on or None, "off": off or None},
+            **self.appearance.changes(),
         }
 
     def save(self) -> None:

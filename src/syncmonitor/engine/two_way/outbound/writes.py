@@ -225,12 +225,14 @@ def _issue(kind: OutboundKind, rid: int, label: str, problem: str, todo: str) ->
 def hazard_problem(hazard: store.Hazard) -> str:
     if hazard.deleted_side == "crm":
         return (
-            f"Deleted in Workbooks, but its Outreach twin ({hazard.outreach_id}) still exists. "
-            "Left alone so that it is not re-created in Workbooks."
+            "Deleted in Workbooks, but the linked Outreach record "
+            f"(Outreach id {hazard.outreach_id}) still exists. Left alone so that it is not "
+            "re-created in Workbooks."
         )
     return (
-        f"Its Outreach twin ({hazard.outreach_id}) was deleted in Outreach, but the Workbooks "
-        "record still exists. The sync will not re-create it in Outreach."
+        f"The linked Outreach record (Outreach id {hazard.outreach_id}) was deleted in "
+        "Outreach, but the Workbooks record still exists. The sync will not re-create it in "
+        "Outreach."
     )
 
 
