@@ -35,6 +35,7 @@ from syncmonitor.ui.resources import icon
 from syncmonitor.ui.responsiveness import tune_for_interactive_use
 from syncmonitor.ui.settings.dialog import SettingsDialog
 from syncmonitor.ui.single_instance import SingleInstance, server_name
+from syncmonitor.ui.startup_probe import watch_first_paint
 from syncmonitor.ui.style import apply_look
 from syncmonitor.ui.sync_controller import ServicesStarter, SyncController, schedule_intervals
 from syncmonitor.ui.tray import TrayIcon, tray_available
@@ -151,6 +152,7 @@ class SyncMonitorApp(QObject):
         # Quitting goes through request_quit, so a closed or hidden window never ends the loop.
         QApplication.setQuitOnLastWindowClosed(False)
         self.window.restore_geometry()
+        watch_first_paint(self.window, self.request_quit)
         if not (self.start_hidden and self.has_tray):  # at login: straight to the tray
             self.window.show()
         if self.has_tray:
