@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunResult
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.store.database import Database
 

@@ -29,7 +29,7 @@ from syncmonitor.engine.runs.events import (
     RunResult,
     SyncProgress,
 )
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
 from syncmonitor.engine.runs.scheduler import (
     EVERYTHING,

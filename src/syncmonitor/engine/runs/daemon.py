@@ -16,7 +16,7 @@ from typing import TextIO
 
 from syncmonitor.app.config import Config
 from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunResult
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.engine.runs.notify_policy import NotificationPolicy
 from syncmonitor.engine.runs.scheduler import (
