@@ -129,7 +129,7 @@ class FakeClock:
 
 async def simulated_day(hours: float, people: int) -> dict[str, Any]:
     from syncmonitor.app.config import Config, OutreachSettings, WorkbooksSettings
-    from syncmonitor.engine.runs.jobs import SyncKind
+    from syncmonitor.engine.runs.kinds import SyncKind
     from syncmonitor.engine.runs.lock import SyncLock
     from syncmonitor.engine.runs.notify_policy import NotificationPolicy
     from syncmonitor.engine.runs.scheduler import ALL_RECORDS, Listener, Scheduler

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import keyring
 import keyring.backend
@@ -93,3 +94,32 @@ def tmp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv(HOME_ENV, str(home))
     return home
+
+
+# pytest-xdist: a worker that crashes after its last test (at interpreter exit) has already sent
+# its results, and xdist ignores its exit status; the run would pass on a process that aborted.
+_worker_gateways: list[Any] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_newgateway(gateway: Any) -> None:
+    _worker_gateways.append(gateway)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[None]:
+    yield  # xdist stops its workers in here
+    crashed = []
+    for gateway in _worker_gateways:
+        popen = getattr(getattr(gateway, "_io", None), "popen", None)
+        code = None if popen is None else popen.poll()
+        if code:  # None: not a local process we can see; 0: a clean exit
+            crashed.append(f"{gateway.id} exited with {code}")
+    if crashed:
+        sys.stderr.write(
+            "A test worker did not exit cleanly after its tests: "
+            + "; ".join(crashed)
+            + " (a crash at interpreter exit: see its fatal error above).\n"
+        )
+        if session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from syncmonitor.app.config import Config, ConfigError, OutreachSettings, WorkbooksSettings
 from syncmonitor.domain.timestamps import utc_now
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.store.database import Database
 from syncmonitor.ui import status_bar
 from syncmonitor.ui.app import SyncMonitorApp

@@ -74,7 +74,8 @@ def sandbox() -> Iterator[Sandbox]:
             )
             box.put(seconds_per_mailshot=0.05, seconds_per_record=0.00005, new_every=0)
             deadline = time.monotonic() + 10  # the world starts with two queued mailshots
-            while admin.get("/gatormail").json()["queue"] and time.monotonic() < deadline:
+            while queue := admin.get("/gatormail").json()["queue"]:
+                assert time.monotonic() < deadline, f"the sandbox queue never drained: {queue}"
                 time.sleep(0.05)
             yield box
 

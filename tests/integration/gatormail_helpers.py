@@ -103,6 +103,16 @@ class GatorMailSandbox:
                 raise AssertionError(f"timed out; sandbox says {self.state()}")
             time.sleep(0.02)
 
+    def looked(self, times: int = 2) -> dict[str, Any]:
+        """Wait until the worker has looked at the queue `times` more times; its state then.
+
+        Every look holds the world lock, as every admin call does, so a look counted after this
+        call began saw everything done before it: "nothing moved" then means the worker saw it.
+        """
+        seen = self.state()["looks"]
+        self.wait_for(lambda: self.state()["looks"] >= seen + times)
+        return self.state()
+
     def drain(self) -> None:
         """Wait until the integration has taken everything queued (or stalls)."""
         self.wait_for(lambda: not self.state()["queue"])

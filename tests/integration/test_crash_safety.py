@@ -150,6 +150,7 @@ def _diff(found: dict[str, Counter[Any]], expected: dict[str, Counter[Any]]) -> 
     return problems
 
 
+@pytest.mark.timeout(900)  # its reference sync alone may take 600 s on a loaded machine
 @pytest.mark.parametrize("two_way", [False, True], ids=["pull and push", "with two-way jobs"])
 def test_sigkill_at_random_points_never_loses_or_doubles_anything(
     tmp_path: Path, make_sandbox: MakeSandbox, two_way: bool

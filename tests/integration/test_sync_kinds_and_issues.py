@@ -21,7 +21,8 @@ from sqlalchemy import select
 
 from recording_sink import RecordingSink
 from syncmonitor.engine.connection_check import check_outreach, check_workbooks
-from syncmonitor.engine.runs.jobs import KINDS, SyncKind
+from syncmonitor.engine.runs.jobs import KINDS
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.notices import NoticeLevel
 from syncmonitor.engine.runs.notify_policy import NotificationPolicy
 from syncmonitor.sandbox.process import SandboxEndpoints

@@ -9,7 +9,7 @@ from typing import Any
 from recording_sink import RecordingSink
 from syncmonitor.domain.timestamps import format_iso, utc_now
 from syncmonitor.engine.runs.events import CancelToken, RunOutcome, RunResult
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.runners import RunNotices, register_sync_runners
 from syncmonitor.engine.runs.scheduler import ALL_RECORDS, PERSON, Scheduler
 from syncmonitor.engine.runs.targets import RunRequest, Target, Trigger

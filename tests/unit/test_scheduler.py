@@ -11,7 +11,7 @@ import pytest
 
 from syncmonitor.domain.timestamps import format_iso
 from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunOutcome, RunResult
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.scheduler import (
     ALL_RECORDS,
     CATCH_UP_DELAY,

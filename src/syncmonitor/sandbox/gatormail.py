@@ -86,6 +86,8 @@ class GatorMail:
         self._step = step
         self._current: int | None = None
         self._started = 0.0
+        self._needs: float | None = None  # seconds the head needs in all, once it has started
+        self._looks = 0  # steps taken: a test waits on this to know the worker has looked
         self._last_new = time.time()
         self._wake = threading.Condition()
         self._stopping = False
@@ -136,6 +138,8 @@ class GatorMail:
                 **asdict(self.settings),
                 "queue": [m.id for m in data.queue()],
                 "syncing": self._current,
+                "syncing_needs": self._needs if self._current is not None else None,
+                "looks": self._looks,
                 "campaigns": len(data.campaigns),
                 "mailshots": len(data.mailshots),
             }
@@ -162,40 +166,46 @@ class GatorMail:
     def step(self, now: float) -> None:
         """One look at the queue: produce, start, stall, fail or finish the head."""
         with self.world.lock:
-            self._produce(now)
-            data = self.world.mailshots
-            if not self.settings.running:
-                return
-            key = data.api_keys.get(1)
-            if key is not None and not key.usable(now):
-                return  # the integration cannot read Workbooks at all
-            queue = data.queue()
-            if not queue:
+            self._looks += 1
+            self._look(now)
+
+    def _look(self, now: float) -> None:
+        """Under the world lock: produce, start, stall, fail or finish the head."""
+        self._produce(now)
+        data = self.world.mailshots
+        if not self.settings.running:
+            return
+        key = data.api_keys.get(1)
+        if key is not None and not key.usable(now):
+            return  # the integration cannot read Workbooks at all
+        queue = data.queue()
+        if not queue:
+            self._current = None
+            return
+        head = queue[0]
+        if head.id != self._current:
+            self._current, self._started, self._needs = head.id, now, None
+            if head.status != SYNCING:
+                head.status = SYNCING
+                self._touch(head, now)
+        name = head.name or ""
+        if gatormail_length(name) > NAME_LIMIT:
+            return  # refused by Spotler and tried again forever: the queue stalls here
+        if not name.strip():
+            self._fail(head, now, "Spotler refused the campaign: a campaign name is required.")
+        elif self.settings.fail_next > 0:
+            self.settings.fail_next -= 1
+            self._fail(head, now, "Spotler answered HTTP 500 while creating the campaign.")
+        else:
+            audience = data.audience(head.mailing_list_id)
+            s = self.settings
+            needed = s.seconds_per_mailshot + audience * s.seconds_per_record * s.slow_factor
+            self._needs = needed
+            if now - self._started >= needed:
+                data.arrive(head, int(now * 1000))
+                head.status = SYNCED
+                self._touch(head, now)
                 self._current = None
-                return
-            head = queue[0]
-            if head.id != self._current:
-                self._current, self._started = head.id, now
-                if head.status != SYNCING:
-                    head.status = SYNCING
-                    self._touch(head, now)
-            name = head.name or ""
-            if gatormail_length(name) > NAME_LIMIT:
-                return  # refused by Spotler and tried again forever: the queue stalls here
-            if not name.strip():
-                self._fail(head, now, "Spotler refused the campaign: a campaign name is required.")
-            elif self.settings.fail_next > 0:
-                self.settings.fail_next -= 1
-                self._fail(head, now, "Spotler answered HTTP 500 while creating the campaign.")
-            else:
-                audience = data.audience(head.mailing_list_id)
-                s = self.settings
-                needed = s.seconds_per_mailshot + audience * s.seconds_per_record * s.slow_factor
-                if now - self._started >= needed:
-                    data.arrive(head, int(now * 1000))
-                    head.status = SYNCED
-                    self._touch(head, now)
-                    self._current = None
 
     def _fail(self, shot: Mailshot, now: float, message: str) -> None:
         shot.status = FAILED

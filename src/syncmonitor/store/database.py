@@ -12,17 +12,19 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 
 from syncmonitor.store.cache_faults import CacheError, damaged, explain, read_only
 
 __all__ = ["CacheError", "Database", "SchemaTooNewError", "open_database"]
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+# Alembic loads only when a cache is opened (on the engine's thread, after the window is up):
+# importing it costs about a third of the window's modules.
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -34,6 +36,8 @@ class SchemaTooNewError(CacheError):
 
 
 def _alembic_config() -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     return cfg
@@ -41,6 +45,8 @@ def _alembic_config() -> AlembicConfig:
 
 def head_revision() -> str:
     """The newest schema revision this app knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -177,6 +183,8 @@ def _check_pages(path: Path) -> None:
 
 
 def _open_read_only(path: Path) -> Database:
+    from alembic.runtime.migration import MigrationContext  # loaded when first needed
+
     for immutable in (False, True):
         engine = create_cache_engine(path, uri=_read_only_uri(path, immutable=immutable))
         try:
@@ -195,6 +203,10 @@ def _open_read_only(path: Path) -> Database:
 
 
 def _migrate(engine: Engine, path: Path, existed: bool) -> None:
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_alembic_config())
     head = script.get_current_head()
     with engine.connect() as conn:

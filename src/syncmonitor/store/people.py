@@ -23,7 +23,6 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import aliased
 
 from syncmonitor.domain.states import CanonicalState, ResolvedState, StateReason
 from syncmonitor.store.schema import (
@@ -127,7 +126,7 @@ def _search_filter(text: str):  # type: ignore[no-untyped-def]
 def _listed_once() -> ColumnElement[bool]:
     """A person in Outreach and Salesmate (the same email) is listed once, as the Outreach
     prospect; their page shows both. Only Salesmate records pay for the twin lookup."""
-    twin = aliased(prospects)
+    twin = prospects.alias()  # Core's alias: no need to load the ORM for one self-join
     return or_(
         prospects.c.provider != "salesmate",
         prospects.c.email == "",

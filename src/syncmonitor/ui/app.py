@@ -35,6 +35,7 @@ from syncmonitor.ui.resources import icon
 from syncmonitor.ui.responsiveness import tune_for_interactive_use
 from syncmonitor.ui.settings.dialog import SettingsDialog
 from syncmonitor.ui.single_instance import SingleInstance, server_name
+from syncmonitor.ui.startup_probe import after_first_paint
 from syncmonitor.ui.style import apply_look
 from syncmonitor.ui.sync_controller import ServicesStarter, SyncController, schedule_intervals
 from syncmonitor.ui.tray import TrayIcon, tray_available
@@ -157,11 +158,13 @@ class SyncMonitorApp(QObject):
         # Quitting goes through request_quit, so a closed or hidden window never ends the loop.
         QApplication.setQuitOnLastWindowClosed(False)
         self.window.restore_geometry()
-        if not (self.start_hidden and self.has_tray):  # at login: straight to the tray
-            self.window.show()
         if self.has_tray:
             self.tray.show()
-        self.controller.start()
+        if self.start_hidden and self.has_tray:  # at login: straight to the tray
+            self.controller.start()
+        else:  # the engine loads once the window is on screen
+            self.window.show()
+            after_first_paint(self.window, self.controller.start, self.request_quit)
         if self.config_error is not None:
             error = self.config_error
             self.window.status.show_error(error.title, error.message)

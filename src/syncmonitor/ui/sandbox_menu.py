@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 
 if TYPE_CHECKING:
     from syncmonitor.engine.sandbox_controls import SandboxControls, StoryOutcome

@@ -70,7 +70,33 @@ def _boot_qt() -> str:
         raise SelfTestFailed("the app and tray icons are missing from this installation")
     platform = app.platformName()
     label.deleteLater()
+    lost = none_references_lost(label.setObjectName)
+    if lost:
+        raise SelfTestFailed(
+            f"PySide6 {__import__('PySide6').__version__} on Python {sys.version.split()[0]} "
+            f"loses a reference to None on every Qt call ({lost} in {NONE_CHECK_CALLS}): the app "
+            "would crash after a while. Install another PySide6 version (not 6.12.0 on 3.11)."
+        )
     return f"Qt {__import__('PySide6').__version__}, platform {platform}, icons found"
+
+
+NONE_CHECK_CALLS = 2000
+
+
+def none_references_lost(void_call: Callable[[str], object], calls: int = NONE_CHECK_CALLS) -> int:
+    """How many references to None `calls` calls of a Qt method returning nothing took away.
+
+    0 on a sound binding. PySide6/shiboken6 6.12.0 returns None from such methods without a new
+    reference: harmless where Python no longer counts references to None (3.12+), fatal on 3.11,
+    where None is freed after a few thousand calls ("Fatal Python error: none_dealloc").
+    """
+    if sys.version_info >= (3, 12):
+        return 0  # None is immortal: a lost reference cannot free it
+    before = sys.getrefcount(None)
+    for _ in range(calls):
+        void_call("x")
+    lost = before - sys.getrefcount(None)
+    return lost if lost >= calls // 2 else 0  # other code moves the count a little
 
 
 def run_self_test(

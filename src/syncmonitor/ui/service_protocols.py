@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunResult
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.services.imports import ImportsService
 from syncmonitor.engine.services.issues import IssuesService

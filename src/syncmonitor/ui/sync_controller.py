@@ -26,7 +26,7 @@ from syncmonitor.engine.runs.events import (
     SyncProgress,
     writes_back,
 )
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
 from syncmonitor.engine.runs.runners import RunNotices, register_sync_runners, schedule_intervals
 from syncmonitor.engine.runs.scheduler import (

@@ -648,6 +648,10 @@ class ResilientClient:
             # The remote said when to come back; its budget hint is superseded by that.
             self._budget_reset_at = None
             return float(asked)
+        if self._budget_reset_at is not None:  # no Retry-After, but the budget's reset is known
+            wait = self._budget_reset_at - self._clock()
+            if wait > self.policy.max_wait_for_rate_limit:
+                raise self._too_long(wait, error) from error  # give up now, not after a backoff
         return self.policy.backoff(attempt, self._random)
 
     async def _wait_for_budget(self, request: httpx.Request) -> None:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.app.errors import UserFacingError
@@ -48,11 +48,13 @@ from syncmonitor.engine.mailshots.wording import (
     blank_row,
 )
 from syncmonitor.engine.runs.notices import NoticeSink
-from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.engine.runs.workers import in_writer
 from syncmonitor.store.database import Database
 from syncmonitor.store.mailshots import AdminCheck, latest_checks, load_mailshots, save_mailshots
 from syncmonitor.store.runs import get_cursor, set_cursor
+
+if TYPE_CHECKING:  # a type only: the run service and its jobs load with the engine, later
+    from syncmonitor.engine.runs.service import Remotes
 
 log = logging.getLogger(__name__)
 

@@ -8,15 +8,17 @@ it, or that it is inferred. The GatorMail integration's own queue has no public 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.domain.mailshots.queue import QueueItem, QueueSnapshot
 from syncmonitor.domain.mailshots.rules import NAME_LIMIT, NAME_RULE, name_length
 from syncmonitor.domain.timestamps import format_iso
 from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
-from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.store.database import Database
+
+if TYPE_CHECKING:  # a type only: the run service and its jobs load with the engine, later
+    from syncmonitor.engine.runs.service import Remotes
 
 WB = "Workbooks GET email/integrated_mailshots.api"
 FIGURE_SOURCES: dict[str, str] = {

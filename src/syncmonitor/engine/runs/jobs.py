@@ -8,7 +8,6 @@ what that record needs.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass, field
 
@@ -24,6 +23,7 @@ from syncmonitor.connectors.workbooks.client import WorkbooksClient
 from syncmonitor.domain.timestamps import format_iso, utc_now
 from syncmonitor.engine.mappings.job import run_mappings
 from syncmonitor.engine.runs.events import CancelToken, ProgressCallback
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.notices import Notice
 from syncmonitor.engine.runs.workers import in_writer
 from syncmonitor.engine.sequence_states.pull import (
@@ -33,17 +33,6 @@ from syncmonitor.engine.sequence_states.pull import (
 )
 from syncmonitor.engine.sequence_states.push import PushCounts, push_people
 from syncmonitor.store.schema import push_outbox
-
-
-class SyncKind(enum.StrEnum):
-    """The two kinds of scheduled sync."""
-
-    INBOUND = "inbound"  # remote changes into the cache
-    FULL = "full"  # inbound, then everything the app writes back
-
-    @property
-    def label(self) -> str:
-        return {"inbound": "Inbound", "full": "Full"}[self.value]
 
 
 class NotConfiguredError(UserFacingError):

@@ -22,7 +22,7 @@ from syncmonitor.engine.runs.events import (
     RunOutcome,
     RunResult,
 )
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
 from syncmonitor.engine.runs.scheduler import Scheduler
 from syncmonitor.engine.runs.targets import ALL_RECORDS, PERSON, RunRequest

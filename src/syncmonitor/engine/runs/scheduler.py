@@ -27,7 +27,7 @@ from syncmonitor.engine.runs.events import (
     RunOutcome,
     RunResult,
 )
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.targets import (
     ALL_RECORDS,
     PERSON,

@@ -29,7 +29,8 @@ from syncmonitor.engine.runs.events import (
     SyncCancelled,
     SyncProgress,
 )
-from syncmonitor.engine.runs.jobs import KINDS, JobContext, NotConfiguredError, Remotes, SyncKind
+from syncmonitor.engine.runs.jobs import KINDS, JobContext, NotConfiguredError, Remotes
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.lock import AlreadySyncingError, SyncLock
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
 from syncmonitor.engine.sequence_states.pull import PullCounts

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from syncmonitor.domain.timestamps import utc_now
 from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunResult, SyncProgress
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 
 
 class Clock(Protocol):

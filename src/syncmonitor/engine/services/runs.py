@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from syncmonitor.engine.runs.events import RunResult
-from syncmonitor.engine.runs.jobs import SyncKind
+from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.services.reads import timed_read
 from syncmonitor.store.database import Database
 from syncmonitor.store.runs import cache_counts, recent_runs, runs_window

@@ -5,11 +5,9 @@ filter's matches, read and save the scope. Each builds its clients from the serv
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncmonitor.app.errors import UserFacingError
-from syncmonitor.connectors.outreach.sync import OutreachSyncClient
-from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
 from syncmonitor.domain.scope import ScopeFilter, to_json
 from syncmonitor.engine.two_way.delete_hazard import HazardAction, HazardActionError, resolve
 from syncmonitor.engine.two_way.outbound.kinds import (
@@ -21,6 +19,10 @@ from syncmonitor.engine.two_way.outbound.kinds import (
 from syncmonitor.engine.two_way.outbound.setup import load_scope, save_scope
 from syncmonitor.engine.two_way.scope_count import count_matching
 
+if TYPE_CHECKING:  # the clients load when an action runs, not with the window that offers it
+    from syncmonitor.connectors.outreach.sync import OutreachSyncClient
+    from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
+
 
 class NotConnectedError(UserFacingError):
     """Workbooks or Outreach is not set up."""
@@ -29,6 +31,8 @@ class NotConnectedError(UserFacingError):
 
 
 def _workbooks(service: Any) -> WorkbooksSyncClient:
+    from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
+
     r = service.remotes
     if not (r.workbooks_base_url and r.workbooks_api_key):
         raise NotConnectedError(
@@ -41,6 +45,8 @@ def _workbooks(service: Any) -> WorkbooksSyncClient:
 
 
 def _outreach(service: Any) -> OutreachSyncClient:
+    from syncmonitor.connectors.outreach.sync import OutreachSyncClient
+
     r = service.remotes
     auth = getattr(r, "outreach_auth", None)
     if not (r.outreach_base_url and (r.outreach_token or auth)):
