@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import Engine, select
 
+from store_backends import open_cache
 from syncmonitor.app.config import Config, OutreachSettings, WorkbooksSettings
 from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.connectors.outreach.auth import RefreshingBearer
@@ -30,7 +31,7 @@ from syncmonitor.engine.runs.lock import SyncLock
 from syncmonitor.engine.runs.service import Remotes, SyncService
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 from syncmonitor.store.runs import get_cursor, recent_runs
 from syncmonitor.store.schema import (
     prospects,
@@ -97,7 +98,7 @@ def make_harness(
     """A fresh cache in `folder` and a service reaching the sandbox with its real credentials
     unless others are given."""
     folder.mkdir(parents=True, exist_ok=True)
-    database = open_database(folder / "cache.sqlite3")
+    database = open_cache(folder)  # SQLite, or PostgreSQL under the `store_backend` fixture
     config = Config(
         outreach=OutreachSettings(base_url=endpoints.outreach_base_url, page_size=page_size),
         workbooks=WorkbooksSettings(

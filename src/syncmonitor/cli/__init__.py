@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sync":
             return _sync(config, paths, as_json=args.json, kind=args.kind, person=args.person)
         if args.command == "runs":
-            return _runs(paths, as_json=args.json, limit=args.limit)
+            return _runs(config, paths, as_json=args.json, limit=args.limit)
         if args.command == "daemon":
             return _daemon(config, paths)
         if args.command == "status":
@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "mappings":
             from syncmonitor.cli.mappings import run as run_mappings
 
-            return run_mappings(args, paths)
+            return run_mappings(args, paths, config)
         if args.command == "import":
             from syncmonitor.cli.imports import run as run_import
 
@@ -235,12 +235,12 @@ def _find_prospect(database: Any, who: str) -> int | None:
     return None if person is None else int(person.prospect_id)
 
 
-def _runs(paths: AppPaths, *, as_json: bool, limit: int) -> int:
-    from syncmonitor.store.database import open_database
+def _runs(config: Config, paths: AppPaths, *, as_json: bool, limit: int) -> int:
+    from syncmonitor.store.database import open_cache
     from syncmonitor.store.runs import recent_runs
 
     paths.ensure()
-    db = open_database(paths.database_file)
+    db = open_cache(config.cache, paths.database_file)
     try:
         with db.engine.connect() as conn:
             runs = recent_runs(conn, max(1, limit))
@@ -299,12 +299,12 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
     from sqlalchemy import func, select
 
     from syncmonitor.app.credentials import Secret, where_is
-    from syncmonitor.store.database import open_database
+    from syncmonitor.store.database import open_cache
     from syncmonitor.store.runs import recent_runs
     from syncmonitor.store.schema import prospects, push_outbox, state_history
 
     paths.ensure()
-    db = open_database(paths.database_file)
+    db = open_cache(config.cache, paths.database_file)
     try:
         with db.engine.connect() as conn:
             runs = recent_runs(conn, 5)
@@ -337,6 +337,12 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
     data = {
         "version": __version__,
         "mode": "sandbox" if config.sandbox_mode else "remote",
+        "store": {
+            "kind": "postgresql" if db.shared else "sqlite",
+            "where": db.url or str(db.path),
+            "can_sync": db.writable,
+            "description": db.description,
+        },
         "config_file": str(config.source) if config.source else None,
         "outreach_base_url": config.outreach.base_url,
         "workbooks_base_url": config.workbooks.base_url,
@@ -356,7 +362,7 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
         print(json.dumps(data, indent=2, default=str))
         return EXIT_OK
     print(f"{APP_NAME} {__version__} — {data['mode']} mode")
-    print(f"Cache: {paths.database_file}")
+    print(f"Store: {db.description}")
     print(
         f"People: {counts['people']:,}  Transitions: {counts['transitions']:,}  "
         f"Workbooks updates pending: {counts['workbooks_updates_pending']:,}"
@@ -372,12 +378,12 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
 
 
 def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) -> int:
-    from syncmonitor.store.database import open_database
+    from syncmonitor.store.database import open_cache
     from syncmonitor.store.linked_people import linked_keys, merged_history
     from syncmonitor.store.people import current_states, find_person
 
     paths.ensure()
-    db = open_database(paths.database_file)
+    db = open_cache(config.cache, paths.database_file)
     try:
         with db.engine.connect() as conn:
             person = find_person(conn, who)

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
     """Run the import; print problems and the outcome; return the exit code."""
     from syncmonitor.engine.bootstrap import resolve_salesmate, start_services
     from syncmonitor.engine.salesmate.imports import load_export, prepare, write_import
-    from syncmonitor.store.database import open_database
+    from syncmonitor.store.database import open_cache
 
     zone = _zone(args.timezone)
     export = load_export(args.path)
@@ -136,14 +136,14 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
 
     if args.no_salesmate:
         paths.ensure()
-        database = open_database(paths.database_file)
+        database = open_cache(config.cache, paths.database_file)
         close, engine, access = database.close, database.engine, None
     elif config.sandbox_mode and not config.salesmate.base_url:
         services = start_services(config, paths)  # the sandbox emulates Salesmate
         close, engine, access = services.close, services.engine, services.salesmate
     else:
         paths.ensure()
-        database = open_database(paths.database_file)
+        database = open_cache(config.cache, paths.database_file)
         close, engine, access = database.close, database.engine, resolve_salesmate(config)
     try:
         preview = asyncio.run(

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from syncmonitor.app.config import Config
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.domain.mappings.files import describe, export_bytes, file_format, import_bytes
@@ -60,14 +61,14 @@ def _check_live(conn: Any, mappings: MappingSet, path: Path) -> None:
         )
 
 
-def run(args: argparse.Namespace, paths: AppPaths) -> int:
+def run(args: argparse.Namespace, paths: AppPaths, config: Config | None = None) -> int:
     from syncmonitor.store import mappings as store
-    from syncmonitor.store.database import open_database
+    from syncmonitor.store.database import open_cache
 
     path: Path = args.path
     fmt = file_format(path.name, args.format)
     paths.ensure()
-    db = open_database(paths.database_file)
+    db = open_cache((config or Config()).cache, paths.database_file)
     try:
         if args.mappings_command == "export":
             with db.engine.connect() as conn:

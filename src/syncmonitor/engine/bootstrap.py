@@ -31,7 +31,7 @@ from syncmonitor.sandbox.process import (
     SandboxEndpoints,
     SandboxProcess,
 )
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database, open_cache
 from syncmonitor.store.runs import close_interrupted_runs
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
     """
     paths.ensure()
     warm_up()  # the TLS context, built here off the GUI thread rather than during a sync
-    database = open_database(paths.database_file)
+    database = open_cache(config.cache, paths.database_file)
     try:
         with database.engine.begin() as conn:
             interrupted = close_interrupted_runs(conn)

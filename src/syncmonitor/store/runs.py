@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
+from syncmonitor.store.dialect import upsert_insert
 from syncmonitor.store.schema import sync_cursors, sync_runs
 
 
@@ -87,7 +87,7 @@ def get_cursor(conn: Connection, name: str) -> str | None:
 
 def set_cursor(conn: Connection, name: str, value: str) -> None:
     """Move a watermark, inside the caller's transaction (with the data it covers)."""
-    stmt = sqlite_insert(sync_cursors).values(
+    stmt = upsert_insert(conn, sync_cursors).values(
         name=name, value=value, updated_at=format_iso(utc_now())
     )
     conn.execute(
