@@ -27,8 +27,8 @@ from syncmonitor.connectors.outreach.auth import RefreshingBearer
 from syncmonitor.domain.person_state import CurrentSequenceState, person_fields
 from syncmonitor.domain.states import ResolvedState, resolve_outreach
 from syncmonitor.engine.runs.events import RunResult, SyncProgress
-from syncmonitor.engine.runs.lock import SyncLock
 from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.team.lock import lock_for
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store.database import Database
@@ -118,7 +118,7 @@ def make_harness(
         config,
         database,
         remotes,
-        lock=SyncLock(folder / "sync.lock"),
+        lock=lock_for(database, folder / "sync.lock"),
         sandbox_mode=False,
         retry_policy=retry_policy,
     )

@@ -266,11 +266,23 @@ def _runs(config: Config, paths: AppPaths, *, as_json: bool, limit: int) -> int:
 def _daemon(config: Config, paths: AppPaths) -> int:
     from syncmonitor.engine.bootstrap import start_services
     from syncmonitor.engine.runs.daemon import run_daemon
+    from syncmonitor.store.postgres import StoreRightsError
 
-    services = start_services(config, paths)
+    services = start_services(config, paths, role="server")
     try:
+        if services.database.shared:
+            if not services.database.writable:
+                raise StoreRightsError(
+                    f"The login in [cache] url may only watch the team store "
+                    f"({services.database.url}), so this daemon cannot sync it.",
+                    "Run the server daemon with the syncer role (docs/team-mode.md).",
+                )
+            # One syncer per team store: hold its lock for the daemon's whole life, so a second
+            # daemon (on any machine) is refused at once with who holds it and since when.
+            services.service.lock.acquire()
         return run_daemon(services.service, config)
     finally:
+        services.service.lock.release()
         services.close()
 
 

@@ -19,8 +19,8 @@ from syncmonitor.app.paths import AppPaths
 from syncmonitor.connectors.http.client import warm_up
 from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
-from syncmonitor.engine.runs.lock import SyncLock
 from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.team.lock import lock_for
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
     ENV_SALESFORCE_TOKEN,
@@ -106,7 +106,9 @@ def resolve_salesmate(
     return None
 
 
-def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = True) -> Services:
+def start_services(
+    config: Config, paths: AppPaths, *, start_sandbox: bool = True, role: str = "desktop"
+) -> Services:
     """Open the cache and connect the remotes (starting the sandbox in sandbox mode).
 
     Blocks for a few seconds in sandbox mode: call it off the GUI thread.
@@ -157,7 +159,7 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
             config,
             database,
             remotes,
-            lock=SyncLock(paths.lock_file),
+            lock=lock_for(database, paths.lock_file, role=role),
             sandbox_mode=config.sandbox_mode,
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
