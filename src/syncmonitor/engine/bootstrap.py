@@ -20,6 +20,7 @@ from syncmonitor.connectors.http.client import warm_up
 from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
 from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.team.desktop import TeamDesktopService
 from syncmonitor.engine.team.lock import lock_for
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
@@ -117,11 +118,23 @@ def start_services(
     warm_up()  # the TLS context, built here off the GUI thread rather than during a sync
     database = open_cache(config.cache, paths.database_file)
     try:
-        with database.engine.begin() as conn:
-            interrupted = close_interrupted_runs(conn)
-        if interrupted:
-            log.warning("%d run(s) were interrupted by a previous exit", interrupted)
+        if not database.shared:  # a team store's are closed by its lock holder (engine/team)
+            with database.engine.begin() as conn:
+                interrupted = close_interrupted_runs(conn)
+            if interrupted:
+                log.warning("%d run(s) were interrupted by a previous exit", interrupted)
         sandbox = None
+        watching = database.shared and role == "desktop"
+        if watching:
+            # A desktop on a team store: the server syncs, with the secrets; this one asks it.
+            desktop: SyncService = TeamDesktopService(
+                config,
+                database,
+                Remotes(None, None, None, None),
+                lock=lock_for(database, paths.lock_file, role=role),
+                sandbox_mode=False,
+            )
+            return Services(desktop, database)
         if config.sandbox_mode and start_sandbox:
             sandbox = SandboxProcess(
                 port=0,

@@ -57,20 +57,47 @@ def finish_run(
     )
 
 
+INTERRUPTED_TITLE = "The app stopped during this run"
+
+
 def close_interrupted_runs(conn: Connection) -> int:
-    """Runs still marked running belong to a process that died: mark them failed."""
+    """Runs still marked running belong to a process that died: mark them failed.
+
+    On a team store only the holder of the store's sync lock may say so (a desktop starting
+    must not close the server's run): see engine/team/server.py.
+    """
     result = conn.execute(
         update(sync_runs)
         .where(sync_runs.c.outcome == "running")
         .values(
             outcome="failed",
-            error_title="The app stopped during this run",
+            error_title=INTERRUPTED_TITLE,
             error_message="Sync Monitor quit or crashed before the run ended. Everything it had "
             "committed is kept; the next run continues from there.",
             finished_at=format_iso(utc_now()),
         )
     )
     return int(result.rowcount)
+
+
+def run_of_trigger(conn: Connection, trigger: str) -> dict[str, Any] | None:
+    """The newest run started with `trigger` (e.g. "request:12"), or None."""
+    row = (
+        conn.execute(
+            select(sync_runs)
+            .where(sync_runs.c.trigger == trigger)
+            .order_by(sync_runs.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    item = dict(row)
+    item["records_read"] = json.loads(item["records_read"] or "{}")
+    item["records_written"] = json.loads(item["records_written"] or "{}")
+    return item
 
 
 def recent_runs(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:

@@ -115,8 +115,6 @@ class SyncController(QObject):
                 progress=self.progress.emit,
             ),
         )
-        if paused:
-            self.scheduler.pause()
         self.scheduler.register(EVERYTHING, self._run_everything, "everything")
         self.scheduler.register(PERSON, self._run_person, "person")
         # One timer drives the scheduler: armed for the next due time, never longer than the
@@ -124,6 +122,8 @@ class SyncController(QObject):
         self._poll = QTimer(self)
         self._poll.setSingleShot(True)
         self._poll.timeout.connect(self._on_poll)
+        if paused:  # after the timer exists: pausing tells the listener, which re-arms it
+            self.scheduler.pause()
 
     # Lifecycle ----------------------------------------------------------------------------------
 
