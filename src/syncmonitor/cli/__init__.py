@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     from syncmonitor.cli.imports import add_parser as add_import_parser
 
     add_import_parser(sub)  # import salesmate PATH
+    from syncmonitor.cli.cache import add_parser as add_cache_parser
+
+    add_cache_parser(sub)  # cache password, cache copy --to URL
     queue = sub.add_parser(
         "queue", help="the GatorMail mailshot queue: states, positions, ETAs and problems"
     )
@@ -160,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from syncmonitor.cli.imports import run as run_import
 
             return run_import(args, config, paths)
+        if args.command == "cache":
+            from syncmonitor.cli.cache import run as run_cache
+
+            return run_cache(args, config, paths)
         if args.command == "queue":
             from syncmonitor.cli.queue import run_queue_command
 
