@@ -164,3 +164,88 @@ def test_two_daemons_started_at_once_one_syncs_the_other_is_told_who(
             except subprocess.TimeoutExpired:
                 d.kill()
                 d.wait(10)
+
+
+def test_a_request_whose_daemon_is_killed_half_way_is_done_by_the_next_once(
+    team_url: str, tmp_path: Path
+) -> None:
+    """A real `syncmonitor daemon` killed (SIGKILL) in the middle of a desktop's Sync now; the
+    next daemon runs that request again, once, and the desktop's request ends done."""
+    from sqlalchemy import func, select
+
+    from syncmonitor.domain.timestamps import format_iso, utc_now
+    from syncmonitor.store import team_requests
+    from syncmonitor.store.schema import state_history, sync_runs
+
+    store = open_store(team_url, None)
+    with store.engine.begin() as conn:  # what a desktop's Sync now writes
+        request_id = team_requests.add_request(
+            conn, "sync", {"kind": "inbound"}, "ann@desk-1", format_iso(utc_now())
+        )
+    trigger = f"request:{request_id}"
+
+    def state() -> tuple[str, list[str], int]:
+        with store.engine.connect() as conn:
+            request = team_requests.get_request(conn, request_id)
+            runs = list(
+                conn.execute(
+                    select(sync_runs.c.outcome)
+                    .where(sync_runs.c.trigger == trigger)
+                    .order_by(sync_runs.c.id)
+                ).scalars()
+            )
+            written = conn.execute(select(func.count()).select_from(state_history)).scalar_one()
+        assert request is not None
+        return request.state, runs, written
+
+    def start(name: str) -> subprocess.Popen[str]:
+        env = daemon_env(tmp_path / name, team_url)
+        config = tmp_path / name / "config" / "config.toml"
+        text = config.read_text(encoding="utf-8").replace("people = 20", "people = 1500")
+        config.write_text(
+            text + "[outreach]\npage_size = 10\n", encoding="utf-8"
+        )  # slow: many pages
+        return subprocess.Popen(
+            [sys.executable, "-m", "syncmonitor", "daemon"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    first = start("server-a")
+    try:
+        deadline = time.monotonic() + 90
+        while not (state()[0] == "running" and state()[2] > 0):  # half-way through its run
+            assert first.poll() is None, first.communicate()[1]
+            assert time.monotonic() < deadline, f"the first daemon never started: {state()}"
+            time.sleep(0.05)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        assert state()[0] == "running" and state()[1] == ["running"]  # left half-way
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait(10)
+
+    second = start("server-b")
+    try:
+        deadline = time.monotonic() + 180
+        while state()[0] != "done":
+            assert second.poll() is None, second.communicate()[1]
+            assert time.monotonic() < deadline, f"the request was not picked up again: {state()}"
+            time.sleep(0.2)
+        _, runs, _ = state()
+        assert runs == ["failed", "succeeded"]  # the killed run, marked; one run that did it
+        with store.engine.connect() as conn:
+            request = team_requests.get_request(conn, request_id)
+        assert request is not None and request.attempts == 2 and request.ok
+        assert request.result is not None and request.result.startswith("Synced by the server")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        try:
+            second.wait(30)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            second.wait(10)
+        store.close()
