@@ -70,3 +70,33 @@ def test_a_team_store_without_its_password_is_one_clear_error(
     assert "The team store cannot be reached" in done.stderr
     assert "SYNCMONITOR_CACHE_PASSWORD" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_sync_once_on_a_team_store_syncs_it_under_the_stores_lock(
+    tmp_path: Path, store_backend: StoreFactory
+) -> None:
+    """`syncmonitor sync --once` (cron on the server) syncs the team store itself; while another
+    process holds the store's lock it is refused with who holds it."""
+    if not store_backend.postgresql:
+        pytest.skip("PostgreSQL only")
+    from syncmonitor.engine.team.lock import StoreLock
+    from syncmonitor.store.database import open_store
+
+    home = tmp_path / "home"
+    url = store_backend.new_url()
+    password = team_config(home, url)
+    config = home / "config" / "config.toml"
+    config.write_text(config.read_text() + "[sandbox]\npeople = 20\n", encoding="utf-8")
+    env = {"SYNCMONITOR_CACHE_PASSWORD": password}
+    done = run_cli(home, "sync", "--once", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["outcome"] == "succeeded"
+
+    store = open_store(url, None)
+    try:
+        with StoreLock(store.engine, role="server"):
+            refused = run_cli(home, "sync", "--once", env=env)
+        assert refused.returncode == 1
+        assert "synced by the Sync Monitor server on" in refused.stderr + refused.stdout
+    finally:
+        store.close()
