@@ -145,6 +145,9 @@ async def watching(url: str, count: int = 2) -> AsyncIterator[list[SyncMonitorAp
             apps.append(await open_desktop(url, started))
         yield apps
     finally:
+        for gui in apps:  # no more page reads, and the ones still out delivered, before closing
+            gui.team_watch.stop()
+        await asyncio.sleep(0.6)
         for gui in apps:
             await gui.shutdown()
             gui.window.deleteLater()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
@@ -54,7 +54,7 @@ def safe_url(url: str | URL) -> str:
 def create_postgres_engine(url: URL) -> Engine:
     """A pooled engine: a desktop's page reads and the daemon's writes share a few connections,
     checked before use so a server restart costs one retry, not an error on screen."""
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=5,
         max_overflow=5,
@@ -69,6 +69,18 @@ def create_postgres_engine(url: URL) -> Engine:
             "application_name": f"syncmonitor@{socket.gethostname()}"[:63],
         },
     )
+    event.listen(engine, "commit", _notify_before_commit)
+    return engine
+
+
+CHANGES_CHANNEL = "syncmonitor_changes"
+
+
+def _notify_before_commit(conn: Connection) -> None:
+    """Inside the transaction, just before its COMMIT: delivered only if it commits. The watching
+    desktops LISTEN (engine/team/changes.py) and re-read their pages at once."""
+    raw: Any = conn.connection.driver_connection
+    raw.execute(f"NOTIFY {CHANGES_CHANNEL}")
 
 
 def check_reachable(engine: Engine) -> None:

@@ -10,12 +10,15 @@ syncs on its schedule, and Sync now becomes a request (engine/team/desktop.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer
 
 from syncmonitor.engine.team import desktop as team_desktop
+from syncmonitor.engine.team.changes import ChangeListener
 from syncmonitor.engine.team.watch import (
     POLL_S,
     WATCH_ONLY_TEXT,
@@ -26,9 +29,11 @@ from syncmonitor.engine.team.watch import (
 )
 from syncmonitor.store.database import Database
 from syncmonitor.ui.main_window import MainWindow
-from syncmonitor.ui.sync_controller import SyncController
+from syncmonitor.ui.sync_controller import Phase, SyncController
 
 log = logging.getLogger(__name__)
+
+MIN_GAP_S = 0.25  # re-read the pages at most 4 times a second while the server writes
 
 
 class TeamWatch(QObject):
@@ -52,6 +57,9 @@ class TeamWatch(QObject):
         self._timer.timeout.connect(self.poll)
         controller.services_ready.connect(self._ready)
         controller.phase_changed.connect(self._keep_actions_off)
+        controller.phase_changed.connect(self._stop_when_quitting)
+        self.listener: ChangeListener | None = None
+        self._last_poll = 0.0
 
     def _ready(self, database: Database) -> None:
         if not database.shared:
@@ -59,6 +67,16 @@ class TeamWatch(QObject):
         self.database = database
         self._rights = asyncio.ensure_future(self._check_rights(database))
         self._timer.start()
+        # Pushed too: a commit on the store wakes this desktop at once (the poll stays, for a
+        # missed notice and to notice a store that stopped answering).
+        loop = asyncio.get_running_loop()
+
+        def wake() -> None:  # on the listener's thread
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the app is quitting
+                loop.call_soon_threadsafe(self.poll)
+
+        self.listener = ChangeListener(database.engine.url, wake)
+        self.listener.start()
 
     async def _check_rights(self, database: Database) -> None:
         try:
@@ -77,8 +95,12 @@ class TeamWatch(QObject):
             self.window.sync_action.setToolTip(WATCH_ONLY_TEXT)
 
     def poll(self) -> None:
-        """Read the fingerprint unless a read is still out (a slow store is not piled on)."""
+        """Read the fingerprint unless a read is still out (a slow store is not piled on), and
+        at most every MIN_GAP_S when woken by the store (a sync commits many pages a second)."""
+        if time.monotonic() - self._last_poll < MIN_GAP_S:
+            return
         if self.database is not None and self._task is None:
+            self._last_poll = time.monotonic()
             self._task = asyncio.ensure_future(self._poll(self.database))
             self._task.add_done_callback(self._polled)
 
@@ -114,5 +136,11 @@ class TeamWatch(QObject):
         if not task.cancelled() and task.exception() is not None:
             log.error("the team store watch failed", exc_info=task.exception())
 
+    def _stop_when_quitting(self) -> None:
+        if self.controller.phase is Phase.STOPPED:
+            self.stop()
+
     def stop(self) -> None:
         self._timer.stop()
+        if self.listener is not None:
+            self.listener.stop()
