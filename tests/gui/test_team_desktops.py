@@ -18,7 +18,7 @@ import pytest
 from gui_fakes import eventually
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from store_backends import StoreFactory
@@ -30,6 +30,7 @@ from syncmonitor.engine.team.lock import lock_for
 from syncmonitor.engine.team.server import RequestServer
 from syncmonitor.engine.team.watch import WATCH_ONLY_TEXT
 from syncmonitor.sandbox.process import SandboxProcess
+from syncmonitor.store.schema import prospects
 from syncmonitor.ui.app import SyncMonitorApp
 from syncmonitor.ui.notifier import RecordingNotifier
 from syncmonitor.ui.sync_controller import Phase
@@ -170,6 +171,19 @@ async def test_what_the_server_writes_appears_on_both_desktops(
         assert result.ok, result.summary
         for gui in desktops:  # polled once a second: well within the 5 s the issue allows
             await eventually(lambda gui=gui: people_shown(gui) == f"{PEOPLE} people", timeout=5)
+        # A change no run start or history row marks (a prospect renamed): the store's notice
+        # alone brings it to both screens.
+        with team.server.service.database.engine.begin() as conn:
+            conn.execute(
+                update(prospects)
+                .where(prospects.c.id == select(func.min(prospects.c.id)).scalar_subquery())
+                .values(name="Aaron Renamed-On-The-Server")
+            )
+        for gui in desktops:
+            model = gui.window.people.model
+            await eventually(
+                lambda m=model: m.index(0, 0).data() == "Aaron Renamed-On-The-Server", timeout=5
+            )
 
 
 async def test_sync_now_on_a_desktop_is_done_by_the_server_and_shown(

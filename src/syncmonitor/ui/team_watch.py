@@ -60,6 +60,7 @@ class TeamWatch(QObject):
         controller.phase_changed.connect(self._stop_when_quitting)
         self.listener: ChangeListener | None = None
         self._last_poll = 0.0
+        self._changed = False
 
     def _ready(self, database: Database) -> None:
         if not database.shared:
@@ -73,7 +74,7 @@ class TeamWatch(QObject):
 
         def wake() -> None:  # on the listener's thread
             with contextlib.suppress(RuntimeError):  # the loop has closed: the app is quitting
-                loop.call_soon_threadsafe(self.poll)
+                loop.call_soon_threadsafe(self._notified)
 
         self.listener = ChangeListener(database.engine.url, wake)
         self.listener.start()
@@ -93,6 +94,12 @@ class TeamWatch(QObject):
         if self.watch_only:
             self.window.sync_action.setEnabled(False)
             self.window.sync_action.setToolTip(WATCH_ONLY_TEXT)
+
+    def _notified(self) -> None:
+        """The store said something was committed: re-read even if the fingerprint (which
+        does not cover every table, e.g. a renamed prospect) looks the same."""
+        self._changed = True
+        self.poll()
 
     def poll(self) -> None:
         """Read the fingerprint unless a read is still out (a slow store is not piled on), and
@@ -119,8 +126,9 @@ class TeamWatch(QObject):
             self.unreachable_since = None
             self.window.status.dismiss_error()
             self.controller.message.emit("The team store answers again.")
-        if now == self.last:
+        if now == self.last and not self._changed:
             return
+        self._changed = False
         # The first answer too: the pages may have loaded before the server's last commit.
         self.last = now
         result = await asyncio.to_thread(newest_run, database)
