@@ -123,3 +123,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[N
         )
         if session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[object]:
+    """This worker's databases on the test PostgreSQL, or None where none runs (see
+    tests/store_backends.py); its template database is dropped at the end."""
+    from store_backends import PostgresCluster, postgres_admin_url
+
+    url = postgres_admin_url()
+    if url is None:
+        yield None
+        return
+    cluster = PostgresCluster(url)
+    try:
+        yield cluster
+    finally:
+        cluster.drop_template()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_backend(request: pytest.FixtureRequest, postgres_cluster: object) -> Iterator[object]:
+    """Run the test once on a SQLite file and once on PostgreSQL: `store_backend.open(folder)`
+    opens a fresh migrated store; helpers calling tests.store_backends.open_cache use it too."""
+    from store_backends import factory_for
+
+    yield from factory_for(request.param, postgres_cluster)  # type: ignore[arg-type]

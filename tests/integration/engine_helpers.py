@@ -20,17 +20,18 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import Engine, select
 
+from store_backends import open_cache
 from syncmonitor.app.config import Config, OutreachSettings, WorkbooksSettings
 from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.connectors.outreach.auth import RefreshingBearer
 from syncmonitor.domain.person_state import CurrentSequenceState, person_fields
 from syncmonitor.domain.states import ResolvedState, resolve_outreach
 from syncmonitor.engine.runs.events import RunResult, SyncProgress
-from syncmonitor.engine.runs.lock import SyncLock
 from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.team.lock import lock_for
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 from syncmonitor.store.runs import get_cursor, recent_runs
 from syncmonitor.store.schema import (
     prospects,
@@ -97,7 +98,7 @@ def make_harness(
     """A fresh cache in `folder` and a service reaching the sandbox with its real credentials
     unless others are given."""
     folder.mkdir(parents=True, exist_ok=True)
-    database = open_database(folder / "cache.sqlite3")
+    database = open_cache(folder)  # SQLite, or PostgreSQL under the `store_backend` fixture
     config = Config(
         outreach=OutreachSettings(base_url=endpoints.outreach_base_url, page_size=page_size),
         workbooks=WorkbooksSettings(
@@ -117,7 +118,7 @@ def make_harness(
         config,
         database,
         remotes,
-        lock=SyncLock(folder / "sync.lock"),
+        lock=lock_for(database, folder / "sync.lock"),
         sandbox_mode=False,
         retry_policy=retry_policy,
     )

@@ -43,6 +43,9 @@ from syncmonitor.store.schema import push_outbox, state_history
 SEED = 7
 PEOPLE = 200
 
+# Every test once on a SQLite cache and once on a PostgreSQL team store (tests/store_backends.py).
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 MakeSandbox = Callable[..., SandboxEndpoints]
 
 

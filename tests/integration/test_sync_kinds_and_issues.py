@@ -190,3 +190,7 @@ def test_test_connection_says_exactly_what_failed(h: Harness) -> None:
     assert not http.ok and "plain http://" in http.message
     down = asyncio.run(check_outreach("http://127.0.0.1:9/api/v2", "t"))
     assert not down.ok and down.title
+
+
+# Every test once on a SQLite cache and once on a PostgreSQL team store (tests/store_backends.py).
+pytestmark = pytest.mark.usefixtures("store_backend")

@@ -195,3 +195,7 @@ def test_person_deleted_in_workbooks_is_deleted_in_outreach_on_request(h: Harnes
     with h.engine.connect() as conn:
         assert store.open_hazards(conn) == []
         assert store.link_of(conn, "person", pid) is None
+
+
+# Every test once on a SQLite cache and once on a PostgreSQL team store (tests/store_backends.py).
+pytestmark = pytest.mark.usefixtures("store_backend")

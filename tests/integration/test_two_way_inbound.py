@@ -181,3 +181,7 @@ def test_the_scope_filter_decides_who_is_sent_and_counts_live(h: Harness) -> Non
         ("is_watched", "true", ""),
         ("person_last_name", "ne", "C"),
     ]
+
+
+# Every test once on a SQLite cache and once on a PostgreSQL team store (tests/store_backends.py).
+pytestmark = pytest.mark.usefixtures("store_backend")

@@ -285,3 +285,7 @@ def test_a_lock_conflict_is_read_again_and_retried_once_then_an_issue(h: Harness
     [sent] = prospects_with_email(h, "r@t.org")
     assert h.admin.person(twice)["cf_person_outreach_id"] == str(sent["id"])
     assert f"workbooks:{twice}" not in open_issues(h)
+
+
+# Every test once on a SQLite cache and once on a PostgreSQL team store (tests/store_backends.py).
+pytestmark = pytest.mark.usefixtures("store_backend")

@@ -81,3 +81,41 @@ def test_no_display_on_linux_says_what_to_do(monkeypatch) -> None:
         cli._check_display({})
     cli._check_display({"DISPLAY": ":0"})
     cli._check_display({"QT_QPA_PLATFORM": "offscreen"})
+
+
+def test_no_cache_url_means_this_computers_sqlite_file() -> None:
+    config = parse_config({})
+    assert config.cache.url is None and not config.cache.shared
+    assert "SQLite" in config.cache.describe()
+
+
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("postgresql+psycopg://syncer@db.example.com:5432/syncmonitor", None),
+        ("postgresql://watcher@db.example.com/syncmonitor", "postgresql+psycopg://watcher@"),
+    ],
+)
+def test_a_team_store_url_is_read(url: str, stored: str | None) -> None:
+    config = parse_config({"cache": {"url": url}})
+    assert config.cache.shared
+    assert config.cache.url is not None
+    assert config.cache.url.startswith(stored or url)
+    assert config.cache.describe().startswith("Team store (PostgreSQL)")
+
+
+def test_a_password_in_the_cache_url_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config({"cache": {"url": "postgresql+psycopg://syncer:hunter2@db/syncmonitor"}})
+    text = str(err.value)
+    assert "never kept in the configuration file" in text
+    assert "SYNCMONITOR_CACHE_PASSWORD" in text
+    assert "hunter2" not in text
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u@db/x", "sqlite:///tmp/x.db", "postgresql+psycopg://db", "not a url"]
+)
+def test_a_cache_url_that_is_not_postgresql_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="not a PostgreSQL address"):
+        parse_config({"cache": {"url": url}})

@@ -26,15 +26,17 @@ def test_new_cache_is_created_in_wal_mode_at_head(tmp_path: Path) -> None:
         db.close()
 
 
-def test_reopening_keeps_data(tmp_path: Path) -> None:
-    path = tmp_path / "cache.sqlite3"
-    db = open_database(path)
+def test_reopening_keeps_data(tmp_path: Path, store_backend) -> None:
+    db = store_backend.open(tmp_path)
     with db.engine.begin() as conn:
         conn.execute(text("INSERT INTO sync_cursors VALUES ('x', 'y', 'z')"))
     db.close()
-    db = open_database(path)
+    db = store_backend.open(tmp_path)  # the same file, or the same PostgreSQL database
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT value FROM sync_cursors")).scalar() == "y"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            head_revision()
+        )
     db.close()
 
 

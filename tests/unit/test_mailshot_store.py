@@ -56,8 +56,8 @@ def row(mailshot_id: int, **changes: object) -> dict[str, object]:
     return base
 
 
-def test_rows_are_upserted_and_events_appended_newest_first(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "cache.sqlite3")
+def test_rows_are_upserted_and_events_appended_newest_first(tmp_path: Path, store_backend) -> None:
+    db = store_backend.open(tmp_path)
     try:
         with db.engine.begin() as conn:
             save_mailshots(

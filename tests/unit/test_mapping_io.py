@@ -26,7 +26,6 @@ from syncmonitor.domain.mappings.mapping_set import MappingSet
 from syncmonitor.domain.mappings.statuses import StatusMapping, StatusRule
 from syncmonitor.domain.mappings.values import CrmSource, StatusKind
 from syncmonitor.store import mappings as store
-from syncmonitor.store.database import open_database
 
 SAMPLE = (
     MappingSet(crm_source=CrmSource.SALESFORCE)
@@ -160,8 +159,8 @@ def test_format_comes_from_the_extension_or_is_asked_for() -> None:
         file_format("mappings")
 
 
-def test_the_store_saves_and_loads_the_whole_set(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "cache.sqlite3")
+def test_the_store_saves_and_loads_the_whole_set(tmp_path: Path, store_backend) -> None:
+    db = store_backend.open(tmp_path)
     try:
         with db.engine.begin() as conn:
             assert store.saved_at(conn) is None
@@ -176,8 +175,8 @@ def test_the_store_saves_and_loads_the_whole_set(tmp_path: Path) -> None:
         db.close()
 
 
-def test_a_failed_save_leaves_the_previous_mappings(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "cache.sqlite3")
+def test_a_failed_save_leaves_the_previous_mappings(tmp_path: Path, store_backend) -> None:
+    db = store_backend.open(tmp_path)
     try:
         with db.engine.begin() as conn:
             store.save_mappings(conn, SAMPLE, "first")

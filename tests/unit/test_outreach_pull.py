@@ -19,7 +19,6 @@ from syncmonitor.connectors.outreach.client import (
     SequenceStepRecord,
 )
 from syncmonitor.engine.sequence_states.pull import WATERMARK, pull_sequence_states
-from syncmonitor.store.database import open_database
 from syncmonitor.store.people import current_states, history
 from syncmonitor.store.runs import get_cursor
 from syncmonitor.store.schema import push_outbox, state_history
@@ -94,10 +93,9 @@ class FakeOutreach:
 
 
 @pytest.fixture
-def db(tmp_path: Path):
-    database = open_database(tmp_path / "cache.sqlite3")
-    yield database
-    database.close()
+def db(tmp_path: Path, store_backend):
+    """A fresh store, on SQLite and on PostgreSQL (closed by the fixture)."""
+    return store_backend.open(tmp_path)
 
 
 def pull(db, client) -> object:

@@ -116,6 +116,53 @@ class SandboxSettings:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    """[cache]: where the history is kept. Unset: the SQLite file in the data folder (one person).
+
+    `url = "postgresql+psycopg://user@host:5432/db"`: a team store shared by one syncing server
+    and many watching desktops (docs/team-mode.md). Its password is a secret (keyring or
+    SYNCMONITOR_CACHE_PASSWORD), never written in the URL.
+    """
+
+    url: str | None = None
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.url)
+
+    def describe(self) -> str:
+        """Which store is in use, in words (never a password: the URL cannot hold one)."""
+        if self.url:
+            return f"Team store (PostgreSQL) {self.url}"
+        return "This computer's own cache file (SQLite)"
+
+
+STORE_SCHEMES = ("postgresql+psycopg", "postgresql")
+
+
+def check_store_url(url: str) -> str:
+    """A PostgreSQL address without a password (the password is a secret, never in the file)."""
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in STORE_SCHEMES or not parts.hostname or not parts.path.strip("/"):
+        raise ConfigError(
+            f"[cache] url is {url!r}, which is not a PostgreSQL address.",
+            "Use postgresql+psycopg://USER@HOST:5432/DATABASE, or delete the line to keep the "
+            "history in this computer's own cache file.",
+        )
+    if parts.password is not None:
+        raise ConfigError(
+            "[cache] url contains a password, and passwords are never kept in the "
+            "configuration file.",
+            "Remove the password from the address (keep USER@HOST), and save it in Settings "
+            "(the OS keyring) or export SYNCMONITOR_CACHE_PASSWORD on the server.",
+        )
+    if parts.scheme == "postgresql":  # plain postgresql:// means psycopg here too
+        text = "postgresql+psycopg" + text[len("postgresql") :]
+    return text
+
+
+@dataclass(frozen=True)
 class SyncSettings:
     interval_minutes: int = 30  # before [schedule]: read as [schedule] full_minutes
 
@@ -174,6 +221,7 @@ class Config:
     spotler: SpotlerSettings = field(default_factory=SpotlerSettings)
     mailshots: MailshotSettings = field(default_factory=MailshotSettings)
     appearance: AppearanceSettings = field(default_factory=AppearanceSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
     source: Path | None = None
 
     @property
@@ -273,6 +321,7 @@ _SECTIONS: dict[str, type] = {
     "spotler": SpotlerSettings,
     "mailshots": MailshotSettings,
     "appearance": AppearanceSettings,
+    "cache": CacheSettings,
 }
 
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("appearance", "theme"): THEMES}
@@ -357,6 +406,8 @@ def _parse_section(name: str, values: dict[str, Any]) -> Any:
             )
         if key == "base_url":
             value = check_base_url(value, f"[{name}] base_url")
+        if (name, key) == ("cache", "url"):
+            value = check_store_url(value)
         if key.endswith("_field") and not value.strip():
             raise ConfigError(f"[{name}] {key} is empty.", "Give the Workbooks field's API name.")
         parsed[key] = value

@@ -32,6 +32,8 @@ class Secret(StrEnum):
     SALESMATE_TOKEN = "salesmate_token"
     SPOTLER_CONSUMER_KEY = "spotler_consumer_key"
     SPOTLER_CONSUMER_SECRET = "spotler_consumer_secret"
+    # The team store's (PostgreSQL, [cache] url) database password.
+    CACHE_PASSWORD = "cache_password"
 
     @property
     def env_var(self) -> str:
@@ -51,6 +53,7 @@ _LABELS = {
     "salesmate_token": "Salesmate access token",
     "spotler_consumer_key": "Spotler consumer key",
     "spotler_consumer_secret": "Spotler consumer secret",
+    "cache_password": "team store (PostgreSQL) password",
 }
 
 

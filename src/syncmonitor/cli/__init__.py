@@ -21,6 +21,7 @@ from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.logs import setup_logging
 from syncmonitor.app.paths import AppPaths, app_paths
 from syncmonitor.cli import (
+    cache,
     daemon,
     imports,
     mappings,
@@ -56,6 +57,7 @@ COMMANDS: dict[str, CommandGroup] = {
     "mappings": mappings,
     "import": imports,
     "queue": queue,
+    "cache": cache,
 }
 
 

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from syncmonitor.app.config import Config
+from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.paths import AppPaths
 
 
@@ -21,8 +22,20 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
     from syncmonitor.engine.bootstrap import start_services
     from syncmonitor.engine.runs.daemon import run_daemon
 
-    services = start_services(config, paths)
+    services = start_services(config, paths, role="server")
     try:
+        database = services.database
+        if database.shared:
+            if not database.writable:
+                raise UserFacingError(
+                    f"The login in [cache] url may only watch the team store ({database.url}), "
+                    "so this daemon cannot sync it.",
+                    "Run the server daemon with the syncer role (docs/team-mode.md).",
+                )
+            # One syncer per team store: hold its lock for the daemon's whole life, so a second
+            # daemon (on any machine) is refused at once with who holds it and since when.
+            services.service.lock.acquire()
         return run_daemon(services.service, config)
     finally:
+        services.service.lock.release()
         services.close()

@@ -139,11 +139,11 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
 
     cache: CacheServices
     if args.no_salesmate:
-        cache = open_cache(paths)
+        cache = open_cache(paths, config.cache)
     elif config.sandbox_mode and not config.salesmate.base_url:
         cache = start_services(config, paths)  # the sandbox emulates Salesmate
     else:
-        cache = open_cache(paths, salesmate=resolve_salesmate(config))
+        cache = open_cache(paths, config.cache, salesmate=resolve_salesmate(config))
     try:
         preview = asyncio.run(
             cache.imports.check(

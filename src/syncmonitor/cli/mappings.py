@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
 
     path: Path = args.path
     fmt = file_format(path.name, args.format)
-    cache = open_cache(paths)
+    cache = open_cache(paths, config.cache)
     try:
         if args.mappings_command == "export":
             data = export_bytes(cache.mappings.load().mappings, fmt)

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
 def _people_show(config: Config, paths: AppPaths, who: str, *, as_json: bool) -> int:
     from syncmonitor.engine.bootstrap import open_cache
 
-    cache = open_cache(paths)
+    cache = open_cache(paths, config.cache)
     try:
         person = cache.people.find(who)
         if person is None:

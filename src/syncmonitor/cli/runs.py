@@ -25,14 +25,14 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
-    return _runs(paths, as_json=args.json, limit=args.limit)
+    return _runs(config, paths, as_json=args.json, limit=args.limit)
 
 
-def _runs(paths: AppPaths, *, as_json: bool, limit: int) -> int:
+def _runs(config: Config, paths: AppPaths, *, as_json: bool, limit: int) -> int:
     from syncmonitor.engine.bootstrap import open_cache
     from syncmonitor.engine.runs.lock import mark_interrupted
 
-    cache = open_cache(paths)
+    cache = open_cache(paths, config.cache)
     try:
         runs = cache.runs.recent(limit)
     finally:

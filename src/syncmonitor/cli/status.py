@@ -28,10 +28,17 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
     from syncmonitor.engine.runs.lock import mark_interrupted
     from syncmonitor.engine.sandbox_controls import read_address
 
-    cache = open_cache(paths)
+    cache = open_cache(paths, config.cache)
     try:
         runs = mark_interrupted(cache.runs.recent(5), paths.lock_file)
         counts = cache.runs.counts()
+        db = cache.database
+        store = {
+            "kind": "postgresql" if db.shared else "sqlite",
+            "where": db.url or str(db.path),
+            "can_sync": db.writable,
+            "description": db.description,
+        }
     finally:
         cache.close()
     outreach_secrets = (
@@ -64,6 +71,7 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
             "database": str(paths.database_file),
         },
         "sandbox": read_address(paths.data_dir) if config.sandbox_mode else None,
+        "store": store,
         "counts": counts,
         "last_run": runs[0] if runs else None,
         "recent_runs": runs,
@@ -78,7 +86,7 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
             print(f"Sandbox: {sandbox['base_url']} (admin switches: {sandbox['admin_url']})")
         else:
             print("Sandbox: not running (it starts with the app or `syncmonitor sync --once`)")
-    print(f"Cache: {paths.database_file}")
+    print(f"Store: {store['description']}")
     print(
         f"People: {counts['people']:,}  Transitions: {counts['transitions']:,}  "
         f"Workbooks updates pending: {counts['workbooks_updates_pending']:,}"

@@ -48,7 +48,9 @@ def _sync(
         if not as_json and sys.stderr.isatty():
             print(f"\r{p.message}\033[K", end="", file=sys.stderr, flush=True)
 
-    services = start_services(config, paths)
+    # On a team store a `sync --once` (cron on the server, a script) syncs itself with this
+    # machine's secrets, under the store's lock: refused with who holds it while the daemon syncs.
+    services = start_services(config, paths, role="command")
     try:
         found = services.people.find(person) if person else None
         prospect = None if found is None else int(found.prospect_id)

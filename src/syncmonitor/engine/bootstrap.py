@@ -15,14 +15,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from syncmonitor.app.config import Config
+from syncmonitor.app.config import CacheSettings, Config
 from syncmonitor.app.credentials import Secret, get_secret, require_secret
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.connectors.http.client import warm_up
 from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
-from syncmonitor.engine.runs.lock import SyncLock, sync_in_progress
+from syncmonitor.engine.runs.lock import sync_in_progress
 from syncmonitor.engine.runs.service import Remotes, SyncService
 from syncmonitor.engine.sandbox_controls import SandboxControls, forget_address, write_address
 from syncmonitor.engine.services.imports import ImportsService
@@ -32,6 +32,8 @@ from syncmonitor.engine.services.people import PeopleService
 from syncmonitor.engine.services.queue import QueueService
 from syncmonitor.engine.services.runs import RunsService
 from syncmonitor.engine.services.two_way import TwoWayService
+from syncmonitor.engine.team.desktop import TeamDesktopService
+from syncmonitor.engine.team.lock import lock_for
 from syncmonitor.sandbox.process import (
     ENV_OUTREACH_TOKEN,
     ENV_SALESFORCE_TOKEN,
@@ -43,7 +45,8 @@ from syncmonitor.sandbox.process import (
     SandboxProcess,
 )
 from syncmonitor.store.cache_faults import explain, read_only
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
+from syncmonitor.store.database import open_cache as open_store
 from syncmonitor.store.runs import close_interrupted_runs
 
 log = logging.getLogger(__name__)
@@ -90,11 +93,19 @@ def explain_cache_fault(exc: BaseException, cache: AppPaths | Path) -> UserFacin
     return explain(exc, cache.database_file if isinstance(cache, AppPaths) else cache)
 
 
-def open_cache(paths: AppPaths, *, salesmate: SalesmateAccess | None = None) -> CacheServices:
-    """Open the cache alone (migrating it if needed) with the services that read and write it
+def open_cache(
+    paths: AppPaths,
+    cache: CacheSettings | None = None,
+    *,
+    salesmate: SalesmateAccess | None = None,
+) -> CacheServices:
+    """Open the cache alone (migrating it if needed) with the services that read and write it:
+    the team store when `cache` names one (`[cache] url`), else this computer's SQLite file
     (`salesmate`: Salesmate's API for the import's matching; None: the cache only)."""
     paths.ensure()
-    return CacheServices(open_database(paths.database_file), salesmate=salesmate)
+    return CacheServices(
+        open_store(cache or CacheSettings(), paths.database_file), salesmate=salesmate
+    )
 
 
 class Services(CacheServices):
@@ -185,24 +196,39 @@ def resolve_salesmate(
     return None
 
 
-def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = True) -> Services:
+def start_services(
+    config: Config, paths: AppPaths, *, start_sandbox: bool = True, role: str = "desktop"
+) -> Services:
     """Open the cache and connect the remotes (starting the sandbox in sandbox mode).
 
     Blocks for a few seconds in sandbox mode: call it off the GUI thread.
     """
     paths.ensure()
     warm_up()  # the TLS context, built here off the GUI thread rather than during a sync
-    database = open_database(paths.database_file)
+    database = open_store(config.cache, paths.database_file)
     if database.read_only:  # syncing writes: say so now, not as a failed write mid-run
         database.close()
         raise read_only(paths.database_file, "the folder is read-only")
     try:
-        if not sync_in_progress(paths.lock_file):  # a live run elsewhere is not interrupted
+        # A team store's interrupted runs are closed by its lock holder (engine/team); a live
+        # run elsewhere on this computer is not interrupted either.
+        if not database.shared and not sync_in_progress(paths.lock_file):
             with database.engine.begin() as conn:
                 interrupted = close_interrupted_runs(conn)
             if interrupted:
                 log.warning("%d run(s) were interrupted by a previous exit", interrupted)
         sandbox = None
+        watching = database.shared and role == "desktop"
+        if watching:
+            # A desktop on a team store: the server syncs, with the secrets; this one asks it.
+            desktop: SyncService = TeamDesktopService(
+                config,
+                database,
+                Remotes(None, None, None, None),
+                lock=lock_for(database, paths.lock_file, role=role),
+                sandbox_mode=False,
+            )
+            return Services(desktop, database)
         if config.sandbox_mode and start_sandbox:
             sandbox = SandboxProcess(
                 port=0,
@@ -248,7 +274,7 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
             config,
             database,
             remotes,
-            lock=SyncLock(paths.lock_file),
+            lock=lock_for(database, paths.lock_file, role=role),
             sandbox_mode=config.sandbox_mode,
         )
         endpoints = sandbox.endpoints if sandbox is not None else None

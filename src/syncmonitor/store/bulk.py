@@ -2,7 +2,8 @@
 
 Core's executemany of dictionaries costs about 3x raw sqlite3 on this machine, the ORM about 60x.
 The statements are plain INSERT ... ON CONFLICT texts whose table and column names are checked
-against the Core `Table`, and the rows go to the driver as tuples, inside the caller's
+against the Core `Table`, and the rows go to the driver as tuples (sqlite3, or psycopg, whose
+executemany pipelines the rows in one round trip), inside the caller's
 transaction (a SQLAlchemy Connection), so they commit or roll back with everything else.
 """
 
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
+
+from syncmonitor.store.dialect import driver_sql
 
 
 def _names(table: Table, columns: Sequence[str]) -> list[str]:
@@ -64,7 +67,7 @@ def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> in
         return 0
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, rows)
+        cursor.executemany(driver_sql(conn, sql), rows)
         return int(cursor.rowcount)
     finally:
         cursor.close()

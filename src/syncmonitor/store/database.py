@@ -1,4 +1,5 @@
-"""Opening the cache: SQLite in WAL mode, migrated to the schema this app knows.
+"""Opening the cache: SQLite in WAL mode (one person), or a shared PostgreSQL team store
+(store/postgres.py), migrated to the schema this app knows.
 
 A cache written by a newer Sync Monitor is refused with a clear message instead of being
 "upgraded" into something neither version understands. Before any migration of an existing cache a
@@ -15,7 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
+from syncmonitor.app.config import CacheSettings
+from syncmonitor.app.credentials import Secret, get_secret
+from syncmonitor.store import postgres
 from syncmonitor.store.cache_faults import CacheError, damaged, explain, read_only
 
 __all__ = ["CacheError", "Database", "SchemaTooNewError", "open_database"]
@@ -95,13 +101,24 @@ def create_cache_engine(path: Path, *, uri: str | None = None) -> Engine:
 
 @dataclass
 class Database:
-    """The open, migrated cache."""
+    """The open, migrated cache: a SQLite file (`path`) or a team store (`url`)."""
 
-    path: Path
+    path: Path | None
     engine: Engine
     # True when the folder (or file) cannot be written: reads work, a write raises
     # CacheReadOnlyError (through cache_faults.explain).
     read_only: bool = False
+    url: str | None = None  # the team store's address, never with its password
+    writable: bool = True  # False: a watching role (it reads, and asks the server to act)
+
+    @property
+    def shared(self) -> bool:
+        """A PostgreSQL team store several machines open at once."""
+        return self.engine.dialect.name == "postgresql"
+
+    @property
+    def description(self) -> str:
+        return store_description(self.url, self.path, writable=self.writable)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -110,6 +127,36 @@ class Database:
 def _writable(path: Path) -> bool:
     folder_ok = os.access(path.parent, os.W_OK)
     return folder_ok and (not path.exists() or os.access(path, os.W_OK))
+
+
+def store_description(url: str | None, path: Path | None, *, writable: bool = True) -> str:
+    """Which store is in use, in words (Settings, `syncmonitor status`); never a password."""
+    if url:
+        role = "" if writable else " (watch only: this login cannot sync or change anything)"
+        return f"Team store (PostgreSQL) {postgres.safe_url(url)}{role}"
+    return f"This computer's cache file (SQLite) {path}"
+
+
+def open_cache(settings: CacheSettings, sqlite_path: Path) -> Database:
+    """The configured store: the team store when `[cache] url` is set, else the SQLite file."""
+    if settings.url:
+        return open_store(settings.url, get_secret(Secret.CACHE_PASSWORD))
+    return open_database(sqlite_path)
+
+
+def open_store(url: str, password: str | None) -> Database:
+    """Connect to (and migrate, if this login may) the PostgreSQL team store at `url`."""
+    full = postgres.full_url(url, password)
+    engine = postgres.create_postgres_engine(full)
+    try:
+        postgres.check_reachable(engine)
+        _migrate_postgres(engine, full)
+        with engine.connect() as conn:
+            writable = postgres.can_write(conn)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Database(None, engine, url=postgres.safe_url(full), writable=writable)
 
 
 def open_database(path: Path) -> Database:
@@ -202,6 +249,54 @@ def _open_read_only(path: Path) -> Database:
     raise AssertionError("unreachable")
 
 
+def _too_new(where: str, current: str, head: str | None) -> SchemaTooNewError:
+    return SchemaTooNewError(
+        f"{where} uses cache schema {current!r}, which this version (newest schema {head!r}) "
+        "does not know. It was written by a newer Sync Monitor.",
+        "Install the newer version again, or start this one with another SYNCMONITOR_HOME "
+        "(for a team store: update every desktop and the server to the same version).",
+    )
+
+
+def _migrate_postgres(engine: Engine, url: URL) -> None:
+    """Upgrade in one transaction under a migration lock; a newer schema is refused unwritten."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    head = script.get_current_head()
+    known = {rev.revision for rev in script.walk_revisions()}
+    where = f"The team store {postgres.safe_url(url)}"
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return
+    if current is not None and current not in known:
+        raise _too_new(where, current, head)
+    with engine.connect() as conn:
+        conn.begin()
+        try:
+            postgres.lock_for_migration(conn)
+            current = MigrationContext.configure(conn).get_current_revision()  # another may have
+            if current is not None and current not in known:
+                raise _too_new(where, current, head)
+            if current != head:
+                cfg = _alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+            conn.commit()
+        except DBAPIError as exc:
+            conn.rollback()
+            clear = postgres.rights_error(exc, url, "create or change the store's tables")
+            if clear is not None:
+                raise clear from exc
+            raise
+        except BaseException:
+            conn.rollback()
+            raise
+
+
 def _migrate(engine: Engine, path: Path, existed: bool) -> None:
     from alembic import command
     from alembic.runtime.migration import MigrationContext
@@ -215,11 +310,7 @@ def _migrate(engine: Engine, path: Path, existed: bool) -> None:
         return
     known = {rev.revision for rev in script.walk_revisions()}
     if current is not None and current not in known:
-        raise SchemaTooNewError(
-            f"{path} uses cache schema {current!r}, which this version (newest schema {head!r}) "
-            "does not know. It was written by a newer Sync Monitor.",
-            "Install the newer version again, or start this one with another SYNCMONITOR_HOME.",
-        )
+        raise _too_new(str(path), current, head)
     if existed and current is not None:
         _backup(path, current)
     cfg = _alembic_config()

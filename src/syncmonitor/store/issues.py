@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syncmonitor.domain.timestamps import format_iso, utc_now
+from syncmonitor.store.dialect import upsert_insert
 from syncmonitor.store.issues_schema import sync_issues
 
 
@@ -63,7 +63,7 @@ def record_issues(conn: Connection, issues: Iterable[RecordIssue], run_id: int |
     ]
     if not rows:
         return 0
-    stmt = sqlite_insert(sync_issues)
+    stmt = upsert_insert(conn, sync_issues)
     stmt = stmt.on_conflict_do_update(
         index_elements=["source", "record_type", "record_key"],
         set_={

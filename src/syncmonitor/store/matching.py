@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, tuple_
-from sqlalchemy.dialects.sqlite import insert
 
+from syncmonitor.store.dialect import upsert_insert
 from syncmonitor.store.matching_schema import parked_activities, prospect_matches
 
 
@@ -49,7 +49,7 @@ def note_matches(
     ]
     if not rows:
         return
-    statement = insert(prospect_matches)
+    statement = upsert_insert(conn, prospect_matches)
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=["provider", "prospect_id"],
@@ -100,7 +100,7 @@ def park_activities(
     ]
     if not rows:
         return 0
-    statement = insert(parked_activities)
+    statement = upsert_insert(conn, parked_activities)
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=["outreach_type", "outreach_id"],

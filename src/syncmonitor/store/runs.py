@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
+from syncmonitor.store.dialect import upsert_insert
 from syncmonitor.store.schema import prospects, push_outbox, state_history, sync_cursors, sync_runs
 
 
@@ -57,20 +57,47 @@ def finish_run(
     )
 
 
+INTERRUPTED_TITLE = "The app stopped during this run"
+
+
 def close_interrupted_runs(conn: Connection) -> int:
-    """Runs still marked running belong to a process that died: mark them failed."""
+    """Runs still marked running belong to a process that died: mark them failed.
+
+    On a team store only the holder of the store's sync lock may say so (a desktop starting
+    must not close the server's run): see engine/team/server.py.
+    """
     result = conn.execute(
         update(sync_runs)
         .where(sync_runs.c.outcome == "running")
         .values(
             outcome="failed",
-            error_title="The app stopped during this run",
+            error_title=INTERRUPTED_TITLE,
             error_message="Sync Monitor quit or crashed before the run ended. Everything it had "
             "committed is kept; the next run continues from there.",
             finished_at=format_iso(utc_now()),
         )
     )
     return int(result.rowcount)
+
+
+def run_of_trigger(conn: Connection, trigger: str) -> dict[str, Any] | None:
+    """The newest run started with `trigger` (e.g. "request:12"), or None."""
+    row = (
+        conn.execute(
+            select(sync_runs)
+            .where(sync_runs.c.trigger == trigger)
+            .order_by(sync_runs.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    item = dict(row)
+    item["records_read"] = json.loads(item["records_read"] or "{}")
+    item["records_written"] = json.loads(item["records_written"] or "{}")
+    return item
 
 
 def recent_runs(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
@@ -87,7 +114,7 @@ def get_cursor(conn: Connection, name: str) -> str | None:
 
 def set_cursor(conn: Connection, name: str, value: str) -> None:
     """Move a watermark, inside the caller's transaction (with the data it covers)."""
-    stmt = sqlite_insert(sync_cursors).values(
+    stmt = upsert_insert(conn, sync_cursors).values(
         name=name, value=value, updated_at=format_iso(utc_now())
     )
     conn.execute(

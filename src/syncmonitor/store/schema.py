@@ -171,4 +171,5 @@ sync_runs = Table(
 # Tables added by later issues live in their own modules on this metadata.
 from syncmonitor.store import issues_schema as _issues_schema  # noqa: E402,F401
 from syncmonitor.store import matching_schema as _matching_schema  # noqa: E402,F401
+from syncmonitor.store import team_schema as _team_schema  # noqa: E402,F401
 from syncmonitor.store import two_way_schema as _two_way_schema  # noqa: E402,F401

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from syncmonitor.store.dialect import upsert_insert
 from syncmonitor.store.two_way_schema import (
     activity_links,
     delete_hazards,
@@ -103,7 +103,7 @@ def save_links(conn: Connection, links: Iterable[Link]) -> None:
     ]
     if not rows:
         return
-    stmt = sqlite_insert(record_links)
+    stmt = upsert_insert(conn, record_links)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["kind", "crm_id"],
@@ -201,7 +201,7 @@ def note_hazards(conn: Connection, hazards: Sequence[Hazard]) -> list[Hazard]:
         if found is not None and found[0] is None:
             continue  # already open: warned before
         values = {k: getattr(h, k) for k in Hazard.__dataclass_fields__}
-        stmt = sqlite_insert(delete_hazards).values(values)
+        stmt = upsert_insert(conn, delete_hazards).values(values)
         conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=["kind", "crm_id"],
@@ -262,7 +262,7 @@ def created_for(conn: Connection, outreach_type: str, outreach_ids: Sequence[int
 def note_created(conn: Connection, rows: Sequence[tuple[str, int, str, int]], at: str) -> None:
     """(outreach type, outreach id, Workbooks endpoint, Workbooks id) created just now."""
     if rows:
-        stmt = sqlite_insert(activity_links).on_conflict_do_nothing()
+        stmt = upsert_insert(conn, activity_links).on_conflict_do_nothing()
         conn.execute(
             stmt,
             [
@@ -288,7 +288,7 @@ def get_setting(conn: Connection, name: str) -> str | None:
 
 
 def set_setting(conn: Connection, name: str, value: str) -> None:
-    stmt = sqlite_insert(two_way_settings).values(name=name, value=value)
+    stmt = upsert_insert(conn, two_way_settings).values(name=name, value=value)
     conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value}))
 
 

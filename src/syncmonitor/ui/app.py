@@ -38,6 +38,7 @@ from syncmonitor.ui.single_instance import SingleInstance, server_name
 from syncmonitor.ui.startup_probe import after_first_paint
 from syncmonitor.ui.style import apply_look
 from syncmonitor.ui.sync_controller import ServicesStarter, SyncController, schedule_intervals
+from syncmonitor.ui.team_watch import TeamWatch
 from syncmonitor.ui.tray import TrayIcon, tray_available
 
 log = logging.getLogger(__name__)
@@ -75,15 +76,21 @@ class SyncMonitorApp(QObject):
             lambda notice: self.notifier.notify(notice), choices=config.notifications.choices()
         )
         starting = "Starting the sandbox…" if config.sandbox_mode else "Opening the local cache…"
+        if config.cache.shared:
+            starting = "Opening the team store…"
         self.controller = SyncController(
             starter,
             intervals=schedule_intervals(config),
             notices=self.policy,
             starting_message=starting,
-            paused=config.schedule.paused,
+            # On a team store the server syncs on its schedule; this desktop asks it (Sync now).
+            paused=config.schedule.paused or config.cache.shared,
             parent=self,
         )
-        self.window = MainWindow(self.controller, sandbox_mode=config.sandbox_mode)
+        self.window = MainWindow(
+            self.controller, sandbox_mode=config.sandbox_mode and not config.cache.shared
+        )
+        self.team_watch = TeamWatch(self.window, self.controller)
         self.has_tray = tray_available() if use_tray is None else use_tray
         self.tray = TrayIcon(
             self.controller,

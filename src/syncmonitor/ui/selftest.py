@@ -139,7 +139,8 @@ def _start(report: Report, config: Any, paths: Any) -> Any:
     def start() -> str:
         holder["services"] = start_services(config, paths)
         db = holder["services"].database
-        return f"cache created and migrated at {db.path.name}; sandbox started"
+        where = db.path.name if db.path else db.url
+        return f"cache created and migrated at {where}; sandbox started"
 
     _step(report, "cache and sandbox", start)
     return holder["services"]

@@ -110,14 +110,14 @@ class SyncController(QObject):
                 progress=self._on_progress,
             ),
         )
-        if paused:
-            self.scheduler.pause()
         register_sync_runners(self.scheduler, lambda: self.service)
         # One timer drives the scheduler: armed for the next due time, never longer than the
         # scheduler's poll limit, so after a suspend the clock jump is noticed within 30 s.
         self._poll = QTimer(self)
         self._poll.setSingleShot(True)
         self._poll.timeout.connect(self._on_poll)
+        if paused:  # after the timer exists: pausing tells the listener, which re-arms it
+            self.scheduler.pause()
 
     # Lifecycle ----------------------------------------------------------------------------------
 

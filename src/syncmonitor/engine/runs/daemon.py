@@ -70,10 +70,19 @@ class Daemon:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(signum, self.stop)
+        serving: asyncio.Future[None] | None = None
+        if self.service.database.shared:  # a team server: carry out the desktops' requests too
+            from syncmonitor.engine.team.server import RequestServer
+
+            self.requests = RequestServer(self.service)
+            await self.requests.recover()  # before the first run: close what a dead one left
+            serving = asyncio.ensure_future(self.requests.run(self.stop_event))
         last = await asyncio.to_thread(self.service.last_finished_by_kind)
         self.scheduler.start(last)
         log.info("Daemon started: %s", {k.value: str(v) for k, v in self.intervals.items()})
         await drive(self.scheduler, self.stop_event)
+        if serving is not None:
+            await serving
         log.info("Daemon stopped")
         return 0
 

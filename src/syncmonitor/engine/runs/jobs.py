@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass, field
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syncmonitor.app.config import Config
 from syncmonitor.app.errors import UserFacingError
@@ -32,6 +31,7 @@ from syncmonitor.engine.sequence_states.pull import (
     pull_sequence_states,
 )
 from syncmonitor.engine.sequence_states.push import PushCounts, push_people
+from syncmonitor.store.dialect import upsert_insert
 from syncmonitor.store.schema import push_outbox
 
 
@@ -147,8 +147,8 @@ def _queue_person(engine: Engine, prospect_id: int) -> None:
         "attempts": 0,
         "last_error": None,
     }
-    stmt = sqlite_insert(push_outbox).values(values)
     with engine.begin() as conn:
+        stmt = upsert_insert(conn, push_outbox).values(values)
         conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=["provider", "prospect_id"],

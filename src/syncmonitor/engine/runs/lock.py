@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from syncmonitor.app.errors import UserFacingError
 
@@ -65,14 +65,27 @@ def mark_interrupted(runs: list[dict[str, Any]], lock_path: Path) -> list[dict[s
     return shown
 
 
+class Lock(Protocol):
+    """One syncer per store: a file lock here, an advisory lock on a team store
+    (engine/team/lock.py). Re-entrant within one process."""
+
+    def acquire(self) -> None: ...
+
+    def release(self) -> None: ...
+
+
 class SyncLock:
     """A non-blocking exclusive lock on a file in the data folder."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
+        self._depth = 0
 
     def acquire(self) -> None:
+        if self._depth:
+            self._depth += 1
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -86,8 +99,13 @@ class SyncLock:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
+        self._depth = 1
 
     def release(self) -> None:
+        if self._depth > 1:
+            self._depth -= 1
+            return
+        self._depth = 0
         if self._fd is not None:
             _unlock(self._fd)
             os.close(self._fd)

@@ -31,7 +31,7 @@ from syncmonitor.engine.runs.events import (
 )
 from syncmonitor.engine.runs.jobs import KINDS, JobContext, NotConfiguredError, Remotes
 from syncmonitor.engine.runs.kinds import SyncKind
-from syncmonitor.engine.runs.lock import AlreadySyncingError, SyncLock
+from syncmonitor.engine.runs.lock import AlreadySyncingError, Lock
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
 from syncmonitor.engine.sequence_states.pull import PullCounts
 from syncmonitor.engine.sequence_states.push import PushCounts
@@ -82,7 +82,7 @@ class SyncService:
         database: Database,
         remotes: Remotes,
         *,
-        lock: SyncLock,
+        lock: Lock,
         sandbox_mode: bool,
         retry_policy: RetryPolicy | None = None,
         notices: NoticeSink | None = None,
@@ -99,6 +99,11 @@ class SyncService:
         self._lock = lock
         self._running = asyncio.Lock()
         self._last: RunResult | None = None
+
+    @property
+    def lock(self) -> Lock:
+        """The store's sync lock (the team server daemon holds it for its whole life)."""
+        return self._lock
 
     @property
     def running(self) -> bool:
@@ -165,8 +170,10 @@ class SyncService:
         outcome, title, message = RunOutcome.SUCCEEDED, None, None
         error_kind: str | None = None
         try:
-            self._lock.acquire()
+            await asyncio.to_thread(self._lock.acquire)  # a team store's lock is a round trip
         except AlreadySyncingError as exc:
+            return _refused(exc)
+        except UserFacingError as exc:  # e.g. the team store cannot be reached
             return _refused(exc)
         try:
             target = "" if person is None else f"person:{person}"
@@ -182,7 +189,8 @@ class SyncService:
                 error_kind = _error_kind(exc)
             except Exception as exc:  # a bug: record it, keep the app alive, log the traceback
                 outcome = RunOutcome.FAILED
-                cache = explain_cache_fault(exc, self.database.path)
+                path = self.database.path
+                cache = explain_cache_fault(exc, path) if path is not None else None
                 if cache is not None:  # a full disk, a damaged or read-only cache: no bug
                     log.error("sync run stopped: %s", cache)
                     title, message = cache.title, cache.message
@@ -208,7 +216,7 @@ class SyncService:
             )
             await asyncio.to_thread(self._finish, result, finished)
         finally:
-            self._lock.release()
+            await asyncio.to_thread(self._lock.release)
         self._last = result
         log.log(
             logging.INFO if result.ok else logging.WARNING,

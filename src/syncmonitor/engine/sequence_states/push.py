@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import Engine, and_, bindparam, case, delete, select, tuple_, update
 
 from syncmonitor.app.config import WorkbooksSettings
 from syncmonitor.connectors.workbooks.client import RecordUpdate, UpdateResult, WorkbooksClient
@@ -379,7 +379,13 @@ def _record_outcome(
                 update(push_outbox)
                 .where(push_outbox.c.provider == provider, push_outbox.c.prospect_id == pid)
                 .values(
-                    attempts=func.min(push_outbox.c.attempts + 1, PARKED - 1), last_error=message
+                    # min(attempts + 1, PARKED - 1), in words both engines know (SQLite's
+                    # two-argument min() is LEAST on PostgreSQL)
+                    attempts=case(
+                        (push_outbox.c.attempts + 1 < PARKED - 1, push_outbox.c.attempts + 1),
+                        else_=PARKED - 1,
+                    ),
+                    last_error=message,
                 )
             )
         for (provider, pid), message in (park or {}).items():

@@ -305,6 +305,8 @@ class SettingsDialog(QDialog):
             layout.addWidget(link)
             self.log_link = link
         layout.addWidget(named(QLabel(f"Settings file: {self.config_path}"), "hint"))
+        # Read-only: [cache] url in the settings file chooses it (docs/team-mode.md).
+        layout.addWidget(named(QLabel(f"Store: {self.config.cache.describe()}"), "storeInUse"))
         layout.addStretch(1)
         return page
 

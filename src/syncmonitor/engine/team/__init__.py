@@ -1,0 +1,1 @@
+"""Team mode: one syncing server and watching desktops on a shared PostgreSQL store."""
