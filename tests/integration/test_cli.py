@@ -447,3 +447,28 @@ def test_the_daemon_syncs_on_its_schedule_and_stops_cleanly_on_sigterm(
     assert process.returncode == 0, err
     assert "full scheduled: Synced in" in err
     assert "next full sync at" in err
+
+
+def test_a_partly_failed_sync_exits_4_and_runs_json_shows_every_part(
+    cli: Cli, remote: SandboxEndpoints
+) -> None:
+    admin = AdminClient(remote.admin_url)
+    admin.outreach_scopes(["calls.read"])  # a token made without the calls.read scope
+
+    done = cli.run("sync", "--once")
+
+    assert done.returncode == 4, done.stderr
+    assert "partly failed" in done.stderr and "Calls into Workbooks" in done.stderr
+    assert "calls.read" in done.stderr  # the remote's own words
+    assert "Sequence states into Workbooks: succeeded" in done.stderr
+
+    runs = cli.json("runs", "--json")
+    jobs = {j["job"]: j for j in runs[0]["jobs"]}
+    assert runs[0]["outcome"] == "partly_failed"
+    assert jobs["workbooks.calls"]["outcome"] == "failed"
+    assert jobs["workbooks.calls"]["error"]["service"] == "Outreach"
+    assert jobs["outreach.pull"]["outcome"] == "succeeded"
+    assert jobs["outreach.pull"]["read"]["sequence_states"] > 0
+
+    admin.outreach_scopes([])
+    assert cli.run("sync", "--once").returncode == 0

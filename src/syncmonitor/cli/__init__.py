@@ -22,6 +22,8 @@ from syncmonitor.app.logs import setup_logging
 from syncmonitor.app.paths import AppPaths, app_paths
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
+# `sync --once`: some parts of the run failed, the others went through (the README lists codes).
+EXIT_PARTLY_FAILED = 4
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,7 +226,20 @@ def _sync(
         print(result.summary)
     else:
         print(result.summary, file=sys.stderr)
-    return EXIT_OK if result.ok else EXIT_FAILED
+        if result.outcome.value == "partly_failed":  # which parts ran, which did not
+            for job in result.jobs:
+                print(f"  {job.sentence()}", file=sys.stderr)
+    return _exit_code(result)
+
+
+def _exit_code(result: Any) -> int:
+    from syncmonitor.engine.runs.events import RunOutcome
+
+    if result.ok:
+        return EXIT_OK
+    if result.outcome is RunOutcome.PARTLY_FAILED:
+        return EXIT_PARTLY_FAILED
+    return EXIT_FAILED
 
 
 def _find_prospect(database: Any, who: str) -> int | None:
@@ -260,6 +275,9 @@ def _runs(paths: AppPaths, *, as_json: bool, limit: int) -> int:
             f"{run['id']:>5}  {run['started_at']}  {run['kind']:<8}{target} {run['trigger']:<10} "
             f"{duration:>9}  {run['outcome']}{error}"
         )
+        if run["outcome"] == "partly_failed":
+            for job in run.get("jobs") or []:
+                print(f"         {job['label']}: {job['outcome']}")
     return EXIT_OK
 
 
@@ -292,6 +310,7 @@ def _result_json(result: Any) -> dict[str, Any]:
             if result.error_title
             else None
         ),
+        "jobs": [job.to_json() for job in result.jobs],
     }
 
 

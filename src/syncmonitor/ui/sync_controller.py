@@ -31,6 +31,7 @@ from syncmonitor.engine.runs.events import (
 )
 from syncmonitor.engine.runs.jobs import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
+from syncmonitor.engine.runs.report import failure_notices
 from syncmonitor.engine.runs.scheduler import (
     EVERYTHING,
     PERSON,
@@ -361,18 +362,10 @@ class SyncController(QObject):
     def _notify(self, result: RunResult) -> None:
         # The policy tells one error per distinct failure (key: its title) and forgets it after
         # a success, so a new failure streak is news again.
-        if result.outcome is RunOutcome.FAILED:
+        if result.outcome in (RunOutcome.FAILED, RunOutcome.PARTLY_FAILED):
             self._failing = True
-            title = result.error_title or "The sync failed"
-            self.notices.post(
-                Notice(
-                    "sync.failed",
-                    NoticeLevel.ERROR,
-                    title,
-                    result.error_message or "See the status bar for details.",
-                    key=title,
-                )
-            )
+            for notice in failure_notices(result):  # one per distinct cause
+                self.notices.post(notice)
         elif result.ok and self._failing:
             self._failing = False
             forget = getattr(self.notices, "forget", None)

@@ -19,6 +19,7 @@ from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunRes
 from syncmonitor.engine.runs.jobs import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.engine.runs.notify_policy import NotificationPolicy
+from syncmonitor.engine.runs.report import failure_notices
 from syncmonitor.engine.runs.scheduler import (
     EVERYTHING,
     PERSON,
@@ -77,17 +78,9 @@ class Daemon:
         self.policy.begin_batch()
 
     def _finished(self, request: RunRequest, result: RunResult) -> None:
-        if not result.ok and result.error_title:
-            self.policy.post(
-                Notice(
-                    "sync.failed",
-                    NoticeLevel.ERROR,
-                    result.error_title,
-                    result.error_message or "",
-                    key=result.error_title,
-                )
-            )
-        elif result.ok:
+        for notice in failure_notices(result):  # one per distinct cause
+            self.policy.post(notice)
+        if result.ok:
             self.policy.forget("sync.failed")
         self.policy.end_batch()
         nxt = self.scheduler.next_run()

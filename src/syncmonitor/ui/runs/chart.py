@@ -140,6 +140,7 @@ class RunChart(QWidget):
         items = [
             ("Duration (left)", OUTCOME_COLOURS["succeeded"]),
             ("Failed", OUTCOME_COLOURS["failed"]),
+            ("Partly failed", OUTCOME_COLOURS["partly_failed"]),
             ("Cancelled", OUTCOME_COLOURS["cancelled"]),
             ("Records read + written (right)", LINE_COLOUR),
         ]

@@ -99,10 +99,15 @@ async def pull_activities(
     *,
     counts: ActivityCounts,
     cancel: CancelToken | None = None,
+    parts: tuple[str, ...] = ("steps", "tasks", "calls"),
 ) -> ActivityCounts:
+    """The `parts` asked for, in this order; each moves only its own cursor."""
     id_field = config.workbooks.outreach_id_field
-    await write_steps(workbooks, engine, id_field, counts)
+    if "steps" in parts:
+        await write_steps(workbooks, engine, id_field, counts)
     for path in ("tasks", "calls"):
+        if path not in parts:
+            continue
         if cancel is not None and cancel.cancelled:
             raise SyncCancelled()
         since = await in_writer(_cursor, engine, CURSORS[path])
