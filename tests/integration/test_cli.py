@@ -472,3 +472,21 @@ def test_a_partly_failed_sync_exits_4_and_runs_json_shows_every_part(
 
     admin.outreach_scopes([])
     assert cli.run("sync", "--once").returncode == 0
+
+
+def test_doctor_prints_one_line_per_resource_and_names_a_missing_scope(
+    cli: Cli, remote: SandboxEndpoints
+) -> None:
+    ok = cli.run("doctor")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "Every connection works." in ok.stdout
+    assert any(line.startswith("Outreach") and "calls" in line for line in ok.stdout.splitlines())
+
+    AdminClient(remote.admin_url).outreach_scopes(["tasks.read"])
+    done = cli.run("doctor")
+    assert done.returncode == 1
+    [line] = [x for x in done.stdout.splitlines() if "Missing permission" in x]
+    assert line.startswith("Outreach") and " tasks " in line and "tasks.read" in line
+    checks = json.loads(cli.run("doctor", "--json").stdout)["checks"]
+    assert [c["resource"] for c in checks if not c["ok"]] == ["tasks"]
+    assert TOKEN not in done.stdout + done.stderr

@@ -68,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
         "states and write their Workbooks record",
     )
 
+    doctor = sub.add_parser(
+        "doctor",
+        help="check every connection: one read-only request per resource each enabled feature "
+        "needs, each answered OK or with what is wrong and what to do; exit 0 or 1",
+    )
+    doctor.add_argument("--json", action="store_true", help="print as JSON")
+
     runs = sub.add_parser("runs", help="the record of every sync run")
     runs.add_argument("--json", action="store_true", help="print as JSON")
     runs.add_argument("--limit", type=int, default=50, help="how many runs, newest first (50)")
@@ -148,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sync(config, paths, as_json=args.json, kind=args.kind, person=args.person)
         if args.command == "runs":
             return _runs(paths, as_json=args.json, limit=args.limit)
+        if args.command == "doctor":
+            return _doctor(config, paths, as_json=args.json)
         if args.command == "daemon":
             return _daemon(config, paths)
         if args.command == "status":
@@ -240,6 +249,36 @@ def _exit_code(result: Any) -> int:
     if result.outcome is RunOutcome.PARTLY_FAILED:
         return EXIT_PARTLY_FAILED
     return EXIT_FAILED
+
+
+def _doctor(config: Config, paths: AppPaths, *, as_json: bool) -> int:
+    from syncmonitor.engine.bootstrap import start_services
+    from syncmonitor.engine.connections.doctor import diagnose
+
+    services = start_services(config, paths)
+    try:
+        found = asyncio.run(diagnose(config, services.service.remotes, services.salesmate))
+    finally:
+        services.close()
+    if as_json:
+        print(
+            json.dumps({"ok": found.ok, "checks": [f.to_json() for f in found.findings]}, indent=2)
+        )
+    elif not found.findings:
+        print(
+            "Nothing to check: no remote is set up. Set one up in Settings > Connections, or in "
+            "the configuration file."
+        )
+    else:
+        for finding in found.findings:
+            print(finding.line())
+        problems = len(found.problems)
+        print(
+            "Every connection works."
+            if found.ok
+            else f"{problems} problem{'s' if problems != 1 else ''} found; each says what to do."
+        )
+    return EXIT_OK if found.ok else EXIT_FAILED
 
 
 def _find_prospect(database: Any, who: str) -> int | None:
