@@ -129,8 +129,8 @@ async def test_test_connection_reports_exactly_what_failed(
 ) -> None:
     asked: list[tuple[str, str]] = []
 
-    async def refuse(url: str, token: str) -> CheckResult:
-        asked.append((url, token))
+    async def refuse(values: dict[str, str]) -> CheckResult:
+        asked.append((values["base_url"], values["outreach_token"]))
         return CheckResult(False, "Outreach refused the access token", "It is wrong or expired.")
 
     dialog, _ = make(qtbot, tmp_path)

@@ -4,6 +4,7 @@ run ends Partly failed naming the part and the remote's words, and the cause is 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -99,3 +100,18 @@ def test_the_same_cause_is_told_once_across_runs(h: Harness) -> None:
     failed = [n for n in told.posted if n.event == "sync.failed"]
     # Two parts failed, each for its own scope: two causes, each told once in two runs.
     assert len(failed) == 2, [n.title for n in told.posted]
+
+
+def test_new_credentials_apply_from_the_next_run_without_a_restart(h: Harness) -> None:
+    """Settings saved a new (wrong) token: the next run uses it, the one after the fix too."""
+    good = h.service.remotes
+    wrong = dataclasses.replace(good, outreach_token="replaced-token-0000")
+    answers = iter([wrong, good])
+    h.service._resolve = lambda config: next(answers)
+    assert h.sync().ok  # nothing changed yet: the remotes it started with
+    h.service.reconfigure(h.service.config)
+    refused = h.sync()
+    assert refused.outcome is RunOutcome.FAILED and "access token" in (refused.error_title or "")
+    assert h.sync().outcome is RunOutcome.FAILED  # resolved once per change, not per run
+    h.service.reconfigure(h.service.config)
+    assert h.sync().ok

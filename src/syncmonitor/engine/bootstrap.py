@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from syncmonitor.app.config import Config
 from syncmonitor.app.credentials import Secret, get_secret, require_secret
+from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.connectors.http.client import warm_up
 from syncmonitor.connectors.salesmate import SalesmateAccess
@@ -51,6 +52,17 @@ class Services:
     @property
     def engine(self) -> Engine:
         return self.database.engine
+
+    def reconfigure(self, config: Config) -> None:
+        """Settings changed: the next run (and the next Salesmate import) use the new addresses
+        and credentials; a run under way finishes on the old ones."""
+        self.service.reconfigure(config)
+        endpoints = self.sandbox.endpoints if self.sandbox is not None else None
+        try:
+            self.salesmate = resolve_salesmate(config, endpoints)
+        except UserFacingError as exc:  # the token is not saved yet: imports match the cache
+            log.warning("Salesmate is not usable yet: %s %s", exc.title, exc.message)
+            self.salesmate = None
 
     def close(self) -> None:
         if self._closed:
@@ -153,12 +165,21 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
             remotes = Remotes(None, None, None, None)
         else:
             remotes = resolve_remotes(config)
+        sandbox_remotes = remotes if sandbox is not None else None
+
+        def resolve(new: Config) -> Remotes:
+            """The remotes of a changed configuration: the sandbox's while no address is set."""
+            if new.sandbox_mode:
+                return sandbox_remotes or Remotes(None, None, None, None)
+            return resolve_remotes(new)
+
         service = SyncService(
             config,
             database,
             remotes,
             lock=SyncLock(paths.lock_file),
             sandbox_mode=config.sandbox_mode,
+            resolve=resolve,
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
         salesmate = resolve_salesmate(config, endpoints)

@@ -121,6 +121,7 @@ class SyncMonitorApp(QObject):
             parent=self.window,
         )
         dialog.saved.connect(self._apply_settings)
+        dialog.remotes_changed.connect(self._remotes_changed)
         dialog.finished.connect(self._settings_closed)
         self.settings_dialog = dialog
         dialog.open()
@@ -131,10 +132,18 @@ class SyncMonitorApp(QObject):
         self.settings_dialog = None
 
     def _apply_settings(self, config: Config) -> None:
-        """What Settings saved takes effect now; new addresses and secrets at the next start."""
+        """What Settings saved takes effect now: intervals and notifications at once, addresses
+        and credentials from the next run (a run under way finishes on the old ones)."""
         self.config = config
         self.controller.set_intervals(schedule_intervals(config))
         self.policy.choices = config.notifications.choices()
+        self._remotes_changed()
+
+    def _remotes_changed(self) -> None:
+        services = self.controller.services
+        reconfigure = getattr(services, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(self.config)
 
     def _save_paused(self, paused: bool) -> None:
         if self.paths is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from syncmonitor.app.config import Config
@@ -67,8 +68,13 @@ class SyncService:
         sandbox_mode: bool,
         retry_policy: RetryPolicy | None = None,
         notices: NoticeSink | None = None,
+        resolve: Callable[[Config], Remotes] | None = None,
     ) -> None:
         self.config = config
+        # How to find the remotes and their secrets for a configuration (the keyring, the
+        # environment, the sandbox): after `reconfigure` the next run resolves them again.
+        self._resolve = resolve
+        self._stale = False
         # Where per-run news goes (opt-outs, records that did not sync); the app's policy
         # batches it into one notification per run.
         self.notices = notices
@@ -84,6 +90,19 @@ class SyncService:
     @property
     def running(self) -> bool:
         return self._running.locked()
+
+    def reconfigure(self, config: Config) -> None:
+        """New settings (addresses, credentials, options): the next run uses them; a run under
+        way finishes on the ones it started with."""
+        self.config = config
+        self._stale = self._resolve is not None
+
+    async def _remotes_for_run(self) -> Remotes:
+        if self._stale and self._resolve is not None:
+            # The keyring may answer slowly (D-Bus): never on the event loop's thread.
+            self.remotes = await asyncio.to_thread(self._resolve, self.config)
+            self._stale = False
+        return self.remotes
 
     def last_run(self) -> RunResult | None:
         """The last run this process made, else the last recorded one."""
@@ -142,7 +161,10 @@ class SyncService:
     ) -> RunResult:
         started = utc_now()
         clock = time.monotonic()
-        remotes = self.remotes  # this run's: new settings apply from the next run
+        try:  # this run's remotes and settings: new ones apply from the next run
+            remotes, config = await self._remotes_for_run(), self.config
+        except UserFacingError as exc:  # a secret the new settings need is missing
+            return _refused(exc)
         try:
             self._lock.acquire()
         except AlreadySyncingError as exc:
@@ -152,7 +174,7 @@ class SyncService:
             run_id = await asyncio.to_thread(self._start, kind, trigger, target, started)
             log.info("Run %d started (%s %s %s)", run_id, kind.value, trigger, target or "all")
             ctx = JobContext(
-                self.config,
+                config,
                 self.database.engine,
                 remotes,
                 self.retry_policy,
