@@ -24,6 +24,8 @@ from syncmonitor.app.paths import AppPaths, app_paths
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
 # `sync --once`: some parts of the run failed, the others went through (the README lists codes).
 EXIT_PARTLY_FAILED = 4
+# `sync --once`: the first two-way sync to a real remote waits for --confirm-writes; it read only.
+EXIT_WRITES_HELD = 5
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="EMAIL",
         help="sync one person only (email or Outreach prospect id): re-read their Outreach "
         "states and write their Workbooks record",
+    )
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what the sync would write to each remote (counts and examples) and write "
+        "nothing to either remote or the cache",
+    )
+    sync.add_argument(
+        "--confirm-writes",
+        action="store_true",
+        help="confirm the first two-way sync to these remotes (see --dry-run), then sync",
     )
 
     doctor = sub.add_parser(
@@ -152,7 +165,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_gui(config, paths, config_error=config_error, at_login=args.at_login)
         if args.command == "sync":
-            return _sync(config, paths, as_json=args.json, kind=args.kind, person=args.person)
+            if args.dry_run:
+                return _plan(config, paths, as_json=args.json, kind=args.kind)
+            return _sync(
+                config,
+                paths,
+                as_json=args.json,
+                kind=args.kind,
+                person=args.person,
+                confirm=args.confirm_writes,
+            )
         if args.command == "runs":
             return _runs(paths, as_json=args.json, limit=args.limit)
         if args.command == "doctor":
@@ -203,10 +225,17 @@ def _check_display(environ: dict[str, str] | None = None) -> None:
 
 
 def _sync(
-    config: Config, paths: AppPaths, *, as_json: bool, kind: str = "full", person: str | None = None
+    config: Config,
+    paths: AppPaths,
+    *,
+    as_json: bool,
+    kind: str = "full",
+    person: str | None = None,
+    confirm: bool = False,
 ) -> int:
     from syncmonitor.engine.bootstrap import start_services
     from syncmonitor.engine.runs.events import SyncProgress
+    from syncmonitor.engine.runs.first_sync import held_counts
 
     def show(p: SyncProgress) -> None:
         if not as_json and sys.stderr.isatty():
@@ -222,13 +251,18 @@ def _sync(
                 file=sys.stderr,
             )
             return EXIT_NOT_FOUND
+        if confirm:
+            services.service.confirm_writes("command line")
         result = asyncio.run(
             services.service.sync_once(trigger="forced", progress=show, kind=kind, person=prospect)
         )
     finally:
         services.close()
+    held = held_counts(result)
     if not as_json and sys.stderr.isatty():
         print(file=sys.stderr)
+    if held and not as_json:
+        print(WRITES_HELD_HELP, file=sys.stderr)
     if as_json:
         print(json.dumps(_result_json(result), indent=2))
     elif result.ok:
@@ -238,7 +272,39 @@ def _sync(
         if result.outcome.value == "partly_failed":  # which parts ran, which did not
             for job in result.jobs:
                 print(f"  {job.sentence()}", file=sys.stderr)
+    if held and result.ok:
+        return EXIT_WRITES_HELD
     return _exit_code(result)
+
+
+WRITES_HELD_HELP = (
+    "Nothing was written to Outreach or Workbooks: the first two-way sync to these remotes "
+    "waits for confirmation. See what it would write with `syncmonitor sync --once --dry-run`, "
+    "then run `syncmonitor sync --once --confirm-writes` (or set confirm_writes = true under "
+    "[sync] in the configuration file, or confirm it in the window)."
+)
+
+
+def _plan(config: Config, paths: AppPaths, *, as_json: bool, kind: str) -> int:
+    """`sync --once --dry-run`: what a sync would write, written nowhere."""
+    from syncmonitor.engine.bootstrap import start_services
+    from syncmonitor.engine.runs.first_sync import plan_sync
+
+    services = start_services(config, paths)
+    try:
+        plan = asyncio.run(plan_sync(services.service, kind))
+    finally:
+        services.close()
+    if as_json:
+        print(json.dumps(plan.to_json(), indent=2, default=str))
+    else:
+        print(f"A {kind} sync now would write (nothing has been written):")
+        for line in plan.lines():
+            print(f"  {line}")
+        for job in plan.result.jobs:
+            if job.outcome.value in ("failed", "skipped"):
+                print(f"  Not worked out: {job.sentence()}")
+    return EXIT_OK
 
 
 def _exit_code(result: Any) -> int:

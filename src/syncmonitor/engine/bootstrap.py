@@ -20,6 +20,7 @@ from syncmonitor.app.paths import AppPaths
 from syncmonitor.connectors.http.client import warm_up
 from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
+from syncmonitor.engine.runs.first_sync import WriteGate
 from syncmonitor.engine.runs.lock import SyncLock
 from syncmonitor.engine.runs.service import Remotes, SyncService
 from syncmonitor.sandbox.process import (
@@ -180,6 +181,8 @@ def start_services(config: Config, paths: AppPaths, *, start_sandbox: bool = Tru
             lock=SyncLock(paths.lock_file),
             sandbox_mode=config.sandbox_mode,
             resolve=resolve,
+            # The sandbox is ours to write to; a real remote's first two-way sync is previewed.
+            write_gate=None if sandbox is not None else WriteGate(database.engine),
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
         salesmate = resolve_salesmate(config, endpoints)

@@ -171,6 +171,16 @@ sync_runs = Table(
     Column("jobs", Text, nullable=False, default="[]", server_default="[]"),
 )
 
+# Which real remotes the sync may write to: a person confirmed the first two-way sync's plan
+# for that address ("outreach:https://api.outreach.io/api/v2"), or it was in use before.
+write_confirmations = Table(
+    "write_confirmations",
+    metadata,
+    Column("remote", Text, primary_key=True),
+    Column("confirmed_at", Text, nullable=False),
+    Column("how", Text, nullable=False),  # "window", "command line", "configuration", "legacy"
+)
+
 # Tables added by later issues live in their own modules on this metadata.
 from syncmonitor.store import issues_schema as _issues_schema  # noqa: E402,F401
 from syncmonitor.store import two_way_schema as _two_way_schema  # noqa: E402,F401

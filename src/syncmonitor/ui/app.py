@@ -33,6 +33,7 @@ from syncmonitor.ui.models.lazy import wait_for_reads
 from syncmonitor.ui.notifier import LogNotifier, Notifier, TrayNotifier
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.responsiveness import tune_for_interactive_use
+from syncmonitor.ui.runs.first_sync import FirstSyncPreview
 from syncmonitor.ui.settings.dialog import SettingsDialog
 from syncmonitor.ui.single_instance import SingleInstance, server_name
 from syncmonitor.ui.style import apply_look
@@ -97,6 +98,8 @@ class SyncMonitorApp(QObject):
                 self.notifier = TrayNotifier(self.tray)
             self.window.hide_on_close = True
         self.settings_dialog: SettingsDialog | None = None
+        # The first two-way sync to real remotes: its plan, then Confirm or Not now.
+        self.first_sync = FirstSyncPreview(self.controller, self.window)
         self.window.settings_action.triggered.connect(self.open_settings)
         self.window.pause_toggled.connect(self._save_paused)
         self.window.close_requested.connect(self.request_quit)
@@ -122,6 +125,7 @@ class SyncMonitorApp(QObject):
         )
         dialog.saved.connect(self._apply_settings)
         dialog.remotes_changed.connect(self._remotes_changed)
+        dialog.review_first_sync.connect(self.first_sync.review)
         dialog.finished.connect(self._settings_closed)
         self.settings_dialog = dialog
         dialog.open()

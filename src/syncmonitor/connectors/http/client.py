@@ -41,6 +41,7 @@ from syncmonitor.connectors.errors import (
     redact_secrets,
     redact_url,
 )
+from syncmonitor.connectors.http.dry_run import dry_run_transport
 from syncmonitor.connectors.http.retry import (
     RetryPolicy,
     parse_rate_limit_remaining,
@@ -219,6 +220,9 @@ class ResilientClient:
         self._sleep: Sleep = sleep or asyncio.sleep
         self._random = random or _random.random
         self._clock = clock or time.time
+        verify = tls_context()
+        # A dry run (engine: the first two-way sync's preview) answers writes itself.
+        transport = dry_run_transport(transport, verify)
         self._client = httpx.AsyncClient(
             base_url=base_url,
             headers=dict(headers or {}),
@@ -229,7 +233,7 @@ class ResilientClient:
             ),
             transport=transport,
             follow_redirects=False,
-            verify=tls_context(),
+            verify=verify,
             # Applied on every send, retries and redirects included: a request signature with
             # a nonce (OAuth 1.0a, Spotler) must be made afresh each time.
             auth=auth,

@@ -29,6 +29,7 @@ from syncmonitor.engine.runs.events import (
     SyncCancelled,
     SyncProgress,
 )
+from syncmonitor.engine.runs.first_sync import WRITES_HELD, WriteGate
 from syncmonitor.engine.runs.jobs import (
     KINDS,
     Job,
@@ -69,8 +70,12 @@ class SyncService:
         retry_policy: RetryPolicy | None = None,
         notices: NoticeSink | None = None,
         resolve: Callable[[Config], Remotes] | None = None,
+        write_gate: WriteGate | None = None,
     ) -> None:
         self.config = config
+        # None: write freely (sandbox mode, tests); else the first two-way sync to each real
+        # remote waits for a person's confirmation (engine.runs.first_sync).
+        self.write_gate = write_gate
         # How to find the remotes and their secrets for a configuration (the keyring, the
         # environment, the sandbox): after `reconfigure` the next run resolves them again.
         self._resolve = resolve
@@ -96,6 +101,18 @@ class SyncService:
         way finishes on the ones it started with."""
         self.config = config
         self._stale = self._resolve is not None
+
+    def writes_held(self) -> frozenset[str]:
+        """The remotes ("outreach", "workbooks") the next run will not write to until a person
+        confirms the first two-way sync (reads the cache: call it off the GUI thread)."""
+        if self.write_gate is None:
+            return frozenset()
+        return self.write_gate.held(self.remotes, self.config)
+
+    def confirm_writes(self, how: str) -> None:
+        """A person saw the plan and confirmed: the next runs write to the current remotes."""
+        if self.write_gate is not None:
+            self.write_gate.confirm(self.remotes, how)
 
     async def _remotes_for_run(self) -> Remotes:
         if self._stale and self._resolve is not None:
@@ -183,7 +200,12 @@ class SyncService:
                 person=person,
                 run_id=run_id,
             )
-            reports = await self._jobs(KINDS[kind], ctx)
+            held = (
+                await asyncio.to_thread(self.write_gate.held, remotes, config)
+                if self.write_gate is not None
+                else frozenset()
+            )
+            reports = await self._jobs(KINDS[kind], ctx, held)
             finished = utc_now()
             result = _result(run_id, reports, started, finished, round(time.monotonic() - clock, 3))
             await asyncio.to_thread(self._finish, result, finished)
@@ -204,9 +226,12 @@ class SyncService:
             progress(SyncProgress("done", result.summary, 1, 1))
         return result
 
-    async def _jobs(self, jobs: tuple[Job, ...], ctx: JobContext) -> list[JobReport]:
+    async def _jobs(
+        self, jobs: tuple[Job, ...], ctx: JobContext, held: frozenset[str] = frozenset()
+    ) -> list[JobReport]:
         """Run each job in turn, each with its own outcome: a failure skips only the jobs that
-        need the one that failed, and what every job committed stays."""
+        need the one that failed, and what every job committed stays. Jobs that write to a
+        remote in `held` are off until the first two-way sync is confirmed."""
         reports: list[JobReport] = []
         done: dict[str, JobReport] = {}
         down: dict[str, JobReport] = {}  # remote -> the job it stopped answering in
@@ -217,6 +242,9 @@ class SyncService:
             done[job.name] = report
             if cancelled:
                 report.outcome = JobOutcome.CANCELLED
+                continue
+            if job.writes & held:
+                report.off(WRITES_HELD)
                 continue
             failed = [done[n] for n in job.needs if n in done and not _went_well(done[n])]
             unwell = [down[s] for s in sorted(job.uses) if s in down]

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSpinBox,
     QTabWidget,
@@ -77,6 +78,7 @@ class SettingsDialog(QDialog):
     # An OAuth Test renewed Outreach's sign-in (the new refresh token is in the keyring, the old
     # one no longer works): the running app must resolve its remotes again.
     remotes_changed = Signal()
+    review_first_sync = Signal()  # show the first two-way sync's plan again
 
     def __init__(
         self,
@@ -146,6 +148,22 @@ class SettingsDialog(QDialog):
         )
         note.setWordWrap(True)
         layout.addWidget(note)
+        if self.config.sandbox_mode:
+            first = QLabel(
+                "Sandbox mode: the first two-way sync is not previewed, as it writes only to the "
+                "built-in sandbox. Against real accounts it shows its plan and asks first."
+            )
+        else:
+            first = QLabel(
+                "Against real accounts the first two-way sync shows what it would write and "
+                "waits for your confirmation; until then syncs only read."
+            )
+        first.setWordWrap(True)
+        layout.addWidget(named(first, "hint"))
+        self.review_button = named(QPushButton("Review the first two-way sync…"), "reviewFirst")
+        self.review_button.setEnabled(not self.config.sandbox_mode)
+        self.review_button.clicked.connect(self.review_first_sync.emit)
+        layout.addWidget(self.review_button)
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
