@@ -235,7 +235,7 @@ def _sync(
 ) -> int:
     from syncmonitor.engine.bootstrap import start_services
     from syncmonitor.engine.runs.events import SyncProgress
-    from syncmonitor.engine.runs.first_sync import held_counts
+    from syncmonitor.engine.runs.first_sync import WRITES_HELD_HELP, held_counts
 
     def show(p: SyncProgress) -> None:
         if not as_json and sys.stderr.isatty():
@@ -251,6 +251,8 @@ def _sync(
                 file=sys.stderr,
             )
             return EXIT_NOT_FOUND
+        if person is None and not as_json and services.service.last_run() is None:
+            _doctor_before_first_sync(services)
         if confirm:
             services.service.confirm_writes("command line")
         result = asyncio.run(
@@ -275,14 +277,6 @@ def _sync(
     if held and result.ok:
         return EXIT_WRITES_HELD
     return _exit_code(result)
-
-
-WRITES_HELD_HELP = (
-    "Nothing was written to Outreach or Workbooks: the first two-way sync to these remotes "
-    "waits for confirmation. See what it would write with `syncmonitor sync --once --dry-run`, "
-    "then run `syncmonitor sync --once --confirm-writes` (or set confirm_writes = true under "
-    "[sync] in the configuration file, or confirm it in the window)."
-)
 
 
 def _plan(config: Config, paths: AppPaths, *, as_json: bool, kind: str) -> int:
@@ -315,6 +309,18 @@ def _exit_code(result: Any) -> int:
     if result.outcome is RunOutcome.PARTLY_FAILED:
         return EXIT_PARTLY_FAILED
     return EXIT_FAILED
+
+
+def _doctor_before_first_sync(services: Any) -> None:
+    """The first sync of a cache: the connection doctor first, its problems told up front."""
+    from syncmonitor.engine.connections.doctor import diagnose
+
+    service = services.service
+    found = asyncio.run(diagnose(service.config, service.remotes, services.salesmate))
+    if found.problems:
+        print("Before the first sync, the connection doctor found:", file=sys.stderr)
+        for finding in found.problems:
+            print(f"  {finding.line()}", file=sys.stderr)
 
 
 def _doctor(config: Config, paths: AppPaths, *, as_json: bool) -> int:

@@ -31,6 +31,12 @@ from syncmonitor.store.schema import write_confirmations
 
 WRITES_HELD = "waiting for confirmation of the first two-way sync"
 LEGACY = "legacy"
+WRITES_HELD_HELP = (
+    "Nothing was written to Outreach or Workbooks: the first two-way sync to these remotes "
+    "waits for confirmation. See what it would write with `syncmonitor sync --once --dry-run`, "
+    "then run `syncmonitor sync --once --confirm-writes` (or set confirm_writes = true under "
+    "[sync] in the configuration file, or confirm it in the window)."
+)
 
 
 def remote_keys(remotes: Any) -> dict[str, str]:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from syncmonitor.app.errors import UserFacingError
-from syncmonitor.connectors.errors import ConnectorError
+from syncmonitor.engine.connections.doctor import diagnose
 from syncmonitor.engine.runs.first_sync import plan_sync
 from syncmonitor.ui.runs.preview_dialog import FirstSyncDialog
 
@@ -54,13 +54,15 @@ class FirstSyncPreview(QObject):
         self.dialog = dialog
         dialog.open()
         try:
-            plan = await plan_sync(service)
-        except (ConnectorError, UserFacingError) as exc:
+            plan, found = await asyncio.gather(
+                plan_sync(service), diagnose(service.config, service.remotes)
+            )
+        except UserFacingError as exc:  # a remote failure ends in the plan's job reports instead
             if self.dialog is dialog:
                 dialog.show_error(exc.title, exc.message)
             return
         if self.dialog is dialog:
-            dialog.show_plan(plan)
+            dialog.show_plan(plan, found.problems)
 
     def _confirmed(self, service: Any) -> None:
         async def confirm() -> None:

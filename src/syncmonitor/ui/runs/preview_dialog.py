@@ -9,6 +9,7 @@ the engine (`engine.runs.first_sync.plan_sync`) on a copy of the cache, writing 
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from syncmonitor.engine.connections.doctor import Finding
 from syncmonitor.engine.runs.first_sync import WritePlan
 from syncmonitor.ui.widgets import named
 
@@ -61,7 +63,7 @@ class FirstSyncDialog(QDialog):
         layout.addWidget(self.plan_view, 1)
         layout.addWidget(self.buttons)
 
-    def show_plan(self, plan: WritePlan) -> None:
+    def show_plan(self, plan: WritePlan, problems: Sequence[Finding] = ()) -> None:
         rows = "".join(
             f"<tr><td><b>{html.escape(w.remote)}</b></td><td align='right'>{w.count:,}</td>"
             f"<td>{html.escape(w.objects)} {_verb(w.action)}</td>"
@@ -75,6 +77,14 @@ class FirstSyncDialog(QDialog):
             if plan.writes
             else "<p>Nothing would be written to Outreach or Workbooks right now.</p>"
         )
+        if problems:  # the connection doctor runs before the first sync too
+            body += "<p style='color:#ae2a19'>The connection test found:</p><ul>"
+            body += "".join(
+                f"<li><b>{html.escape(f.service)} {html.escape(f.resource)}</b>: "
+                f"{html.escape(f.verdict.label)}. {html.escape(f.todo)}</li>"
+                for f in problems
+            )
+            body += "</ul>"
         missing = [j for j in plan.result.jobs if j.outcome.value in ("failed", "skipped")]
         if missing:
             body += "<p style='color:#ae2a19'>Not worked out, so not in the table:</p><ul>"

@@ -29,9 +29,8 @@ from shiboken6 import isValid
 
 from syncmonitor.app.config import Config, ConfigError, check_base_url
 from syncmonitor.app.credentials import Secret, get_secret, store_secret
-from syncmonitor.connectors.outreach.auth import OutreachGrant, RefreshingBearer, token_url_for
-from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.connection_check import CheckResult, check_service, summary
+from syncmonitor.engine.connections.forms import SalesmateAccess, remotes_from_form
 from syncmonitor.engine.runs.jobs import Remotes
 from syncmonitor.ui.widgets import named
 
@@ -262,39 +261,8 @@ def form_remotes(
     boxes: dict[str, ServiceBox], on_rotate: Callable[[str], None] | None = None
 ) -> tuple[Remotes, SalesmateAccess | None]:
     """The remotes the form describes, with typed secrets or the saved ones."""
-    v = {name: box.values() for name, box in boxes.items()}
-    o, w, s, f, m = (v[n] for n in ("Outreach", "Workbooks", "Spotler", "Salesforce", "Salesmate"))
-    auth = None
-    if boxes["Outreach"].oauth and o["base_url"] and o["oauth_client_id"]:
-        grant = OutreachGrant(
-            o["oauth_client_id"],
-            o["outreach_client_secret"],
-            o["outreach_refresh_token"],
-            token_url_for(o["base_url"]),
-        )
-        auth = RefreshingBearer(grant, on_rotate=on_rotate or (lambda _token: None))
-    remotes = Remotes(
-        o["base_url"] or None,
-        None if auth else o["outreach_token"] or None,
-        w["base_url"] or None,
-        w["workbooks_api_key"] or None,
-        outreach_auth=auth,
-        salesforce_base_url=f["base_url"] or None,
-        salesforce_token=f["salesforce_token"] or None,
-        spotler_base_url=s["base_url"] or None,
-        spotler_consumer_key=s["spotler_consumer_key"] or None,
-        spotler_consumer_secret=s["spotler_consumer_secret"] or None,
-    )
-    salesmate = None
-    if m["base_url"] and m["salesmate_token"]:
-        config = dataclasses.replace(
-            Config().salesmate, base_url=m["base_url"].rstrip("/"), linkname=m["linkname"]
-        )
-        if config.api_url:
-            salesmate = SalesmateAccess(
-                config.api_url, config.effective_linkname, m["salesmate_token"]
-            )
-    return remotes, salesmate
+    values = {name: box.values() for name, box in boxes.items()}
+    return remotes_from_form(values, outreach_oauth=boxes["Outreach"].oauth, on_rotate=on_rotate)
 
 
 def service_check(
