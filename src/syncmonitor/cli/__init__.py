@@ -251,8 +251,6 @@ def _sync(
                 file=sys.stderr,
             )
             return EXIT_NOT_FOUND
-        if person is None and not as_json and services.service.last_run() is None:
-            _doctor_before_first_sync(services)
         if confirm:
             services.service.confirm_writes("command line")
         result = asyncio.run(
@@ -309,18 +307,6 @@ def _exit_code(result: Any) -> int:
     if result.outcome is RunOutcome.PARTLY_FAILED:
         return EXIT_PARTLY_FAILED
     return EXIT_FAILED
-
-
-def _doctor_before_first_sync(services: Any) -> None:
-    """The first sync of a cache: the connection doctor first, its problems told up front."""
-    from syncmonitor.engine.connections.doctor import diagnose
-
-    service = services.service
-    found = asyncio.run(diagnose(service.config, service.remotes, services.salesmate))
-    if found.problems:
-        print("Before the first sync, the connection doctor found:", file=sys.stderr)
-        for finding in found.problems:
-            print(f"  {finding.line()}", file=sys.stderr)
 
 
 def _doctor(config: Config, paths: AppPaths, *, as_json: bool) -> int:
