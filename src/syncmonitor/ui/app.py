@@ -146,8 +146,10 @@ class SyncMonitorApp(QObject):
     def _remotes_changed(self) -> None:
         services = self.controller.services
         reconfigure = getattr(services, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(self.config)
+        if reconfigure is not None:  # reads the keyring: off the GUI thread
+            self._reconfiguring = asyncio.get_running_loop().create_task(
+                asyncio.to_thread(reconfigure, self.config)
+            )
 
     def _save_paused(self, paused: bool) -> None:
         if self.paths is None:

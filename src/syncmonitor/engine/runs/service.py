@@ -274,6 +274,11 @@ class SyncService:
             report.error_title, report.error_message = exc.title, exc.message
             report.error_kind = _error_kind(exc)
             report.service = getattr(exc, "service", None)
+            if report.error_kind == "permission":  # one resource refused, not the credentials
+                report.error_message += (
+                    " The other parts that do not need it went on. Settings > Test connections "
+                    "(or `syncmonitor doctor`) names the permission or scope that is missing."
+                )
             log.warning("Job %s failed: %s: %s", job.name, exc.title, exc.message)
         except Exception as exc:  # a bug: record it, keep the app and the other jobs going
             log.exception("Job %s failed unexpectedly", job.name)
