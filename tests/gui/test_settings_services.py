@@ -168,3 +168,56 @@ async def test_the_test_connections_tab_has_one_row_per_resource(
     assert rows[("Spotler", "campaign/list")] == "OK"
     assert rows[("Salesmate", "contact search")] == "OK"
     assert "problem" in dialog.doctor.status.text()
+
+
+@pytest.mark.asyncio
+async def test_sign_in_with_outreach_opens_the_browser_and_keeps_the_sign_in(
+    qtbot: QtBot,
+    tmp_path: Path,
+    memory_keyring: keyring.backend.KeyringBackend,
+    sandbox: SandboxEndpoints,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    import httpx
+
+    from syncmonitor.sandbox.outreach_oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+    from syncmonitor.ui.settings import connections
+
+    opened: list[str] = []
+
+    def open_url(url: object) -> bool:  # the browser, approving at once
+        opened.append(url.toString())  # type: ignore[attr-defined]
+        threading.Thread(
+            target=httpx.get, args=(opened[-1],), kwargs={"follow_redirects": True}
+        ).start()
+        return True
+
+    monkeypatch.setattr(connections.QDesktopServices, "openUrl", open_url)
+    monkeypatch.setattr(connections, "sign_in_in_browser", _on_any_port(connections))
+    dialog, _ = make(qtbot, tmp_path)
+    changed: list[bool] = []
+    dialog.remotes_changed.connect(lambda: changed.append(True))
+    box = dialog.remotes["Outreach"]
+    assert box.mode is not None and box.sign_in_button is not None
+    box.mode.setCurrentIndex(1)
+    assert not box.sign_in_button.isHidden()
+    box.inputs["base_url"].setText(sandbox.outreach_base_url)
+    box.inputs["oauth_client_id"].setText(DEFAULT_CLIENT_ID)
+    box.inputs["outreach_client_secret"].setText(DEFAULT_CLIENT_SECRET)
+    box.sign_in_button.click()
+    await eventually(lambda: box.sign_in_button is not None and box.sign_in_button.isEnabled(), 15)
+    assert "Signed in to Outreach" in box.result.text(), box.result.text()
+    assert "/oauth/authorize?" in opened[0] and "calls.read" in opened[0]
+    assert memory_keyring.get_password(KEYRING_SERVICE, "outreach_refresh_token")
+    assert changed
+
+
+def _on_any_port(module: object) -> object:
+    real = module.sign_in_in_browser  # type: ignore[attr-defined]
+
+    async def sign_in(*args: object, **kwargs: object) -> None:
+        await real(*args, port=0, **kwargs)
+
+    return sign_in

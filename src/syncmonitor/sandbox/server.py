@@ -187,6 +187,9 @@ class SandboxServer(ThreadingHTTPServer):
         elif path == outreach_oauth.PATH:
             self._count("outreach-oauth")
             return self.oauth.handle(request), None
+        elif path == outreach_oauth.AUTHORIZE_PATH:
+            self._count("outreach-oauth")
+            return self.oauth.authorize(request), None
         elif path.startswith(salesforce_api.PREFIX + "/"):
             service = "salesforce"
         elif path.startswith(SPOTLER_PREFIX + "/"):

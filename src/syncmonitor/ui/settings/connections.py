@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -29,8 +30,10 @@ from shiboken6 import isValid
 
 from syncmonitor.app.config import Config, ConfigError, check_base_url
 from syncmonitor.app.credentials import Secret, get_secret, store_secret
+from syncmonitor.app.errors import UserFacingError
 from syncmonitor.engine.connection_check import CheckResult, check_service, summary
 from syncmonitor.engine.connections.forms import SalesmateAccess, remotes_from_form
+from syncmonitor.engine.outreach_sign_in import redirect_uri, sign_in_in_browser
 from syncmonitor.engine.runs.jobs import Remotes
 from syncmonitor.ui.widgets import named
 
@@ -108,6 +111,8 @@ Check = Callable[[dict[str, str]], Awaitable[CheckResult]]
 class ServiceBox(QGroupBox):
     """An address, credentials and a Test button for one remote."""
 
+    signed_in = Signal()  # the browser sign-in saved a new Outreach refresh token
+
     def __init__(self, name: str, config: Config, secure: bool, check: Check) -> None:
         super().__init__(name)
         self.name = name
@@ -142,6 +147,17 @@ class ServiceBox(QGroupBox):
             self.inputs[f.key] = edit
             self.labels[f.key] = self._label(f.label)
             form.addRow(self.labels[f.key], edit)
+        self.sign_in_button: QPushButton | None = None
+        if name == "Outreach":  # OAuth: the browser's consent page gives the refresh token
+            self.sign_in_button = named(
+                QPushButton("Sign in with Outreach…"), "outreachSignInButton"
+            )
+            self.sign_in_button.setToolTip(
+                f"Opens Outreach in the browser. The Outreach OAuth app must list "
+                f"{redirect_uri()} as a redirect URI."
+            )
+            self.sign_in_button.clicked.connect(self.start_sign_in)
+            form.addRow("", self.sign_in_button)
         self.test_button = named(QPushButton("Test"), f"test_{self.section}")
         self.test_button.setToolTip(
             f"Reads every {name} resource the enabled features need, with what the form says now"
@@ -178,6 +194,8 @@ class ServiceBox(QGroupBox):
     def _show_mode(self) -> None:
         if self.mode is None:
             return
+        if self.sign_in_button is not None:
+            self.sign_in_button.setVisible(self.oauth)
         for key in (*OAUTH_FIELDS, "outreach_token"):
             shown = (key in OAUTH_FIELDS) == self.oauth
             self.inputs[key].setVisible(shown)
@@ -217,6 +235,45 @@ class ServiceBox(QGroupBox):
                 self.inputs[f.key].clear()
                 self.inputs[f.key].setPlaceholderText("Saved (type to replace)")
 
+    def start_sign_in(self) -> None:
+        """OAuth in the browser: the refresh token (and client secret) go to the keyring."""
+        values = self.values()
+        if not (
+            values["base_url"] and values["oauth_client_id"] and values["outreach_client_secret"]
+        ):
+            self._show(
+                CheckResult(
+                    False,
+                    "Not enough to sign in",
+                    "Enter the Outreach address, the OAuth client id and the client secret first.",
+                )
+            )
+            return
+        assert self.sign_in_button is not None
+        self.sign_in_button.setEnabled(False)
+        self.result.setText("Waiting for Outreach in the browser…")
+        self._task = asyncio.get_running_loop().create_task(self._sign_in(values))
+
+    async def _sign_in(self, values: dict[str, str]) -> None:
+        try:
+            await sign_in_in_browser(
+                values["base_url"],
+                values["oauth_client_id"],
+                values["outreach_client_secret"],
+                lambda url: QDesktopServices.openUrl(QUrl(url)),
+            )
+            result = CheckResult(True, "Signed in to Outreach", "The sign-in is in the keyring.")
+        except UserFacingError as exc:
+            result = CheckResult(False, exc.title, exc.message)
+        if not isValid(self):
+            return
+        assert self.sign_in_button is not None
+        self.sign_in_button.setEnabled(True)
+        if result.ok:
+            self.inputs["outreach_refresh_token"].setPlaceholderText("Saved (type to replace)")
+            self.signed_in.emit()
+        self._show(result)
+
     def start_test(self) -> None:
         self.test_button.setEnabled(False)
         self.result.setText("Testing…")
@@ -231,6 +288,9 @@ class ServiceBox(QGroupBox):
         if not isValid(self):
             return
         self.test_button.setEnabled(True)
+        self._show(result)
+
+    def _show(self, result: CheckResult) -> None:
         colour = "#2e7d32" if result.ok else "#ae2a19"
         mark = "✓" if result.ok else "✗"
         self.result.setText(

@@ -138,6 +138,7 @@ class SettingsDialog(QDialog):
             self.remotes[name] = ServiceBox(name, self.config, self.secure, check)
             layout.addWidget(self.remotes[name])
         self.outreach, self.workbooks = self.remotes["Outreach"], self.remotes["Workbooks"]
+        self.outreach.signed_in.connect(self.remotes_changed.emit)  # the next run signs in anew
         note = named(
             QLabel(
                 "With the Outreach and Workbooks addresses empty Sync Monitor runs against its "
