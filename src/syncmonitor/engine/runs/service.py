@@ -98,9 +98,17 @@ class SyncService:
 
     def reconfigure(self, config: Config) -> None:
         """New settings (addresses, credentials, options): the next run uses them; a run under
-        way finishes on the ones it started with."""
+        way finishes on the ones it started with. Reads the keyring: call it off the GUI thread.
+        A secret the new settings need but that is not saved yet is looked for again at the
+        next run (which says what is missing if it still is)."""
         self.config = config
-        self._stale = self._resolve is not None
+        if self._resolve is None:
+            return
+        try:
+            self.remotes = self._resolve(config)
+            self._stale = False
+        except UserFacingError:
+            self._stale = True
 
     def writes_held(self) -> frozenset[str]:
         """The remotes ("outreach", "workbooks") the next run will not write to until a person
