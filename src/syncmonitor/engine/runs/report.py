@@ -13,8 +13,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from syncmonitor.domain.timestamps import format_iso
 from syncmonitor.engine.runs.events import RunOutcome, RunResult
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 
@@ -184,3 +186,51 @@ def failure_notices(result: RunResult) -> list[Notice]:
         key = f"{cause.title} ({parts})"
         notices.append(Notice("sync.failed", NoticeLevel.ERROR, cause.title, message, key=key))
     return notices
+
+
+def result_of(
+    run_id: int,
+    reports: list[JobReport],
+    started: datetime,
+    finished: datetime,
+    duration_s: float,
+) -> RunResult:
+    """The run's result from its jobs' reports: figures summed, the failures in words."""
+    cancelled = any(r.outcome is JobOutcome.CANCELLED for r in reports)
+    outcome = run_outcome(reports, cancelled=cancelled)
+    read, written = merged(reports)
+    title = message = kind = None
+    found = causes(reports)
+    if outcome is RunOutcome.CANCELLED:
+        title, message = "Cancelled", "The run was cancelled; what it had read is kept."
+    elif len(found) == 1 and outcome is RunOutcome.FAILED:
+        title, message, kind = found[0].title, found[0].message, found[0].kind
+    elif found:
+        parts = [r.label for r in reports if r.outcome is JobOutcome.FAILED]
+        partly = outcome is RunOutcome.PARTLY_FAILED
+        title = f"{_and(parts)} failed" if partly else found[0].title
+        if len(found) == 1:
+            message = f"{found[0].title}: {found[0].message}"
+        else:
+            message = " ".join(f"{_and(c.jobs)}: {c.title}. {c.message}" for c in found)
+        if partly:
+            message += " The other parts of the run went through."
+        kinds = {c.kind for c in found}
+        kind = kinds.pop() if len(kinds) == 1 else None
+    return RunResult(
+        run_id=run_id,
+        outcome=outcome,
+        started_at=format_iso(started),
+        finished_at=format_iso(finished),
+        duration_s=duration_s,
+        records_read=read,
+        records_written=written,
+        error_title=title,
+        error_message=message,
+        error_kind=kind,
+        jobs=tuple(reports),
+    )
+
+
+def _and(items: list[str] | tuple[str, ...]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

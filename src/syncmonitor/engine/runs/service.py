@@ -41,7 +41,7 @@ from syncmonitor.engine.runs.jobs import (
 )
 from syncmonitor.engine.runs.lock import AlreadySyncingError, SyncLock
 from syncmonitor.engine.runs.notices import NoticeSink
-from syncmonitor.engine.runs.report import JobOutcome, JobReport, causes, merged, run_outcome
+from syncmonitor.engine.runs.report import JobOutcome, JobReport, result_of
 from syncmonitor.store.database import Database
 from syncmonitor.store.runs import finish_run, last_finished_by_kind, recent_runs, start_run
 
@@ -215,7 +215,9 @@ class SyncService:
             )
             reports = await self._jobs(KINDS[kind], ctx, held)
             finished = utc_now()
-            result = _result(run_id, reports, started, finished, round(time.monotonic() - clock, 3))
+            result = result_of(
+                run_id, reports, started, finished, round(time.monotonic() - clock, 3)
+            )
             await asyncio.to_thread(self._finish, result, finished)
         finally:
             self._lock.release()
@@ -332,54 +334,6 @@ REMOTE_WIDE = frozenset({"offline", "auth", "rate-limited", "server", "malformed
 
 def _went_well(report: JobReport) -> bool:
     return report.outcome in (JobOutcome.SUCCEEDED, JobOutcome.OFF)
-
-
-def _result(
-    run_id: int,
-    reports: list[JobReport],
-    started: datetime,
-    finished: datetime,
-    duration_s: float,
-) -> RunResult:
-    """The run's result from its jobs' reports: figures summed, the failures in words."""
-    cancelled = any(r.outcome is JobOutcome.CANCELLED for r in reports)
-    outcome = run_outcome(reports, cancelled=cancelled)
-    read, written = merged(reports)
-    title = message = kind = None
-    found = causes(reports)
-    if outcome is RunOutcome.CANCELLED:
-        title, message = "Cancelled", "The run was cancelled; what it had read is kept."
-    elif len(found) == 1 and outcome is RunOutcome.FAILED:
-        title, message, kind = found[0].title, found[0].message, found[0].kind
-    elif found:
-        parts = [r.label for r in reports if r.outcome is JobOutcome.FAILED]
-        partly = outcome is RunOutcome.PARTLY_FAILED
-        title = f"{_and(parts)} failed" if partly else found[0].title
-        if len(found) == 1:
-            message = f"{found[0].title}: {found[0].message}"
-        else:
-            message = " ".join(f"{_and(c.jobs)}: {c.title}. {c.message}" for c in found)
-        if partly:
-            message += " The other parts of the run went through."
-        kinds = {c.kind for c in found}
-        kind = kinds.pop() if len(kinds) == 1 else None
-    return RunResult(
-        run_id=run_id,
-        outcome=outcome,
-        started_at=format_iso(started),
-        finished_at=format_iso(finished),
-        duration_s=duration_s,
-        records_read=read,
-        records_written=written,
-        error_title=title,
-        error_message=message,
-        error_kind=kind,
-        jobs=tuple(reports),
-    )
-
-
-def _and(items: list[str] | tuple[str, ...]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _error_kind(exc: Exception) -> str | None:
