@@ -63,6 +63,7 @@ async def test_the_plan_is_shown_and_confirm_lets_the_sync_write(qtbot: QtBot, h
     assert "Workbooks" in text and "people updated" in text
     dialog.confirm_button.click()
     await eventually(lambda: controller.synced == 1)
+    assert preview._confirming is not None
     assert h.service.writes_held() == frozenset()
     assert preview.dialog is None
 
@@ -85,4 +86,5 @@ async def test_not_now_keeps_the_writes_held_and_sandbox_mode_asks_nothing(
     assert preview.dialog is not None
     preview.dialog.later_button.click()
     await eventually(lambda: preview.dialog is None)
+    await eventually(lambda: preview._task is not None and preview._task.done())  # stopped
     assert h.service.writes_held() == {"outreach", "workbooks"} and controller.synced == 0

@@ -31,7 +31,8 @@ class FirstSyncPreview(QObject):
         self.controller = controller
         self.window = window
         self.dialog: FirstSyncDialog | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = None  # working out the plan
+        self._confirming: asyncio.Task[None] | None = None
         controller.services_ready.connect(lambda _database: self.review())
 
     def review(self) -> None:
@@ -69,9 +70,11 @@ class FirstSyncPreview(QObject):
             await asyncio.to_thread(service.confirm_writes, "window")
             self.controller.sync_now()  # the confirmed writes go out now, not in 30 minutes
 
-        self._task = asyncio.get_running_loop().create_task(confirm())
+        self._confirming = asyncio.get_running_loop().create_task(confirm())
 
     def _closed(self, _result: int) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()  # Not now: stop reading the remotes for a plan nobody sees
         if self.dialog is not None:
             self.dialog.deleteLater()
         self.dialog = None
