@@ -20,12 +20,18 @@ from syncmonitor.app.config import Config, load_config
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.logs import setup_logging
 from syncmonitor.app.paths import AppPaths, app_paths
+from syncmonitor.cli.connections import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTLY_FAILED,
+    EXIT_WRITES_HELD,
+    exit_code,
+    run_doctor,
+    run_plan,
+)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
-# `sync --once`: some parts of the run failed, the others went through (the README lists codes).
-EXIT_PARTLY_FAILED = 4
-# `sync --once`: the first two-way sync to a real remote waits for --confirm-writes; it read only.
-EXIT_WRITES_HELD = 5
+EXIT_USAGE, EXIT_NOT_FOUND = 2, 3
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PARTLY_FAILED", "EXIT_WRITES_HELD", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_gui(config, paths, config_error=config_error, at_login=args.at_login)
         if args.command == "sync":
             if args.dry_run:
-                return _plan(config, paths, as_json=args.json, kind=args.kind)
+                return run_plan(config, paths, as_json=args.json, kind=args.kind)
             return _sync(
                 config,
                 paths,
@@ -178,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "runs":
             return _runs(paths, as_json=args.json, limit=args.limit)
         if args.command == "doctor":
-            return _doctor(config, paths, as_json=args.json)
+            return run_doctor(config, paths, as_json=args.json)
         if args.command == "daemon":
             return _daemon(config, paths)
         if args.command == "status":
@@ -274,69 +280,7 @@ def _sync(
                 print(f"  {job.sentence()}", file=sys.stderr)
     if held and result.ok:
         return EXIT_WRITES_HELD
-    return _exit_code(result)
-
-
-def _plan(config: Config, paths: AppPaths, *, as_json: bool, kind: str) -> int:
-    """`sync --once --dry-run`: what a sync would write, written nowhere."""
-    from syncmonitor.engine.bootstrap import start_services
-    from syncmonitor.engine.runs.first_sync import plan_sync
-
-    services = start_services(config, paths)
-    try:
-        plan = asyncio.run(plan_sync(services.service, kind))
-    finally:
-        services.close()
-    if as_json:
-        print(json.dumps(plan.to_json(), indent=2, default=str))
-    else:
-        print(f"A {kind} sync now would write (nothing has been written):")
-        for line in plan.lines():
-            print(f"  {line}")
-        for job in plan.result.jobs:
-            if job.outcome.value in ("failed", "skipped"):
-                print(f"  Not worked out: {job.sentence()}")
-    return EXIT_OK
-
-
-def _exit_code(result: Any) -> int:
-    from syncmonitor.engine.runs.events import RunOutcome
-
-    if result.ok:
-        return EXIT_OK
-    if result.outcome is RunOutcome.PARTLY_FAILED:
-        return EXIT_PARTLY_FAILED
-    return EXIT_FAILED
-
-
-def _doctor(config: Config, paths: AppPaths, *, as_json: bool) -> int:
-    from syncmonitor.engine.bootstrap import start_services
-    from syncmonitor.engine.connections.doctor import diagnose
-
-    services = start_services(config, paths)
-    try:
-        found = asyncio.run(diagnose(config, services.service.remotes, services.salesmate))
-    finally:
-        services.close()
-    if as_json:
-        print(
-            json.dumps({"ok": found.ok, "checks": [f.to_json() for f in found.findings]}, indent=2)
-        )
-    elif not found.findings:
-        print(
-            "Nothing to check: no remote is set up. Set one up in Settings > Connections, or in "
-            "the configuration file."
-        )
-    else:
-        for finding in found.findings:
-            print(finding.line())
-        problems = len(found.problems)
-        print(
-            "Every connection works."
-            if found.ok
-            else f"{problems} problem{'s' if problems != 1 else ''} found; each says what to do."
-        )
-    return EXIT_OK if found.ok else EXIT_FAILED
+    return exit_code(result)
 
 
 def _find_prospect(database: Any, who: str) -> int | None:
