@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable
 
 import httpx
 import pytest
@@ -14,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from syncmonitor.connectors.errors import MalformedResponseError
-from syncmonitor.connectors.http import client as client_module
 from syncmonitor.connectors.http.headers import (
     describe_wait,
     parse_rate_limit_remaining,
@@ -106,21 +104,16 @@ def test_the_hard_limit_holds_without_an_announced_count() -> None:
         budget.page(100, more=True)
 
 
-def _spotler_pages(
-    next_link: Callable[[int], str | None],
-) -> tuple[list[str], BaseException | None]:
-    """Read Spotler's campaign list from a mock that links page n to `next_link(n)`."""
+def _spotler_campaigns(body: object) -> tuple[list[str], object]:
+    """Read Spotler's campaign list from a mock answering `body`: the hosts asked, and the
+    campaigns read or the error."""
     hosts: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
         hosts.append(str(request.url.host))
-        n = len(hosts)
-        return httpx.Response(
-            200,
-            json={"campaigns": [{"encryptedId": f"c{n}", "name": "x"}], "next": next_link(n)},
-        )
+        return httpx.Response(200, json=body)
 
-    async def go() -> BaseException | None:
+    async def go() -> object:
         async with SpotlerClient(
             "https://restapi.mailplus.test/integrationservice-1.1.0",
             "key",
@@ -128,26 +121,20 @@ def _spotler_pages(
             transport=httpx.MockTransport(answer),
         ) as client:
             try:
-                async for _ in client.iter_campaigns(page_size=1):
-                    pass
+                return await client.campaigns()
             except MalformedResponseError as exc:
                 return exc
-        return None
 
     return hosts, asyncio.run(go())
 
 
-def test_a_spotler_next_link_to_another_host_is_not_followed() -> None:
-    hosts, error = _spotler_pages(lambda n: "https://evil.example/steal")
-    assert hosts == ["restapi.mailplus.test"]
-    assert error is not None and "points at another address (evil.example)" in str(error)
-
-
-def test_spotler_pages_that_link_on_for_ever_stop_at_the_hard_limit(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(client_module, "Limits", lambda: Limits(max_pages=50))
-    base = "https://restapi.mailplus.test/integrationservice-1.1.0/campaign/list?after="
-    hosts, error = _spotler_pages(lambda n: f"{base}{n}")
-    assert len(hosts) == 50
-    assert error is not None and "the most one read may take" in str(error)
+def test_spotler_campaign_list_is_one_request_and_follows_no_link() -> None:
+    # GET /campaign/list takes no parameters and answers a bare array (the Swagger file): the
+    # app never pages it, so a "next" link (to another host, or on for ever) is never followed.
+    hosts, read = _spotler_campaigns([{"encryptedId": "c1", "name": "x", "active": True}])
+    assert hosts == ["restapi.mailplus.test"] and isinstance(read, list) and len(read) == 1
+    hosts, error = _spotler_campaigns(
+        {"campaigns": [{"encryptedId": "c1", "name": "x"}], "next": "https://evil.example/steal"}
+    )
+    assert set(hosts) == {"restapi.mailplus.test"}  # retried as malformed, the link never taken
+    assert isinstance(error, MalformedResponseError) and "JSON array" in str(error)

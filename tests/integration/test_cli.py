@@ -75,8 +75,13 @@ def base_env(home: Path) -> dict[str, str]:
     return env
 
 
-def config_for(endpoints: SandboxEndpoints, page_size: int = 20) -> str:
-    return (
+# The sandbox stands in for a real account here: writes are confirmed as a script would (the
+# preview itself is tested below with a configuration without it).
+CONFIRMED = "[sync]\nconfirm_writes = true\n"
+
+
+def config_for(endpoints: SandboxEndpoints, page_size: int = 20, confirmed: bool = True) -> str:
+    return (CONFIRMED if confirmed else "") + (
         f'[outreach]\nbase_url = "{endpoints.outreach_base_url}"\npage_size = {page_size}\n'
         f'[workbooks]\nbase_url = "{endpoints.workbooks_base_url}"\n'
     )
@@ -447,3 +452,79 @@ def test_the_daemon_syncs_on_its_schedule_and_stops_cleanly_on_sigterm(
     assert process.returncode == 0, err
     assert "full scheduled: Synced in" in err
     assert "next full sync at" in err
+
+
+def test_a_partly_failed_sync_exits_4_and_runs_json_shows_every_part(
+    cli: Cli, remote: SandboxEndpoints
+) -> None:
+    admin = AdminClient(remote.admin_url)
+    admin.outreach_scopes(["calls.read"])  # a token made without the calls.read scope
+
+    done = cli.run("sync", "--once")
+
+    assert done.returncode == 4, done.stderr
+    assert "partly failed" in done.stderr and "Calls into Workbooks" in done.stderr
+    assert "calls.read" in done.stderr  # the remote's own words
+    assert "Sequence states into Workbooks: succeeded" in done.stderr
+
+    runs = cli.json("runs", "--json")
+    jobs = {j["job"]: j for j in runs[0]["jobs"]}
+    assert runs[0]["outcome"] == "partly_failed"
+    assert jobs["workbooks.calls"]["outcome"] == "failed"
+    assert jobs["workbooks.calls"]["error"]["service"] == "Outreach"
+    assert jobs["outreach.pull"]["outcome"] == "succeeded"
+    assert jobs["outreach.pull"]["read"]["sequence_states"] > 0
+
+    admin.outreach_scopes([])
+    assert cli.run("sync", "--once").returncode == 0
+
+
+def test_doctor_prints_one_line_per_resource_and_names_a_missing_scope(
+    cli: Cli, remote: SandboxEndpoints
+) -> None:
+    ok = cli.run("doctor")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "Every connection works." in ok.stdout
+    assert any(line.startswith("Outreach") and "calls" in line for line in ok.stdout.splitlines())
+
+    AdminClient(remote.admin_url).outreach_scopes(["tasks.read"])
+    done = cli.run("doctor")
+    assert done.returncode == 1
+    [line] = [x for x in done.stdout.splitlines() if "Missing permission" in x]
+    assert line.startswith("Outreach") and " tasks " in line and "tasks.read" in line
+    checks = json.loads(cli.run("doctor", "--json").stdout)["checks"]
+    assert [c["resource"] for c in checks if not c["ok"]] == ["tasks"]
+    assert TOKEN not in done.stdout + done.stderr
+
+
+def test_the_first_two_way_sync_writes_nothing_until_confirmed_and_dry_run_shows_the_plan(
+    cli: Cli, remote: SandboxEndpoints
+) -> None:
+    cli.write_config(config_for(remote, confirmed=False))  # as a real account is set up
+    admin = AdminClient(remote.admin_url)
+    before = read_people(admin, PEOPLE)
+
+    plan = cli.run("sync", "--once", "--dry-run")
+    assert plan.returncode == 0, plan.stderr
+    assert "nothing has been written" in plan.stdout
+    assert "Workbooks: " in plan.stdout and " people updated (e.g. #" in plan.stdout
+    as_json = json.loads(cli.run("sync", "--once", "--dry-run", "--json").stdout)
+    writes = {(w["remote"], w["objects"], w["action"]): w for w in as_json["writes"]}
+    people = writes[("Workbooks", "people", "update")]
+    assert people["count"] > 0 and people["examples"]
+    assert read_people(admin, PEOPLE) == before  # the dry runs wrote nothing
+    assert cli.json("runs", "--json") == []  # nor to the cache
+
+    held = cli.run("sync", "--once")
+    assert held.returncode == 5, held.stderr
+    assert "--confirm-writes" in held.stderr and "--dry-run" in held.stderr
+    assert read_people(admin, PEOPLE) == before  # it read, and wrote nothing back
+    jobs = {j["job"]: j for j in cli.json("runs", "--json")[0]["jobs"]}
+    assert jobs["outreach.pull"]["outcome"] == "succeeded"
+    assert jobs["workbooks.push"]["outcome"] == "off"
+    assert "confirmation" in jobs["workbooks.push"]["reason"]
+
+    done = cli.run("sync", "--once", "--confirm-writes")
+    assert done.returncode == 0, done.stderr
+    assert read_people(admin, PEOPLE) != before
+    assert cli.run("sync", "--once").returncode == 0  # confirmed once, for these remotes

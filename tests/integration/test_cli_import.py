@@ -30,6 +30,7 @@ class Cli:
         self.env["SYNCMONITOR_OUTREACH_TOKEN"] = endpoints.outreach_token
         self.env["SYNCMONITOR_WORKBOOKS_API_KEY"] = endpoints.workbooks_api_key
         config = (
+            "[sync]\nconfirm_writes = true\n"
             f'[outreach]\nbase_url = "{endpoints.outreach_base_url}"\n'
             f'[workbooks]\nbase_url = "{endpoints.workbooks_base_url}"\n'
         )

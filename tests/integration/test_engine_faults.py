@@ -37,6 +37,8 @@ from syncmonitor.engine.runs.events import RunOutcome, RunResult
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 from syncmonitor.store.schema import push_outbox
 
+PARTLY = RunOutcome.PARTLY_FAILED
+
 SEED = 7
 PEOPLE = 200
 PAGE = 50
@@ -121,12 +123,19 @@ def assert_converged(
         assert {i: p["lock_version"] for i, p in people.items()} == ref.lock_versions
 
 
-def assert_recorded_failure(h: Harness, result: RunResult, service: str, *hints: str) -> None:
-    """The run failed, says so in sync_runs, and tells a person what happened and what to do."""
-    assert result.outcome is RunOutcome.FAILED, result
+def assert_recorded_failure(
+    h: Harness,
+    result: RunResult,
+    service: str,
+    *hints: str,
+    outcome: RunOutcome = RunOutcome.FAILED,
+) -> None:
+    """The run failed (or partly failed), says so in sync_runs, and tells a person what happened
+    and what to do."""
+    assert result.outcome is outcome, result
     row = last_recorded_run(h.engine)
     assert row["id"] == result.run_id
-    assert row["outcome"] == "failed" and row["finished_at"]
+    assert row["outcome"] == outcome.value and row["finished_at"]
     assert row["error_title"] == result.error_title and row["error_message"] == result.error_message
     text = f"{result.error_title}: {result.error_message}"
     assert service in text
@@ -192,6 +201,11 @@ def test_outreach_fault_that_persists_fails_the_run_keeps_the_pages_and_then_con
     result = h.sync(progress)
 
     assert_recorded_failure(h, result, "Outreach", *hints)
+    # The push needs the pull, and the other parts need Outreach, which stopped answering:
+    # skipped, each saying why, so the run is one failure told once.
+    outcomes = {j.job: j.outcome.value for j in result.jobs}
+    assert outcomes.pop("outreach.pull") == "failed"
+    assert set(outcomes.values()) <= {"skipped", "off"}, outcomes
     # Tried as often as the policy says, no more, and Workbooks was not touched.
     assert requests_made(h.admin) == {
         "outreach": PAGES_BEFORE_FAULT + ATTEMPTS,
@@ -234,7 +248,12 @@ def test_workbooks_fault_that_persists_fails_the_run_keeps_the_pushed_and_then_c
     progress = fault_after(h.admin, "workbooks-push", 1, target="workbooks", **times(faults, 500))
     result = h.sync(progress)
 
-    assert_recorded_failure(h, result, "Workbooks", *hints)
+    # The pull went through, the push did not: the run partly failed, saying which part.
+    assert_recorded_failure(
+        h, result, "Workbooks", *hints, "Sequence states into Workbooks", outcome=PARTLY
+    )
+    outcomes = {j.job: j.outcome.value for j in result.jobs}
+    assert outcomes["outreach.pull"] == "succeeded" and outcomes["workbooks.push"] == "failed"
     snap = snapshot(h.engine)
     # The pull was complete; the first batch of 100 people is pushed, the rest wait.
     assert snap.sequence_states == reference.cache.sequence_states
@@ -395,7 +414,7 @@ def test_lock_conflicts_that_persist_fail_the_run_and_the_people_stay_queued(
     h.admin.set_faults(target="workbooks", lock_conflict_next=10_000)
     result = h.sync()
 
-    assert_recorded_failure(h, result, "Workbooks", "retried on the next sync")
+    assert_recorded_failure(h, result, "Workbooks", "retried on the next sync", outcome=PARTLY)
     with h.engine.connect() as conn:
         queued = conn.execute(
             select(push_outbox.c.prospect_id, push_outbox.c.attempts, push_outbox.c.last_error)
@@ -412,7 +431,7 @@ def test_lock_conflicts_that_persist_fail_the_run_and_the_people_stay_queued(
 def test_a_run_whose_workbooks_writes_failed_has_a_title_that_says_so(h: Harness) -> None:
     h.admin.set_faults(target="workbooks", lock_conflict_next=10_000)
     result = h.sync()
-    assert result.outcome is RunOutcome.FAILED
+    assert result.outcome is PARTLY  # the pull went through
     assert "Workbooks" in (result.error_title or ""), result.error_title
 
 
@@ -431,7 +450,7 @@ def test_people_whose_writes_failed_three_runs_running_are_still_written_later(
     """The failed run says "They stay queued and are retried on the next sync"."""
     h.admin.set_faults(target="workbooks", lock_conflict_next=100_000)
     for _ in range(3):
-        assert h.sync().outcome is RunOutcome.FAILED
+        assert h.sync().outcome is PARTLY
     h.admin.clear_faults()
 
     result = h.sync()
@@ -468,8 +487,10 @@ def test_a_wrong_workbooks_key_is_one_clear_failed_run_with_no_retries(
     with harness(endpoints, tmp_path / "cache", workbooks_api_key="revoked-key-456") as h:
         result = h.sync()
 
-        assert_recorded_failure(h, result, "Workbooks", "SYNCMONITOR_WORKBOOKS_API_KEY")
-        assert "API key" in (result.error_title or "")
+        assert_recorded_failure(
+            h, result, "Workbooks", "SYNCMONITOR_WORKBOOKS_API_KEY", outcome=PARTLY
+        )
+        assert "API key" in (result.error_message or "")
         assert "revoked-key-456" not in f"{result.error_title} {result.error_message}"
         assert requests_made(h.admin)["workbooks"] == 1
         snap = snapshot(h.engine)

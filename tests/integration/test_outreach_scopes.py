@@ -26,7 +26,7 @@ def h(make_sandbox: Callable[..., SandboxEndpoints], tmp_path: Path) -> Iterator
         yield made
 
 
-def test_a_missing_calls_scope_is_one_issue_naming_it_and_the_rest_of_the_sync_runs(
+def test_a_missing_calls_scope_partly_fails_the_run_with_one_issue_naming_it(
     h: Harness,
 ) -> None:
     """review-api.md risk 1: a 403 unauthorizedOauthScope on /calls used to fail every full
@@ -35,7 +35,10 @@ def test_a_missing_calls_scope_is_one_issue_naming_it_and_the_rest_of_the_sync_r
     check = asyncio.run(check_outreach(h.endpoints.outreach_base_url, h.endpoints.outreach_token))
     assert check.ok and "calls.read" in check.message
     result = h.sync()
-    assert result.outcome is RunOutcome.SUCCEEDED, result.error_message
+    # Only the calls part fails (its cursor stays); every other part of the run went through.
+    assert result.outcome is RunOutcome.PARTLY_FAILED, result.error_message
+    failed = [job for job in result.jobs if job.outcome.value == "failed"]
+    assert len(failed) == 1 and "calls.read" in (failed[0].error_message or "")
     assert result.records_written.get("workbooks_cancelled_tasks", 0) > 0  # tasks still came
     with h.engine.connect() as conn:
         issues = conn.execute(

@@ -35,7 +35,7 @@ def run(home: Path, env_extra: dict[str, str], *args: str) -> subprocess.Complet
 
 def configure(home: Path, gatormail: GatorMailSandbox, spotler: bool = True) -> None:
     ep = gatormail.endpoints
-    text = f'[workbooks]\nbase_url = "{ep.workbooks_base_url}"\n'
+    text = f'[sync]\nconfirm_writes = true\n[workbooks]\nbase_url = "{ep.workbooks_base_url}"\n'
     if spotler:
         text += f'[spotler]\nbase_url = "{ep.spotler_base_url}"\n'
     (home / "config").mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,7 @@ ISSUED_PREFIXES = ("sbx-at-", "sbx-rt-")  # tokens the sandbox's OAuth endpoint 
 
 def _config(e: SandboxEndpoints) -> str:
     return (
+        "[sync]\nconfirm_writes = true\n"
         f'[outreach]\nbase_url = "{e.outreach_base_url}"\npage_size = 25\n'
         'oauth_client_id = "sandbox-client"\n'
         f'[workbooks]\nbase_url = "{e.workbooks_base_url}"\n'

@@ -60,7 +60,9 @@ def test_the_kinds_are_compositions_of_jobs() -> None:
     assert [j.name for j in KINDS[SyncKind.FULL]] == [
         "outreach.pull",
         "workbooks.push",
-        "workbooks.activities",
+        "workbooks.step_numbers",
+        "workbooks.tasks",
+        "workbooks.calls",
         "outreach.outbound",
         "mappings.apply",
     ]

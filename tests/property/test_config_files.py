@@ -15,6 +15,7 @@ from strategies import any_json
 
 from syncmonitor.app.config import (
     _BOUNDS,
+    _CHOICES,
     _SECTIONS,
     Config,
     ConfigError,
@@ -58,6 +59,12 @@ def _valid_value(section: str, key: str) -> st.SearchStrategy[Any]:
     low, high = _BOUNDS.get((section, key), (0, 10_000))
     if key == "base_url":
         return st.sampled_from(("https://api.example.com/v2/", "http://localhost:8080"))
+    if (section, key) in _CHOICES:  # one of a few words (the look: system, light, dark)
+        return st.sampled_from(_CHOICES[(section, key)])
+    if (section, key) == ("cache", "url"):  # a team store's address, never with a password
+        return st.sampled_from(
+            ("postgresql+psycopg://db.example.org/sync", "postgresql+psycopg://h/db")
+        )
     if isinstance(default, tuple):  # a list of names
         return st.lists(st.text(min_size=1, max_size=20), max_size=3)
     if isinstance(default, bool):

@@ -165,6 +165,10 @@ def check_store_url(url: str) -> str:
 @dataclass(frozen=True)
 class SyncSettings:
     interval_minutes: int = 30  # before [schedule]: read as [schedule] full_minutes
+    # The first two-way sync against a real remote waits for a person's confirmation (the
+    # window's preview, or `sync --once --confirm-writes`); true confirms it here, for
+    # installations set up by script.
+    confirm_writes: bool = False
 
 
 # The scheduled sync kinds' bounds protect the remotes' rate limits: an inbound sync is a handful

@@ -23,6 +23,7 @@ from syncmonitor.app.paths import AppPaths, app_paths
 from syncmonitor.cli import (
     cache,
     daemon,
+    doctor,
     imports,
     mappings,
     people,
@@ -33,10 +34,26 @@ from syncmonitor.cli import (
     sync,
     window,
 )
-from syncmonitor.cli.exit_codes import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from syncmonitor.cli.exit_codes import (
+    EXIT_FAILED,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_PARTLY_FAILED,
+    EXIT_USAGE,
+    EXIT_WRITES_HELD,
+)
 from syncmonitor.cli.safety import SafeStream, check_arguments
 
-__all__ = ["EXIT_FAILED", "EXIT_NOT_FOUND", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_NOT_FOUND",
+    "EXIT_OK",
+    "EXIT_PARTLY_FAILED",
+    "EXIT_USAGE",
+    "EXIT_WRITES_HELD",
+    "build_parser",
+    "main",
+]
 
 
 class CommandGroup(Protocol):
@@ -50,6 +67,7 @@ class CommandGroup(Protocol):
 # The command groups in the order `--help` lists them: command name -> its module.
 COMMANDS: dict[str, CommandGroup] = {
     "sync": sync,
+    "doctor": doctor,
     "runs": runs,
     "daemon": daemon,
     "status": status,

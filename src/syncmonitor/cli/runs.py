@@ -52,4 +52,7 @@ def _runs(config: Config, paths: AppPaths, *, as_json: bool, limit: int) -> int:
             f"{run['id']:>5}  {run['started_at']}  {run['kind']:<8}{target} {run['trigger']:<10} "
             f"{duration:>9}  {run['outcome']}{error}"
         )
+        if run["outcome"] == "partly_failed":
+            for job in run.get("jobs") or []:
+                print(f"         {job['label']}: {job['outcome']}")
     return EXIT_OK

@@ -10,7 +10,8 @@ from typing import Any
 
 from syncmonitor.app.config import Config
 from syncmonitor.app.paths import AppPaths
-from syncmonitor.cli.exit_codes import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK
+from syncmonitor.cli.connections import exit_code, run_plan
+from syncmonitor.cli.exit_codes import EXIT_NOT_FOUND, EXIT_WRITES_HELD
 
 
 def add_parser(sub: Any) -> None:
@@ -32,17 +33,44 @@ def add_parser(sub: Any) -> None:
         help="sync one person only (email or Outreach prospect id): re-read their Outreach "
         "states and write their Workbooks record",
     )
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what the sync would write to each remote (counts and examples) and write "
+        "nothing to either remote or the cache",
+    )
+    sync.add_argument(
+        "--confirm-writes",
+        action="store_true",
+        help="confirm the first two-way sync to these remotes (see --dry-run), then sync",
+    )
 
 
 def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
-    return _sync(config, paths, as_json=args.json, kind=args.kind, person=args.person)
+    if args.dry_run:
+        return run_plan(config, paths, as_json=args.json, kind=args.kind)
+    return _sync(
+        config,
+        paths,
+        as_json=args.json,
+        kind=args.kind,
+        person=args.person,
+        confirm=args.confirm_writes,
+    )
 
 
 def _sync(
-    config: Config, paths: AppPaths, *, as_json: bool, kind: str = "full", person: str | None = None
+    config: Config,
+    paths: AppPaths,
+    *,
+    as_json: bool,
+    kind: str = "full",
+    person: str | None = None,
+    confirm: bool = False,
 ) -> int:
     from syncmonitor.engine.bootstrap import start_services
     from syncmonitor.engine.runs.events import SyncProgress
+    from syncmonitor.engine.runs.first_sync import WRITES_HELD_HELP, held_counts
 
     def show(p: SyncProgress) -> None:
         if not as_json and sys.stderr.isatty():
@@ -61,20 +89,30 @@ def _sync(
                 file=sys.stderr,
             )
             return EXIT_NOT_FOUND
+        if confirm:
+            services.service.confirm_writes("command line")
         result = asyncio.run(
             services.service.sync_once(trigger="forced", progress=show, kind=kind, person=prospect)
         )
     finally:
         services.close()
+    held = held_counts(result)
     if not as_json and sys.stderr.isatty():
         print(file=sys.stderr)
+    if held and not as_json:
+        print(WRITES_HELD_HELP, file=sys.stderr)
     if as_json:
         print(json.dumps(_result_json(result), indent=2))
     elif result.ok:
         print(result.summary)
     else:
         print(result.summary, file=sys.stderr)
-    return EXIT_OK if result.ok else EXIT_FAILED
+        if result.outcome.value == "partly_failed":  # which parts ran, which did not
+            for job in result.jobs:
+                print(f"  {job.sentence()}", file=sys.stderr)
+    if held and result.ok:
+        return EXIT_WRITES_HELD
+    return exit_code(result)
 
 
 def _result_json(result: Any) -> dict[str, Any]:
@@ -95,4 +133,5 @@ def _result_json(result: Any) -> dict[str, Any]:
             if result.error_title
             else None
         ),
+        "jobs": [job.to_json() for job in result.jobs],
     }

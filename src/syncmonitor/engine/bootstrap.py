@@ -22,6 +22,7 @@ from syncmonitor.app.paths import AppPaths
 from syncmonitor.connectors.http.client import warm_up
 from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.engine.outreach_sign_in import outreach_oauth
+from syncmonitor.engine.runs.first_sync import WriteGate
 from syncmonitor.engine.runs.lock import sync_in_progress
 from syncmonitor.engine.runs.service import Remotes, SyncService
 from syncmonitor.engine.sandbox_controls import SandboxControls, forget_address, write_address
@@ -139,6 +140,17 @@ class Services(CacheServices):
     @property
     def engine(self) -> Engine:
         return self.database.engine
+
+    def reconfigure(self, config: Config) -> None:
+        """Settings changed: the next run (and the next Salesmate import) use the new addresses
+        and credentials; a run under way finishes on the old ones."""
+        self.service.reconfigure(config)
+        endpoints = self.sandbox.endpoints if self.sandbox is not None else None
+        try:
+            self.salesmate = resolve_salesmate(config, endpoints)
+        except UserFacingError as exc:  # the token is not saved yet: imports match the cache
+            log.warning("Salesmate is not usable yet: %s %s", exc.title, exc.message)
+            self.salesmate = None
 
     def close(self) -> None:
         if self._closed:
@@ -270,12 +282,23 @@ def start_services(
             remotes = Remotes(None, None, None, None)
         else:
             remotes = resolve_remotes(config)
+        sandbox_remotes = remotes if sandbox is not None else None
+
+        def resolve(new: Config) -> Remotes:
+            """The remotes of a changed configuration: the sandbox's while no address is set."""
+            if new.sandbox_mode:
+                return sandbox_remotes or Remotes(None, None, None, None)
+            return resolve_remotes(new)
+
         service = SyncService(
             config,
             database,
             remotes,
             lock=lock_for(database, paths.lock_file, role=role),
             sandbox_mode=config.sandbox_mode,
+            resolve=resolve,
+            # The sandbox is ours to write to; a real remote's first two-way sync is previewed.
+            write_gate=None if sandbox is not None else WriteGate(database.engine),
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
         salesmate = resolve_salesmate(config, endpoints)

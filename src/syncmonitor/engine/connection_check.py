@@ -1,14 +1,19 @@
-"""Settings' Test connection: one small authenticated read per remote, and exactly what failed."""
+"""Settings' Test buttons: one small authenticated read per remote, and exactly what failed; and
+`check_service`, the connection doctor's checks for one remote (every resource its enabled
+features need), for a Test button that should catch a missing scope, not only a wrong token."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from syncmonitor.app.config import ConfigError, check_base_url
+from syncmonitor.app.config import Config, ConfigError, check_base_url
 from syncmonitor.connectors.errors import ConnectorError, PermissionDeniedError
 from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.connectors.outreach.client import OutreachClient
+from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.connectors.workbooks.client import WorkbooksClient
+from syncmonitor.engine.connections.doctor import Finding, diagnose
 
 # A test should answer in seconds: one attempt, no long waits for a rate limit.
 TEST_POLICY = RetryPolicy(max_attempts=1, max_wait_for_rate_limit=5.0)
@@ -74,3 +79,31 @@ async def check_workbooks(base_url: str, api_key: str) -> CheckResult:
     except ConnectorError as exc:
         return CheckResult(False, exc.title, exc.message)
     return CheckResult(True, "Workbooks answered", "The address and the API key work.")
+
+
+async def check_service(
+    service: str, config: Config, remotes: Any, salesmate: SalesmateAccess | None = None
+) -> list[Finding]:
+    """The doctor's findings for one remote ("Outreach", "Workbooks", "Spotler", ...)."""
+    found = await diagnose(config, remotes, salesmate)
+    return [f for f in found.findings if f.service == service]
+
+
+def summary(findings: list[Finding]) -> CheckResult:
+    """The findings of one remote as one Test result: OK, or the first problem and how many."""
+    if not findings:
+        return CheckResult(False, "Nothing to test", "Enter the address and the credentials.")
+    problems = [f for f in findings if not f.ok]
+    if not problems:
+        return CheckResult(
+            True,
+            f"{findings[0].service} answered",
+            f"The address and the credentials work for all {len(findings)} resources checked.",
+        )
+    first = problems[0]
+    more = f" ({len(problems) - 1} more in Test connections)" if len(problems) > 1 else ""
+    return CheckResult(
+        False,
+        f"{first.resource}: {first.verdict.label}{more}",
+        f"{first.detail} {first.todo}".strip(),
+    )

@@ -40,6 +40,12 @@ class AdminClient:
         """Make the sandbox's Outreach tokens lack these scopes (none: all granted)."""
         return self._call("PUT", "/outreach/scopes", {"missing": list(scopes)})
 
+    def outreach_scopes(self, missing: list[str] | None = None) -> dict[str, Any]:
+        """The scopes the Outreach tokens lack; with `missing`, set them (e.g. ["calls.read"])."""
+        if missing is None:
+            return self._call("GET", "/outreach/scopes")
+        return self._call("PUT", "/outreach/scopes", {"missing": missing})
+
     def clear_faults(self) -> dict[str, Any]:
         """Every switch off and a full rate-limit budget."""
         return self._call("DELETE", "/faults")

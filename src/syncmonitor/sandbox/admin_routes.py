@@ -18,6 +18,7 @@ from syncmonitor.sandbox.faults import FaultError, Faults
 from syncmonitor.sandbox.gatormail import GatorMail
 from syncmonitor.sandbox.http_types import Request, Response, json_response
 from syncmonitor.sandbox.mailshot_admin import handle_gatormail
+from syncmonitor.sandbox.outreach_api import Scopes
 from syncmonitor.sandbox.outreach_oauth import OAuthServer
 from syncmonitor.sandbox.workbooks_fields import PERSON_FIELDS, record_json
 from syncmonitor.sandbox.world import World
@@ -83,8 +84,10 @@ class AdminApi:
         *,
         oauth: OAuthServer | None = None,
         gatormail: GatorMail | None = None,
+        outreach_scopes: Scopes | None = None,
     ) -> None:
         self.world, self.faults, self.ticker = world, faults, ticker
+        self.outreach_scopes = outreach_scopes
         self.gatormail = gatormail
         self._server_stats, self._shutdown = server_stats, shutdown
         self.oauth = oauth
@@ -134,6 +137,14 @@ class AdminApi:
             return self._change(payload)
         elif route.startswith("/workbooks/people/") and method == "GET":
             return self._person(route.rsplit("/", 1)[1])
+        elif route == "/outreach/scopes" and self.outreach_scopes is not None:
+            if method == "GET":
+                return json_response(200, self.outreach_scopes.snapshot())
+            if method == "PUT":
+                try:
+                    return json_response(200, self.outreach_scopes.update(payload))
+                except ValueError as exc:
+                    return _error(422, str(exc))
         elif route.startswith("/oauth") and self.oauth is not None:
             return self._oauth(method, route, payload, self.oauth)
         elif (answer := handle_values(self.world, method, route, payload)) is not None:

@@ -70,6 +70,40 @@ def error_response(status: int, code: str, detail: str, parameter: str | None = 
     return Response(status, body, {"Content-Type": MEDIA_TYPE})
 
 
+class Scopes:
+    """The OAuth scopes the sandbox's tokens lack (none by default), set over the admin API.
+
+    Outreach scopes are `<resource>.read`, `<resource>.write`, `<resource>.delete` and
+    `<resource>.all` (for all three). A request the token has no scope for is answered 403 with
+    `errors[].id` "unauthorizedOauthScope" (the id is documented; the detail's wording is the
+    sandbox's own, as no document gives Outreach's).
+    """
+
+    def __init__(self) -> None:
+        self.missing: set[str] = set()
+
+    def check(self, method: str, resource: str) -> None:
+        action = {"GET": "read", "DELETE": "delete"}.get(method, "write")
+        for scope in (f"{resource}.{action}", f"{resource}.all"):
+            if scope in self.missing:
+                raise ApiError(
+                    403,
+                    "unauthorizedOauthScope",
+                    f"The access token does not carry the {resource}.{action} scope needed for "
+                    f"this request.",
+                )
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"missing": sorted(self.missing)}
+
+    def update(self, payload: dict[str, Any]) -> dict[str, Any]:
+        missing = payload.get("missing", [])
+        if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+            raise ValueError("missing must be a list of scope names such as calls.read")
+        self.missing = set(missing)
+        return self.snapshot()
+
+
 class OutreachApi:
     """Answers Outreach requests from a `World`."""
 
@@ -80,12 +114,16 @@ class OutreachApi:
         self._token = token
         # OAuth access tokens issued by the sandbox's token endpoint (outreach_oauth.py).
         self._also_valid = also_valid or (lambda token: False)
+        self.scopes = Scopes()
 
     def handle(self, request: Request) -> Response:
         try:
             self._check_auth(request)
             self._check_scope(request)
             self._check_media_type(request)
+            parts = [p for p in request.path[len(PREFIX) :].split("/") if p]
+            if parts:
+                self.scopes.check(request.method, parts[0])
             return self._route(request)
         except ApiError as error:
             return error.response()

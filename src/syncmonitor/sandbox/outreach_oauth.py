@@ -6,6 +6,12 @@ Outreach, every refresh replaces the refresh token (the old one stops working at
 OAuth-shaped: 400 `{"error": "invalid_grant", "error_description": ...}` or 401
 `invalid_client`. Access tokens it issues are accepted by the API beside the static token.
 
+`GET /outreach/oauth/authorize?client_id&redirect_uri&response_type=code&scope&state` stands in
+for Outreach's consent page: it approves at once and redirects (302) to `redirect_uri` with
+`code` and `state`; `grant_type=authorization_code` (with `code`, `client_id`, `client_secret`
+and the same `redirect_uri`) then answers like a refresh, and its refresh token replaces the
+current one. A code works once, within ten minutes (Outreach's lifetime is not documented here).
+
 Admin (`/_admin/oauth`): `GET` the state; `PUT` with `token_lifetime_s`, `refuse_refresh`; `POST
 /_admin/oauth/expire` makes every issued access token expire now (an expiry mid-sync).
 """
@@ -18,11 +24,12 @@ import secrets
 import threading
 import time
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from syncmonitor.sandbox.http_types import Request, Response, json_response
 
 PATH = "/outreach/oauth/token"
+AUTHORIZE_PATH = "/outreach/oauth/authorize"
 ENV_CLIENT_ID = "SYNCMONITOR_SANDBOX_OUTREACH_CLIENT_ID"
 ENV_CLIENT_SECRET = "SYNCMONITOR_SANDBOX_OUTREACH_CLIENT_SECRET"
 ENV_REFRESH_TOKEN = "SYNCMONITOR_SANDBOX_OUTREACH_REFRESH_TOKEN"
@@ -43,6 +50,7 @@ class OAuthServer:
         self.lifetime_s = DEFAULT_LIFETIME_S
         self.refuse_refresh = False
         self.refreshes = 0
+        self._codes: dict[str, tuple[str, float]] = {}  # code -> (redirect_uri, expiry)
 
     # -- the API's question -------------------------------------------------------------------
 
@@ -53,10 +61,33 @@ class OAuthServer:
 
     # -- the token endpoint -------------------------------------------------------------------
 
+    def authorize(self, request: Request) -> Response:
+        """The consent page, approved at once: a redirect with a one-time code."""
+        query = dict(request.query_pairs())
+        redirect = query.get("redirect_uri", "")
+        if not _same(query.get("client_id", ""), self._client_id):
+            return _oauth_error(400, "invalid_client", "Unknown client_id.")
+        if query.get("response_type") != "code" or not redirect.startswith("http"):
+            return _oauth_error(400, "invalid_request", "response_type=code and a redirect_uri.")
+        code = "sbx-code-" + secrets.token_urlsafe(16)
+        with self._lock:
+            self._codes[code] = (redirect, time.monotonic() + 600)
+        target = f"{redirect}?{urlencode({'code': code, 'state': query.get('state', '')})}"
+        return Response(302, b"", {"Location": target})
+
     def handle(self, request: Request) -> Response:
         if request.method != "POST":
             return _oauth_error(405, "invalid_request", "Use POST.")
         form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+        if form.get("grant_type") == "authorization_code":
+            with self._lock:
+                redirect, expiry = self._codes.pop(form.get("code", ""), ("", 0.0))
+                if time.monotonic() > expiry or redirect != form.get("redirect_uri"):
+                    return _oauth_error(
+                        400, "invalid_grant", "The authorization code is invalid or expired."
+                    )
+                self._refresh_token = form.get("refresh_token", "") or self._refresh_token
+            form = {**form, "grant_type": "refresh_token", "refresh_token": self._refresh_token}
         if form.get("grant_type") != "refresh_token":
             return _oauth_error(
                 400, "unsupported_grant_type", "The sandbox supports grant_type=refresh_token."

@@ -51,6 +51,7 @@ from syncmonitor.sandbox.workbooks_api import WorkbooksApi, failure
 from syncmonitor.sandbox.world import World
 
 ENV_OUTREACH_TOKEN = "SYNCMONITOR_SANDBOX_OUTREACH_TOKEN"
+ENV_OUTREACH_MISSING_SCOPES = "SYNCMONITOR_SANDBOX_OUTREACH_MISSING_SCOPES"
 ENV_WORKBOOKS_API_KEY = "SYNCMONITOR_SANDBOX_WORKBOOKS_API_KEY"
 DEFAULT_OUTREACH_TOKEN = "sandbox-outreach-token"
 DEFAULT_WORKBOOKS_API_KEY = "sandbox-workbooks-key"
@@ -98,6 +99,9 @@ class SandboxServer(ThreadingHTTPServer):
         self.ticker = Ticker(world, tick, changes_per_tick)
         self.oauth: OAuthServer = oauth_from_environment()
         self.outreach = OutreachApi(world, outreach_token, also_valid=self.oauth.is_valid)
+        # Scopes the tokens lack from the start (space-separated, e.g. "calls.read"); the admin
+        # API's /outreach/scopes changes them while it runs.
+        self.outreach.scopes.missing = set(os.environ.get(ENV_OUTREACH_MISSING_SCOPES, "").split())
         self.workbooks = WorkbooksApi(world, workbooks_api_key, self.faults)
         self.salesforce = SalesforceApi(world, salesforce_token)
         self.gatormail = GatorMail(world)
@@ -112,6 +116,7 @@ class SandboxServer(ThreadingHTTPServer):
             self.request_stop,
             oauth=self.oauth,
             gatormail=self.gatormail,
+            outreach_scopes=self.outreach.scopes,
         )
         self.salesmate = SalesmateApi(world, salesmate_token)
         self._counts: Counter[str] = Counter()
@@ -182,6 +187,9 @@ class SandboxServer(ThreadingHTTPServer):
         elif path == outreach_oauth.PATH:
             self._count("outreach-oauth")
             return self.oauth.handle(request), None
+        elif path == outreach_oauth.AUTHORIZE_PATH:
+            self._count("outreach-oauth")
+            return self.oauth.authorize(request), None
         elif path.startswith(salesforce_api.PREFIX + "/"):
             service = "salesforce"
         elif path.startswith(SPOTLER_PREFIX + "/"):

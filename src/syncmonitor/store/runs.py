@@ -40,8 +40,9 @@ def finish_run(
     records_written: dict[str, int],
     error_title: str | None = None,
     error_message: str | None = None,
+    jobs: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Record how a run ended."""
+    """Record how a run ended (`jobs`: each job's outcome and figures, in order)."""
     conn.execute(
         update(sync_runs)
         .where(sync_runs.c.id == run_id)
@@ -53,6 +54,7 @@ def finish_run(
             records_written=json.dumps(records_written, sort_keys=True),
             error_title=error_title,
             error_message=error_message,
+            jobs=json.dumps(jobs or []),
         )
     )
 
@@ -157,6 +159,7 @@ def runs_window(
         item = dict(row)
         item["records_read"] = json.loads(item["records_read"] or "{}")
         item["records_written"] = json.loads(item["records_written"] or "{}")
+        item["jobs"] = json.loads(item.get("jobs") or "[]")
         result.append(item)
     return result
 

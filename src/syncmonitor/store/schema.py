@@ -160,12 +160,25 @@ sync_runs = Table(
     Column("started_at", Text, nullable=False),
     Column("finished_at", Text),
     Column("duration_s", Float),
-    Column("outcome", String(16), nullable=False),  # running, succeeded, failed, cancelled
+    # running, succeeded, failed, partly_failed, cancelled
+    Column("outcome", String(16), nullable=False),
     Column("error_title", Text),
     Column("error_message", Text),
     Column("records_read", Text, nullable=False, default="{}"),  # JSON {object: count}
     Column("records_written", Text, nullable=False, default="{}"),
     Column("target", Text, nullable=False, default="", server_default=""),  # "" or "person:12"
+    # JSON [{job, label, outcome, read, written, issues, error?, reason?}], in the order they ran
+    Column("jobs", Text, nullable=False, default="[]", server_default="[]"),
+)
+
+# Which real remotes the sync may write to: a person confirmed the first two-way sync's plan
+# for that address ("outreach:https://api.outreach.io/api/v2"), or it was in use before.
+write_confirmations = Table(
+    "write_confirmations",
+    metadata,
+    Column("remote", Text, primary_key=True),
+    Column("confirmed_at", Text, nullable=False),
+    Column("how", Text, nullable=False),  # "window", "command line", "configuration", "legacy"
 )
 
 # Tables added by later issues live in their own modules on this metadata.

@@ -33,6 +33,7 @@ from syncmonitor.ui.models.lazy import wait_for_reads
 from syncmonitor.ui.notifier import LogNotifier, Notifier, TrayNotifier
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.responsiveness import tune_for_interactive_use
+from syncmonitor.ui.runs.first_sync import FirstSyncPreview
 from syncmonitor.ui.settings.dialog import SettingsDialog
 from syncmonitor.ui.single_instance import SingleInstance, server_name
 from syncmonitor.ui.startup_probe import after_first_paint
@@ -106,6 +107,8 @@ class SyncMonitorApp(QObject):
                 self.notifier = TrayNotifier(self.tray)
             self.window.hide_on_close = True
         self.settings_dialog: SettingsDialog | None = None
+        # The first two-way sync to real remotes: its plan, then Confirm or Not now.
+        self.first_sync = FirstSyncPreview(self.controller, self.window)
         self.window.settings_action.triggered.connect(self.open_settings)
         self.window.quit_action.triggered.connect(self.quit_from_menu)
         self.window.pause_toggled.connect(self._save_paused)
@@ -131,6 +134,8 @@ class SyncMonitorApp(QObject):
             parent=self.window,
         )
         dialog.saved.connect(self._apply_settings)
+        dialog.remotes_changed.connect(self._remotes_changed)
+        dialog.review_first_sync.connect(self.first_sync.review)
         dialog.finished.connect(self._settings_closed)
         self.settings_dialog = dialog
         dialog.open()
@@ -141,7 +146,8 @@ class SyncMonitorApp(QObject):
         self.settings_dialog = None
 
     def _apply_settings(self, config: Config) -> None:
-        """What Settings saved takes effect now; new addresses and secrets at the next start."""
+        """What Settings saved takes effect now: intervals and notifications at once, addresses
+        and credentials from the next run (a run under way finishes on the old ones)."""
         self.config = config
         self.controller.set_intervals(schedule_intervals(config))
         self.policy.choices = config.notifications.choices()
@@ -149,6 +155,15 @@ class SyncMonitorApp(QObject):
         if isinstance(app, QApplication) and config.appearance != self._appearance:
             apply_look(app, config.appearance.theme)  # the new look at once, no restart
         self._appearance = config.appearance
+        self._remotes_changed()
+
+    def _remotes_changed(self) -> None:
+        services = self.controller.services
+        reconfigure = getattr(services, "reconfigure", None)
+        if reconfigure is not None:  # reads the keyring: off the GUI thread
+            self._reconfiguring = asyncio.get_running_loop().create_task(
+                asyncio.to_thread(reconfigure, self.config)
+            )
 
     def _save_paused(self, paused: bool) -> None:
         if self.paths is None:

@@ -24,7 +24,7 @@ def tray_state(controller: SyncController) -> str:
         return "offline" if last.error_kind == "offline" else "error"
     if controller.service is not None and controller.state() is State.PAUSED:
         return "paused"
-    if controller.issue_count:
+    if controller.issue_count or (last is not None and last.outcome is RunOutcome.PARTLY_FAILED):
         return "attention"
     return "idle"
 
@@ -41,6 +41,8 @@ def last_sync_text(controller: SyncController, now: datetime) -> str:
         return f"Last sync failed {ago}"
     if last.outcome is RunOutcome.CANCELLED:
         return f"Last sync cancelled {ago}"
+    if last.outcome is RunOutcome.PARTLY_FAILED:
+        return f"Last sync partly failed {ago}"
     return f"Last sync {ago}"
 
 
@@ -75,7 +77,9 @@ def status_line(controller: SyncController, now: datetime) -> str:
         "idle": "Up to date",
         "paused": "Paused",
         "offline": "Offline",
-        "attention": f"{controller.issue_count} issues to review",
+        "attention": f"{controller.issue_count} issues to review"
+        if controller.issue_count
+        else "Part of the last sync failed",
         "error": "The last sync failed",
     }[state]
     last = last_sync_text(controller, now)

@@ -41,6 +41,7 @@ from syncmonitor.connectors.errors import (
     redact_secrets,
     redact_url,
 )
+from syncmonitor.connectors.http.dry_run import dry_run_transport
 from syncmonitor.connectors.http.headers import (
     describe_wait,
     parse_rate_limit_remaining,
@@ -246,13 +247,16 @@ class ResilientClient:
             else timeout
         )
         self._timeout = effective_timeout
+        verify = tls_context()
+        # A dry run (engine: the first two-way sync's preview) answers writes itself.
+        transport = dry_run_transport(transport, verify)
         self._client = httpx.AsyncClient(
             base_url=base_url,
             headers=dict(headers or {}),
             timeout=effective_timeout,
             transport=transport,
             follow_redirects=False,
-            verify=tls_context(),
+            verify=verify,
             # Applied on every send, retries and redirects included: a request signature with
             # a nonce (OAuth 1.0a, Spotler) must be made afresh each time.
             auth=auth,

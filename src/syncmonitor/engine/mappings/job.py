@@ -55,18 +55,18 @@ async def run_mappings(
     written: dict[str, int],
     progress: ProgressCallback | None,
     cancel: CancelToken | None,
-) -> MappingCounts:
-    """Apply the saved mappings as part of a sync run (nothing when not configured or off)."""
+) -> MappingCounts | None:
+    """Apply the saved mappings as part of a sync run (None: not configured or off)."""
     counts = MappingCounts()
     r = service.remotes
     config = service.config
     if not config.mappings.sync_enabled or not config.workbooks.push_enabled:
-        return counts
+        return None
     outreach_auth = getattr(r, "outreach_auth", None)
     if not (r.outreach_base_url and (r.outreach_token or outreach_auth) and r.workbooks_base_url):
-        return counts
+        return None
     if not r.workbooks_api_key:
-        return counts
+        return None
     try:
         async with (
             WorkbooksClient(

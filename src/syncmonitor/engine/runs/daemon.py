@@ -15,6 +15,7 @@ from typing import TextIO
 
 from syncmonitor.app.config import Config
 from syncmonitor.engine.runs.events import RunResult
+from syncmonitor.engine.runs.first_sync import WRITES_HELD_HELP, held_counts
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.engine.runs.notify_policy import NotificationPolicy
 from syncmonitor.engine.runs.runners import RunNotices, register_sync_runners, schedule_intervals
@@ -30,6 +31,7 @@ class Daemon:
     def __init__(self, service: SyncService, config: Config, out: TextIO = sys.stderr) -> None:
         self.service = service
         self.out = out
+        self._told_held = False  # the first two-way sync waits for a confirmation
         self.stop_event = asyncio.Event()
         self.policy = NotificationPolicy(self._tell, choices=config.notifications.choices())
         service.notices = self.policy
@@ -56,6 +58,9 @@ class Daemon:
             file=self.out,
             flush=True,
         )
+        if held_counts(result) and not self._told_held:  # once per daemon, not every run
+            self._told_held = True
+            print(WRITES_HELD_HELP, file=self.out, flush=True)
 
     def _tell(self, notice: Notice) -> None:
         level = logging.ERROR if notice.level is NoticeLevel.ERROR else logging.INFO

@@ -7,6 +7,10 @@ import asyncio
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from syncmonitor.engine.runs.report import JobReport
 
 from syncmonitor.domain.durations import duration_text
 
@@ -15,7 +19,12 @@ class RunOutcome(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    PARTLY_FAILED = "partly_failed"  # some jobs failed, the others ran
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +65,10 @@ class RunResult:
     error_message: str | None = None
     # What kind of failure: "offline" (no answer from the remote), "auth" (credentials refused),
     # "permission" (accepted but not allowed), "unavailable" (the remote said it is down for a
-    # while), "rate-limited", or
-    # None. The scheduler shows offline differently and backs off either way.
+    # while), "rate-limited", "server", "malformed", or None. The scheduler shows offline
+    # differently and backs off either way.
     error_kind: str | None = None
+    jobs: tuple[JobReport, ...] = ()  # every job's report, in the order they ran
 
     @property
     def ok(self) -> bool:
@@ -76,6 +86,8 @@ class RunResult:
             )
         if self.outcome is RunOutcome.CANCELLED:
             return "Sync cancelled; everything read before the cancel is kept."
+        if self.outcome is RunOutcome.PARTLY_FAILED:
+            return f"Sync partly failed: {self.error_title}. {self.error_message}"
         return f"Sync failed: {self.error_title}. {self.error_message}"
 
 

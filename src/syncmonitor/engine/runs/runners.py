@@ -10,6 +10,7 @@ says that syncing works again and forgets the failure, so a new streak is news a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -24,8 +25,11 @@ from syncmonitor.engine.runs.events import (
 )
 from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
+from syncmonitor.engine.runs.report import failure_notices
 from syncmonitor.engine.runs.scheduler import Scheduler
 from syncmonitor.engine.runs.targets import ALL_RECORDS, PERSON, RunRequest
+
+log = logging.getLogger(__name__)
 
 
 def schedule_intervals(config: Config) -> dict[SyncKind, timedelta]:
@@ -89,21 +93,17 @@ class RunNotices:
         self.sink.begin_batch()
 
     def finished(self, result: RunResult) -> None:
-        if result.outcome is RunOutcome.FAILED:
+        # One error per distinct cause (its title and the parts it failed), told once until a
+        # run succeeds again; then the recovery, told once.
+        causes = failure_notices(result)
+        if causes:
             self.failing = True
-            title = result.error_title or "The sync failed"
-            self.sink.post(
-                Notice(
-                    "sync.failed",
-                    NoticeLevel.ERROR,
-                    title,
-                    result.error_message or "See the status bar for details.",
-                    key=title,
-                )
-            )
+            for notice in causes:
+                self.sink.post(notice)
         elif result.ok and self.failing:
             self.failing = False
             self.sink.forget("sync.failed")
+            log.info("Sync works again: %s", result.summary)  # the recovery, told once
             self.sink.post(
                 Notice("sync.recovered", NoticeLevel.INFO, "Sync works again", result.summary)
             )

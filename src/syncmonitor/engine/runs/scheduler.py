@@ -380,7 +380,9 @@ class Scheduler:
                 if retried or (sched.due is not None and sched.due < self.backoff_until):
                     sched.due = self.backoff_until
             log.info("Run failed (%d in a row): next try in %s", self.failures, delay)
-        elif counts and result.outcome is RunOutcome.SUCCEEDED:
+        elif counts and result.outcome in (RunOutcome.SUCCEEDED, RunOutcome.PARTLY_FAILED):
+            # Partly failed: the remotes answered and most parts ran. Backing the whole sync off
+            # for one part's lasting problem (a missing scope) would only delay the others.
             self.failures = 0
             self.backoff_until = None
         self.listener.finished(request, result)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import zlib
+from collections.abc import Callable
 from datetime import datetime
 
 from syncmonitor.app.config import Config
@@ -14,9 +14,11 @@ from syncmonitor.app.errors import UserFacingError
 from syncmonitor.connectors.errors import (
     AuthenticationError,
     ConnectorError,
+    MalformedResponseError,
     NetworkError,
     PermissionDeniedError,
     RateLimitedError,
+    ServerError,
     ServiceUnavailableError,
 )
 from syncmonitor.connectors.http.retry import RetryPolicy
@@ -29,48 +31,32 @@ from syncmonitor.engine.runs.events import (
     SyncCancelled,
     SyncProgress,
 )
-from syncmonitor.engine.runs.jobs import KINDS, JobContext, NotConfiguredError, Remotes
+from syncmonitor.engine.runs.first_sync import WRITES_HELD, WriteGate
+from syncmonitor.engine.runs.jobs import (
+    KINDS,
+    Job,
+    JobContext,
+    NotConfiguredError,
+    Remotes,
+    WorkbooksWritesFailedError,
+)
 from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.lock import AlreadySyncingError, Lock
-from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
-from syncmonitor.engine.sequence_states.pull import PullCounts
-from syncmonitor.engine.sequence_states.push import PushCounts
+from syncmonitor.engine.runs.notices import NoticeSink
+from syncmonitor.engine.runs.report import JobOutcome, JobReport, result_of
 from syncmonitor.store.cache_faults import explain as explain_cache_fault
 from syncmonitor.store.database import Database
 from syncmonitor.store.runs import finish_run, last_finished_by_kind, recent_runs, start_run
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NotConfiguredError", "Remotes", "SyncKind", "SyncService"]
-
-
-class WorkbooksWritesFailedError(UserFacingError):
-    """Workbooks refused some of the run's updates."""
-
-    title = "Some Workbooks people were not updated"
-
-
-def _note_pull(pulled: PullCounts, read: dict[str, int], written: dict[str, int]) -> None:
-    read["sequence_states"] = pulled.states
-    read["prospects"] = pulled.prospects
-    read["pages"] = pulled.pages
-    written["transitions"] = pulled.transitions
-    written["people_queued"] = pulled.people_queued
-    if pulled.unknown_states:
-        read["unknown_states"] = pulled.unknown_states
-    if pulled.states_without_prospect:
-        read["states_without_prospect"] = pulled.states_without_prospect
-
-
-def _note_push(pushed: PushCounts, read: dict[str, int], written: dict[str, int]) -> None:
-    written["workbooks_people"] = pushed.people_updated
-    read["workbooks_people_checked"] = pushed.queued
-    if pushed.unmatched:
-        read["unmatched_people"] = pushed.unmatched
-    if pushed.failed:
-        written["workbooks_failed"] = pushed.failed
-    if pushed.unparked:  # seed 001: kept for want of a record, and a person has the address now
-        read["people_unparked"] = pushed.unparked
+__all__ = [
+    "NotConfiguredError",
+    "Remotes",
+    "SyncKind",
+    "SyncService",
+    "WorkbooksWritesFailedError",
+]
 
 
 class SyncService:
@@ -86,8 +72,17 @@ class SyncService:
         sandbox_mode: bool,
         retry_policy: RetryPolicy | None = None,
         notices: NoticeSink | None = None,
+        resolve: Callable[[Config], Remotes] | None = None,
+        write_gate: WriteGate | None = None,
     ) -> None:
         self.config = config
+        # None: write freely (sandbox mode, tests); else the first two-way sync to each real
+        # remote waits for a person's confirmation (engine.runs.first_sync).
+        self.write_gate = write_gate
+        # How to find the remotes and their secrets for a configuration (the keyring, the
+        # environment, the sandbox): after `reconfigure` the next run resolves them again.
+        self._resolve = resolve
+        self._stale = False
         # Where per-run news goes (opt-outs, records that did not sync); the app's policy
         # batches it into one notification per run.
         self.notices = notices
@@ -109,6 +104,39 @@ class SyncService:
     def running(self) -> bool:
         return self._running.locked()
 
+    def reconfigure(self, config: Config) -> None:
+        """New settings (addresses, credentials, options): the next run uses them; a run under
+        way finishes on the ones it started with. Reads the keyring: call it off the GUI thread.
+        A secret the new settings need but that is not saved yet is looked for again at the
+        next run (which says what is missing if it still is)."""
+        self.config = config
+        if self._resolve is None:
+            return
+        try:
+            self.remotes = self._resolve(config)
+            self._stale = False
+        except UserFacingError:
+            self._stale = True
+
+    def writes_held(self) -> frozenset[str]:
+        """The remotes ("outreach", "workbooks") the next run will not write to until a person
+        confirms the first two-way sync (reads the cache: call it off the GUI thread)."""
+        if self.write_gate is None:
+            return frozenset()
+        return self.write_gate.held(self.remotes, self.config)
+
+    def confirm_writes(self, how: str) -> None:
+        """A person saw the plan and confirmed: the next runs write to the current remotes."""
+        if self.write_gate is not None:
+            self.write_gate.confirm(self.remotes, how)
+
+    async def _remotes_for_run(self) -> Remotes:
+        if self._stale and self._resolve is not None:
+            # The keyring may answer slowly (D-Bus): never on the event loop's thread.
+            self.remotes = await asyncio.to_thread(self._resolve, self.config)
+            self._stale = False
+        return self.remotes
+
     def last_run(self) -> RunResult | None:
         """The last run this process made, else the last recorded one."""
         if self._last is not None:
@@ -128,6 +156,7 @@ class SyncService:
             records_written=dict(row["records_written"]),
             error_title=row["error_title"],
             error_message=row["error_message"],
+            jobs=tuple(JobReport.from_json(j) for j in row.get("jobs") or []),
         )
 
     def last_finished_by_kind(self) -> dict[SyncKind, datetime | None]:
@@ -165,10 +194,10 @@ class SyncService:
     ) -> RunResult:
         started = utc_now()
         clock = time.monotonic()
-        read: dict[str, int] = {}
-        written: dict[str, int] = {}
-        outcome, title, message = RunOutcome.SUCCEEDED, None, None
-        error_kind: str | None = None
+        try:  # this run's remotes and settings: new ones apply from the next run
+            remotes, config = await self._remotes_for_run(), self.config
+        except UserFacingError as exc:  # a secret the new settings need is missing
+            return _refused(exc)
         try:
             await asyncio.to_thread(self._lock.acquire)  # a team store's lock is a round trip
         except AlreadySyncingError as exc:
@@ -179,40 +208,25 @@ class SyncService:
             target = "" if person is None else f"person:{person}"
             run_id = await asyncio.to_thread(self._start, kind, trigger, target, started)
             log.info("Run %d started (%s %s %s)", run_id, kind.value, trigger, target or "all")
-            try:
-                await self._sync(kind, person, read, written, progress, cancel, run_id=run_id)
-            except SyncCancelled:
-                outcome = RunOutcome.CANCELLED
-                title, message = "Cancelled", "The run was cancelled; what it had read is kept."
-            except (ConnectorError, UserFacingError) as exc:
-                outcome, title, message = RunOutcome.FAILED, exc.title, exc.message
-                error_kind = _error_kind(exc)
-            except Exception as exc:  # a bug: record it, keep the app alive, log the traceback
-                outcome = RunOutcome.FAILED
-                path = self.database.path
-                cache = explain_cache_fault(exc, path) if path is not None else None
-                if cache is not None:  # a full disk, a damaged or read-only cache: no bug
-                    log.error("sync run stopped: %s", cache)
-                    title, message = cache.title, cache.message
-                else:
-                    log.exception("sync run failed unexpectedly")
-                    title = "Unexpected error"
-                    message = (
-                        f"{type(exc).__name__}: {exc}. Everything committed before it is kept. "
-                        "Please report this with the log file."
-                    )
-            finished = utc_now()
-            result = RunResult(
+            ctx = JobContext(
+                config,
+                self.database.engine,
+                remotes,
+                self.retry_policy,
+                progress,
+                cancel,
+                person=person,
                 run_id=run_id,
-                outcome=outcome,
-                started_at=format_iso(started),
-                finished_at=format_iso(finished),
-                duration_s=round(time.monotonic() - clock, 3),
-                records_read=read,
-                records_written=written,
-                error_title=title,
-                error_message=message,
-                error_kind=error_kind,
+            )
+            held = (
+                await asyncio.to_thread(self.write_gate.held, remotes, config)
+                if self.write_gate is not None
+                else frozenset()
+            )
+            reports = await self._jobs(KINDS[kind], ctx, held)
+            finished = utc_now()
+            result = result_of(
+                run_id, reports, started, finished, round(time.monotonic() - clock, 3)
             )
             await asyncio.to_thread(self._finish, result, finished)
         finally:
@@ -232,77 +246,83 @@ class SyncService:
             progress(SyncProgress("done", result.summary, 1, 1))
         return result
 
-    async def _sync(
-        self,
-        kind: SyncKind,
-        person: int | None,
-        read: dict[str, int],
-        written: dict[str, int],
-        progress: ProgressCallback | None,
-        cancel: CancelToken | None,
-        *,
-        run_id: int | None = None,
-    ) -> None:
-        ctx = JobContext(
-            self.config,
-            self.database.engine,
-            self.remotes,
-            self.retry_policy,
-            progress,
-            cancel,
-            person=person,
-            run_id=run_id,
-        )
-        try:
-            for job in KINDS[kind]:
-                await job.run(ctx)
-        finally:  # what was committed before a failure is reported (and told) too
-            _note_pull(ctx.pulled, read, written)
-            if ctx.pushed_any:
-                _note_push(ctx.pushed, read, written)
-            read.update(ctx.read)
-            written.update(ctx.written)
-            self._post_notices(ctx)
-        if ctx.pushed.failed:
-            raise WorkbooksWritesFailedError(
-                f"{ctx.pushed.failed} Workbooks people could not be updated.",
-                "They stay queued and are retried on the next sync that updates Workbooks; "
-                "the Issues page has each reason.",
-            )
+    async def _jobs(
+        self, jobs: tuple[Job, ...], ctx: JobContext, held: frozenset[str] = frozenset()
+    ) -> list[JobReport]:
+        """Run each job in turn, each with its own outcome: a failure skips only the jobs that
+        need the one that failed, and what every job committed stays. Jobs that write to a
+        remote in `held` are off until the first two-way sync is confirmed."""
+        reports: list[JobReport] = []
+        done: dict[str, JobReport] = {}
+        down: dict[str, JobReport] = {}  # remote -> the job it stopped answering in
+        cancelled = False
+        for job in jobs:
+            report = job.report()
+            reports.append(report)
+            done[job.name] = report
+            if cancelled:
+                report.outcome = JobOutcome.CANCELLED
+                continue
+            if job.writes & held:
+                report.off(WRITES_HELD)
+                continue
+            failed = [done[n] for n in job.needs if n in done and not _went_well(done[n])]
+            unwell = [down[s] for s in sorted(job.uses) if s in down]
+            if failed:
+                report.outcome = JobOutcome.SKIPPED
+                report.reason = f"it needs {failed[0].label}, which did not succeed"
+                continue
+            if unwell:
+                report.outcome = JobOutcome.SKIPPED
+                report.reason = f"{unwell[0].service} failed earlier in this run: {unwell[0].label}"
+                continue
+            cancelled = await self._one(job, ctx, report)
+            if report.failed and report.service and report.error_kind in REMOTE_WIDE:
+                down.setdefault(report.service, report)
+            self._post_notices(report)
+        return reports
 
-    def _post_notices(self, ctx: JobContext) -> None:
-        """One notice per opted-out person and one for the records that did not sync; the
-        notification policy batches and de-duplicates them."""
+    async def _one(self, job: Job, ctx: JobContext, report: JobReport) -> bool:
+        """Run one job into its report; True when the run was cancelled during it."""
+        try:
+            await job.run(ctx, report)
+        except SyncCancelled:
+            report.outcome = JobOutcome.CANCELLED
+            return True
+        except (ConnectorError, UserFacingError) as exc:
+            report.outcome = JobOutcome.FAILED
+            report.error_title, report.error_message = exc.title, exc.message
+            report.error_kind = _error_kind(exc)
+            report.service = getattr(exc, "service", None)
+            if report.error_kind == "permission":  # one resource refused, not the credentials
+                report.error_message += (
+                    " The other parts that do not need it went on. Settings > Test connections "
+                    "(or `syncmonitor doctor`) names the permission or scope that is missing."
+                )
+            log.warning("Job %s failed: %s: %s", job.name, exc.title, exc.message)
+        except Exception as exc:  # a bug: record it, keep the app and the other jobs going
+            report.outcome = JobOutcome.FAILED
+            path = self.database.path
+            cache = explain_cache_fault(exc, path) if path is not None else None
+            if cache is not None:  # a full disk, a damaged or read-only cache: no bug
+                log.error("Job %s stopped: %s", job.name, cache)
+                report.error_title, report.error_message = cache.title, cache.message
+                return False
+            log.exception("Job %s failed unexpectedly", job.name)
+            report.error_title = "Unexpected error"
+            report.error_message = (
+                f"{type(exc).__name__}: {exc}. Everything committed before it is kept. "
+                "Please report this with the log file."
+            )
+        return False
+
+    def _post_notices(self, report: JobReport) -> None:
+        """The job's own news (opt-outs, records that did not sync, delete hazards); the
+        notification policy batches and de-duplicates it."""
         if self.notices is None:
             return
-        for notice in ctx.notices:  # jobs' own news (delete hazards, ...)
+        for notice in report.notices:
             self.notices.post(notice)
-        for pid, label in sorted(ctx.pulled.opted_out.items()):
-            self.notices.post(
-                Notice(
-                    "people.opted_out",
-                    NoticeLevel.ISSUE,
-                    "A person opted out",
-                    f"{label} opted out of email in Outreach.",
-                    key=str(pid),
-                )
-            )
-        ids = ctx.pushed.issue_ids
-        if ids:
-            # The same people failing again on the next run is the same news: key by the set.
-            key = f"{zlib.crc32(','.join(map(str, sorted(ids))).encode()):08x}"
-            n = len(ids)
-            self.notices.post(
-                Notice(
-                    "sync.record_issues",
-                    NoticeLevel.ISSUE,
-                    "Some people did not sync",
-                    f"{n} {'person' if n == 1 else 'people'} could not be updated in Workbooks. "
-                    "The Issues page says why and what to do.",
-                    key=key,
-                    count=n,
-                )
-            )
 
     def _start(self, kind: SyncKind, trigger: str, target: str, started: datetime) -> int:
         with self.database.engine.begin() as conn:
@@ -320,20 +340,35 @@ class SyncService:
                 records_written=result.records_written,
                 error_title=result.error_title,
                 error_message=result.error_message,
+                jobs=[r.to_json() for r in result.jobs],
             )
 
 
+# Failures that say the remote as a whole is not usable right now (not one resource of it).
+REMOTE_WIDE = frozenset({"offline", "auth", "unavailable", "rate-limited", "server", "malformed"})
+
+
+def _went_well(report: JobReport) -> bool:
+    return report.outcome in (JobOutcome.SUCCEEDED, JobOutcome.OFF)
+
+
 def _error_kind(exc: Exception) -> str | None:
+    """What kind of failure: "offline", "auth" (credentials refused), "permission" (a 403 for
+    one resource: a missing scope or profile), "rate-limited", "server", "malformed", or None."""
     if isinstance(exc, NetworkError):
         return "offline"
     if isinstance(exc, AuthenticationError):
-        return "auth"
+        return "permission" if exc.status_code == 403 else "auth"
     if isinstance(exc, PermissionDeniedError):
         return "permission"
     if isinstance(exc, ServiceUnavailableError):
         return "unavailable"
     if isinstance(exc, RateLimitedError):
         return "rate-limited"
+    if isinstance(exc, ServerError):
+        return "server"
+    if isinstance(exc, MalformedResponseError):
+        return "malformed"
     return None
 
 

@@ -12,6 +12,7 @@ from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
 from syncmonitor.engine.issues import note_permission
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.engine.runs.notify_policy import EventType, register_event_type
+from syncmonitor.engine.runs.report import JobReport
 from syncmonitor.engine.runs.workers import in_writer
 from syncmonitor.engine.two_way.inbound.activity import ActivityCounts, pull_activities
 from syncmonitor.engine.two_way.outbound.kinds import (
@@ -39,14 +40,24 @@ class OutboundFailedError(UserFacingError):
     title = "Some records were not linked"
 
 
-def _clients(ctx: Any) -> tuple[WorkbooksSyncClient, OutreachSyncClient] | None:
+def _clients(ctx: Any, report: JobReport) -> tuple[WorkbooksSyncClient, OutreachSyncClient] | None:
+    """The two clients, or None with the report turned off and why."""
     r = ctx.remotes
+    if ctx.person is not None:
+        report.off("a one-person sync writes sequence states only")
+        return None
     if not (r.outreach_base_url and (r.outreach_token or r.outreach_auth)):
+        report.off("Outreach is not set up")
         return None
     settings = ctx.config.workbooks
-    if not (r.workbooks_base_url and r.workbooks_api_key and settings.push_enabled):
+    if not (r.workbooks_base_url and r.workbooks_api_key):
+        report.off("Workbooks is not set up")
+        return None
+    if not settings.push_enabled:
+        report.off("updating Workbooks is turned off")
         return None
     if not settings.two_way_enabled:
+        report.off("the two-way sync is turned off")
         return None
     workbooks = WorkbooksSyncClient(
         r.workbooks_base_url, r.workbooks_api_key, policy=ctx.retry_policy
@@ -85,15 +96,14 @@ def _note_permission(engine: Any, source: str, exc: PermissionDeniedError | None
         note_permission(conn, source, f"Sync to {source.replace('.', ' ')}", exc)
 
 
-async def run_outbound(ctx: Any) -> None:
+async def run_outbound(ctx: Any, report: JobReport) -> None:
     """People and organisations to Outreach (the full sync's outbound job)."""
-    if ctx.person is not None:
-        return  # a one-person sync is about sequence states only
-    clients = _clients(ctx)
+    clients = _clients(ctx, report)
     if clients is None:
         return
     workbooks, outreach = clients
     totals: dict[str, OutboundCounts] = {}
+    refused: list[PermissionDeniedError] = []
     try:
         async with workbooks, outreach:
             kinds = (person_kind(ctx.config.workbooks), organisation_kind(), opportunity_kind())
@@ -112,14 +122,18 @@ async def run_outbound(ctx: Any) -> None:
                         cancel=ctx.cancel,
                     )
                 except PermissionDeniedError as exc:
-                    # A scope this kind needs is missing: the other kinds still sync.
+                    # A scope this kind needs is missing: the other kinds still sync, and the
+                    # job then fails with it (the run ends Partly failed).
                     await in_writer(_note_permission, ctx.engine, kind.source, exc)
+                    refused.append(exc)
                     continue
                 await in_writer(_note_permission, ctx.engine, kind.source, None)
     finally:
         for name, counts in totals.items():
-            _describe(name, counts, ctx.read, ctx.written)
-            ctx.notices += [hazard_notice(h) for h in counts.new_hazards]
+            _describe(name, counts, report.read, report.written)
+            report.notices += [hazard_notice(h) for h in counts.new_hazards]
+    if refused:
+        raise refused[0]
     failed = sum(c.failed for c in totals.values())
     if failed:
         raise OutboundFailedError(
@@ -146,11 +160,10 @@ def _describe(name: str, c: OutboundCounts, read: dict[str, int], written: dict[
             written[f"outreach_{plural}_{key}"] = value
 
 
-async def run_activities(ctx: Any) -> None:
-    """Step numbers, cancelled tasks, calls and meetings into Workbooks (inbound additions)."""
-    if ctx.person is not None:
-        return
-    clients = _clients(ctx)
+async def run_activities(ctx: Any, report: JobReport, part: str) -> None:
+    """One part of the inbound additions into Workbooks: "steps" (sequence step numbers onto
+    the person), "tasks" (skipped tasks as Cancelled tasks, meetings as activities) or "calls"."""
+    clients = _clients(ctx, report)
     if clients is None:
         return
     workbooks, outreach = clients
@@ -158,7 +171,13 @@ async def run_activities(ctx: Any) -> None:
     try:
         async with workbooks, outreach:
             await pull_activities(
-                workbooks, outreach, ctx.engine, ctx.config, counts=counts, cancel=ctx.cancel
+                workbooks,
+                outreach,
+                ctx.engine,
+                ctx.config,
+                counts=counts,
+                cancel=ctx.cancel,
+                parts=(part,),
             )
     finally:
-        counts.describe(ctx.read, ctx.written)
+        counts.describe(report.read, report.written)

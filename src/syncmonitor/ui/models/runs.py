@@ -63,7 +63,23 @@ OBJECT_NAMES.update(
         "parked_activities_created": "parked activities created",
     }
 )
-OUTCOME_COLOURS = {"succeeded": "#2e7d32", "failed": "#c62828", "cancelled": "#8d6e00"}
+OUTCOME_COLOURS = {
+    "succeeded": "#2e7d32",
+    "failed": "#c62828",
+    "partly_failed": "#d84315",
+    "cancelled": "#8d6e00",
+    "skipped": "#8d6e00",
+    "off": "#5e6c84",
+}
+OUTCOME_WORDS = {
+    "succeeded": "Succeeded",
+    "failed": "Failed",
+    "partly_failed": "Partly failed",
+    "cancelled": "Cancelled",
+    "running": "Running",
+    "skipped": "Skipped",
+    "off": "Not run",
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,7 @@ class RunRow:
     written: dict[str, int]
     error_title: str | None
     error_message: str | None
+    jobs: tuple[dict[str, Any], ...] = ()  # each part's stored outcome (engine JobReport JSON)
 
     @property
     def records_read(self) -> int:
@@ -104,6 +121,7 @@ def _row(item: dict[str, Any]) -> RunRow:
         written=dict(item["records_written"]),
         error_title=item["error_title"],
         error_message=item["error_message"],
+        jobs=tuple(item.get("jobs") or ()),
     )
 
 
@@ -160,9 +178,10 @@ class RunsModel(LazyTableModel[RunRow]):
             if column == self.WRITTEN:
                 return f"{row.records_written:,}"
             if column == self.OUTCOME:
-                if row.outcome == "failed" and row.error_title:
-                    return f"Failed: {row.error_title}"
-                return row.outcome.capitalize()
+                words = OUTCOME_WORDS.get(row.outcome, row.outcome.capitalize())
+                if row.outcome in ("failed", "partly_failed") and row.error_title:
+                    return f"{words}: {row.error_title}"
+                return words
         if role == Role.ToolTipRole:
             if column == self.STARTED:
                 return formatting.full_time(row.started_at)

@@ -155,6 +155,7 @@ class RunChart(QWidget):
         items = [
             ("Duration (left)", _bar("succeeded")),
             ("Failed", _bar("failed")),
+            ("Partly failed", _bar("partly_failed")),
             ("Cancelled", _bar("cancelled")),
             ("Records read + written (right)", _line()),
         ]

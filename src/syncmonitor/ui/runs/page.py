@@ -9,7 +9,14 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QStackedWidget, QV
 
 from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.ui import formatting
-from syncmonitor.ui.models.runs import RunRow, RunsModel, kind_text, per_object
+from syncmonitor.ui.models.runs import (
+    OUTCOME_COLOURS,
+    OUTCOME_WORDS,
+    RunRow,
+    RunsModel,
+    kind_text,
+    per_object,
+)
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.runs.chart import RunChart
 from syncmonitor.ui.runs.conflicts_view import ConflictsView
@@ -124,4 +131,33 @@ def run_detail(row: RunRow) -> str:
     if row.error_title:
         title, message = html.escape(row.error_title), html.escape(row.error_message or "")
         lines.append(f"<span style='color:{fg('#ae2a19')}'><b>{title}</b>: {message}</span>")
-    return "<br>".join(lines)
+    text = "<br>".join(lines)
+    if row.jobs:
+        text += jobs_table(row.jobs)
+    return text
+
+
+def jobs_table(jobs: tuple[dict[str, object], ...]) -> str:
+    """One line per part of the run: its outcome, what it read and wrote, and why it failed,
+    was skipped or did not run, in the remote's words."""
+    cells = "<tr><th align='left'>Part</th><th align='left'>Outcome</th>"
+    cells += "<th align='left'>Read</th><th align='left'>Wrote</th><th align='left'>Why</th></tr>"
+    for job in jobs:
+        outcome = str(job.get("outcome", ""))
+        colour = fg(OUTCOME_COLOURS.get(outcome, "#5e6c84"))
+        error = job.get("error")
+        why = ""
+        if isinstance(error, dict):
+            why = f"{error.get('title') or ''}: {error.get('message') or ''}"
+        elif job.get("reason"):
+            why = str(job["reason"]).capitalize()
+        read = job.get("read") if isinstance(job.get("read"), dict) else {}
+        wrote = job.get("written") if isinstance(job.get("written"), dict) else {}
+        cells += (
+            f"<tr><td>{html.escape(str(job.get('label', job.get('job', ''))))}</td>"
+            f"<td style='color:{colour}'><b>{OUTCOME_WORDS.get(outcome, outcome)}</b></td>"
+            f"<td>{html.escape(per_object(read) or '–')}</td>"  # type: ignore[arg-type]
+            f"<td>{html.escape(per_object(wrote) or '–')}</td>"  # type: ignore[arg-type]
+            f"<td>{html.escape(why)}</td></tr>"
+        )
+    return f"<table cellspacing='0' cellpadding='3' style='margin-top:6px'>{cells}</table>"

@@ -1,4 +1,5 @@
-"""Settings: connections, schedules, notifications, start at login, where the logs are.
+"""Settings: connections (every remote, with Test), the connection doctor, schedules,
+notifications, start at login, where the logs are.
 
 Shown with open() (never exec() inside an async slot: a nested loop would run other tasks
 re-entrantly). Every value is checked before anything is written: a bad address or an interval
@@ -7,9 +8,8 @@ out of bounds is refused with the reason, and secrets go to the OS keyring or no
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,38 +20,40 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
+    QFrame,
     QLabel,
-    QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from syncmonitor.app.config import (
     FULL_MINUTES_BOUNDS,
     INBOUND_MINUTES_BOUNDS,
     Config,
     ConfigError,
-    check_base_url,
 )
-from syncmonitor.app.credentials import (
-    NoSecureStoreError,
-    Secret,
-    get_secret,
-    keyring_available,
-    store_secret,
-)
+from syncmonitor.app.credentials import NoSecureStoreError, keyring_available
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.settings_store import save_settings
-from syncmonitor.engine.connection_check import CheckResult, check_outreach, check_workbooks
+from syncmonitor.engine.connections.doctor import Diagnosis, diagnose
+from syncmonitor.engine.outreach_sign_in import save_refresh_token
 from syncmonitor.engine.runs.notices import NoticeLevel
 from syncmonitor.engine.runs.notify_policy import EVENT_TYPES, NotificationPolicy
 from syncmonitor.ui.autostart import Autostart
 from syncmonitor.ui.settings.appearance import AppearanceBox
+from syncmonitor.ui.settings.connections import (
+    SERVICES,
+    ServiceBox,
+    form_config,
+    form_remotes,
+    html,
+    service_check,
+)
+from syncmonitor.ui.settings.doctor_view import DoctorView
 from syncmonitor.ui.style import bg, fg
 from syncmonitor.ui.widgets import named
 
@@ -60,7 +62,9 @@ log = logging.getLogger(__name__)
 NO_KEYRING = (
     "This system has no secure password store (keyring), so tokens cannot be saved here. "
     "Sync Monitor never keeps them in a plain file. Install and unlock GNOME Keyring or KWallet, "
-    "or set SYNCMONITOR_OUTREACH_TOKEN and SYNCMONITOR_WORKBOOKS_API_KEY in the environment."
+    "or set them in the environment: SYNCMONITOR_OUTREACH_TOKEN, SYNCMONITOR_WORKBOOKS_API_KEY, "
+    "SYNCMONITOR_SPOTLER_CONSUMER_KEY and _SECRET, SYNCMONITOR_SALESFORCE_TOKEN, "
+    "SYNCMONITOR_SALESMATE_TOKEN."
 )
 LABEL_WIDTH = 130
 RATE_LIMIT_NOTE = (
@@ -69,77 +73,14 @@ RATE_LIMIT_NOTE = (
 )
 
 
-class _Remote(QWidget):
-    """An address, a secret and a Test button for one remote."""
-
-    def __init__(
-        self,
-        name: str,
-        url: str | None,
-        secret: Secret,
-        check: Callable[[str, str], Awaitable[CheckResult]],
-        secure: bool,
-    ) -> None:
-        super().__init__()
-        self.name = name
-        self.secret = secret
-        self._check = check
-        self._task: asyncio.Task[None] | None = None
-        self.url = named(QLineEdit(url or ""), f"{secret.value}_url")
-        self.url.setPlaceholderText("https://… (empty: not used)")
-        self.token = named(QLineEdit(), secret.value)
-        self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        saved = get_secret(secret) is not None
-        self.token.setPlaceholderText(
-            "Saved (type to replace)" if saved else f"Paste the {secret.label}"
-        )
-        self.token.setEnabled(secure)
-        self.test_button = QPushButton("Test connection")
-        self.test_button.clicked.connect(self.start_test)
-        self.result = named(QLabel(), "testResult")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form = QFormLayout(self)
-        labels = [QLabel(f"{name} address"), QLabel(secret.label)]
-        for label in labels:
-            label.setMinimumWidth(LABEL_WIDTH)  # both remotes' fields line up
-        form.addRow(labels[0], self.url)
-        form.addRow(labels[1], self.token)
-        row = QHBoxLayout()
-        row.addWidget(self.test_button)
-        row.addWidget(self.result, 1)
-        form.addRow("", row)
-
-    def secret_value(self) -> str:
-        return self.token.text().strip() or (get_secret(self.secret) or "")
-
-    def start_test(self) -> None:
-        self.test_button.setEnabled(False)
-        self.result.setText("Testing…")
-        self._task = asyncio.get_running_loop().create_task(self._test())
-
-    async def _test(self) -> None:
-        try:
-            result = await self._check(self.url.text().strip(), self.secret_value())
-        except Exception as exc:  # a bug: say so rather than leave "Testing…" forever
-            log.exception("Test connection failed")
-            result = CheckResult(False, "The test itself failed", f"{type(exc).__name__}: {exc}")
-        if not isValid(self):
-            return
-        self.test_button.setEnabled(True)
-        colour = fg("#2e7d32" if result.ok else "#ae2a19")
-        mark = "✓" if result.ok else "✗"
-        self.result.setText(
-            f"<span style='color:{colour}'>{mark} <b>{_html(result.title)}</b> "
-            f"{_html(result.message)}</span>"
-        )
-        self.last_result = result
-
-
 class SettingsDialog(QDialog):
     """Connections, schedules, notifications and start at login; `saved` carries the new config."""
 
     saved = Signal(object)  # Config
+    # An OAuth Test renewed Outreach's sign-in (the new refresh token is in the keyring, the old
+    # one no longer works): the running app must resolve its remotes again.
+    remotes_changed = Signal()
+    review_first_sync = Signal()  # show the first two-way sync's plan again
 
     def __init__(
         self,
@@ -161,6 +102,8 @@ class SettingsDialog(QDialog):
         self.secure = keyring_available()
         tabs = QTabWidget()
         tabs.addTab(self._connections(), "Connections")
+        self.doctor = DoctorView(self._diagnose)
+        tabs.addTab(self.doctor, "Test connections")
         tabs.addTab(self._schedule(), "Schedule")
         tabs.addTab(self._notifications(), "Notifications")
         tabs.addTab(self._general(log_dir), "General")
@@ -196,48 +139,71 @@ class SettingsDialog(QDialog):
         )
         self.keyring_warning.setVisible(not self.secure)
         layout.addWidget(self.keyring_warning)
-        self.outreach = _Remote(
-            "Outreach",
-            self.config.outreach.base_url,
-            Secret.OUTREACH_TOKEN,
-            check_outreach,
-            self.secure,
+        self.remotes: dict[str, ServiceBox] = {}
+        for name in SERVICES:
+            check = service_check(name, self._form_config, self.remotes, self._rotated)
+            self.remotes[name] = ServiceBox(name, self.config, self.secure, check)
+            layout.addWidget(self.remotes[name])
+        self.outreach, self.workbooks = self.remotes["Outreach"], self.remotes["Workbooks"]
+        self.outreach.signed_in.connect(self.remotes_changed.emit)  # the next run signs in anew
+        # Salesforce feeds the status mapping editors only; its token is not renewed.
+        self.salesforce_note = named(
+            QLabel(
+                "Salesforce's access token lasts as long as the org's session timeout, two hours "
+                "by default, and Sync Monitor does not renew it: when Salesforce refuses it, the "
+                "status mapping page says it has expired; paste a new one here."
+            ),
+            "hint",
         )
-        self.workbooks = _Remote(
-            "Workbooks",
-            self.config.workbooks.base_url,
-            Secret.WORKBOOKS_API_KEY,
-            check_workbooks,
-            self.secure,
-        )
-        layout.addWidget(self.outreach)
-        layout.addWidget(self.workbooks)
-        if self.config.salesforce.base_url:
-            # Salesforce feeds the status mapping editors only; its token is not renewed.
-            self.salesforce_note = named(
-                QLabel(
-                    f"Salesforce ({self.config.salesforce.base_url}), for the status mappings: "
-                    "the access token comes from the keyring (salesforce_token) or "
-                    "SYNCMONITOR_SALESFORCE_TOKEN. It lasts as long as the org's session "
-                    "timeout, two hours by default, and Sync Monitor does not renew it: when "
-                    "Salesforce refuses it, the status mapping page says it has expired; put a "
-                    "new one there."
-                ),
-                "hint",
-            )
-            self.salesforce_note.setWordWrap(True)
+        self.salesforce_note.setWordWrap(True)
+        if "Salesforce" in self.remotes:  # right under the Salesforce box
+            layout.insertWidget(layout.indexOf(self.remotes["Salesforce"]) + 1, self.salesforce_note)
+        else:
             layout.addWidget(self.salesforce_note)
         note = named(
             QLabel(
-                "With both addresses empty Sync Monitor runs against its built-in sandbox. "
-                "New addresses and credentials are used from the next start."
+                "With the Outreach and Workbooks addresses empty Sync Monitor runs against its "
+                "built-in sandbox. Saved addresses and credentials are used from the next sync, "
+                "no restart needed; a sync under way finishes with the old ones."
             ),
             "hint",
         )
         note.setWordWrap(True)
         layout.addWidget(note)
+        if self.config.sandbox_mode:
+            first = QLabel(
+                "Sandbox mode: the first two-way sync is not previewed, as it writes only to the "
+                "built-in sandbox. Against real accounts it shows its plan and asks first."
+            )
+        else:
+            first = QLabel(
+                "Against real accounts the first two-way sync shows what it would write and "
+                "waits for your confirmation; until then syncs only read."
+            )
+        first.setWordWrap(True)
+        layout.addWidget(named(first, "hint"))
+        self.review_button = named(QPushButton("Review the first two-way sync…"), "reviewFirst")
+        self.review_button.setEnabled(not self.config.sandbox_mode)
+        self.review_button.clicked.connect(self.review_first_sync.emit)
+        layout.addWidget(self.review_button)
         layout.addStretch(1)
-        return page
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
+        return scroll
+
+    def _form_config(self) -> Config:
+        return form_config(self.config, self.remotes)
+
+    def _rotated(self, token: str) -> None:
+        """An OAuth Test renewed the sign-in: keep the new refresh token, tell the app."""
+        save_refresh_token(token, os.environ)
+        self.remotes_changed.emit()
+
+    async def _diagnose(self) -> Diagnosis:
+        remotes, salesmate = form_remotes(self.remotes, self._rotated)
+        return await diagnose(self._form_config(), remotes, salesmate)
 
     def _schedule(self) -> QWidget:
         page = QWidget()
@@ -314,10 +280,7 @@ class SettingsDialog(QDialog):
 
     def changes(self) -> dict[str, dict[str, Any]]:
         """What the form says, checked; raises ConfigError naming the bad field."""
-        urls = {}
-        for remote, section in ((self.outreach, "outreach"), (self.workbooks, "workbooks")):
-            text = remote.url.text().strip()
-            urls[section] = check_base_url(text, f"The {remote.name} address") if text else None
+        sections = {box.section: box.config_changes() for box in self.remotes.values()}
         for box, (low, high), what in (
             (self.inbound, INBOUND_MINUTES_BOUNDS, "The inbound interval"),
             (self.full, FULL_MINUTES_BOUNDS, "The full sync interval"),
@@ -331,8 +294,7 @@ class SettingsDialog(QDialog):
         on = sorted(e for e, b in self.toggles.items() if b.isEnabled() and b.isChecked())
         off = sorted(e for e, b in self.toggles.items() if b.isEnabled() and not b.isChecked())
         return {
-            "outreach": {"base_url": urls["outreach"]},
-            "workbooks": {"base_url": urls["workbooks"]},
+            **sections,
             "schedule": {
                 "inbound_minutes": self.inbound.value(),
                 "full_minutes": self.full.value(),
@@ -344,9 +306,8 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         try:
             changes = self.changes()
-            for remote in (self.outreach, self.workbooks):
-                if remote.token.text().strip():
-                    store_secret(remote.secret, remote.token.text().strip())
+            for box in self.remotes.values():
+                box.store_secrets()
             config = save_settings(self.config_path, changes)
             if self.start_at_login.isChecked() != self.autostart.is_enabled():
                 if self.start_at_login.isChecked():
@@ -364,17 +325,13 @@ class SettingsDialog(QDialog):
                 "The settings could not be saved", f"{self.config_path}: {exc.strerror or exc}."
             )
             return
-        for remote in (self.outreach, self.workbooks):
-            remote.token.clear()
+        for box in self.remotes.values():
+            box.clear_secrets()
         self.queue_statuses.save()
         self.config = config
         self.saved.emit(config)
         self.accept()
 
     def show_error(self, title: str, message: str) -> None:
-        self.error.setText(f"<b>{_html(title)}</b>: {_html(message)}")
+        self.error.setText(f"<b>{html(title)}</b>: {html(message)}")
         self.error.show()
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

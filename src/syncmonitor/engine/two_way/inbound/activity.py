@@ -107,22 +107,29 @@ async def pull_activities(
     *,
     counts: ActivityCounts,
     cancel: CancelToken | None = None,
+    parts: tuple[str, ...] = ("steps", "tasks", "calls"),
 ) -> ActivityCounts:
+    """The `parts` asked for, in this order; each moves only its own cursor."""
     id_field = config.workbooks.outreach_id_field
-    await write_steps(workbooks, engine, id_field, counts)
-    counts.unparked += await resume_parked(workbooks, engine, id_field, counts)
+    if "steps" in parts:
+        await write_steps(workbooks, engine, id_field, counts)
+        # Activities kept for want of a Workbooks person, created now that one has the address.
+        counts.unparked += await resume_parked(workbooks, engine, id_field, counts)
     for path in ("tasks", "calls"):
+        if path not in parts:
+            continue
         if cancel is not None and cancel.cancelled:
             raise SyncCancelled()
         since = await in_writer(_cursor, engine, CURSORS[path])
         try:
             found, prospects = await outreach.changed_with_prospects(path, since)
         except (PermissionDeniedError, NotFoundError) as exc:
-            # A missing scope (calls.read, say) costs this resource only: the rest of the sync
-            # goes on, and the Issues list says which scope to add.
+            # A missing scope (calls.read, say) costs this resource only: its part of the run
+            # fails (the run ends Partly failed, its cursor stays), the other parts go on, and
+            # the Issues list says which scope to add.
             counts.errors.append(str(exc))
             await in_writer(_note_permission, engine, path, exc)
-            continue
+            raise
         await in_writer(_note_permission, engine, path, None)
         if path == "tasks":
             counts.tasks_read += len(found)

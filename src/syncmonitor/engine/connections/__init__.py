@@ -1,0 +1,1 @@
+"""Connecting to the remotes: the connection doctor (what each enabled feature needs)."""
