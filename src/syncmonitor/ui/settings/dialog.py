@@ -157,7 +157,9 @@ class SettingsDialog(QDialog):
         )
         self.salesforce_note.setWordWrap(True)
         if "Salesforce" in self.remotes:  # right under the Salesforce box
-            layout.insertWidget(layout.indexOf(self.remotes["Salesforce"]) + 1, self.salesforce_note)
+            layout.insertWidget(
+                layout.indexOf(self.remotes["Salesforce"]) + 1, self.salesforce_note
+            )
         else:
             layout.addWidget(self.salesforce_note)
         note = named(
