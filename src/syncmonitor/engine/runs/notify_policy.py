@@ -124,9 +124,10 @@ class NotificationPolicy:
     def snoozed(self) -> bool:
         return self.snoozed_until is not None and self.clock() < self.snoozed_until
 
-    def forget(self, event: str) -> None:
-        """Re-arm an event: its next notice is news again (a failure after a recovery)."""
-        for told in [k for k in self._told if k[0] == event]:
+    def forget(self, event: str, key: str = "") -> None:
+        """Re-arm an event (one occurrence `key`, or all when ""): its next notice is news
+        again (a failure after a recovery)."""
+        for told in [k for k in self._told if k[0] == event and (not key or k[1] == key)]:
             del self._told[told]
 
     # Posting ------------------------------------------------------------------------------------
