@@ -67,8 +67,8 @@ def test_twelve_unmatched_people_are_one_cause_with_one_thing_to_do(tmp_path: Pa
     titles = {g.title: g.count for g in groups}
     assert titles["12 people have no Workbooks record"] == 12
     # The same answer about different fields is one cause; a different answer is another.
-    assert titles["Workbooks update refused 2 people: Field '…' is not a known field"] == 2
-    assert titles["Workbooks update refused 1 person: Lock version 7 is out of date"] == 1
+    assert titles["Workbooks refused 2 people: Field '…' is not a known field"] == 2
+    assert titles["Workbooks refused 1 person: Lock version 7 is out of date"] == 1
     assert len(groups) == 3
     people = next(g for g in groups if g.count == 12)
     assert people.todo == UNMATCHED_TODO

@@ -22,6 +22,7 @@ from syncmonitor.store.issues import StoredIssue
 _QUOTED = re.compile(r"(['\"“‘«])[^'\"”’»]*(['\"”’»])")
 _NUMBERS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
+_SERVICES = {"workbooks": "Workbooks", "outreach": "Outreach", "salesmate": "Salesmate"}
 _HAZARD_SOURCES = {"outreach.prospects", "outreach.accounts", "outreach.opportunities"}
 _RECORD_WORDS = {
     "person": ("person", "people"),
@@ -104,7 +105,7 @@ def _title(kind: str, first: StoredIssue, count: int) -> str:
         return f"{things} deleted in Outreach {'are' if plural else 'is'} still in Workbooks"
     if kind == "permission":
         return f"{first.record_label}: not allowed"
-    where = SOURCE_LABELS.get(first.source, first.source)
+    where = _SERVICES.get(first.source.split(".")[0], SOURCE_LABELS.get(first.source, first.source))
     answer = first.problem if count == 1 else _answer_shape(first.problem).replace("#", "…")
     return f"{where} refused {things}: {answer}"
 

@@ -1,0 +1,153 @@
+"""The Issues list as a tree: one row per cause with its count, its records under it.
+
+The groups are read on a reader thread (`IssuesService.groups`), never on the GUI thread; a
+reload keeps which causes were expanded and which row was selected.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+
+from syncmonitor.engine.services.issues import (
+    IssueGroup,
+    IssuesService,
+    StoredIssue,
+    consequence_text,
+)
+from syncmonitor.ui import formatting
+from syncmonitor.ui.models.lazy import background_reader, read_in_background
+
+Role = Qt.ItemDataRole
+ITEM_ROLE = Role.UserRole + 1  # the IssueGroup or StoredIssue a row stands for
+
+
+class IssueGroupsModel(QStandardItemModel):
+    """Causes at the top level, their records as children."""
+
+    CAUSE, WHERE, PROBLEM, SEEN = range(4)
+    headers = ("Cause and records", "Where", "What the remote answered", "Last seen")
+    refreshed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setHorizontalHeaderLabels(list(self.headers))
+        self.source: IssuesService | None = None
+        self.show_dismissed = False
+        self.groups: list[IssueGroup] = []
+        self.total = 0
+        self.loading = False
+        self.row_height = 24  # the view sets it from its font: rows as tall as the other tables
+        self._generation = 0
+        self._reader = background_reader(self)
+
+    def set_source(self, source: IssuesService | None) -> None:
+        self.source = source
+        self.refresh()
+
+    def reload(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the groups again (off the GUI thread)."""
+        source = self.source
+        self._generation += 1
+        if source is None:
+            self._show([], 0)
+            return
+        self.loading = True
+        dismissed = self.show_dismissed
+        read_in_background(
+            lambda: (source.groups(include_dismissed=dismissed), source.count()),
+            self._reader,
+            self._generation,
+        )
+
+    def _on_read(self, generation: int, result: object, kind: str) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        if isinstance(result, BaseException):
+            self.refreshed.emit()
+            return
+        groups, total = result  # type: ignore[misc]
+        self._show(list(groups), int(total))
+
+    def _show(self, groups: list[IssueGroup], total: int) -> None:
+        self.groups, self.total = groups, total
+        self.removeRows(0, self.rowCount())
+        height = QSize(-1, self.row_height)
+        for group in groups:
+            row = _group_row(group)
+            row[0].setSizeHint(height)
+            for issue in group.issues:
+                child = _issue_row(issue)
+                child[0].setSizeHint(height)
+                row[0].appendRow(child)
+            self.appendRow(row)
+        self.refreshed.emit()
+
+    # Lookups ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def item_of(index: object) -> IssueGroup | StoredIssue | None:
+        """The group or issue of a row (any column)."""
+        from PySide6.QtCore import QModelIndex
+
+        if not isinstance(index, QModelIndex) or not index.isValid():
+            return None
+        found = index.siblingAtColumn(0).data(ITEM_ROLE)
+        return found if isinstance(found, IssueGroup | StoredIssue) else None
+
+
+def _cell(text: str, tip: str = "") -> QStandardItem:
+    item = QStandardItem(text)
+    item.setEditable(False)
+    if tip:
+        item.setToolTip(tip)
+    return item
+
+
+def _group_row(group: IssueGroup) -> list[QStandardItem]:
+    title = _cell(
+        group.title + ("  (dismissed)" if group.dismissed else ""),
+        f"{group.title} ({group.where})\n\nWhat to do: {group.todo}",
+    )
+    font = QFont()
+    font.setBold(True)
+    title.setFont(font)
+    title.setData(group, ITEM_ROLE)
+    answer = group.issues[0].problem if group.issues else ""
+    others = group.count - 1
+    shown = answer if not others else f"{answer} (and {others} more like it)"
+    cells = [
+        title,
+        _cell(group.where),
+        _cell(shown, f"{answer}\n\nWhat to do: {group.todo}"),
+        _cell(formatting.short_time(group.last_seen)),
+    ]
+    if group.dismissed:
+        for cell in cells:
+            cell.setForeground(Qt.GlobalColor.gray)
+    return cells
+
+
+def _issue_row(issue: StoredIssue) -> list[QStandardItem]:
+    label = _cell(issue.record_label + ("  (dismissed)" if issue.dismissed else ""))
+    label.setData(issue, ITEM_ROLE)
+    times = f" ({issue.occurrences}×)" if issue.occurrences > 1 else ""
+    then = consequence_text(issue)
+    problem = issue.problem + (f" {then}" if then else "")
+    cells = [
+        label,
+        _cell(""),
+        _cell(problem, f"{problem}\n\nWhat to do: {issue.todo}"),
+        _cell(
+            formatting.short_time(issue.last_seen) + times,
+            f"First seen {formatting.full_time(issue.first_seen)}",
+        ),
+    ]
+    if issue.dismissed:
+        for cell in cells:
+            cell.setForeground(Qt.GlobalColor.gray)
+    return cells
