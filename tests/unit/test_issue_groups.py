@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert
 
 from syncmonitor.engine.issue_groups import consequence_text, group_issues
@@ -129,3 +131,41 @@ def test_one_deleted_person_is_one_issue_with_its_consequence(tmp_path: Path) ->
         assert count_open_issues(conn) == 3
     assert labels == ["Other", "Sean O'Brien", "Sean O'Brien"]
     db.close()
+
+
+def test_the_issues_command_prints_the_causes_as_the_page_shows_them(
+    tmp_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from syncmonitor.cli import main
+
+    db = open_database(_data_dir() / "cache.sqlite3")
+    with db.engine.begin() as conn:
+        record_issues(conn, [unmatched(100 + i, f"Person {i}") for i in range(12)], None)
+        record_issues(
+            conn,
+            [
+                refused(200, "Ada", "Field 'cf_person_sequence_state' is not a known field"),
+                refused(201, "Bob", "Field 'cf_person_sequence_step' is not a known field"),
+                refused(202, "Cy", "Lock version 7 is out of date"),
+            ],
+            None,
+        )
+    db.close()
+    assert main(["issues"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("15 open issues, 3 causes:")
+    assert "\n12 people have no Workbooks record (Workbooks update)\n" in text
+    assert text.count("What to do:") == 3  # once per cause, not once per record
+    assert main(["issues", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["open"] == 15
+    assert [c["count"] for c in data["causes"]] == [1, 2, 12]
+    assert data["causes"][2]["records"][0]["record"] == "Person 11"
+
+
+def _data_dir() -> Path:
+    from syncmonitor.app.paths import app_paths
+
+    folder = app_paths().data_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

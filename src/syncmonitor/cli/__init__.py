@@ -1,6 +1,6 @@
 """The `syncmonitor` command: the window with no arguments, headless commands otherwise.
 
-One module per command group, named after its command (`sync`, `runs`, `daemon`, `status`,
+One module per command group, named after its command (`sync`, `runs`, `issues`, `daemon`, `status`,
 `people`, `mappings`, `import` in imports.py, `queue`, `sandbox`; `window` for no command), each
 with `add_parser(sub)` and `run(args, config, paths)`. They are thin over the engine's services:
 everything the window shows, a script can read.
@@ -25,6 +25,7 @@ from syncmonitor.cli import (
     daemon,
     doctor,
     imports,
+    issues,
     mappings,
     people,
     queue,
@@ -69,6 +70,7 @@ COMMANDS: dict[str, CommandGroup] = {
     "sync": sync,
     "doctor": doctor,
     "runs": runs,
+    "issues": issues,
     "daemon": daemon,
     "status": status,
     "people": people,
