@@ -173,3 +173,31 @@ def test_the_runners_sync_every_record_of_a_kind_or_one_person_fully() -> None:
     ]
     available[0] = None  # the services are not running (yet, or any more)
     assert asyncio.run(go(Target.sync_of())).outcome is RunOutcome.CANCELLED
+
+
+def test_a_recovery_is_in_the_log_once_even_when_notified_and_in_every_streak(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from syncmonitor.engine.runs.notify_policy import NotificationPolicy
+    from syncmonitor.ui.notifier import LogNotifier
+
+    caplog.set_level(logging.INFO)
+    delivered: list[str] = []
+    notifier = LogNotifier()
+
+    def deliver(notice: Any) -> None:
+        delivered.append(notice.title)
+        notifier.notify(notice)
+
+    notices = RunNotices(NotificationPolicy(deliver))
+    token = {"title": "Outreach refused the access token", "kind": "auth", "service": "Outreach"}
+    for _ in range(2):  # two streaks within the policy's de-duplication window
+        for _ in range(3):
+            notices.started()
+            notices.finished(jobs_run(job("Pull", "failed", **token)))
+        notices.started()
+        notices.finished(jobs_run(job("Pull", "succeeded")))
+    again = "Outreach accepts the access token again"
+    assert delivered == ["Outreach refused the access token", again] * 2
+    told = [r for r in caplog.records if r.levelno >= logging.INFO and again in r.getMessage()]
+    assert len(told) == 2  # once per streak, not once more by the notifier

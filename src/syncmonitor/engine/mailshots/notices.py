@@ -106,6 +106,7 @@ class QueueNotices:
                 "The GatorMail queue is blocked",
                 problem.message,
                 key=episode,
+                logged=True,
             )
         )
 
@@ -126,7 +127,9 @@ class QueueNotices:
             message += f" {waiting} mailshot{'s are' if waiting != 1 else ' is'} in the queue."
         log.info("%s. %s", title, message)
         self.sink.forget("queue.blocked", episode)  # the same block again later is news
-        self.sink.post(Notice("queue.recovered", NoticeLevel.INFO, title, message, key=episode))
+        self.sink.post(
+            Notice("queue.recovered", NoticeLevel.INFO, title, message, key=episode, logged=True)
+        )
         self.sink.forget("queue.recovered", episode)
 
     def _integration(self, snapshot: QueueSnapshot) -> None:
@@ -142,6 +145,7 @@ class QueueNotices:
                     "The GatorMail integration runs again",
                     "The integration is switched on again, so mailshots sync again.",
                     key="integration",
+                    logged=True,
                 )
             )
             self.sink.forget("queue.recovered", "integration")
@@ -155,6 +159,7 @@ class QueueNotices:
                     "The GatorMail integration stopped",
                     problem.message if problem else "The GatorMail integration is not running.",
                     key="integration",
+                    logged=True,
                 )
             )
         if snapshot.integration_running is not None:

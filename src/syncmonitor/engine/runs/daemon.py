@@ -64,6 +64,8 @@ class Daemon:
 
     def _tell(self, notice: Notice) -> None:
         level = logging.ERROR if notice.level is NoticeLevel.ERROR else logging.INFO
+        if notice.logged:  # the engine logged this news itself: once is enough
+            level = logging.DEBUG
         log.log(level, "Notification: %s: %s", notice.title, notice.message)
 
     def stop(self) -> None:

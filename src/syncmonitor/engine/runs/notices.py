@@ -36,6 +36,9 @@ class Notice:
     message: str
     key: str = ""
     count: int = 1  # how many occurrences this notice stands for (batched notices)
+    # The engine wrote this news to the log itself (a recovery, a blocked queue): whoever
+    # delivers the notice logs the delivery at debug only, so the log tells it once.
+    logged: bool = False
 
 
 class NoticeSink(Protocol):

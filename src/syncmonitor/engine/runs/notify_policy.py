@@ -49,7 +49,13 @@ def register_event_type(event_type: EventType) -> EventType:
 
 SYNC_FAILED = register_event_type(EventType("sync.failed", "A sync failed", NoticeLevel.ERROR))
 SYNC_RECOVERED = register_event_type(
-    EventType("sync.recovered", "Syncing works again after a failure", NoticeLevel.INFO)
+    EventType(
+        "sync.recovered",
+        "Syncing works again after a failure",
+        NoticeLevel.INFO,
+        "{count} problems are over: the parts they stopped sync again. The log names each.",
+        batch_title="Syncing works again",
+    )
 )
 PEOPLE_OPTED_OUT = register_event_type(
     EventType(

@@ -128,7 +128,9 @@ class RunNotices:
         title = recovery_title(cause)
         message = recovery_message(cause, result.summary if result.ok else "")
         log.info("%s. %s", title, message)  # the recovery, told once per streak
-        self.sink.post(Notice("sync.recovered", NoticeLevel.INFO, title, message, key=key))
+        self.sink.post(
+            Notice("sync.recovered", NoticeLevel.INFO, title, message, key=key, logged=True)
+        )
 
 
 def _failing_causes(result: RunResult) -> dict[str, Cause]:

@@ -176,6 +176,7 @@ class IssuesPage(Page):
             return
         one = people[0] if len(people) == 1 else None
         prospect = _prospect_of(one) if one is not None else None
+        log.info("Retry pressed on the Issues page for %s", _what(item))
         if one is not None and prospect is not None:  # sync just that person
             self._controller.force(Target.person(prospect, one.record_label))
         else:  # several, or someone from an import: a full sync tries every one of them again
@@ -186,6 +187,7 @@ class IssuesPage(Page):
         if item is None or self._issues is None or item.dismissed:
             return
         ids = item.ids
+        log.info("Dismiss pressed on the Issues page for %s", _what(item))
         task = asyncio.get_running_loop().create_task(self._dismiss(self._issues, ids))
         task.add_done_callback(_log_failure)
 
@@ -273,6 +275,12 @@ class IssuesPage(Page):
         if item is None:
             self.detail.setText("Select a cause or a record to see what to do.")
         self.hazard.show_issue(self._issues, self.selected_issue())
+
+
+def _what(item: Selected) -> str:
+    if isinstance(item, IssueGroup):
+        return f"the cause {item.title!r} ({item.count} {'issue' if item.count == 1 else 'issues'})"
+    return f"{item.record_label!r}" if item is not None else "nothing"
 
 
 def _retryable(item: Selected) -> list[StoredIssue]:
