@@ -122,6 +122,19 @@ def test_each_recovery_is_named_after_its_cause_and_told_once_in_the_log(
     assert 'It had failed with "Outreach refused the access token" (Pull)' in lines[1]
 
 
+def test_a_missing_scope_granted_again_is_named() -> None:
+    sink = RecordingSink()
+    notices = RunNotices(sink)
+    scope = {
+        "title": "The Outreach token lacks the accounts.read scope",
+        "kind": "permission",
+        "service": "Outreach",
+    }
+    notices.finished(jobs_run(job("Accounts", "failed", **scope), job("Pull", "succeeded")))
+    notices.finished(jobs_run(job("Accounts", "succeeded"), job("Pull", "succeeded")))
+    assert sink.posted[-1].title == "Outreach grants the accounts.read scope now"
+
+
 def test_a_failure_whose_part_did_not_run_is_not_called_recovered() -> None:
     sink = RecordingSink()
     notices = RunNotices(sink)

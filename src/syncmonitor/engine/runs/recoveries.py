@@ -8,7 +8,11 @@ of failure is ours (no vendor document covers it): it says what is true again, n
 
 from __future__ import annotations
 
+import re
+
 from syncmonitor.engine.runs.report import Cause
+
+_SCOPE = re.compile(r"lacks the (\S+) scope")
 
 _BY_KIND = {
     "auth": "{service} accepts the sign-in again",
@@ -30,7 +34,12 @@ def recovery_title(cause: Cause) -> str:
         return _OUTREACH_AUTH
     if cause.kind == "auth" and service == "Workbooks":
         return _WORKBOOKS_AUTH
-    template = _BY_KIND.get(cause.kind or "")
+    if cause.kind == "permission" and (scope := _SCOPE.search(cause.title)):
+        return f"{service or 'The remote'} grants the {scope.group(1)} scope now"
+    kind = cause.kind or ""
+    if kind == "server" and "unavailable" in cause.title.lower():
+        kind = "unavailable"  # a 503 the connector words as "unavailable" but types as a 5xx
+    template = _BY_KIND.get(kind)
     if template and service:
         return template.format(service=service)
     return "Sync works again"
