@@ -130,7 +130,8 @@ class IssuesPage(Page):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        width = self.tree.viewport().width()
+        # From the page's own new width: the tree's viewport is resized after this event.
+        width = event.size().width() - 24 - self.tree.verticalScrollBar().sizeHint().width()
         # Narrow (1024 px): "Where" gives its room to the cause (the detail names it anyway).
         self.tree.setColumnHidden(IssueGroupsModel.WHERE, width < 1000)
         self.tree.setColumnWidth(IssueGroupsModel.PROBLEM, max(180, int(width * 0.34)))

@@ -26,7 +26,7 @@ class IssueGroupsModel(QStandardItemModel):
     """Causes at the top level, their records as children."""
 
     CAUSE, WHERE, PROBLEM, SEEN = range(4)
-    headers = ("Cause and records", "Where", "What the remote answered", "Last seen")
+    headers = ("Cause and records", "Where", "Who, and what the remote answered", "Last seen")
     refreshed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -117,19 +117,30 @@ def _group_row(group: IssueGroup) -> list[QStandardItem]:
     font.setBold(True)
     title.setFont(font)
     title.setData(group, ITEM_ROLE)
+    # The cause's row names who it is about (its title already says what happened); each
+    # record's row under it has the remote's own answer.
     answer = group.issues[0].problem if group.issues else ""
-    others = group.count - 1
-    shown = answer if not others else f"{answer} (and {others} more like it)"
     cells = [
         title,
         _cell(group.where),
-        _cell(shown, f"{answer}\n\nWhat to do: {group.todo}"),
+        _cell(who(group), f"{answer}\n\nWhat to do: {group.todo}"),
         _cell(formatting.short_time(group.last_seen)),
     ]
     if group.dismissed:
         for cell in cells:
             cell.setForeground(Qt.GlobalColor.gray)
     return cells
+
+
+def who(group: IssueGroup, shown: int = 3) -> str:
+    """ "Ada, Bob and 10 more": the records of a cause, in short."""
+    names = [i.record_label.split(" <")[0] for i in group.issues[:shown]]
+    more = group.count - len(names)
+    if more > 0:
+        return f"{', '.join(names)} and {more} more"
+    if len(names) > 1:
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+    return names[0] if names else ""
 
 
 def _issue_row(issue: StoredIssue) -> list[QStandardItem]:
