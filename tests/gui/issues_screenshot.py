@@ -28,7 +28,7 @@ from sqlalchemy import insert
 
 from syncmonitor.app.config import Config
 from syncmonitor.engine.issues import person_issue
-from syncmonitor.engine.two_way.outbound.writes import hazard_problem
+from syncmonitor.engine.two_way.outbound.writes import hazard_problem, hazard_todo
 from syncmonitor.store import two_way as two_way_store
 from syncmonitor.store.database import Database
 from syncmonitor.store.issues import RecordIssue, record_issues
@@ -94,8 +94,7 @@ def add_issues(db: Database) -> None:
                     "workbooks:10070",
                     "Sean O'Brien",
                     hazard_problem(hazard),
-                    "Choose Delete in Outreach/Workbooks too (to finish the deletion) or Unlink "
-                    "(to keep the record and stop syncing it to Outreach).",
+                    hazard_todo(hazard),
                 ),
             ],
             None,
