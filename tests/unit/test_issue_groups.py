@@ -161,6 +161,8 @@ def test_the_issues_command_prints_the_causes_as_the_page_shows_them(
     assert data["open"] == 15
     assert [c["count"] for c in data["causes"]] == [1, 2, 12]
     assert data["causes"][2]["records"][0]["record"] == "Person 11"
+    assert main(["status"]) == 0
+    assert "Issues: 15 open, 3 causes (`syncmonitor issues`" in capsys.readouterr().out
 
 
 def _data_dir() -> Path:
