@@ -81,3 +81,33 @@ def test_a_missing_scope_granted_again_is_told_once_naming_the_scope(h2: Harness
     for _ in range(2):
         notices.finished(h.sync())
     assert told(sink, "sync.recovered") == ["Outreach grants the calls.read scope now"]
+
+
+@pytest.fixture
+def story(make_sandbox: Callable[..., SandboxEndpoints], tmp_path: Path) -> Iterator[Harness]:
+    """The sandbox's own world, with its people deleted in Workbooks whose prospects live on."""
+    endpoints = make_sandbox()
+    with harness(endpoints, tmp_path / "cache", two_way=True) as made:
+        yield made
+
+
+def test_one_deleted_person_is_one_notification_and_one_issue(story: Harness) -> None:
+    from syncmonitor.store.issues import count_open_issues, open_issues
+
+    sink = RecordingSink()
+    story.service.notices = sink
+    for _ in range(2):
+        result = story.sync()
+        assert result.outcome is RunOutcome.SUCCEEDED, result.error_message
+    hazards = [n for n in sink.posted if n.event == "sync.delete_hazard"]
+    assert hazards and len({n.key for n in hazards}) == len(hazards)  # each deletion once
+    assert "sync.record_issues" not in sink.events()  # not "1 person did not sync" as well
+    with story.engine.connect() as conn:
+        found = open_issues(conn)
+        assert count_open_issues(conn) == len(found)
+    # Every deletion is one issue, with "no Workbooks person" for its prospect under it.
+    assert len(found) == len(hazards)
+    assert all(i.source == "outreach.prospects" and i.consequences for i in found)
+    assert all(i.held_states > 0 for i in found)
+    prospects = {c.record_key for i in found for c in i.consequences}
+    assert not [i for i in found if i.source == "workbooks.push" and i.record_key in prospects]

@@ -91,6 +91,22 @@ def _is_consequence() -> Any:
     )
 
 
+def consequence_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
+    """Which of these push issue keys (prospect ids) are a delete hazard's consequence."""
+    wanted = sorted({int(k) for k in keys if k.isdigit()})
+    found = _ids_in(
+        conn,
+        select(delete_hazards.c.outreach_id, delete_hazards.c.outreach_id).where(
+            delete_hazards.c.kind == "person",
+            delete_hazards.c.deleted_side == "crm",
+            delete_hazards.c.resolved_at.is_(None),
+        ),
+        delete_hazards.c.outreach_id,
+        wanted,
+    )
+    return {str(k) for k in found}
+
+
 def record_issues(conn: Connection, issues: Iterable[RecordIssue], run_id: int | None) -> int:
     """Add or refresh issues; a repeat counts up and comes back even if it was dismissed with an
     older answer (a new answer from the remote is news)."""

@@ -263,11 +263,19 @@ class IssuesPage(Page):
         self.dismiss_button.setEnabled(item is not None and not item.dismissed)
         self.retry_button.setText(f"Retry all {count}" if many else "Retry")
         self.dismiss_button.setText(f"Dismiss all {count}" if many else "Dismiss")
-        self.retry_button.setToolTip(
-            "A full sync tries every record of this cause again (after the running sync)"
-            if many
-            else "Sync this record again now (after the running sync)"
-        )
+        record = self.selected_issue()
+        if many:
+            retry_tip = (
+                "A full sync tries every record of this cause again (after the running sync)"
+            )
+        elif record is not None and record.source in HAZARD_SOURCES:
+            retry_tip = (
+                "Sync this prospect again now: its sequence states are written if a Workbooks "
+                "person has its address or Outreach id. Delete or Unlink settle the deletion."
+            )
+        else:
+            retry_tip = "Sync this record again now (after the running sync)"
+        self.retry_button.setToolTip(retry_tip)
         self.dismiss_button.setToolTip(
             "Hide these issues; each comes back only if the remote answers something new"
             if many
