@@ -237,15 +237,20 @@ class SyncService:
         finally:
             await asyncio.to_thread(self._lock.release)
         self._last = result
+        # What happened, in words, at the default level; the figures per object for developers.
         log.log(
             logging.INFO if result.ok else logging.WARNING,
-            "Run %d %s in %.1f s: read %s, wrote %s%s",
+            "Run %d (%s, %s): %s",
             result.run_id,
-            result.outcome.value,
-            result.duration_s,
+            kind.value,
+            trigger,
+            result.summary,
+        )
+        log.debug(
+            "Run %d figures: read %s, wrote %s",
+            result.run_id,
             result.records_read,
             result.records_written,
-            f"; {result.error_title}: {result.error_message}" if result.error_title else "",
         )
         if progress is not None:
             progress(SyncProgress("done", result.summary, 1, 1))
