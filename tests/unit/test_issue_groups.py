@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
@@ -90,10 +91,14 @@ def test_a_group_is_dismissed_at_once_and_comes_back_per_record(tmp_path: Path) 
     db.close()
 
 
-def test_one_deleted_person_is_one_issue_with_its_consequence(tmp_path: Path) -> None:
+def test_one_deleted_person_is_one_issue_with_its_consequence(
+    tmp_path: Path,
+    store_backend: Any,
+) -> None:
     """A cache that holds both kinds (as every cache written before this change does) shows the
-    delete hazard alone, with "and so: no Workbooks person" as its consequence."""
-    db = open_database(tmp_path / "cache.db")
+    delete hazard alone, with "and so: no Workbooks person" as its consequence (SQLite and the
+    PostgreSQL team store)."""
+    db = store_backend.open(tmp_path)
     with db.engine.begin() as conn:
         record_issues(conn, [unmatched(70, "Sean O'Brien"), unmatched(71, "Other")], None)
         record_issues(conn, [unmatched(70, "Sean O'Brien")], None)  # seen 2×
