@@ -187,6 +187,7 @@ async def test_the_issues_page_groups_by_cause_and_acts_on_a_group_or_a_record(a
     gui.window.show_page(page)
     await eventually(lambda: page.model.rowCount() == 1 and not page.model.loading)
     group = page.model.index(0, 0)
+    page.tree.expand(group)
     assert page.model.rowCount(group) == 3  # one cause, its three records under it
     assert page.count_label.text() == "3 open issues, 1 cause"
     assert "3 people" in group.data()
@@ -220,6 +221,7 @@ async def test_the_issues_page_groups_by_cause_and_acts_on_a_group_or_a_record(a
     page.show_dismissed.setChecked(True)
     await eventually(lambda: page.model.rowCount() == 1 and not page.model.loading)
     assert "(dismissed)" in page.model.index(0, 0).data()
+    page.tree.expand(page.model.index(0, 0))
     assert page.model.rowCount(page.model.index(0, 0)) == 3
 
 

@@ -282,3 +282,39 @@ def test_one_deleted_person_is_one_issue_that_keeps_both_issues_actions(
     assert page.retry_button.isEnabled()
     page.retry_button.click()
     assert forced and forced[-1].key == "70"  # the prospect whose states wait for a person
+
+
+def test_a_cause_with_many_records_opens_quickly_and_still_acts_on_all(
+    qtbot: QtBot, database: Database
+) -> None:
+    from types import SimpleNamespace
+
+    from syncmonitor.engine.issues import person_issue
+    from syncmonitor.store.issues import record_issues
+    from syncmonitor.ui.issues.page import IssuesPage
+    from syncmonitor.ui.models.issue_groups import SHOWN_RECORDS
+
+    with database.engine.begin() as conn:
+        record_issues(
+            conn,
+            [
+                person_issue(("outreach", 5000 + i), f"P{i}", "No person.", unmatched=True)
+                for i in range(SHOWN_RECORDS + 50)
+            ],
+            None,
+        )
+    controller = SimpleNamespace(force=lambda target: None, refresh_issue_count=lambda: None)
+    page = IssuesPage(controller)  # type: ignore[arg-type]
+    qtbot.addWidget(page)
+    page.show()
+    page.set_services(services_over(database))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and not page.model.loading, timeout=5000)
+    group = page.model.index(0, 0)
+    assert page.model.rowCount(group) == 1  # its records are not rows until it is opened
+    page.tree.expand(group)
+    assert page.model.rowCount(group) == SHOWN_RECORDS + 1
+    more = page.model.index(SHOWN_RECORDS, 0, group)
+    assert more.data().startswith("… and 50 more")
+    page.tree.setCurrentIndex(more)  # the note stands for the whole cause
+    assert page.dismiss_button.text() == f"Dismiss all {SHOWN_RECORDS + 50}"
+    assert page.retry_button.text() == f"Retry all {SHOWN_RECORDS + 50}"

@@ -35,7 +35,7 @@ from syncmonitor.engine.services.issues import (
 )
 from syncmonitor.ui.issues.hazard_actions import SOURCES as HAZARD_SOURCES
 from syncmonitor.ui.issues.hazard_actions import HazardActions
-from syncmonitor.ui.models.issue_groups import IssueGroupsModel
+from syncmonitor.ui.models.issue_groups import SHOWN_RECORDS, IssueGroupsModel
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.service_protocols import ServicesLike
 from syncmonitor.ui.sync_controller import SyncController
@@ -75,6 +75,7 @@ class IssuesPage(Page):
         # resizeEvent), so "12 people have no Workbooks record" fits at 1024 px too.
         header.setSectionResizeMode(IssueGroupsModel.CAUSE, QHeaderView.ResizeMode.Stretch)
         self.tree.selectionModel().currentRowChanged.connect(self._on_current)
+        self.tree.expanded.connect(self.model.fill)  # a cause's records become rows when opened
         self.tree.expanded.connect(lambda i: self._note_expanded(i, True))
         self.tree.collapsed.connect(lambda i: self._note_expanded(i, False))
         self.count_label = named(QLabel(), "count")
@@ -153,6 +154,7 @@ class IssuesPage(Page):
 
     def select_record(self, group_row: int, row: int) -> None:
         parent = self.model.index(group_row, 0)
+        self.model.fill(parent)
         self.tree.expand(parent)
         self.tree.setCurrentIndex(self.model.index(row, 0, parent))
 
@@ -163,6 +165,7 @@ class IssuesPage(Page):
         """The group with the most records, expanded, and the delete hazard selected."""
         for row, group in enumerate(self.model.groups):
             if group.count > 1:
+                self.model.fill(self.model.index(row, 0))
                 self.tree.expand(self.model.index(row, 0))
         for row, group in enumerate(self.model.groups):
             if any(i.consequences for i in group.issues):
@@ -239,10 +242,13 @@ class IssuesPage(Page):
         for row, group in enumerate(self.model.groups):
             parent = self.model.index(row, 0)
             if group.cause in self._expanded:
+                self.model.fill(parent)
                 self.tree.expand(parent)
             if wanted == ("group", group.cause):
                 self.tree.setCurrentIndex(parent)
-            for child, issue in enumerate(group.issues):
+            if group.cause not in self._expanded:
+                continue  # its records are not rows yet
+            for child, issue in enumerate(group.issues[:SHOWN_RECORDS]):
                 if wanted == ("issue", str(issue.id)):
                     self.tree.setCurrentIndex(self.model.index(child, 0, parent))
 

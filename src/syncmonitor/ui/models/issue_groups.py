@@ -1,12 +1,15 @@
 """The Issues list as a tree: one row per cause with its count, its records under it.
 
 The groups are read on a reader thread (`IssuesService.groups`), never on the GUI thread; a
-reload keeps which causes were expanded and which row was selected.
+reload keeps which causes were expanded and which row was selected. A cause's records are made
+into rows only when it is expanded, at most `SHOWN_RECORDS` of them (12,000 rows would hold the
+event loop for two seconds): a last row says how many more there are, and Retry all / Dismiss
+all still act on every one.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 
 from syncmonitor.engine.services.issues import (
@@ -20,6 +23,8 @@ from syncmonitor.ui.models.lazy import background_reader, read_in_background
 
 Role = Qt.ItemDataRole
 ITEM_ROLE = Role.UserRole + 1  # the IssueGroup or StoredIssue a row stands for
+PENDING_ROLE = Role.UserRole + 2  # on a cause's placeholder child: its records are not rows yet
+SHOWN_RECORDS = 200
 
 
 class IssueGroupsModel(QStandardItemModel):
@@ -80,20 +85,42 @@ class IssueGroupsModel(QStandardItemModel):
         for group in groups:
             row = _group_row(group)
             row[0].setSizeHint(height)
-            for issue in group.issues:
-                child = _issue_row(issue)
-                child[0].setSizeHint(height)
-                row[0].appendRow(child)
+            placeholder = _cell("")
+            placeholder.setData(True, PENDING_ROLE)
+            row[0].appendRow(placeholder)  # the expand arrow; `fill` puts the records in
             self.appendRow(row)
         self.refreshed.emit()
+
+    def fill(self, index: QModelIndex) -> None:
+        """Make the records of the cause at `index` into rows (once, at most SHOWN_RECORDS)."""
+        item = self.itemFromIndex(index.siblingAtColumn(0)) if index.isValid() else None
+        group = item.data(ITEM_ROLE) if item is not None else None
+        if item is None or not isinstance(group, IssueGroup):
+            return
+        first = item.child(0)
+        if first is None or not first.data(PENDING_ROLE):
+            return
+        item.removeRow(0)
+        height = QSize(-1, self.row_height)
+        for issue in group.issues[:SHOWN_RECORDS]:
+            child = _issue_row(issue)
+            child[0].setSizeHint(height)
+            item.appendRow(child)
+        more = group.count - SHOWN_RECORDS
+        if more > 0:
+            note = _cell(
+                f"… and {more:,} more (Retry all and Dismiss all act on every one; "
+                "`syncmonitor issues` lists them all)"
+            )
+            note.setData(group, ITEM_ROLE)
+            note.setSizeHint(height)
+            item.appendRow([note, _cell(""), _cell(""), _cell("")])
 
     # Lookups ------------------------------------------------------------------------------------
 
     @staticmethod
     def item_of(index: object) -> IssueGroup | StoredIssue | None:
         """The group or issue of a row (any column)."""
-        from PySide6.QtCore import QModelIndex
-
         if not isinstance(index, QModelIndex) or not index.isValid():
             return None
         found = index.siblingAtColumn(0).data(ITEM_ROLE)
