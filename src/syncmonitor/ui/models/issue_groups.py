@@ -24,7 +24,7 @@ from syncmonitor.ui.models.lazy import background_reader, read_in_background
 Role = Qt.ItemDataRole
 ITEM_ROLE = Role.UserRole + 1  # the IssueGroup or StoredIssue a row stands for
 PENDING_ROLE = Role.UserRole + 2  # on a cause's placeholder child: its records are not rows yet
-SHOWN_RECORDS = 200
+SHOWN_RECORDS = 50  # about 20 ms to build (200 took 62 ms, 12,000 took 2.2 s)
 
 
 class IssueGroupsModel(QStandardItemModel):
