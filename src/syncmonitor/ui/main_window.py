@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QStackedWidget,
@@ -55,6 +56,8 @@ if TYPE_CHECKING:  # the pages other than People load on their first visit (ui/p
     from syncmonitor.ui.people.page import PeoplePage
     from syncmonitor.ui.queue.page import QueuePage
     from syncmonitor.ui.runs.page import RunsPage
+    from syncmonitor.ui.salesmate.import_dialog import SalesmateImportDialog
+    from syncmonitor.ui.sandbox_menu import SandboxMenu
 
 PageT = TypeVar("PageT", bound=Page)
 
@@ -120,6 +123,11 @@ class MainWindow(QMainWindow):
     hidden_to_tray = Signal()  # closed while the tray keeps the app running
     pause_toggled = Signal(bool)  # the person paused (True) or resumed scheduled syncs
     start_page_shown = Signal()  # the page shown at start is built and painted
+    # The menus build_menu_bar (window_menu.py) adds.
+    sync_menu: QMenu
+    sandbox_menu: SandboxMenu
+    help_menu: QMenu
+    salesmate_import_dialog: SalesmateImportDialog  # the last one opened (salesmate/)
 
     def __init__(
         self, controller: SyncController, *, sandbox_mode: bool, parent: QWidget | None = None

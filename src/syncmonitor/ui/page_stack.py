@@ -82,8 +82,9 @@ class PageStack:
         for row, page in zip(rows, pages, strict=True):
             placeholder = self.stack.widget(row)
             self.stack.insertWidget(row, page)
-            self.stack.removeWidget(placeholder)
-            placeholder.deleteLater()
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
         if current in rows:  # the placeholder was on screen: its page takes its place
             self.stack.setCurrentIndex(current)
         self._pages[group] = pages

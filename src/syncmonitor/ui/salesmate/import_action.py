@@ -44,7 +44,7 @@ def install_salesmate_import(window: MainWindow) -> QAction:
         dialog = SalesmateImportDialog(imports[0], window)
         dialog.imported.connect(lambda outcome: _after_import(window, outcome, dialog))
         dialog.finished.connect(dialog.deleteLater)
-        window.salesmate_import_dialog = dialog  # type: ignore[attr-defined]
+        window.salesmate_import_dialog = dialog
         dialog.open()
 
     window.controller.services_ready.connect(ready)
