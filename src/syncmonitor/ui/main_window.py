@@ -48,6 +48,7 @@ from syncmonitor.ui.window_menu import (
     set_keys,
     show_shortcuts,
 )
+from syncmonitor.ui.window_pages import ISSUES_TITLE, add_window_pages
 
 if TYPE_CHECKING:  # the pages other than People load on their first visit (ui/page_stack.py)
     from syncmonitor.ui.issues.page import IssuesPage
@@ -60,55 +61,6 @@ if TYPE_CHECKING:  # the pages other than People load on their first visit (ui/p
     from syncmonitor.ui.sandbox_menu import SandboxMenu
 
 PageT = TypeVar("PageT", bound=Page)
-
-ISSUES_TITLE = "Issues"  # IssuesPage.title, shown with the count before the page is built
-
-
-def _people_page(window: MainWindow) -> Sequence[Page]:
-    from syncmonitor.ui.people.page import PeoplePage
-
-    page = PeoplePage()
-    controller = window.controller
-    controller.progress.connect(page.set_sync_activity)
-    controller.phase_changed.connect(
-        lambda: None if controller.running else page.set_sync_activity(None)
-    )
-    page.table.selectionModel().currentRowChanged.connect(lambda *_: window._update_sync_action())
-    return [page]
-
-
-def _mapping_pages(window: MainWindow) -> Sequence[Page]:
-    from syncmonitor.ui.mappings.pages import mapping_pages
-
-    pages = mapping_pages(window)
-    for page in pages:
-        page.workspace.changed.connect(window.update_edit_actions)
-    return pages
-
-
-def _queue_page() -> Sequence[Page]:
-    from syncmonitor.ui.queue.page import QueuePage
-
-    return [QueuePage()]
-
-
-def _runs_page() -> Sequence[Page]:
-    from syncmonitor.ui.runs.page import RunsPage
-
-    return [RunsPage()]
-
-
-def _issues_page(controller: SyncController) -> Sequence[Page]:
-    from syncmonitor.ui.issues.page import IssuesPage
-
-    return [IssuesPage(controller)]
-
-
-def _log_page() -> Sequence[Page]:
-    from syncmonitor.ui.log.page import LogPage
-
-    return [LogPage()]
-
 
 SANDBOX_TEXT = (
     "Sandbox: simulated Outreach, Workbooks, GatorMail, Salesforce and Salesmate data, no real "
@@ -245,22 +197,9 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         # Every page is built on its first visit (page_stack.py); the one shown at start just
-        # after the window's first paint. A later page: one add_lazy line and a property below.
-        self.add_lazy("people", [("People", "people")], lambda: _people_page(self))
-        self.add_lazy(
-            "mappings",
-            [
-                ("Lead Status", "mapping"),
-                ("Contact Status", "mapping"),
-                ("Field mappings", "fields"),
-            ],
-            lambda: _mapping_pages(self),
-        )
+        # after the window's first paint. A later page: a line in window_pages.py, a property.
+        add_window_pages(self)
         self.import_salesmate_action = install_salesmate_import(self)
-        self.add_lazy("queue", [("Queue", "sync")], _queue_page)
-        self.add_lazy("runs", [("Runs", "runs")], _runs_page)
-        self.add_lazy("issues", [(ISSUES_TITLE, "issues")], lambda: _issues_page(controller))
-        self.add_lazy("log", [("Log", "log")], _log_page)
         self.sidebar.setCurrentRow(0)
         self._add_page_actions()
         build_menu_bar(self)
@@ -268,14 +207,14 @@ class MainWindow(QMainWindow):
         self.update_edit_actions()
 
         self.set_sandbox_mode(sandbox_mode)
-        controller.phase_changed.connect(self._update_sync_action)
+        controller.phase_changed.connect(self.update_sync_action)
         controller.services_ready.connect(self._on_services)
         controller.run_finished.connect(self._on_run_finished)
         controller.issues_changed.connect(self._show_issue_count)
-        self.sidebar.currentRowChanged.connect(lambda _row: self._update_sync_action())
+        self.sidebar.currentRowChanged.connect(lambda _row: self.update_sync_action())
         for page in self.built_pages():
             page.set_waiting(controller.starting_message)
-        self._update_sync_action()
+        self.update_sync_action()
 
     # Pages --------------------------------------------------------------------------------------
 
@@ -477,7 +416,7 @@ class MainWindow(QMainWindow):
     def show_page(self, page: Page) -> None:
         self.sidebar.setCurrentRow(self.pages.indexOf(page))
 
-    def _update_sync_action(self) -> None:
+    def update_sync_action(self) -> None:
         controller = self.controller
         phase = controller.phase
         queued = bool(controller.queued)
