@@ -10,6 +10,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 
 def test_the_window_modules_load_no_engine_store_or_driver() -> None:
     """What `syncmonitor` imports before its first paint (the rest loads behind the window)."""
@@ -36,3 +38,29 @@ def test_the_window_modules_load_no_engine_store_or_driver() -> None:
         "syncmonitor.ui.settings.dialog",
     ):
         assert heavy not in loaded, f"{heavy} is loaded before the window shows"
+
+
+@pytest.mark.parametrize(
+    ("args", "window"),
+    [
+        ([], True),
+        (["--at-login"], True),
+        (["-v", "--config", "/tmp/x.toml"], True),
+        (["--config=/tmp/x.toml", "--self-test"], True),
+        (["--config"], False),  # no path: the full parser says what is missing
+        (["status"], False),
+        (["-v", "sync", "--once"], False),
+        (["--help"], False),  # --help lists the commands, so it needs them
+        (["--version"], False),
+        (["--bogus"], False),
+    ],
+)
+def test_only_a_start_that_names_no_command_skips_the_command_groups(
+    args: list[str], window: bool
+) -> None:
+    from syncmonitor.cli import build_parser, names_no_command
+
+    assert names_no_command(args) is window
+    if window:  # the window's parser reads the same options the full one does
+        full, light = build_parser().parse_args(args), build_parser(commands=False).parse_args(args)
+        assert vars(light) == vars(full)
