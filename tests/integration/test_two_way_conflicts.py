@@ -5,7 +5,6 @@ re-created, until the person deletes it on the other side too or unlinks it."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -101,7 +100,8 @@ def test_both_sides_changed_the_rule_decides_and_the_conflict_is_recorded(
         (change_crm, change_outreach) if outreach_last else (change_outreach, change_crm)
     )
     first()
-    time.sleep(1.1)  # Workbooks keeps whole seconds: make "newest" unambiguous
+    # Workbooks keeps whole seconds: the sandbox's clock moves on so "newest" is unambiguous.
+    h.admin.advance_clock(2)
     second()
     result = h.sync()
     assert result.outcome is RunOutcome.SUCCEEDED, result.error_message
