@@ -69,6 +69,9 @@ class TeamWatch(QObject):
         if database is None or not database.shared:
             return
         self.database = database
+        service = getattr(services, "service", None)
+        if hasattr(service, "tell"):  # the actions the server carries out say where they are
+            service.tell = self.controller.message.emit
         self._rights = asyncio.ensure_future(self._check_rights(database))
         self._timer.start()
         # Pushed too: a commit on the store wakes this desktop at once (the poll stays, for a

@@ -12,9 +12,10 @@ import asyncio
 import getpass
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from syncmonitor.app.errors import UserFacingError
@@ -54,20 +55,30 @@ def who() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+def _may_insert(conn: Connection) -> bool:
+    return bool(
+        conn.execute(
+            text("SELECT has_table_privilege(current_user, 'team_requests', 'INSERT')")
+        ).scalar()
+    )
+
+
 def can_request(database: Database) -> bool:
     """True when this login may add requests (the syncer, or a watcher granted INSERT on them)."""
     with database.engine.connect() as conn:
-        return bool(
-            conn.execute(
-                text("SELECT has_table_privilege(current_user, 'team_requests', 'INSERT')")
-            ).scalar()
-        )
+        return _may_insert(conn)
 
 
-def submit(database: Database, action: str, payload: dict[str, Any]) -> int:
-    """Add a request to the store; a clear error for a watcher or an unreachable server."""
+def submit(database: Database, action: str, payload: dict[str, Any], *, join: bool = False) -> int:
+    """Add a request to the store; a clear error for a watcher or an unreachable server.
+    `join`: when the same request is already waiting or running, return that one instead of
+    sending it twice (a second click on Fix name)."""
     try:
         with database.engine.begin() as conn:
+            if join:
+                pending = team_requests.pending_like(conn, action, payload)
+                if pending is not None and _may_insert(conn):
+                    return pending
             return team_requests.add_request(conn, action, payload, who(), format_iso(utc_now()))
     except OperationalError as exc:
         raise StoreUnreachableError(
@@ -142,7 +153,11 @@ def result_of(database: Database, request: Request) -> RunResult:
 
 
 class TeamDesktopService(SyncService):
-    """A SyncService whose runs are carried out by the team server."""
+    """A SyncService whose runs are carried out by the team server. `tell` shows a line on the
+    window's status bar (the window sets it): where a request is, for the other actions
+    (engine/team/asking.py)."""
+
+    tell: Callable[[str], None] | None = None
 
     async def sync_once(
         self,

@@ -1,0 +1,81 @@
+"""A watching desktop's actions as requests: the engine's services call `ask` instead of writing
+the store or calling a remote themselves, so the window's pages keep calling the same methods.
+
+`ask` sends the request (a second identical one joins the first rather than being sent twice),
+says on the status bar that it was sent, waits until the server has done it, and returns its
+answer, or raises a UserFacingError with the server's words (the page shows it as it shows any
+failure of that action). A login that may only watch gets the same refusal as for Sync now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from syncmonitor.app.errors import UserFacingError
+from syncmonitor.engine.team.desktop import (
+    TeamDesktopService,
+    server_running,
+    submit,
+    wait_for,
+)
+from syncmonitor.store import team_requests
+
+
+class RequestFailedError(UserFacingError):
+    """The team server did not do what this desktop asked (its words say why)."""
+
+    title = "The team server could not do it"
+
+
+class NoServerError(UserFacingError):
+    title = "No team server is running"
+
+
+@dataclass(frozen=True)
+class Done:
+    """What the server did: in words, and its answer (a copy's id, a count)."""
+
+    words: str
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+def watching(sync: Any) -> TeamDesktopService | None:
+    """The desktop's service when this desktop watches a team store (its actions are requests);
+    None when it acts on its cache itself."""
+    return sync if isinstance(sync, TeamDesktopService) else None
+
+
+def _tell(desktop: TeamDesktopService, words: str) -> None:
+    if desktop.tell is not None:
+        desktop.tell(words)
+
+
+async def ask(
+    desktop: TeamDesktopService, action: str, payload: dict[str, Any], *, doing: str
+) -> Done:
+    """Have the team server do `action`; `doing` names it for the status bar ("Fix name")."""
+    database = desktop.database
+    request_id = await asyncio.to_thread(submit, database, action, payload, join=True)
+    if not await asyncio.to_thread(server_running, database):
+        raise NoServerError(
+            f"{doing}: your request #{request_id} waits in the team store and is carried out "
+            "when the Sync Monitor server (syncmonitor daemon) starts.",
+            "Start the server, or ask its administrator to.",
+        )
+    _tell(desktop, f"{doing}: sent to the team server (request #{request_id})…")
+    request = await wait_for(database, request_id)
+    if request.ok:
+        _tell(desktop, f"{doing}: done by the team server. {request.result or ''}".strip())
+        return Done(request.result or "", dict(request.answer or {}))
+    answer = request.answer or {}
+    if request.state == team_requests.CANCELLED:
+        message = request.result or "The request was withdrawn."
+    else:
+        message = str(answer.get("error_message") or request.result or "")
+    _tell(desktop, f"{doing}: failed on the team server: {message}")
+    error = RequestFailedError(message)
+    if answer.get("error_title"):
+        error.title = str(answer["error_title"])
+    raise error
