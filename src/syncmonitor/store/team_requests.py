@@ -8,6 +8,7 @@ in practice one daemon claims (it holds the store's sync lock). A NOTIFY on the 
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from syncmonitor.store.runs import INTERRUPTED_TITLE, run_of_trigger
 from syncmonitor.store.team_schema import team_requests
 
 CHANNEL = "syncmonitor_requests"
+REQUEST_LOCK_CLASS = 0x534D5251  # "SMRQ": pg_advisory_xact_lock(class, key) while sending one
 # A desktop's request is untrusted input: a payload longer than this is refused unread (the
 # largest real one, a mapping set of a few hundred rules, is a few tens of kB).
 MAX_PAYLOAD_CHARS = 256 * 1024
@@ -96,12 +98,20 @@ def _request(row: Any) -> Request:
 
 def pending_like(conn: Connection, action: str, payload: dict[str, Any]) -> int | None:
     """A request for the same action with the same details, not finished yet (a second click on
-    Fix name joins the first instead of sending it twice)."""
+    Fix name joins the first instead of sending it twice). On PostgreSQL two desktops asking at
+    the same moment are taken one after the other (a lock for this transaction, on these
+    details), so the second sees the first's request."""
+    details = json.dumps(payload, sort_keys=True)
+    if is_postgresql(conn):
+        key = zlib.crc32(f"{action}\n{details}".encode()) - 2**31  # a signed int4
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:c, :k)"), {"c": REQUEST_LOCK_CLASS, "k": key}
+        )
     found = conn.execute(
         select(team_requests.c.id)
         .where(
             team_requests.c.action == action,
-            team_requests.c.payload == json.dumps(payload, sort_keys=True),
+            team_requests.c.payload == details,
             team_requests.c.state.in_((WAITING, RUNNING)),
         )
         .order_by(team_requests.c.id)
