@@ -26,10 +26,12 @@ from syncmonitor.app.config import CacheSettings, Config, OutreachSettings, Work
 from syncmonitor.app.paths import app_paths
 from syncmonitor.engine.bootstrap import Services, start_services
 from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.team.actions import ServerActions
 from syncmonitor.engine.team.lock import lock_for
 from syncmonitor.engine.team.server import RequestServer
 from syncmonitor.engine.team.watch import WATCH_ONLY_TEXT
 from syncmonitor.sandbox.process import SandboxProcess
+from syncmonitor.store.issues import RecordIssue, count_open_issues, record_issues
 from syncmonitor.store.schema import prospects
 from syncmonitor.ui.app import SyncMonitorApp
 from syncmonitor.ui.notifier import RecordingNotifier
@@ -109,6 +111,7 @@ async def serving(setup: Setup) -> AsyncIterator[Team]:
     server = setup.server
     server.service.lock.acquire()
     requests = RequestServer(server.service, poll_s=0.2)
+    ServerActions(server.service).register(requests)  # the daemon's handlers (Fix name, ...)
     await requests.recover()
     stop = asyncio.Event()
     team = Team(
@@ -266,8 +269,52 @@ async def test_a_watcher_login_is_told_it_can_only_watch(
             assert gui.window.status.activity.text() == WATCH_ONLY_TEXT
             gui.controller.phase_changed.emit()  # a phase change does not turn it back on
             assert not gui.window.sync_action.isEnabled()
+            # Every other action is off too, with the same reason, even when its page would
+            # turn it on (an issue selected).
+            issues = gui.window.issues
+            for button in (issues.dismiss_button, issues.retry_button):
+                assert not button.isEnabled()
+                assert button.toolTip() == WATCH_ONLY_TEXT
+                button.setEnabled(True)
+                assert not button.isEnabled()
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP OWNED BY "{role}"'))
             conn.execute(text(f'DROP ROLE "{role}"'))
         admin.dispose()
+
+
+async def test_a_dismiss_on_one_desktop_is_done_by_the_server_and_seen_on_both(
+    qtbot: QtBot, setup: Setup, tmp_home: Path
+) -> None:
+    engine = setup.server.service.database.engine
+    async with serving(setup) as team:
+        assert (await team.server.service.sync_once(trigger="scheduled")).ok
+        with engine.begin() as conn:  # a record the server could not sync
+            record_issues(
+                conn,
+                [RecordIssue("outreach", "person", "77", "Ann Issue", "Bad email", "Fix it")],
+                None,
+            )
+        async with watching(setup.url) as (asker, other):
+            page = asker.window.issues
+            asker.window.show_page(page)
+            await eventually(lambda: page.model.rowCount() >= 1, timeout=10)
+            row = next(
+                r for r in range(page.model.rowCount()) if page.model.row_at(r).record_key == "77"
+            )
+            page.table.selectRow(row)
+            assert page.dismiss_button.isEnabled()
+            qtbot.mouseClick(page.dismiss_button, Qt.MouseButton.LeftButton)
+            status = asker.window.status.activity
+            await eventually(lambda: "Dismiss: done by the team server" in status.text(), 15)
+            with engine.connect() as conn:
+                assert count_open_issues(conn) == 0  # the server wrote it, once
+            for gui in (asker, other):
+                model = gui.window.issues.model
+                await eventually(
+                    lambda m=model: all(
+                        m.row_at(r).record_key != "77" for r in range(m.rowCount())
+                    ),
+                    timeout=10,
+                )

@@ -2,9 +2,12 @@
 
 Once a second (off the GUI thread) the store's fingerprint is read (engine/team/watch.py); when it
 changed, every page re-reads as after a run of its own. When the store stops answering, the status
-bar says since when and the pages keep their last view; a login that can only watch is told so
-and Sync now is off. The desktop's own scheduler is paused in team mode (ui/app.py): the server
-syncs on its schedule, and Sync now becomes a request (engine/team/desktop.py).
+bar says since when and the pages keep their last view; a login that can only watch is told so,
+and Sync now and every other action (the buttons marked with ui/acts.py) are off, with the
+reason. The other actions say on the status bar where they are ("sent to the team server",
+"done", "failed: why"): the engine's services carry them out as requests. The desktop's own
+scheduler is paused in team mode (ui/app.py): the server syncs on its schedule, and Sync now
+becomes a request (engine/team/desktop.py).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import time
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QAbstractButton
 
 from syncmonitor.engine.team import desktop as team_desktop
 from syncmonitor.engine.team.changes import ChangeListener
@@ -28,6 +32,7 @@ from syncmonitor.engine.team.watch import (
     newest_run,
     unreachable_text,
 )
+from syncmonitor.ui.acts import ACTS
 from syncmonitor.ui.main_window import MainWindow
 from syncmonitor.ui.sync_controller import Phase, SyncController
 
@@ -61,6 +66,7 @@ class TeamWatch(QObject):
         controller.phase_changed.connect(self._keep_actions_off)
         controller.phase_changed.connect(self._stop_when_quitting)
         self.listener: ChangeListener | None = None
+        self._kept_off: set[QAbstractButton] = set()  # the actions a watch-only login may not use
         self._last_poll = 0.0
         self._changed = False
 
@@ -100,6 +106,22 @@ class TeamWatch(QObject):
         if self.watch_only:
             self.window.sync_action.setEnabled(False)
             self.window.sync_action.setToolTip(WATCH_ONLY_TEXT)
+            for button in self.window.findChildren(QAbstractButton):
+                if button.property(ACTS) and button not in self._kept_off:
+                    self._kept_off.add(button)
+                    button.installEventFilter(self)
+                    button.setToolTip(WATCH_ONLY_TEXT)
+                    button.setEnabled(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A page turning one of its actions back on (a selection changed): off again."""
+        if (
+            event.type() == QEvent.Type.EnabledChange
+            and isinstance(watched, QAbstractButton)
+            and watched.isEnabled()
+        ):
+            watched.setEnabled(False)
+        return False
 
     def _notified(self) -> None:
         """The store said something was committed: re-read even if the fingerprint (which

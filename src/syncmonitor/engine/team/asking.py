@@ -57,7 +57,11 @@ async def ask(
 ) -> Done:
     """Have the team server do `action`; `doing` names it for the status bar ("Fix name")."""
     database = desktop.database
-    request_id = await asyncio.to_thread(submit, database, action, payload, join=True)
+    try:
+        request_id = await asyncio.to_thread(submit, database, action, payload, join=True)
+    except UserFacingError as exc:  # a watch-only login, the store unreachable
+        _tell(desktop, f"{doing}: not sent. {exc.message}")
+        raise
     if not await asyncio.to_thread(server_running, database):
         raise NoServerError(
             f"{doing}: your request #{request_id} waits in the team store and is carried out "

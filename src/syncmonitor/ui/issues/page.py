@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.engine.runs.scheduler import PERSON, Target
 from syncmonitor.engine.services.issues import IssuesService, StoredIssue
+from syncmonitor.ui.acts import acts
 from syncmonitor.ui.issues.hazard_actions import HazardActions
 from syncmonitor.ui.models.issues import IssuesModel
 from syncmonitor.ui.page import Page
@@ -55,6 +56,7 @@ class IssuesPage(Page):
         self.retry_button.setToolTip("Sync this record again now (after the running sync)")
         self.retry_button.clicked.connect(self.retry_selected)
         self.dismiss_button = QPushButton("Dismiss")
+        acts(self.retry_button, self.dismiss_button)  # off for a login that can only watch
         self.dismiss_button.setToolTip(
             "Hide this issue; it comes back only if the remote answers something new"
         )
