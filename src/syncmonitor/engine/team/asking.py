@@ -10,6 +10,7 @@ failure of that action). A login that may only watch gets the same refusal as fo
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,15 @@ async def ask(
 ) -> Done:
     """Have the team server do `action`; `doing` names it for the status bar ("Fix name")."""
     database = desktop.database
+    size = len(json.dumps(payload, sort_keys=True))
+    if size > team_requests.MAX_PAYLOAD_CHARS:
+        _tell(desktop, f"{doing}: not sent (too large for a request).")
+        raise RequestFailedError(
+            f"{doing} needs {size:,} characters of details, more than the "
+            f"{team_requests.MAX_PAYLOAD_CHARS:,} a request to the team server may carry, so it "
+            "was not sent.",
+            "Do it on the server (or with the syncer login), or split it into smaller parts.",
+        )
     try:
         request_id = await asyncio.to_thread(submit, database, action, payload, join=True)
     except UserFacingError as exc:  # a watch-only login, the store unreachable
