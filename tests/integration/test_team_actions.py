@@ -150,11 +150,27 @@ async def test_a_fix_name_from_one_desktop_is_done_once_and_shown_on_both(
     await blocked(server, long_id)
     a, b = open_desktop(server.url), open_desktop(server.url)
     try:
-        async with serving(server):
-            # Both desktops press Fix name on the same mailshot: one request, one copy.
-            first, second = await asyncio.gather(
+        async with serving(server) as requests:
+            # Both desktops press Fix name on the same mailshot while the server has not begun
+            # it (it waits for both to be sent): one request, one copy.
+            gate = asyncio.Event()
+            fix = requests.handlers["queue_fix_name"]
+
+            async def gated(request: team_requests.Request) -> object:
+                await gate.wait()
+                return await fix(request)
+
+            requests.handlers["queue_fix_name"] = gated  # type: ignore[assignment]
+
+            async def both_sent() -> None:
+                while not all(any("sent" in t for t in d.told) for d in (a, b)):
+                    await asyncio.sleep(0.02)
+                gate.set()
+
+            first, second, _ = await asyncio.gather(
                 a.services.queue.fix_name(None, long_id, "Autumn newsletter"),
                 b.services.queue.fix_name(None, long_id, "Autumn newsletter"),
+                asyncio.wait_for(both_sent(), 30),
             )
         assert first.copy_id is not None and first.copy_id == second.copy_id
         assert "queued at position" in first.message  # the server's own words, on A
