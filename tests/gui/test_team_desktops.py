@@ -170,6 +170,9 @@ async def test_what_the_server_writes_appears_on_both_desktops(
             assert gui.window.windowTitle() == "Sync Monitor"  # no sandbox banner here
             service = gui.controller.service
             assert service is not None and service.remotes.outreach_token is None  # no secrets
+            # The Salesmate import writes the store itself: on a team store the server does it.
+            assert not gui.window.import_salesmate_action.isEnabled()
+            assert "runs on the server" in gui.window.import_salesmate_action.toolTip()
         result = await team.server.service.sync_once(trigger="scheduled")
         assert result.ok, result.summary
         for gui in desktops:  # polled once a second: well within the 5 s the issue allows
@@ -271,6 +274,10 @@ async def test_a_watcher_login_is_told_it_can_only_watch(
             assert not gui.window.sync_action.isEnabled()
             # Every other action is off too, with the same reason, even when its page would
             # turn it on (an issue selected).
+            for action in (gui.window.scope_action, gui.window.sync_person_action):
+                assert not action.isEnabled() and action.toolTip() == WATCH_ONLY_TEXT
+                action.setEnabled(True)  # a person selected would turn it on: it stays off
+                assert not action.isEnabled()
             issues = gui.window.issues
             for button in (issues.dismiss_button, issues.retry_button):
                 assert not button.isEnabled()

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton
 
 from syncmonitor.engine.team import desktop as team_desktop
@@ -37,6 +38,11 @@ from syncmonitor.ui.main_window import MainWindow
 from syncmonitor.ui.sync_controller import Phase, SyncController
 
 log = logging.getLogger(__name__)
+
+IMPORT_ON_SERVER_TEXT = (
+    "On a team store the Salesmate import runs on the server, which writes the store: "
+    "`syncmonitor import salesmate FILE` there (docs/team-mode.md)."
+)
 
 MIN_GAP_S = 0.25  # re-read the pages at most 4 times a second while the server writes
 
@@ -67,6 +73,7 @@ class TeamWatch(QObject):
         controller.phase_changed.connect(self._stop_when_quitting)
         self.listener: ChangeListener | None = None
         self._kept_off: set[QAbstractButton] = set()  # the actions a watch-only login may not use
+        self._held_actions: set[QAction] = set()
         self._last_poll = 0.0
         self._changed = False
 
@@ -78,6 +85,7 @@ class TeamWatch(QObject):
         service = getattr(services, "service", None)
         if hasattr(service, "tell"):  # the actions the server carries out say where they are
             service.tell = self.controller.message.emit
+        self._keep_actions_off()
         self._rights = asyncio.ensure_future(self._check_rights(database))
         self._timer.start()
         # Pushed too: a commit on the store wakes this desktop at once (the poll stays, for a
@@ -103,15 +111,32 @@ class TeamWatch(QObject):
             self._keep_actions_off()
 
     def _keep_actions_off(self) -> None:
+        if self.database is not None:  # any desktop on a team store: the server imports
+            self._hold_off(self.window.import_salesmate_action, IMPORT_ON_SERVER_TEXT)
         if self.watch_only:
             self.window.sync_action.setEnabled(False)
             self.window.sync_action.setToolTip(WATCH_ONLY_TEXT)
+            window = self.window
+            for action in (
+                window.sync_person_action,
+                window.scope_action,
+                window.save_mappings_action,
+            ):
+                self._hold_off(action, WATCH_ONLY_TEXT)
             for button in self.window.findChildren(QAbstractButton):
                 if button.property(ACTS) and button not in self._kept_off:
                     self._kept_off.add(button)
                     button.installEventFilter(self)
                     button.setToolTip(WATCH_ONLY_TEXT)
                     button.setEnabled(False)
+
+    def _hold_off(self, action: QAction, why: str) -> None:
+        """Off now and whenever something turns it on again (a person selected, edits made)."""
+        action.setToolTip(why)
+        action.setEnabled(False)
+        if action not in self._held_actions:
+            self._held_actions.add(action)
+            action.changed.connect(lambda a=action: a.isEnabled() and a.setEnabled(False))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """A page turning one of its actions back on (a selection changed): off again."""

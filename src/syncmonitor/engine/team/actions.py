@@ -32,6 +32,7 @@ from syncmonitor.engine.services.issues import HazardAction, IssuesService
 from syncmonitor.engine.services.mappings import MappingsService
 from syncmonitor.engine.services.queue import QueueService
 from syncmonitor.engine.services.two_way import TwoWayService
+from syncmonitor.engine.team.recover import REPEATABLE_ACTIONS
 from syncmonitor.engine.team.server import BadRequestError, Outcome, RequestServer
 from syncmonitor.store.issues_schema import sync_issues
 from syncmonitor.store.team_requests import Request
@@ -106,20 +107,20 @@ class ServerActions:
         self._own_monitor: QueueMonitor | None = None
 
     def register(self, server: RequestServer) -> None:
-        for action, handler, repeatable in (
-            ("queue_fix_name", self.fix_name, False),
-            ("queue_retry", self.retry, False),
-            ("queue_cancel", self.cancel, False),
-            ("save_mappings", self.save_mappings, True),
-            ("dismiss_issue", self.dismiss_issue, True),
-            ("hazard_action", self.hazard_action, False),
-            ("save_scope", self.save_scope, True),
-            ("count_scope", self.count_scope, True),
-            ("refresh_sources", self.refresh_sources, True),
-            ("create_stage", self.create_stage, False),
-            ("read_samples", self.read_samples, True),
-        ):
-            server.register(action, handler, repeatable=repeatable)
+        for action, handler in (
+            ("queue_fix_name", self.fix_name),
+            ("queue_retry", self.retry),
+            ("queue_cancel", self.cancel),
+            ("save_mappings", self.save_mappings),
+            ("dismiss_issue", self.dismiss_issue),
+            ("hazard_action", self.hazard_action),
+            ("save_scope", self.save_scope),
+            ("count_scope", self.count_scope),
+            ("refresh_sources", self.refresh_sources),
+            ("create_stage", self.create_stage),
+            ("read_samples", self.read_samples),
+        ):  # which may run again after a crash: one list, for the lock's recovery too
+            server.register(action, handler, repeatable=action in REPEATABLE_ACTIONS)
 
     # -- the mailshot queue ----------------------------------------------------------------------
 

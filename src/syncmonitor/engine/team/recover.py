@@ -31,7 +31,14 @@ log = logging.getLogger(__name__)
 
 SYNC_ACTIONS = frozenset({"sync", "sync_person"})
 REPEATABLE_ACTIONS = frozenset(
-    {"save_mappings", "dismiss_issue", "save_scope", "count_scope", "refresh_sources"}
+    {
+        "save_mappings",  # replaces the whole set
+        "dismiss_issue",
+        "save_scope",
+        "count_scope",  # reads
+        "refresh_sources",  # reads into the cache
+        "read_samples",  # reads into the cache
+    }
 )
 
 CUT_SHORT = (
