@@ -173,6 +173,10 @@ async def test_what_the_server_writes_appears_on_both_desktops(
             # The Salesmate import writes the store itself: on a team store the server does it.
             assert not gui.window.import_salesmate_action.isEnabled()
             assert "runs on the server" in gui.window.import_salesmate_action.toolTip()
+            # The queue is the server's to read: the page says so, not "set up Workbooks".
+            await eventually(
+                lambda gui=gui: "watches a team store" in gui.window.queue.empty.hint.text(), 10
+            )
         result = await team.server.service.sync_once(trigger="scheduled")
         assert result.ok, result.summary
         for gui in desktops:  # polled once a second: well within the 5 s the issue allows

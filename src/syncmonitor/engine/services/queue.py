@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from syncmonitor.engine.mailshots.actions import ActionOutcome, cancel, fix_name, retry
-from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
+from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor, QueueNotConfiguredError
 from syncmonitor.engine.mailshots.report import read_queue_once, snapshot_json
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.services.reads import timed_read
@@ -35,6 +35,13 @@ class QueueService:
 
         Raises QueueNotConfiguredError (a UserFacingError) when Workbooks or Spotler is not set up.
         """
+        if watching(self._sync) is not None:  # no secrets here: the team server reads it
+            raise QueueNotConfiguredError(
+                "This desktop watches a team store: the mailshot queue is read by the Sync "
+                "Monitor server, with its Workbooks and Spotler keys, and this page cannot show "
+                "the server's reading of it yet.",
+                "Run `syncmonitor queue` on the server to see it (docs/team-mode.md).",
+            )
         remotes = getattr(self._sync, "remotes", None)
         if remotes is None:
             return None
