@@ -366,3 +366,34 @@ async def test_a_failed_action_raises_the_servers_words_on_the_desktop(server: S
         assert a.told[-1].startswith("Dismiss: failed on the team server: Issue #424242")
     finally:
         a.services.close()
+
+
+async def test_a_desktop_waiting_on_a_server_that_stops_is_told(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syncmonitor.engine.team import asking
+
+    monkeypatch.setattr(asking, "SERVER_CHECK_S", 0.3)
+    a = open_desktop(server.url)
+    release = asyncio.Event()
+    try:
+        async with serving(server) as requests:
+            begun = asyncio.Event()
+
+            async def hangs(request: team_requests.Request) -> object:
+                begun.set()
+                await release.wait()
+                return True, "late"
+
+            requests.handlers["save_scope"] = hangs  # type: ignore[assignment]
+            asked = asyncio.ensure_future(a.services.two_way.write_scope(ScopeFilter()))
+            await asyncio.wait_for(begun.wait(), 10)
+            server.service.lock.release()  # the server's session ends: the lock is gone
+            with pytest.raises(asking.ServerStoppedError) as stopped:
+                await asyncio.wait_for(asked, 10)
+            assert "stopped while it was doing request #" in stopped.value.message
+            assert "The team server stopped while" in a.told[-1]
+            server.service.lock.acquire()  # for serving()'s own release
+            release.set()
+    finally:
+        a.services.close()

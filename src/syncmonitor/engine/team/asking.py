@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.engine.team.desktop import (
     TeamDesktopService,
@@ -22,6 +24,8 @@ from syncmonitor.engine.team.desktop import (
     wait_for,
 )
 from syncmonitor.store import team_requests
+from syncmonitor.store.database import Database
+from syncmonitor.store.postgres import StoreUnreachableError
 
 
 class RequestFailedError(UserFacingError):
@@ -34,12 +38,45 @@ class NoServerError(UserFacingError):
     title = "No team server is running"
 
 
+class ServerStoppedError(UserFacingError):
+    title = "The team server stopped"
+
+
+SERVER_CHECK_S = 5.0  # while waiting: is the server (the lock's holder) still there?
+
+
 @dataclass(frozen=True)
 class Done:
     """What the server did: in words, and its answer (a copy's id, a count)."""
 
     words: str
     answer: dict[str, Any] = field(default_factory=dict)
+
+
+async def _until_done(database: Database, request_id: int) -> team_requests.Request:
+    """The finished request; a clear error when the store stops answering, or the server stops
+    (no one holds the store's lock) before it is done."""
+    waiting = asyncio.ensure_future(wait_for(database, request_id))
+    try:
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=SERVER_CHECK_S)
+            if done:
+                return waiting.result()
+            if not await asyncio.to_thread(server_running, database):
+                raise ServerStoppedError(
+                    f"The team server stopped while it was doing request #{request_id}.",
+                    "When it starts again it finishes the request, runs it again, or fails it "
+                    "if it may have been half done (docs/team-mode.md); this page shows the "
+                    "result then.",
+                )
+    except OperationalError as exc:
+        raise StoreUnreachableError(
+            f"The team store stopped answering while request #{request_id} was under way; "
+            "the server may still carry it out.",
+            "Check the network; the pages show the result when the store answers again.",
+        ) from exc
+    finally:
+        waiting.cancel()
 
 
 def watching(sync: Any) -> TeamDesktopService | None:
@@ -73,13 +110,18 @@ async def ask(
         _tell(desktop, f"{doing}: not sent. {exc.message}")
         raise
     if not await asyncio.to_thread(server_running, database):
+        _tell(desktop, f"{doing}: no team server is running; request #{request_id} waits.")
         raise NoServerError(
             f"{doing}: your request #{request_id} waits in the team store and is carried out "
             "when the Sync Monitor server (syncmonitor daemon) starts.",
             "Start the server, or ask its administrator to.",
         )
     _tell(desktop, f"{doing}: sent to the team server (request #{request_id})…")
-    request = await wait_for(database, request_id)
+    try:
+        request = await _until_done(database, request_id)
+    except UserFacingError as exc:
+        _tell(desktop, f"{doing}: {exc.message}")
+        raise
     if request.ok:
         _tell(desktop, f"{doing}: done by the team server. {request.result or ''}".strip())
         return Done(request.result or "", dict(request.answer or {}))
