@@ -4,6 +4,7 @@ SQLite schema, which has the same table), and what it refuses before doing anyth
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,3 +90,43 @@ def test_the_server_fails_each_bad_request_and_serves_the_next(
     assert answer.get("error_title") == "The server refused the request"
     assert "cannot do 'no_such_thing' requests" in str(answer.get("error_message"))
     assert good.state == "done", good.result
+
+
+def test_dismiss_all_dismisses_the_ids_that_exist_and_refuses_a_bad_list(
+    database: Database, tmp_path: Path
+) -> None:
+    from syncmonitor.store.issues import RecordIssue, count_open_issues, open_issues, record_issues
+
+    with database.engine.begin() as conn:
+        record_issues(
+            conn,
+            [RecordIssue("outreach", "person", str(n), f"P{n}", "Bad", "Fix") for n in range(3)],
+            None,
+        )
+        ids = [i.id for i in open_issues(conn)]
+    service = SyncService(
+        Config(),
+        database,
+        Remotes(None, None, None, None),
+        lock=SyncLock(tmp_path / "sync.lock"),
+        sandbox_mode=False,
+    )
+    server = RequestServer(service)
+    ServerActions(service).register(server)
+    good = add(database, "dismiss_issues", json.dumps({"issues": [*ids, 999_999]}))
+    bad = add(database, "dismiss_issues", json.dumps({"issues": [1, "2"]}))
+    empty = add(database, "dismiss_issues", json.dumps({"issues": []}))
+
+    async def serve_all() -> None:
+        while await server.serve_one() is not None:
+            pass
+
+    asyncio.run(serve_all())
+    done = read(database, good)
+    assert done.state == "done" and done.answer == {"dismissed": 3}
+    for request_id in (bad, empty):
+        assert "must be a list of 1 to 20,000 issue ids" in (
+            read(database, request_id).result or ""
+        )
+    with database.engine.connect() as conn:
+        assert count_open_issues(conn) == 0

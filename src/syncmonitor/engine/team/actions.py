@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from syncmonitor.domain.mappings.files import from_json as mappings_from_json
 from syncmonitor.domain.scope import ScopeFilter
@@ -39,6 +39,7 @@ from syncmonitor.store.team_requests import Request
 
 MAX_NAME = 255  # a mailshot's or a stage's name
 MAX_CONDITIONS = 100
+MAX_ISSUES = 20_000  # one Dismiss all: 20,000 ids of 7 digits fit in a request (256 kB)
 HAZARD_KINDS = ("person", "organisation", "opportunity")
 MonitorSource = Callable[[], QueueMonitor | None]
 
@@ -113,6 +114,7 @@ class ServerActions:
             ("queue_cancel", self.cancel),
             ("save_mappings", self.save_mappings),
             ("dismiss_issue", self.dismiss_issue),
+            ("dismiss_issues", self.dismiss_issues),
             ("hazard_action", self.hazard_action),
             ("save_scope", self.save_scope),
             ("count_scope", self.count_scope),
@@ -185,6 +187,29 @@ class ServerActions:
             raise BadRequestError(f"Issue #{issue} is not in the team store.", "Nothing was done.")
         await self.issues.dismiss(issue)
         return True, f"Issue #{issue} was dismissed."
+
+    async def dismiss_issues(self, request: Request) -> Outcome:
+        """A whole group of issues (Dismiss all): the ids that exist are dismissed."""
+        ids = request.payload.get("issues")
+        if (
+            not isinstance(ids, list)
+            or not 0 < len(ids) <= MAX_ISSUES
+            or not all(type(i) is int and 0 < i < 2**63 for i in ids)
+        ):
+            raise BadRequestError(
+                f"The request's 'issues' must be a list of 1 to {MAX_ISSUES:,} issue ids.",
+                "Nothing was done.",
+            )
+
+        def write() -> int:
+            with self.issues.database.engine.begin() as conn:
+                done = conn.execute(
+                    update(sync_issues).where(sync_issues.c.id.in_(ids)).values(dismissed=True)
+                )
+                return int(done.rowcount or 0)
+
+        count = await asyncio.to_thread(write)
+        return True, f"{count} issue(s) were dismissed.", {"dismissed": count}
 
     async def hazard_action(self, request: Request) -> Outcome:
         kind = request.payload.get("kind")

@@ -34,6 +34,7 @@ REPEATABLE_ACTIONS = frozenset(
     {
         "save_mappings",  # replaces the whole set
         "dismiss_issue",
+        "dismiss_issues",
         "save_scope",
         "count_scope",  # reads
         "refresh_sources",  # reads into the cache
