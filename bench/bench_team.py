@@ -1,8 +1,11 @@
 """Team mode benchmark: the same first sync and People search on SQLite and on PostgreSQL, and the
-delay from a server commit to a watching desktop's screen.
+delay from a server commit to a watching desktop's screen, and the delay from a desktop's request
+to the server starting it (polling before, LISTEN after) with the server's idle queries.
 
     python bench/bench_team.py [--people 100000] [--states-per-person 3] [--history 1000000]
-                               [--repeats 21] [--postgres-url URL] [--out PATH]
+                               [--repeats 21] [--requests 30] [--idle-seconds 60]
+                               [--postgres-url URL] [--out PATH]
+    python bench/bench_team.py --requests-only      # only the request delay and idle queries
 
 PostgreSQL: `--postgres-url` (a superuser's address; a database is made and dropped), else
 SYNCMONITOR_TEST_POSTGRES_URL, else a throw-away PostgreSQL 15 started with .ci/postgres.sh. One
@@ -304,6 +307,86 @@ def watch_delay(url: str, commits: int) -> dict[str, Any]:
     }
 
 
+def request_delay(url: str, requests: int, idle_s: float) -> dict[str, Any]:
+    """From a desktop's request committed to the server starting to carry it out, with the
+    server finding requests by polling every second (before LISTEN) and by LISTEN with its
+    5 s fallback poll (after); and the SQL the server sends to the store per idle minute."""
+    import random
+
+    from sqlalchemy import event
+
+    from syncmonitor.engine.team import desktop as team_desktop
+    from syncmonitor.engine.team.server import RequestServer
+
+    store = open_store(url, None)
+    service = SyncService(
+        Config(),
+        store,
+        Remotes(None, None, None, None),
+        lock=lock_for(store, Path(tempfile.mkdtemp()) / "sync.lock"),
+        sandbox_mode=False,
+    )
+    counted = {"statements": 0, "commits": 0}
+
+    def statement(*_: Any) -> None:
+        counted["statements"] += 1
+
+    def commit(*_: Any) -> None:
+        counted["commits"] += 1
+
+    event.listen(store.engine, "before_cursor_execute", statement)
+    event.listen(store.engine, "commit", commit)
+    desk = open_store(url, None)  # the desktop's own connection pool
+    rng = random.Random(7)
+    report: dict[str, Any] = {}
+
+    async def measure(server: RequestServer) -> dict[str, Any]:
+        started: dict[int, float] = {}
+
+        async def noop(request: Any) -> tuple[bool, str]:
+            started[request.id] = time.perf_counter()
+            return True, "nothing"
+
+        server.register("bench_noop", noop, repeatable=True)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(server.run(stop))
+        await asyncio.sleep(1.0)  # listening
+        delays = []
+        for i in range(requests):
+            await asyncio.sleep(0.2 + rng.random() * 1.3)  # at any point of a poll's wait
+            request_id = await asyncio.to_thread(team_desktop.submit, desk, "bench_noop", {"n": i})
+            sent = time.perf_counter()
+            while request_id not in started:
+                await asyncio.sleep(0.002)
+            delays.append((started[request_id] - sent) * 1000)
+        await asyncio.sleep(0.5)
+        counted.update(statements=0, commits=0)
+        await asyncio.sleep(idle_s)  # idle: no request, no run
+        per_min = 60.0 / idle_s
+        idle = {k: round(v * per_min, 1) for k, v in counted.items()}
+        stop.set()
+        await task
+        return {
+            "requests": requests,
+            "median_ms": round(statistics.median(delays), 1),
+            "p90_ms": round(sorted(delays)[int(0.9 * (len(delays) - 1))], 1),
+            "max_ms": round(max(delays), 1),
+            "idle_statements_per_min": idle["statements"],
+            "idle_transactions_per_min": idle["commits"],
+        }
+
+    report["before_poll_1s"] = asyncio.run(
+        measure(RequestServer(service, listen=False, poll_s=1.0))
+    )
+    report["after_listen"] = asyncio.run(measure(RequestServer(service)))
+    report["median_ratio_before_to_after"] = round(
+        report["before_poll_1s"]["median_ms"] / max(0.1, report["after_listen"]["median_ms"]), 1
+    )
+    desk.close()
+    store.close()
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
@@ -311,9 +394,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--commits", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--idle-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--requests-only",
+        action="store_true",
+        help="only the request delay (desktop to server) and the server's idle queries",
+    )
     parser.add_argument("--postgres-url")
     parser.add_argument("--out", type=Path, default=RESULTS / "team.json")
     args = parser.parse_args(argv)
+
+    if args.requests_only:
+        with postgres(args.postgres_url) as admin_url, fresh_database(admin_url) as pg_url:
+            open_store(pg_url, None).close()  # the tables, as the server's first start makes them
+            only = {"request_delay": request_delay(pg_url, args.requests, args.idle_seconds)}
+        out = (
+            args.out.with_name("team_requests.json")
+            if args.out == RESULTS / "team.json"
+            else args.out
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(only, indent=2), encoding="utf-8")
+        print(json.dumps(only, indent=2))
+        return 0
 
     work = Path(tempfile.mkdtemp(prefix="sm-bench-team-"))
     os.environ["SYNCMONITOR_HOME"] = str(work / "home")
@@ -348,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             print("watching desktop: commit to screen…", file=sys.stderr)
             report["watch_delay"] = watch_delay(pg_url, args.commits)
+            print("team requests: desktop to server, and idle queries…", file=sys.stderr)
+            report["request_delay"] = request_delay(pg_url, args.requests, args.idle_seconds)
     finally:
         sandbox.stop()
     args.out.parent.mkdir(parents=True, exist_ok=True)

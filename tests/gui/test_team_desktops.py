@@ -26,10 +26,12 @@ from syncmonitor.app.config import CacheSettings, Config, OutreachSettings, Work
 from syncmonitor.app.paths import app_paths
 from syncmonitor.engine.bootstrap import Services, start_services
 from syncmonitor.engine.runs.service import Remotes, SyncService
+from syncmonitor.engine.team.actions import ServerActions
 from syncmonitor.engine.team.lock import lock_for
 from syncmonitor.engine.team.server import RequestServer
 from syncmonitor.engine.team.watch import WATCH_ONLY_TEXT
 from syncmonitor.sandbox.process import SandboxProcess
+from syncmonitor.store.issues import RecordIssue, count_open_issues, record_issues
 from syncmonitor.store.schema import prospects
 from syncmonitor.ui.app import SyncMonitorApp
 from syncmonitor.ui.notifier import RecordingNotifier
@@ -109,6 +111,7 @@ async def serving(setup: Setup) -> AsyncIterator[Team]:
     server = setup.server
     server.service.lock.acquire()
     requests = RequestServer(server.service, poll_s=0.2)
+    ServerActions(server.service).register(requests)  # the daemon's handlers (Fix name, ...)
     await requests.recover()
     stop = asyncio.Event()
     team = Team(
@@ -167,6 +170,13 @@ async def test_what_the_server_writes_appears_on_both_desktops(
             assert gui.window.windowTitle() == "Sync Monitor"  # no sandbox banner here
             service = gui.controller.service
             assert service is not None and service.remotes.outreach_token is None  # no secrets
+            # The Salesmate import writes the store itself: on a team store the server does it.
+            assert not gui.window.import_salesmate_action.isEnabled()
+            assert "runs on the server" in gui.window.import_salesmate_action.toolTip()
+            # The queue is the server's to read: the page says so, not "set up Workbooks".
+            await eventually(
+                lambda gui=gui: "watches a team store" in gui.window.queue.empty.hint.text(), 10
+            )
         result = await team.server.service.sync_once(trigger="scheduled")
         assert result.ok, result.summary
         for gui in desktops:  # polled once a second: well within the 5 s the issue allows
@@ -266,8 +276,56 @@ async def test_a_watcher_login_is_told_it_can_only_watch(
             assert gui.window.status.activity.text() == WATCH_ONLY_TEXT
             gui.controller.phase_changed.emit()  # a phase change does not turn it back on
             assert not gui.window.sync_action.isEnabled()
+            # Every other action is off too, with the same reason, even when its page would
+            # turn it on (an issue selected).
+            for action in (gui.window.scope_action, gui.window.sync_person_action):
+                assert not action.isEnabled() and action.toolTip() == WATCH_ONLY_TEXT
+                action.setEnabled(True)  # a person selected would turn it on: it stays off
+                assert not action.isEnabled()
+            issues = gui.window.issues
+            for button in (issues.dismiss_button, issues.retry_button):
+                assert not button.isEnabled()
+                assert button.toolTip() == WATCH_ONLY_TEXT
+                button.setEnabled(True)
+                assert not button.isEnabled()
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP OWNED BY "{role}"'))
             conn.execute(text(f'DROP ROLE "{role}"'))
         admin.dispose()
+
+
+async def test_a_dismiss_on_one_desktop_is_done_by_the_server_and_seen_on_both(
+    qtbot: QtBot, setup: Setup, tmp_home: Path
+) -> None:
+    engine = setup.server.service.database.engine
+    async with serving(setup) as team:
+        assert (await team.server.service.sync_once(trigger="scheduled")).ok
+        with engine.begin() as conn:  # a record the server could not sync
+            record_issues(
+                conn,
+                [RecordIssue("outreach", "person", "77", "Ann Issue", "Bad email", "Fix it")],
+                None,
+            )
+        async with watching(setup.url) as (asker, other):
+            page = asker.window.issues
+            asker.window.show_page(page)
+            await eventually(lambda: page.model.rowCount() >= 1, timeout=10)
+            row = next(
+                r
+                for r, group in enumerate(page.model.groups)
+                if any(i.record_key == "77" for i in group.issues)
+            )
+            page.select_group(row)
+            assert page.dismiss_button.isEnabled()
+            qtbot.mouseClick(page.dismiss_button, Qt.MouseButton.LeftButton)
+            status = asker.window.status.activity
+            await eventually(lambda: "Dismiss: done by the team server" in status.text(), 15)
+            with engine.connect() as conn:
+                assert count_open_issues(conn) == 0  # the server wrote it, once
+            for gui in (asker, other):
+                model = gui.window.issues.model
+                await eventually(
+                    lambda m=model: all(i.record_key != "77" for g in m.groups for i in g.issues),
+                    timeout=10,
+                )

@@ -262,10 +262,10 @@ async def test_the_log_page_filters_by_level(qtbot: QtBot, tmp_path: Path) -> No
     assert page.text.toPlainText() == "2026-11-22 09:00:02,001 ERROR a: broken\nTraceback: x"
     page.level.setCurrentIndex(0)
     assert page.text.toPlainText().count("\n") == 3
-    page.find.setText("BROKEN a")  # every word, in any case
+    page.find_box.setText("BROKEN a")  # every word, in any case
     assert page.text.toPlainText() == "2026-11-22 09:00:02,001 ERROR a: broken\nTraceback: x"
     assert page.count_label.text().startswith("1 of 3 entries")
-    page.find.clear()
+    page.find_box.clear()
     assert page.text.lineWrapMode() is page.text.LineWrapMode.WidgetWidth  # long lines wrap
     page.wrap.setChecked(False)
     assert page.text.lineWrapMode() is page.text.LineWrapMode.NoWrap

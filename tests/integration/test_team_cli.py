@@ -100,3 +100,51 @@ def test_sync_once_on_a_team_store_syncs_it_under_the_stores_lock(
         assert "synced by the Sync Monitor server on" in refused.stderr + refused.stdout
     finally:
         store.close()
+
+
+def test_sync_once_closes_the_runs_and_requests_a_dead_server_left(
+    tmp_path: Path, store_backend: StoreFactory
+) -> None:
+    """A server killed mid-run leaves its run and the request it served "running"; the next
+    `sync --once` on the store (it takes the lock afresh) closes them before its own run, so
+    `runs` shows no dead server's run as running."""
+    if not store_backend.postgresql:
+        pytest.skip("PostgreSQL only")
+    from syncmonitor.domain.timestamps import format_iso, utc_now
+    from syncmonitor.store import team_requests
+    from syncmonitor.store.database import open_store
+    from syncmonitor.store.runs import start_run
+
+    home = tmp_path / "home"
+    url = store_backend.new_url()
+    password = team_config(home, url)
+    config = home / "config" / "config.toml"
+    config.write_text(config.read_text() + "[sandbox]\npeople = 10\n", encoding="utf-8")
+    env = {"SYNCMONITOR_CACHE_PASSWORD": password}
+    store = open_store(url, None)
+    try:
+        now = format_iso(utc_now())
+        with store.engine.begin() as conn:  # what the killed server left behind
+            sync_id = team_requests.add_request(conn, "sync", {"kind": "full"}, "ann@desk", now)
+            fix_id = team_requests.add_request(
+                conn, "queue_fix_name", {"mailshot": 7, "name": "Short"}, "bob@desk", now
+            )
+            team_requests.claim_next(conn, "dead-server:1", now)
+            team_requests.claim_next(conn, "dead-server:1", now)
+            dead_run = start_run(conn, "full", f"request:{sync_id}", utc_now())
+        done = run_cli(home, "sync", "--once", "--json", env=env)
+        assert done.returncode == 0, done.stderr
+        runs = run_cli(home, "runs", "--json", env=env)
+        assert runs.returncode == 0, runs.stderr
+        listed = json.loads(runs.stdout)
+        rows = listed["runs"] if isinstance(listed, dict) else listed
+        assert [r["outcome"] for r in rows if r["outcome"] == "running"] == []
+        assert any(r["id"] == dead_run and r["outcome"] == "failed" for r in rows)
+        with store.engine.connect() as conn:
+            sync_request = team_requests.get_request(conn, sync_id)
+            fix_request = team_requests.get_request(conn, fix_id)
+        assert sync_request is not None and sync_request.state == "waiting"  # runs again
+        assert fix_request is not None and fix_request.state == "failed"  # never sent twice
+        assert "was not repeated" in (fix_request.result or "")
+    finally:
+        store.close()

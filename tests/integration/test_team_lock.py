@@ -249,3 +249,63 @@ def test_a_request_whose_daemon_is_killed_half_way_is_done_by_the_next_once(
             second.kill()
             second.wait(10)
         store.close()
+
+
+def test_a_real_daemon_hears_a_desktops_action_and_refuses_a_bad_one(
+    team_url: str, tmp_path: Path
+) -> None:
+    """`syncmonitor daemon` registers the desktops' actions: a scope saved from a desktop is
+    carried out at once (LISTEN: the daemon's fallback poll is 5 s), a dismiss of an issue that
+    does not exist fails with its message, and the daemon runs on."""
+    import asyncio
+
+    from syncmonitor.app.config import Config
+    from syncmonitor.domain.scope import Condition, ScopeFilter
+    from syncmonitor.engine.bootstrap import CacheServices
+    from syncmonitor.engine.runs.service import Remotes
+    from syncmonitor.engine.team.asking import RequestFailedError
+    from syncmonitor.engine.team.desktop import TeamDesktopService
+
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "syncmonitor", "daemon"],
+        env=daemon_env(tmp_path / "server", team_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    database = open_store(team_url, None)
+    desktop = TeamDesktopService(
+        Config(),
+        database,
+        Remotes(None, None, None, None),
+        lock=StoreLock(database.engine),
+        sandbox_mode=False,
+    )
+    services = CacheServices(database, desktop)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # the daemon holds the store's lock: it is serving
+            with database.engine.connect() as conn:
+                if team.lock_is_held(conn):
+                    break
+            assert daemon.poll() is None, daemon.communicate()[1]
+            assert time.monotonic() < deadline, "the daemon never took the store's lock"
+            time.sleep(0.2)
+        time.sleep(1.0)  # its LISTEN connection is up
+        scope = ScopeFilter(mine=False, conditions=(Condition("name", "contains", "Zoe"),))
+        started = time.monotonic()
+        asyncio.run(services.two_way.write_scope(scope))
+        assert time.monotonic() - started < 3.0  # heard, not found by the 5 s poll
+        assert asyncio.run(services.two_way.read_scope()) == scope
+        with pytest.raises(RequestFailedError) as refused:
+            asyncio.run(services.issues.dismiss(31337))
+        assert "Issue #31337 is not in the team store" in refused.value.message
+        assert daemon.poll() is None, "the daemon lives on"
+    finally:
+        services.close()
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            daemon.wait(30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait(10)

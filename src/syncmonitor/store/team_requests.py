@@ -8,6 +8,7 @@ in practice one daemon claims (it holds the store's sync lock). A NOTIFY on the 
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,10 @@ from syncmonitor.store.runs import INTERRUPTED_TITLE, run_of_trigger
 from syncmonitor.store.team_schema import team_requests
 
 CHANNEL = "syncmonitor_requests"
+REQUEST_LOCK_CLASS = 0x534D5251  # "SMRQ": pg_advisory_xact_lock(class, key) while sending one
+# A desktop's request is untrusted input: a payload longer than this is refused unread (the
+# largest real one, a mapping set of a few hundred rules, is a few tens of kB).
+MAX_PAYLOAD_CHARS = 256 * 1024
 WAITING, RUNNING, DONE, FAILED, CANCELLED = "waiting", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED, CANCELLED)
 
@@ -35,6 +40,8 @@ class Request:
     finished_at: str | None
     ok: bool | None
     result: str | None
+    answer: dict[str, Any] | None = None  # what the handler returned beyond words
+    malformed: str | None = None  # why the payload cannot be read (then `payload` is empty)
 
     @property
     def finished(self) -> bool:
@@ -46,11 +53,36 @@ class Request:
         return f"request:{self.id}"
 
 
+def _payload(raw: str | None) -> tuple[dict[str, Any], str | None]:
+    """The payload as a dict, or why it is not one (never raises: a desktop wrote it)."""
+    if raw is not None and len(raw) > MAX_PAYLOAD_CHARS:
+        return {}, (
+            f"The request is {len(raw):,} characters long, more than the {MAX_PAYLOAD_CHARS:,} "
+            "a request may carry, so the server did not read it."
+        )
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError as exc:
+        return {}, f"The request's details are not valid JSON ({exc})."
+    if not isinstance(value, dict):
+        return {}, "The request's details are not a JSON object."
+    return value, None
+
+
+def _answer(raw: str | None) -> dict[str, Any] | None:
+    try:
+        value = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _request(row: Any) -> Request:
+    payload, malformed = _payload(row.payload)
     return Request(
         id=int(row.id),
         action=row.action,
-        payload=json.loads(row.payload or "{}"),
+        payload=payload,
         requested_by=row.requested_by,
         requested_at=row.requested_at,
         state=row.state,
@@ -59,18 +91,51 @@ def _request(row: Any) -> Request:
         finished_at=row.finished_at,
         ok=None if row.ok is None else bool(row.ok),
         result=row.result,
+        answer=_answer(row.answer),
+        malformed=malformed,
     )
 
 
+def pending_like(conn: Connection, action: str, payload: dict[str, Any]) -> int | None:
+    """A request for the same action with the same details, not finished yet (a second click on
+    Fix name joins the first instead of sending it twice). On PostgreSQL two desktops asking at
+    the same moment are taken one after the other (a lock for this transaction, on these
+    details), so the second sees the first's request."""
+    details = json.dumps(payload, sort_keys=True)
+    if is_postgresql(conn):
+        key = zlib.crc32(f"{action}\n{details}".encode()) - 2**31  # a signed int4
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:c, :k)"), {"c": REQUEST_LOCK_CLASS, "k": key}
+        )
+    found = conn.execute(
+        select(team_requests.c.id)
+        .where(
+            team_requests.c.action == action,
+            team_requests.c.payload == details,
+            team_requests.c.state.in_((WAITING, RUNNING)),
+        )
+        .order_by(team_requests.c.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def add_request(
-    conn: Connection, action: str, payload: dict[str, Any], requested_by: str, at: str
+    conn: Connection,
+    action: str,
+    payload: dict[str, Any],
+    requested_by: str,
+    at: str,
+    *,
+    raw_payload: str | None = None,
 ) -> int:
-    """Queue a request; returns its id (a listening daemon is woken on commit)."""
+    """Queue a request; returns its id (a listening daemon is woken on commit). `raw_payload`
+    is written as it is instead of `payload` (tests of what a broken desktop may send)."""
     new_id = conn.execute(
         insert(team_requests)
         .values(
             action=action,
-            payload=json.dumps(payload, sort_keys=True),
+            payload=raw_payload if raw_payload is not None else json.dumps(payload, sort_keys=True),
             requested_by=requested_by,
             requested_at=at,
             state=WAITING,
@@ -143,12 +208,26 @@ def requeue(conn: Connection, request_id: int) -> None:
     )
 
 
-def finish(conn: Connection, request_id: int, *, ok: bool, result: str, at: str) -> None:
+def finish(
+    conn: Connection,
+    request_id: int,
+    *,
+    ok: bool,
+    result: str,
+    at: str,
+    answer: dict[str, Any] | None = None,
+) -> None:
     """Record the outcome; a request already finished is left as it is (never finished twice)."""
     conn.execute(
         update(team_requests)
         .where(team_requests.c.id == request_id, team_requests.c.state.not_in(FINISHED))
-        .values(state=DONE if ok else FAILED, ok=ok, result=result, finished_at=at)
+        .values(
+            state=DONE if ok else FAILED,
+            ok=ok,
+            result=result,
+            finished_at=at,
+            answer=None if answer is None else json.dumps(answer, sort_keys=True),
+        )
     )
 
 

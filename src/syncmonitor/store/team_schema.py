@@ -38,5 +38,6 @@ team_requests = Table(
     Column("finished_at", Text),
     Column("ok", Boolean),
     Column("result", Text),  # what happened, in words, for the desktop
+    Column("answer", Text),  # JSON the handler returned beyond words (a copy's id, a count)
 )
 Index("ix_team_requests_state", team_requests.c.state, team_requests.c.id)

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
     hidden_to_tray = Signal()  # closed while the tray keeps the app running
     pause_toggled = Signal(bool)  # the person paused (True) or resumed scheduled syncs
     start_page_shown = Signal()  # the page shown at start is built and painted
+    pages_built = Signal()  # pages built late (first visit): their buttons exist from now on
     # The menus build_menu_bar (window_menu.py) adds.
     sync_menu: QMenu
     sandbox_menu: SandboxMenu
@@ -273,6 +274,7 @@ class MainWindow(QMainWindow):
                 page.set_waiting(f"{controller.start_error[0]}: see the message below")
             else:
                 page.set_waiting(controller.starting_message)
+        self.pages_built.emit()
 
     def _steady_width(self, action: QAction, texts: tuple[str, ...]) -> None:
         button = self.toolbar.widgetForAction(action)

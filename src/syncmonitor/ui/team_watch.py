@@ -2,9 +2,12 @@
 
 Once a second (off the GUI thread) the store's fingerprint is read (engine/team/watch.py); when it
 changed, every page re-reads as after a run of its own. When the store stops answering, the status
-bar says since when and the pages keep their last view; a login that can only watch is told so
-and Sync now is off. The desktop's own scheduler is paused in team mode (ui/app.py): the server
-syncs on its schedule, and Sync now becomes a request (engine/team/desktop.py).
+bar says since when and the pages keep their last view; a login that can only watch is told so,
+and Sync now and every other action (the buttons marked with ui/acts.py) are off, with the
+reason. The other actions say on the status bar where they are ("sent to the team server",
+"done", "failed: why"): the engine's services carry them out as requests. The desktop's own
+scheduler is paused in team mode (ui/app.py): the server syncs on its schedule, and Sync now
+becomes a request (engine/team/desktop.py).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import time
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QAbstractButton
 
 from syncmonitor.engine.team import desktop as team_desktop
 from syncmonitor.engine.team.changes import ChangeListener
@@ -28,10 +33,16 @@ from syncmonitor.engine.team.watch import (
     newest_run,
     unreachable_text,
 )
+from syncmonitor.ui.acts import ACTS
 from syncmonitor.ui.main_window import MainWindow
 from syncmonitor.ui.sync_controller import Phase, SyncController
 
 log = logging.getLogger(__name__)
+
+IMPORT_ON_SERVER_TEXT = (
+    "On a team store the Salesmate import runs on the server, which writes the store: "
+    "`syncmonitor import salesmate FILE` there (docs/team-mode.md)."
+)
 
 MIN_GAP_S = 0.25  # re-read the pages at most 4 times a second while the server writes
 
@@ -59,8 +70,11 @@ class TeamWatch(QObject):
         self._timer.timeout.connect(self.poll)
         controller.services_ready.connect(self._ready)
         controller.phase_changed.connect(self._keep_actions_off)
+        window.pages_built.connect(self._keep_actions_off)  # a page built on its first visit
         controller.phase_changed.connect(self._stop_when_quitting)
         self.listener: ChangeListener | None = None
+        self._kept_off: set[QAbstractButton] = set()  # the actions a watch-only login may not use
+        self._held_actions: set[QAction] = set()
         self._last_poll = 0.0
         self._changed = False
 
@@ -69,6 +83,10 @@ class TeamWatch(QObject):
         if database is None or not database.shared:
             return
         self.database = database
+        service: Any = getattr(services, "service", None)
+        if hasattr(service, "tell"):  # the actions the server carries out say where they are
+            service.tell = self.controller.message.emit
+        self._keep_actions_off()
         self._rights = asyncio.ensure_future(self._check_rights(database))
         self._timer.start()
         # Pushed too: a commit on the store wakes this desktop at once (the poll stays, for a
@@ -94,9 +112,42 @@ class TeamWatch(QObject):
             self._keep_actions_off()
 
     def _keep_actions_off(self) -> None:
+        if self.database is not None:  # any desktop on a team store: the server imports
+            self._hold_off(self.window.import_salesmate_action, IMPORT_ON_SERVER_TEXT)
         if self.watch_only:
             self.window.sync_action.setEnabled(False)
             self.window.sync_action.setToolTip(WATCH_ONLY_TEXT)
+            window = self.window
+            for action in (
+                window.sync_person_action,
+                window.scope_action,
+                window.save_mappings_action,
+            ):
+                self._hold_off(action, WATCH_ONLY_TEXT)
+            for button in self.window.findChildren(QAbstractButton):
+                if button.property(ACTS) and button not in self._kept_off:
+                    self._kept_off.add(button)
+                    button.installEventFilter(self)
+                    button.setToolTip(WATCH_ONLY_TEXT)
+                    button.setEnabled(False)
+
+    def _hold_off(self, action: QAction, why: str) -> None:
+        """Off now and whenever something turns it on again (a person selected, edits made)."""
+        action.setToolTip(why)
+        action.setEnabled(False)
+        if action not in self._held_actions:
+            self._held_actions.add(action)
+            action.changed.connect(lambda a=action: a.isEnabled() and a.setEnabled(False))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A page turning one of its actions back on (a selection changed), or giving it its
+        own tooltip: off again, and still saying why."""
+        if isinstance(watched, QAbstractButton):
+            if event.type() == QEvent.Type.EnabledChange and watched.isEnabled():
+                watched.setEnabled(False)
+            elif event.type() == QEvent.Type.ToolTipChange and watched.toolTip() != WATCH_ONLY_TEXT:
+                watched.setToolTip(WATCH_ONLY_TEXT)
+        return False
 
     def _notified(self) -> None:
         """The store said something was committed: re-read even if the fingerprint (which

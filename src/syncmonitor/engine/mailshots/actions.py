@@ -64,7 +64,7 @@ class ActionOutcome:
     """What an action did, in words, and the queue after it."""
 
     message: str
-    poll: PollResult
+    poll: PollResult | None  # None: done by the team server (the queue shows it at its next read)
     copy_id: int | None = None
 
 

@@ -79,9 +79,13 @@ class Daemon:
                     loop.add_signal_handler(signum, self.stop)
         serving: asyncio.Future[None] | None = None
         if self.service.database.shared:  # a team server: carry out the desktops' requests too
+            from syncmonitor.engine.team.actions import ServerActions
             from syncmonitor.engine.team.server import RequestServer
 
             self.requests = RequestServer(self.service)
+            # Fix name and the queue's actions use the daemon's queue monitor when it runs one.
+            monitor = lambda: getattr(self, "queue_monitor", None)  # noqa: E731
+            ServerActions(self.service, monitor).register(self.requests)
             await self.requests.recover()  # before the first run: close what a dead one left
             serving = asyncio.ensure_future(self.requests.run(self.stop_event))
         last = await asyncio.to_thread(self.service.last_finished_by_kind)

@@ -7,6 +7,7 @@ from typing import Any
 
 from syncmonitor.engine.issue_groups import IssueGroup, consequence_text, group_issues
 from syncmonitor.engine.services.reads import timed_read
+from syncmonitor.engine.team.asking import ask, watching
 from syncmonitor.engine.two_way.actions import act_on_hazard
 from syncmonitor.engine.two_way.delete_hazard import HazardAction
 from syncmonitor.store import two_way as two_way_store
@@ -67,7 +68,10 @@ class IssuesService:
         return await asyncio.to_thread(self.count)
 
     async def dismiss(self, issue_id: int) -> None:
-        """Hide an issue until it happens again."""
+        """Hide an issue until it happens again (on a watching desktop: the server does)."""
+        if (desktop := watching(self._sync)) is not None:
+            await ask(desktop, "dismiss_issue", {"issue": issue_id}, doing="Dismiss")
+            return
 
         def write() -> None:
             with self.database.engine.begin() as conn:
@@ -76,7 +80,11 @@ class IssuesService:
         await asyncio.to_thread(write)
 
     async def dismiss_many(self, issue_ids: list[int]) -> int:
-        """Hide a whole group (or an issue with its consequences) until each happens again."""
+        """Hide a whole group (or an issue with its consequences) until each happens again
+        (on a watching desktop: the server does)."""
+        if (desktop := watching(self._sync)) is not None:
+            done = await ask(desktop, "dismiss_issues", {"issues": issue_ids}, doing="Dismiss")
+            return int(done.answer.get("dismissed", 0))
 
         def write() -> int:
             with self.database.engine.begin() as conn:
@@ -92,4 +100,8 @@ class IssuesService:
 
     async def act_on_hazard(self, hazard: Hazard, action: HazardAction) -> None:
         """Delete the surviving twin, or unlink it (asks both remotes)."""
+        if (desktop := watching(self._sync)) is not None:
+            payload = {"kind": hazard.kind, "crm_id": hazard.crm_id, "action": action.value}
+            await ask(desktop, "hazard_action", payload, doing="The deleted record")
+            return
         await act_on_hazard(self._sync, hazard.kind, hazard.crm_id, action)

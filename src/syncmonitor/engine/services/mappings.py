@@ -16,7 +16,7 @@ from syncmonitor.connectors.errors import ConnectorError
 from syncmonitor.connectors.workbooks.client import WorkbooksClient
 from syncmonitor.connectors.workbooks.format import parse_optional_datetime
 from syncmonitor.domain.mappings.fields import ObjectPair
-from syncmonitor.domain.mappings.files import MappingImportError
+from syncmonitor.domain.mappings.files import MappingImportError, to_json
 from syncmonitor.domain.mappings.mapping_set import MappingSet
 from syncmonitor.domain.mappings.statuses import check_status_mapping, resolve_stages
 from syncmonitor.domain.mappings.values import CrmSource, CrmStatus, FieldInfo, Stage, StatusKind
@@ -25,6 +25,7 @@ from syncmonitor.engine.mappings.job import source_remotes
 from syncmonitor.engine.mappings.samples import read_samples
 from syncmonitor.engine.mappings.sources import RefreshReport, create_stage, refresh_sources
 from syncmonitor.engine.services.reads import timed_read
+from syncmonitor.engine.team.asking import ask, watching
 from syncmonitor.store import mappings as store
 from syncmonitor.store.database import Database
 from syncmonitor.store.mappings import SamplePair
@@ -124,6 +125,13 @@ class MappingsService:
         return mappings
 
     async def save_async(self, mappings: MappingSet, stages: list[Stage] | None) -> MappingSet:
+        if (desktop := watching(self._sync)) is not None:  # a team store: the server saves
+            if stages is not None:
+                for status in mappings.status.values():
+                    mappings = mappings.with_status(resolve_stages(status, stages))
+            payload = {"mappings": to_json(mappings).decode()}
+            await ask(desktop, "save_mappings", payload, doing="Saving the mappings")
+            return mappings
         return await asyncio.to_thread(self.save, mappings, stages)
 
     def import_checked(self, mappings: MappingSet, source: str) -> tuple[MappingSet, bool]:
@@ -181,6 +189,11 @@ class MappingsService:
 
     async def refresh_sources(self) -> RefreshReport:
         """Read every configured source (stages, statuses, fields) into the cache."""
+        if (desktop := watching(self._sync)) is not None:
+            done = await ask(desktop, "refresh_sources", {}, doing="Refreshing the values")
+            return RefreshReport(
+                dict(done.answer.get("read") or {}), dict(done.answer.get("errors") or {})
+            )
         remotes = self._remotes()
         try:
             return await refresh_sources(
@@ -191,6 +204,10 @@ class MappingsService:
 
     async def create_stage(self, name: str) -> Stage:
         """Create a stage in Outreach (a name already there is refused before anything is sent)."""
+        if (desktop := watching(self._sync)) is not None:
+            done = await ask(desktop, "create_stage", {"name": name}, doing="Creating the stage")
+            a = done.answer
+            return Stage(int(a["id"]), str(a["name"]), a.get("order"))
         try:
             return await create_stage(source_remotes(self._remotes()), self.database.engine, name)
         except ConnectorError as exc:
@@ -199,6 +216,9 @@ class MappingsService:
     async def read_samples(self) -> int:
         """Read linked people and their prospects into the cache for the preview (writes
         nothing remotely); returns how many were read."""
+        if (desktop := watching(self._sync)) is not None:
+            done = await ask(desktop, "read_samples", {}, doing="Reading sample records")
+            return int(done.answer.get("count", 0))
         remotes = self._remotes()
         if not (remotes.workbooks_base_url and remotes.outreach_base_url):
             raise UserFacingError(

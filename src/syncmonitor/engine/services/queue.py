@@ -7,14 +7,20 @@ import asyncio
 from typing import Any
 
 from syncmonitor.engine.mailshots.actions import ActionOutcome, cancel, fix_name, retry
-from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
+from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor, QueueNotConfiguredError
 from syncmonitor.engine.mailshots.report import read_queue_once, snapshot_json
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.services.reads import timed_read
+from syncmonitor.engine.team.asking import Done, ask, watching
 from syncmonitor.store.database import Database
 from syncmonitor.store.mailshots import TimelineEvent, timeline
 
 __all__ = ["ActionOutcome", "PollResult", "QueueMonitor", "QueueService", "TimelineEvent"]
+
+
+def _outcome(done: Done) -> ActionOutcome:
+    copy = done.answer.get("copy_id")
+    return ActionOutcome(done.words, None, int(copy) if isinstance(copy, int) else None)
 
 
 class QueueService:
@@ -29,6 +35,13 @@ class QueueService:
 
         Raises QueueNotConfiguredError (a UserFacingError) when Workbooks or Spotler is not set up.
         """
+        if watching(self._sync) is not None:  # no secrets here: the team server reads it
+            raise QueueNotConfiguredError(
+                "This desktop watches a team store: the mailshot queue is read by the Sync "
+                "Monitor server, with its Workbooks and Spotler keys, and this page cannot show "
+                "the server's reading of it yet.",
+                "Run `syncmonitor queue` on the server to see it (docs/team-mode.md).",
+            )
         remotes = getattr(self._sync, "remotes", None)
         if remotes is None:
             return None
@@ -52,16 +65,30 @@ class QueueService:
         """The queue as `syncmonitor queue --json` prints it."""
         return snapshot_json(result.snapshot)
 
-    @staticmethod
-    async def fix_name(monitor: QueueMonitor, mailshot_id: int, new_name: str) -> ActionOutcome:
+    # On a watching desktop of a team store (no monitor of its own, no secrets) each action is a
+    # request the server carries out (engine/team/asking.py, engine/team/actions.py).
+
+    async def fix_name(
+        self, monitor: QueueMonitor | None, mailshot_id: int, new_name: str
+    ) -> ActionOutcome:
+        if (desktop := watching(self._sync)) is not None:
+            payload = {"mailshot": mailshot_id, "name": new_name}
+            return _outcome(await ask(desktop, "queue_fix_name", payload, doing="Fix name"))
+        assert monitor is not None, "a desktop that acts itself has a queue monitor"
         return await fix_name(monitor, mailshot_id, new_name)
 
-    @staticmethod
-    async def retry(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
+    async def retry(self, monitor: QueueMonitor | None, mailshot_id: int) -> ActionOutcome:
+        if (desktop := watching(self._sync)) is not None:
+            done = await ask(desktop, "queue_retry", {"mailshot": mailshot_id}, doing="Retry")
+            return _outcome(done)
+        assert monitor is not None, "a desktop that acts itself has a queue monitor"
         return await retry(monitor, mailshot_id)
 
-    @staticmethod
-    async def cancel(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
+    async def cancel(self, monitor: QueueMonitor | None, mailshot_id: int) -> ActionOutcome:
+        if (desktop := watching(self._sync)) is not None:
+            done = await ask(desktop, "queue_cancel", {"mailshot": mailshot_id}, doing="Cancel")
+            return _outcome(done)
+        assert monitor is not None, "a desktop that acts itself has a queue monitor"
         return await cancel(monitor, mailshot_id)
 
     def timeline(self, mailshot_id: int) -> list[TimelineEvent]:

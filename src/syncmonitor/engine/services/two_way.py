@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from syncmonitor.domain.mappings.mapping_set import MappingSet
 from syncmonitor.domain.scope import ScopeFilter
+from syncmonitor.domain.scope import to_json as scope_json
 from syncmonitor.engine.services.reads import timed_read
+from syncmonitor.engine.team.asking import ask, watching
 from syncmonitor.engine.two_way.actions import count_scope, read_scope, write_scope
 from syncmonitor.store import mappings as mapping_store
 from syncmonitor.store import two_way as two_way_store
@@ -45,10 +48,18 @@ class TwoWayService:
         return await read_scope(self._sync)
 
     async def write_scope(self, scope: ScopeFilter) -> None:
+        if (desktop := watching(self._sync)) is not None:  # a team store: the server saves it
+            payload = {"scope": json.loads(scope_json(scope))}
+            await ask(desktop, "save_scope", payload, doing="Saving the scope")
+            return
         await write_scope(self._sync, scope)
 
     async def count_scope(self, scope: ScopeFilter) -> int:
         """How many Workbooks people the scope matches now (one request)."""
+        if (desktop := watching(self._sync)) is not None:  # the server has the Workbooks key
+            payload = {"scope": json.loads(scope_json(scope))}
+            done = await ask(desktop, "count_scope", payload, doing="Counting the scope")
+            return int(done.answer.get("count", 0))
         return await count_scope(self._sync, scope)
 
     def person_fields(self) -> list[tuple[str, str]]:

@@ -12,9 +12,10 @@ import asyncio
 import getpass
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from syncmonitor.app.errors import UserFacingError
@@ -37,7 +38,8 @@ from syncmonitor.store.team_requests import Request
 
 log = logging.getLogger(__name__)
 
-WAIT_POLL_S = 0.5
+WAIT_POLL_S = 0.5  # the longest wait between two reads of a request the server is doing
+FIRST_WAIT_S = 0.05  # a quick action (a dismiss, a save) is seen done within ~0.1 s
 
 
 class WatchOnlyError(UserFacingError):
@@ -54,20 +56,30 @@ def who() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+def _may_insert(conn: Connection) -> bool:
+    return bool(
+        conn.execute(
+            text("SELECT has_table_privilege(current_user, 'team_requests', 'INSERT')")
+        ).scalar()
+    )
+
+
 def can_request(database: Database) -> bool:
     """True when this login may add requests (the syncer, or a watcher granted INSERT on them)."""
     with database.engine.connect() as conn:
-        return bool(
-            conn.execute(
-                text("SELECT has_table_privilege(current_user, 'team_requests', 'INSERT')")
-            ).scalar()
-        )
+        return _may_insert(conn)
 
 
-def submit(database: Database, action: str, payload: dict[str, Any]) -> int:
-    """Add a request to the store; a clear error for a watcher or an unreachable server."""
+def submit(database: Database, action: str, payload: dict[str, Any], *, join: bool = False) -> int:
+    """Add a request to the store; a clear error for a watcher or an unreachable server.
+    `join`: when the same request is already waiting or running, return that one instead of
+    sending it twice (a second click on Fix name)."""
     try:
         with database.engine.begin() as conn:
+            if join:
+                pending = team_requests.pending_like(conn, action, payload)
+                if pending is not None and _may_insert(conn):
+                    return pending
             return team_requests.add_request(conn, action, payload, who(), format_iso(utc_now()))
     except OperationalError as exc:
         raise StoreUnreachableError(
@@ -107,7 +119,9 @@ def withdraw(database: Database, request_id: int) -> bool:
 async def wait_for(
     database: Database, request_id: int, cancel: CancelToken | None = None
 ) -> Request:
-    """Until the server has finished the request (or it was withdrawn on cancel)."""
+    """Until the server has finished the request (or it was withdrawn on cancel): read at once,
+    then again after 0.05, 0.1, 0.2, 0.4 s and every 0.5 s from then on."""
+    pause = FIRST_WAIT_S
     while True:
         request = await asyncio.to_thread(read_request, database, request_id)
         if request is None:
@@ -122,7 +136,8 @@ async def wait_for(
             request = await asyncio.to_thread(read_request, database, request_id)
             assert request is not None
             return request
-        await asyncio.sleep(WAIT_POLL_S)
+        await asyncio.sleep(pause)
+        pause = min(WAIT_POLL_S, pause * 2)
 
 
 def _failed(title: str, message: str, outcome: RunOutcome = RunOutcome.FAILED) -> RunResult:
@@ -142,7 +157,11 @@ def result_of(database: Database, request: Request) -> RunResult:
 
 
 class TeamDesktopService(SyncService):
-    """A SyncService whose runs are carried out by the team server."""
+    """A SyncService whose runs are carried out by the team server. `tell` shows a line on the
+    window's status bar (the window sets it): where a request is, for the other actions
+    (engine/team/asking.py)."""
+
+    tell: Callable[[str], None] | None = None
 
     async def sync_once(
         self,

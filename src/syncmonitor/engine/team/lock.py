@@ -4,7 +4,9 @@ The file lock (engine/runs/lock.py) only keeps apart processes on one computer; 
 opened from many. The advisory lock lives on one session of the store's server, held for the
 whole run (and by the server daemon for its whole life), and PostgreSQL drops it when that
 session ends, so a holder that crashes or loses its network never blocks the store. Who holds it
-(host, process, since when) is written beside it, for the message the next one gets.
+(host, process, since when) is written beside it, for the message the next one gets. Whoever
+takes it afresh (the daemon, a `sync --once`) first closes the runs and requests a dead holder
+left (engine/team/recover.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import Connection, Engine
 
 from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
 from syncmonitor.engine.runs.lock import AlreadySyncingError, Lock, SyncLock
+from syncmonitor.engine.team.recover import recover_store
 from syncmonitor.store import team
 from syncmonitor.store.database import Database
 
@@ -59,6 +62,8 @@ class StoreLock:
                 team.record_holder(
                     conn, team.Holder(self.host, self.pid, self.role, format_iso(utc_now()))
                 )
+            with conn.begin():  # the lock is new to us: whatever is "running" was a dead holder's
+                recover_store(conn)
         except BaseException:
             conn.close()  # ends the session: a lock taken above is let go with it
             raise

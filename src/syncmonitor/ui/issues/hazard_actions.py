@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from syncmonitor.engine.services.issues import Hazard, HazardAction, IssuesService, StoredIssue
+from syncmonitor.ui.acts import acts
 from syncmonitor.ui.models.lazy import background_reader, read_in_background
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class HazardActions:
         self.confirm: Callable[[str, str], bool] = lambda title, text: _ask(page, title, text)
         self.delete_button = QPushButton("Delete on the other side")
         self.unlink_button = QPushButton("Unlink")
+        acts(self.delete_button, self.unlink_button)
         self.unlink_button.setToolTip(
             "Keep the remaining record, drop its link and stop syncing it to Outreach"
         )

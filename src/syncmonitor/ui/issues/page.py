@@ -33,6 +33,7 @@ from syncmonitor.engine.services.issues import (
     StoredIssue,
     consequence_text,
 )
+from syncmonitor.ui.acts import acts
 from syncmonitor.ui.issues.hazard_actions import SOURCES as HAZARD_SOURCES
 from syncmonitor.ui.issues.hazard_actions import HazardActions
 from syncmonitor.ui.models.issue_groups import SHOWN_RECORDS, IssueGroupsModel
@@ -84,6 +85,7 @@ class IssuesPage(Page):
         self.retry_button = QPushButton("Retry")
         self.retry_button.clicked.connect(self.retry_selected)
         self.dismiss_button = QPushButton("Dismiss")
+        acts(self.retry_button, self.dismiss_button)  # off for a login that can only watch
         self.dismiss_button.clicked.connect(self.dismiss_selected)
         # A record deleted on one side only (the delete hazard) offers two ways out.
         self.hazard = HazardActions(self, controller)

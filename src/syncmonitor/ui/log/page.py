@@ -63,10 +63,10 @@ class LogPage(Page):
         self.folder_button = QPushButton("Open log folder")
         self.folder_button.clicked.connect(self.open_folder)
         self.count_label = named(QLabel(), "count")
-        self.find = QLineEdit()
-        self.find.setPlaceholderText("Find in the log (every word)")
-        self.find.setClearButtonEnabled(True)
-        self.find.textChanged.connect(lambda _t: self._show())
+        self.find_box = QLineEdit()
+        self.find_box.setPlaceholderText("Find in the log (every word)")
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.textChanged.connect(lambda _t: self._show())
         self.wrap = QCheckBox("Wrap lines")
         self.wrap.setChecked(True)
         self.wrap.toggled.connect(self._set_wrap)
@@ -80,7 +80,7 @@ class LogPage(Page):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Show:"))
         bar.addWidget(self.level)
-        bar.addWidget(self.find, 1)
+        bar.addWidget(self.find_box, 1)
         bar.addWidget(self.wrap)
         bar.addWidget(self.refresh_button)
         bar.addWidget(self.folder_button)
@@ -139,7 +139,7 @@ class LogPage(Page):
     def _show(self) -> None:
         minimum = int(self.level.currentData())
         shown = filter_entries(self._entries, minimum)
-        words = self.find.text().casefold().split()
+        words = self.find_box.text().casefold().split()
         if words:
             shown = [e for e in shown if all(w in e.text.casefold() for w in words)]
         self.text.setPlainText("\n".join(e.text for e in shown))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor.domain.mappings.statuses import Issue
+from syncmonitor.ui.acts import acts
 from syncmonitor.ui.files import remember_folder, start_folder
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 from syncmonitor.ui.style import bg, bg_colour, fg
@@ -68,6 +69,7 @@ class EditorBar(QWidget):
         self.preview = QPushButton("Preview…")
         self.revert = QPushButton("Revert")
         self.save = QPushButton("Save")
+        acts(self.save)
         self.save.setDefault(True)
         self.state = named(QLabel(), "hint")
         self.import_button.setToolTip(

@@ -30,6 +30,7 @@ from syncmonitor.domain.mappings.fields import (
 )
 from syncmonitor.domain.mappings.statuses import Issue
 from syncmonitor.domain.mappings.values import FieldInfo
+from syncmonitor.ui.acts import acts
 from syncmonitor.ui.mappings.common import (
     EditorBar,
     MessageLine,
@@ -113,6 +114,7 @@ class FieldMappingPage(MappingEditorPage):
             self.pair.addItem(pair.label, pair)
         self.pair.currentIndexChanged.connect(lambda _i: self.reload())
         refresh = QPushButton("Refresh fields")
+        acts(refresh)
         refresh.setToolTip("Read the field metadata from the CRM again")
         refresh.clicked.connect(workspace.refresh)
         top = QHBoxLayout()

@@ -30,6 +30,7 @@ from syncmonitor.domain.mappings.fields import ObjectPair
 from syncmonitor.domain.mappings.preview import PreviewRow, preview
 from syncmonitor.domain.mappings.values import StatusKind
 from syncmonitor.engine.services.mappings import SamplePair, crm_is_newer
+from syncmonitor.ui.acts import acts
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 from syncmonitor.ui.style import bg_colour
 from syncmonitor.ui.widgets import named
@@ -55,6 +56,7 @@ class PreviewDialog(QDialog):
         self.samples = QListWidget()
         self.samples.currentRowChanged.connect(lambda _r: self.show_current())
         self.read = QPushButton("Read samples from the remotes")
+        acts(self.read)
         self.read.setToolTip("Read up to 50 linked records now (writes nothing)")
         self.read.clicked.connect(workspace.read_samples)
         left = QWidget()

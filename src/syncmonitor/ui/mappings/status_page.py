@@ -32,6 +32,7 @@ from syncmonitor.domain.mappings.statuses import (
     remove_rule,
 )
 from syncmonitor.domain.mappings.values import CrmSource, StatusKind
+from syncmonitor.ui.acts import acts
 from syncmonitor.ui.mappings.common import (
     EditorBar,
     MessageLine,
@@ -86,6 +87,7 @@ class StatusMappingPage(MappingEditorPage):
         self.source.setToolTip("Where the CRM's status values come from")
         self.source.activated.connect(self._source_chosen)
         self.refresh = QPushButton("Refresh values")
+        acts(self.refresh)
         self.refresh.setToolTip("Read the stages and the CRM's status values again")
         self.refresh.clicked.connect(workspace.refresh)
         self.read_info = named(QLabel(), "hint")

@@ -9,6 +9,8 @@ all still act on every one.
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QModelIndex, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 
@@ -75,8 +77,8 @@ class IssueGroupsModel(QStandardItemModel):
         if isinstance(result, BaseException):
             self.refreshed.emit()
             return
-        groups, total = result  # type: ignore[misc]
-        self._show(list(groups), int(total))
+        found, count = cast("tuple[list[IssueGroup], int]", result)
+        self._show(list(found), int(count))
 
     def _show(self, groups: list[IssueGroup], total: int) -> None:
         self.groups, self.total = groups, total

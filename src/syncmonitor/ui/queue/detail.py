@@ -24,6 +24,7 @@ from syncmonitor.domain.timestamps import format_iso
 from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
 from syncmonitor.engine.services.queue import QueueService, TimelineEvent
 from syncmonitor.ui import formatting
+from syncmonitor.ui.acts import acts
 from syncmonitor.ui.models.mailshot_queue import STATE_COLOURS, duration
 from syncmonitor.ui.style import fg
 from syncmonitor.ui.widgets import named, section_title
@@ -83,6 +84,7 @@ class MailshotDetailPane(QWidget):
         self.retry_button = named(QPushButton("Retry"), "retry")
         self.retry_button.setToolTip("Queue this failed mailshot for GatorMail again")
         self.cancel_button = named(QPushButton("Cancel sync"), "cancelSync")
+        acts(self.fix_button, self.retry_button, self.cancel_button)
         self.cancel_button.setToolTip(
             "Take this waiting mailshot out of the queue (status back to New; it is not deleted)"
         )

@@ -32,6 +32,7 @@ from syncmonitor.engine.mailshots.runs import MAILSHOT, mailshot_run_result
 from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.runs.targets import RunRequest, Target
+from syncmonitor.ui.acts import acts
 from syncmonitor.ui.models.mailshot_queue import QueueTableModel
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.queue.check_dialog import CheckDialog
@@ -82,6 +83,7 @@ class QueuePage(Page):
         self.banner_text.setWordWrap(True)
         self.banner_text.setTextFormat(Qt.TextFormat.RichText)
         self.banner_fix = named(QPushButton("Fix name…"), "bannerFix")
+        acts(self.banner_fix)
         self.banner_fix.clicked.connect(self._fix_blocker)
         banner_layout = QHBoxLayout(self.banner)
         banner_layout.setContentsMargins(12, 8, 12, 8)

@@ -177,7 +177,8 @@ class QueuePoller(QObject):
                 )
                 await self._poll_inline()
                 return
-            self._deliver(outcome.poll)
+            if outcome.poll is not None:
+                self._deliver(outcome.poll)
             if outcome.copy_id is not None:  # selected first: the message shows on its pane
                 self.copy_made.emit(outcome.copy_id)
             self.action_finished.emit(outcome.message)
