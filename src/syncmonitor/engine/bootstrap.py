@@ -142,15 +142,18 @@ class Services(CacheServices):
         return self.database.engine
 
     def reconfigure(self, config: Config) -> None:
-        """Settings changed: the next run (and the next Salesmate import) use the new addresses
-        and credentials; a run under way finishes on the old ones."""
+        """Settings changed: the next run, the next queue read and the next Salesmate import
+        use the new addresses, credentials and intervals; a run or read under way finishes on
+        the old ones. Reads the keyring: call it off the GUI thread."""
         self.service.reconfigure(config)
+        self.queue.reconfigure()
         endpoints = self.sandbox.endpoints if self.sandbox is not None else None
         try:
             self.salesmate = resolve_salesmate(config, endpoints)
         except UserFacingError as exc:  # the token is not saved yet: imports match the cache
             log.warning("Salesmate is not usable yet: %s %s", exc.title, exc.message)
             self.salesmate = None
+        self.imports.salesmate = self.salesmate  # the import dialog holds this service
 
     def close(self) -> None:
         if self._closed:

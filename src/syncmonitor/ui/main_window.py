@@ -30,7 +30,7 @@ from syncmonitor.ui.mappings.editor_page import MappingEditorPage
 from syncmonitor.ui.mappings.pages import add_mapping_pages
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people.page import PeoplePage
-from syncmonitor.ui.queue.page import QueuePage, attach_queue
+from syncmonitor.ui.queue.page import QueuePage, attach_queue, queue_settings_changed
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.runs.page import RunsPage
 from syncmonitor.ui.salesmate.import_action import install_salesmate_import
@@ -309,6 +309,13 @@ class MainWindow(QMainWindow):
         if service is not None:  # the GatorMail queue is watched while the window lives
             attach_queue(self.queue, services, self.controller.notices)
             self.queue.offer_to_scheduler(self.controller)
+
+    def settings_applied(self) -> None:
+        """The services have taken saved Settings (`Services.reconfigure`): what the window holds
+        of the old ones follows (the queue's monitor; the rest reads the services each time)."""
+        services = self.controller.services
+        if services is not None and self.controller.service is not None:
+            queue_settings_changed(self.queue, services, self.controller.notices)
 
     def _on_run_finished(self, result: RunResult) -> None:
         for page in self.all_pages():

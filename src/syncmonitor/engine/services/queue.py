@@ -4,10 +4,17 @@ mailshot (fix its name, cancel it, queue it again), plus one mailshot's timeline
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
+from syncmonitor.app.config import MailshotSettings
 from syncmonitor.engine.mailshots.actions import ActionOutcome, cancel, fix_name, retry
-from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
+from syncmonitor.engine.mailshots.monitor import (
+    PollResult,
+    QueueMonitor,
+    QueueNotConfiguredError,
+    not_configured,
+)
 from syncmonitor.engine.mailshots.report import read_queue_once, snapshot_json
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.services.reads import timed_read
@@ -23,6 +30,7 @@ class QueueService:
     def __init__(self, database: Database, sync: Any = None) -> None:
         self.database = database
         self._sync = sync
+        self.monitor: QueueMonitor | None = None  # the one open_monitor made (one per app)
 
     def open_monitor(self, notices: NoticeSink | None) -> QueueMonitor | None:
         """The live queue (one per app), or None when no remotes are known at all.
@@ -32,13 +40,38 @@ class QueueService:
         remotes = getattr(self._sync, "remotes", None)
         if remotes is None:
             return None
-        config = getattr(self._sync, "config", None)
-        return QueueMonitor(
+        if self.monitor is not None:  # opened again (Settings set the queue up): a fresh one
+            self.monitor.configure(remotes, self._settings())
+            self.monitor.notices.sink = notices
+            return self.monitor
+        self.monitor = QueueMonitor(
             self.database,
             remotes,
-            settings=getattr(config, "mailshots", None),
+            settings=self._settings(),
             sink=notices,  # through the notification policy: switches, snooze, de-dup
         )
+        return self.monitor
+
+    def _settings(self) -> MailshotSettings | None:
+        return getattr(getattr(self._sync, "config", None), "mailshots", None)
+
+    def problem(self) -> QueueNotConfiguredError | None:
+        """Why the queue cannot be read with the current settings (None: it can)."""
+        remotes = getattr(self._sync, "remotes", None)
+        if remotes is None:
+            return None
+        return not_configured(remotes)
+
+    def reconfigure(self) -> None:
+        """Settings were saved (the SyncService has taken them): the open monitor's next read uses
+        the new addresses, credentials and [mailshots] intervals; a read under way finishes on
+        the old ones. When the queue can no longer be read (Workbooks or Spotler switched off)
+        the monitor keeps the old ones and `problem()` says why: the window stops watching."""
+        monitor, remotes = self.monitor, getattr(self._sync, "remotes", None)
+        if monitor is None or remotes is None:
+            return
+        with contextlib.suppress(QueueNotConfiguredError):
+            monitor.configure(remotes, self._settings())
 
     def read_once(self) -> PollResult:
         """One read of the queue with its own event loop (the command line)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import time
 from collections.abc import Callable
@@ -61,6 +62,39 @@ def attach_queue(page: QueuePage, services: ServicesLike, notices: NoticeSink) -
         page.attach(monitor)
 
 
+def queue_settings_changed(page: QueuePage, services: ServicesLike, notices: NoticeSink) -> None:
+    """Settings were saved and the services have taken them (`Services.reconfigure`): a queue
+    that was not set up starts being read, one whose Workbooks or Spotler was switched off stops,
+    and one still set up reads with the new settings from its next read; each is said on the
+    page."""
+    problem = services.queue.problem()
+    at = f"{utc_now():%H:%M} UTC"
+    if page.poller is None:
+        if problem is not None:
+            page.unavailable(problem.title, problem.message)
+            return
+        stopping = page.stopping
+        if stopping is not None and not stopping.done():  # switched off a moment ago: after it
+            stopping.add_done_callback(lambda _f: queue_settings_changed(page, services, notices))
+            return
+        attach_queue(page, services, notices)
+        if page.poller is not None:
+            page.tell_settings(f"Settings saved at {at}: the queue is set up, reading it now.")
+        return
+    if problem is not None:
+        page.detach(
+            problem.title,
+            f"{problem.message} Settings saved at {at} switched it off, so the queue is no "
+            "longer read; what was read last stays in the cache.",
+        )
+        return
+    page.tell_settings(
+        f"Settings saved at {at}: the queue is read with the new ones from the next read on "
+        "(a read under way finishes on the old ones)."
+    )
+    page.poller.poll_now()  # now, or right after the read under way
+
+
 class QueuePage(Page):
     """Live table of the queue, a banner when it is stuck, and the selected mailshot's detail."""
 
@@ -75,6 +109,7 @@ class QueuePage(Page):
         self._selected: int | None = None
         self._snapshot: QueueSnapshot | None = None
         self._read_at: float | None = None
+        self.stopping: asyncio.Future[None] | None = None  # a poller Settings switched off
 
         self.banner = named(QFrame(), "queueBanner")
         self.banner_text = named(QLabel(), "queueBannerText")
@@ -114,6 +149,10 @@ class QueuePage(Page):
         self.notes.setWordWrap(True)
         self.notes.setTextFormat(Qt.TextFormat.RichText)
         self.notes.hide()
+        # What saving Settings changed for the queue (new settings taken, switched on or off).
+        self.settings_note = named(QLabel(), "queueSettingsNote")
+        self.settings_note.setWordWrap(True)
+        self.settings_note.hide()
 
         self.model = QueueTableModel(self)
         self.table = compact_table(self.model)
@@ -148,6 +187,7 @@ class QueuePage(Page):
         left_layout.addWidget(self.banner)
         left_layout.addWidget(self.error)
         left_layout.addWidget(self.notes)
+        left_layout.addWidget(self.settings_note)
         left_layout.addWidget(self.list_stack, 1)
         # Side by side from 1100 px; below, the detail goes under the queue, which keeps its
         # State, In queue and ETA columns in view.
@@ -200,11 +240,14 @@ class QueuePage(Page):
     def offer_to_scheduler(self, controller: SyncController) -> None:
         """Make "sync this mailshot now" a scheduler target: one run at a time with the syncs,
         coalesced when pressed twice, shown on the Sync button like any forced sync."""
-        poller = self.poller
-        if poller is None:
-            return
 
         async def run(request: RunRequest, progress: object, cancel: object) -> RunResult:
+            poller = self.poller  # the one watching now (Settings may have started or stopped it)
+            if poller is None:
+                raise UserFacingError(
+                    "The mailshot queue is not being read, so the mailshot cannot be read again.",
+                    "Set up Workbooks and Spotler in Settings > Connections.",
+                )
             started = utc_now()
             poll = await poller.refresh_and_wait(int(request.target.key))
             return mailshot_run_result(poll, started, utc_now())
@@ -216,6 +259,29 @@ class QueuePage(Page):
         """The queue cannot be watched (not configured): say why on the page."""
         self.empty.set_text(title, message)
         self.list_stack.setCurrentWidget(self.empty)
+
+    def detach(self, title: str, message: str) -> None:
+        """Stop watching (Settings switched Workbooks or Spotler off): a read under way finishes,
+        no new one starts, and the page says why in place of the table."""
+        poller, self.poller = self.poller, None
+        if poller is not None:  # a stopped poller is no source for Settings > Queue statuses
+            poller.polled.disconnect(self.show_result)
+            self.stopping = asyncio.ensure_future(poller.stop())
+        self._clock.stop()
+        self.read_now.setEnabled(False)
+        self.banner.hide()
+        self.notes.hide()
+        self.settings_note.hide()
+        self.summary.setText("")
+        self.freshness.setText("")
+        self._snapshot = None
+        self._selected = None
+        self.detail.show_item(None)
+        self.unavailable(title, message)
+
+    def tell_settings(self, text: str) -> None:
+        self.settings_note.setText(text)
+        self.settings_note.show()
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("queue/splitter", self.splitter.saveState())
