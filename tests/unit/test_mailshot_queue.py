@@ -209,9 +209,13 @@ def test_notices_tell_a_blocking_episode_once() -> None:
         notices.after_poll(blocked, [])
     assert sink.events() == ["queue.blocked"]
     assert sink.posted[0].level is NoticeLevel.ERROR
-    notices.after_poll(snapshot([shot(2)]), [])  # fixed: the episode ends
+    notices.after_poll(snapshot([shot(2)]), [])  # fixed: the episode ends, told once
+    notices.after_poll(snapshot([shot(2)]), [])
+    assert sink.events() == ["queue.blocked", "queue.moving"]
+    assert sink.posted[1].level is NoticeLevel.INFO
+    assert sink.posted[1].title == "The GatorMail queue moves again"
     notices.after_poll(blocked, [])  # blocked again: a new episode
-    assert sink.events() == ["queue.blocked", "queue.blocked"]
+    assert sink.events() == ["queue.blocked", "queue.moving", "queue.blocked"]
 
 
 def test_notices_for_arrival_stopped_integration_and_expiring_key() -> None:

@@ -3,6 +3,7 @@
 - `mailshot.arrived` (INFO): a mailshot seen in the queue arrived in Spotler.
 - `queue.blocked` (ERROR): the queue stopped moving (a blocking mailshot or the API key); told
   once per blocking episode, again only after it cleared and something blocked it anew.
+- `queue.moving` (INFO): a blocking episode is over, the queue moves again (once per episode).
 - `integration.stopped` (ERROR): the integration is not running (once per episode).
 - `apikey.expiring` (ISSUE): the GatorMail API key expires within 7 days (once per Until date).
 """
@@ -25,6 +26,9 @@ MAILSHOT_ARRIVED = register_event_type(
 )
 QUEUE_BLOCKED = register_event_type(
     EventType("queue.blocked", "The mailshot queue is blocked", NoticeLevel.ERROR)
+)
+QUEUE_MOVING = register_event_type(
+    EventType("queue.moving", "The mailshot queue moves again", NoticeLevel.INFO)
 )
 INTEGRATION_STOPPED = register_event_type(
     EventType("integration.stopped", "The GatorMail integration stopped", NoticeLevel.ERROR)
@@ -77,6 +81,17 @@ class QueueNotices:
         assert self.sink is not None
         problem = snapshot.queue_problem
         if problem is None or problem.code == "integration_stopped":
+            if self._blocked_episode is not None:  # the recovery, told once per episode
+                self.sink.post(
+                    Notice(
+                        "queue.moving",
+                        NoticeLevel.INFO,
+                        "The GatorMail queue moves again",
+                        "Nothing blocks the GatorMail queue any more: the mailshots waiting "
+                        "behind are syncing again.",
+                        key=self._blocked_episode,
+                    )
+                )
             self._blocked_episode = None
             return
         head = snapshot.blocked_by
