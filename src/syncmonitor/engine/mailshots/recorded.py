@@ -27,7 +27,7 @@ from syncmonitor.domain.mailshots.queue import (
 )
 from syncmonitor.domain.mailshots.rules import ApiKeyFacts
 from syncmonitor.domain.mailshots.statuses import StatusMeanings, StatusRole
-from syncmonitor.domain.timestamps import format_iso, parse_iso, utc_now
+from syncmonitor.domain.timestamps import format_iso, utc_now
 from syncmonitor.engine.mailshots.checks import load_meanings
 from syncmonitor.engine.mailshots.monitor import PollResult
 from syncmonitor.store.database import Database
@@ -38,7 +38,11 @@ FORMAT = 1
 
 
 def _t(value: datetime | None) -> str | None:
-    return format_iso(value) if value is not None else None
+    return value.isoformat() if value is not None else None  # to the microsecond
+
+
+def _back_t(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _problem(p: Problem) -> dict[str, Any]:
@@ -78,7 +82,7 @@ def encode(snapshot: QueueSnapshot, by: str = "") -> str:
     data = {
         "format": FORMAT,
         "by": by,
-        "taken_at": format_iso(snapshot.taken_at),
+        "taken_at": _t(snapshot.taken_at),
         "items": [_item(i) for i in snapshot.items],
         "key": (
             {
@@ -134,10 +138,10 @@ def _back_item(d: dict[str, Any]) -> QueueItem:
         status=str(f["status"]),
         mailing_list_id=f["mailing_list_id"],
         audience=f["audience"],
-        queued_at=parse_iso(f["queued_at"]),
+        queued_at=_back_t(f["queued_at"]),
         deleted=bool(f["deleted"]),
         campaign_id=f["campaign_id"],
-        arrived_at=parse_iso(f["arrived_at"]),
+        arrived_at=_back_t(f["arrived_at"]),
         role=role,
         matched_by=f["matched_by"],
         subject=f["subject"],
@@ -159,7 +163,7 @@ def decode(text: str) -> tuple[QueueSnapshot, str]:
     data = json.loads(text)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("not a queue reading this version of Sync Monitor knows")
-    taken_at = parse_iso(data["taken_at"])
+    taken_at = _back_t(data["taken_at"])
     if taken_at is None:
         raise ValueError("a queue reading without its time")
     k, i = data["key"], data["integration"]
@@ -167,16 +171,16 @@ def decode(text: str) -> tuple[QueueSnapshot, str]:
         ApiKeyFacts(
             str(k["name"]),
             bool(k["enabled"]),
-            parse_iso(k["valid_from"]),
-            parse_iso(k["valid_until"]),
+            _back_t(k["valid_from"]),
+            _back_t(k["valid_until"]),
             str(k["source"]),
-            parse_iso(k["recorded_on"]),
+            _back_t(k["recorded_on"]),
         )
         if k is not None
         else None
     )
     integration = (
-        IntegrationFacts(i["running"], str(i["source"]), parse_iso(i["checked_at"]))
+        IntegrationFacts(i["running"], str(i["source"]), _back_t(i["checked_at"]))
         if i is not None
         else None
     )
@@ -194,7 +198,7 @@ def decode(text: str) -> tuple[QueueSnapshot, str]:
                 str(r["backs"]),
                 bool(r["ok"]),
                 str(r["message"]),
-                parse_iso(r["last_ok_at"]),
+                _back_t(r["last_ok_at"]),
             )
             for r in data["reads"]
         ),

@@ -15,13 +15,21 @@ from syncmonitor.engine.mailshots.monitor import (
     QueueNotConfiguredError,
     not_configured,
 )
+from syncmonitor.engine.mailshots.recorded import ServerQueue
 from syncmonitor.engine.mailshots.report import read_queue_once, snapshot_json
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.services.reads import timed_read
 from syncmonitor.store.database import Database
 from syncmonitor.store.mailshots import TimelineEvent, timeline
 
-__all__ = ["ActionOutcome", "PollResult", "QueueMonitor", "QueueService", "TimelineEvent"]
+__all__ = [
+    "ActionOutcome",
+    "PollResult",
+    "QueueMonitor",
+    "QueueService",
+    "ServerQueue",
+    "TimelineEvent",
+]
 
 
 class QueueService:
@@ -32,7 +40,14 @@ class QueueService:
         self._sync = sync
         self.monitor: QueueMonitor | None = None  # the one open_monitor made (one per app)
 
-    def open_monitor(self, notices: NoticeSink | None) -> QueueMonitor | None:
+    @property
+    def watching(self) -> bool:
+        """A desktop watching a team store: the server's daemon reads the queue, not this one."""
+        from syncmonitor.engine.team.desktop import TeamDesktopService
+
+        return isinstance(self._sync, TeamDesktopService)
+
+    def open_monitor(self, notices: NoticeSink | None) -> QueueMonitor | ServerQueue | None:
         """The live queue (one per app), or None when no remotes are known at all.
 
         Raises QueueNotConfiguredError (a UserFacingError) when Workbooks or Spotler is not set up.
@@ -40,6 +55,8 @@ class QueueService:
         remotes = getattr(self._sync, "remotes", None)
         if remotes is None:
             return None
+        if self.watching:  # the team server reads the queue; this desktop shows its readings
+            return ServerQueue(self.database)
         if self.monitor is not None:  # opened again (Settings set the queue up): a fresh one
             self.monitor.configure(remotes, self._settings())
             self.monitor.notices.sink = notices
@@ -58,7 +75,7 @@ class QueueService:
     def problem(self) -> QueueNotConfiguredError | None:
         """Why the queue cannot be read with the current settings (None: it can)."""
         remotes = getattr(self._sync, "remotes", None)
-        if remotes is None:
+        if remotes is None or self.watching:
             return None
         return not_configured(remotes)
 
@@ -74,7 +91,10 @@ class QueueService:
             monitor.configure(remotes, self._settings())
 
     def read_once(self) -> PollResult:
-        """One read of the queue with its own event loop (the command line)."""
+        """One read of the queue with its own event loop (the command line); on a desktop watching
+        a team store, the server's last reading."""
+        if self.watching:
+            return ServerQueue(self.database).read()
         config = getattr(self._sync, "config", None)
         return read_queue_once(
             self.database, self._sync.remotes, getattr(config, "mailshots", None)

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor.app.errors import UserFacingError
+from syncmonitor.domain.durations import duration_text
 from syncmonitor.domain.mailshots.queue import QueueSnapshot
 from syncmonitor.domain.mailshots.rules import format_date
 from syncmonitor.domain.timestamps import utc_now
 from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
+from syncmonitor.engine.mailshots.recorded import ServerQueue
 from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
 from syncmonitor.engine.mailshots.runs import MAILSHOT, mailshot_run_result
 from syncmonitor.engine.runs.events import RunResult
@@ -46,6 +48,10 @@ if TYPE_CHECKING:
     from syncmonitor.ui.sync_controller import SyncController
 
 # The banner's, the summary's and the error's colours are in ui/style.py (light and dark).
+
+# A server reading older than this is said to be old: its daemon reads at least every idle
+# interval (a minute by default), so five minutes means it has probably stopped.
+STALE_SERVER_READING_S = 300
 
 
 def attach_queue(page: QueuePage, services: ServicesLike, notices: NoticeSink) -> None:
@@ -67,6 +73,8 @@ def queue_settings_changed(page: QueuePage, services: ServicesLike, notices: Not
     that was not set up starts being read, one whose Workbooks or Spotler was switched off stops,
     and one still set up reads with the new settings from its next read; each is said on the
     page."""
+    if page.poller is not None and page.poller.watching:
+        return  # the team server reads the queue with its own settings
     problem = services.queue.problem()
     at = f"{utc_now():%H:%M} UTC"
     if page.poller is None:
@@ -217,8 +225,10 @@ class QueuePage(Page):
     def set_services(self, services: ServicesLike | None) -> None:
         self.detail.set_service(services.queue if services else None)
 
-    def attach(self, monitor: QueueMonitor) -> QueuePoller:
-        """Start watching the queue through `monitor` (in the background, whatever page shows)."""
+    def attach(self, monitor: QueueMonitor | ServerQueue) -> QueuePoller:
+        """Start watching the queue through `monitor` (in the background, whatever page shows);
+        a ServerQueue on a desktop watching a team store: the server's readings, from the
+        store."""
         self.poller = QueuePoller(monitor, self)
         self.poller.polled.connect(self.show_result)
         self.poller.action_started.connect(lambda text: self.detail.set_busy(True, text))
@@ -229,9 +239,22 @@ class QueuePage(Page):
 
         register_source(self.poller)
         self.poller.set_visible(self.isVisible())
-        self.empty.set_text(
-            "Reading the GatorMail queue…", "Workbooks mailshots and Spotler campaigns"
-        )
+        if self.poller.watching:
+            self.empty.set_text(
+                "Reading the team server's record of the GatorMail queue…",
+                "The server's daemon reads Workbooks and Spotler; this desktop shows its readings.",
+            )
+            self.record_check.hide()  # what an admin saw is recorded where the queue is read
+            self.read_now.setText("Show latest")
+            self.read_now.setToolTip(
+                "Show the team server's latest reading of the queue now. The server's daemon "
+                "reads Workbooks and Spotler; this desktop looks at its readings every few "
+                "seconds and needs no credentials of its own."
+            )
+        else:
+            self.empty.set_text(
+                "Reading the GatorMail queue…", "Workbooks mailshots and Spotler campaigns"
+            )
         self.poller.start()
         self.read_now.setEnabled(True)
         self._clock.start()
@@ -321,6 +344,12 @@ class QueuePage(Page):
         self.model.set_snapshot(snapshot)
         if snapshot.items:
             self.list_stack.setCurrentWidget(self.table)
+        elif self.poller is not None and self.poller.watching and not snapshot.reads:
+            self.empty.set_text(
+                "The team server has not read the GatorMail queue yet",
+                "Its daemon reads it once Workbooks and Spotler are set up in the server's "
+                "configuration; this page shows the readings as they come.",
+            )
         else:
             self.empty.set_text(
                 "No GatorMail mailshots yet",
@@ -384,6 +413,9 @@ class QueuePage(Page):
         self.summary.setToolTip("\n".join(tips))
 
     def _update_freshness(self) -> None:
+        if self.poller is not None and self.poller.watching:
+            self.freshness.setText(self._server_freshness())
+            return
         if self._read_at is None or self.poller is None:
             self.freshness.setText("")
             return
@@ -393,6 +425,23 @@ class QueuePage(Page):
         if following is not None:
             text += f", next in {int(following) + 1} s"
         self.freshness.setText(text)
+
+    def _server_freshness(self) -> str:
+        """Whose reading this is and how old (the server reads; this desktop only shows)."""
+        assert self.poller is not None
+        monitor = self.poller.monitor
+        if not isinstance(monitor, ServerQueue) or monitor.snapshot is None:
+            return "the team server has not read the queue yet"
+        taken = monitor.snapshot.taken_at
+        ago = max(0, int((utc_now() - taken).total_seconds()))
+        by = f" ({monitor.recorded_by})" if monitor.recorded_by else ""
+        when = f"{taken.astimezone():%H:%M:%S}"
+        if ago >= STALE_SERVER_READING_S:
+            return (
+                f"read by the team server{by} at {when}, {duration_text(ago)} ago: is its daemon "
+                "running?"
+            )
+        return f"read by the team server{by} {duration_text(ago)} ago, at {when}"
 
     # selection ----------------------------------------------------------------------------------
 
