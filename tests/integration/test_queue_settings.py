@@ -187,3 +187,35 @@ async def test_the_salesmate_import_asks_the_salesmate_saved_in_settings(
     await asyncio.to_thread(app.reconfigure, replace(config, salesmate=salesmate))
     assert app.imports.asks_salesmate
     assert app.imports.salesmate is app.salesmate
+
+
+async def test_settings_whose_secret_is_not_saved_yet_keep_the_queue_on_the_previous_ones(
+    gatormail: GatorMailSandbox, services: list[Services], memory_keyring: object
+) -> None:
+    config = real_config(gatormail)
+    save_keys(gatormail)
+    app = start(config, services)
+    monitor = app.queue.open_monitor(RecordingSink())
+    assert monitor is not None
+    try:
+        await monitor.poll_once()
+        # Spotler's secret deleted from the keyring, then Settings saved: nothing to sign with.
+        memory_keyring.passwords = {  # type: ignore[attr-defined]
+            k: v
+            for k, v in memory_keyring.passwords.items()  # type: ignore[attr-defined]
+            if k[1] != Secret.SPOTLER_CONSUMER_SECRET.value
+        }
+        await asyncio.to_thread(app.reconfigure, config)
+        unapplied = app.queue.unapplied
+        assert unapplied is not None and "Spotler" in unapplied.message
+        assert "Settings" in unapplied.message  # what to do
+        result = await monitor.poll_once()
+        assert result.error is None  # still reading, on the previous settings
+        secret = gatormail.endpoints.spotler_consumer_secret
+        assert monitor.remotes.spotler_consumer_secret == secret
+
+        save_keys(gatormail)  # saved now: taken at the next reconfigure
+        await asyncio.to_thread(app.reconfigure, config)
+        assert app.queue.unapplied is None
+    finally:
+        await monitor.aclose()

@@ -83,6 +83,9 @@ class SyncService:
         # environment, the sandbox): after `reconfigure` the next run resolves them again.
         self._resolve = resolve
         self._stale = False
+        # Why the last reconfigure could not resolve the remotes (a secret not saved yet); the
+        # remotes are still the previous ones. None: they match the configuration.
+        self.unresolved: UserFacingError | None = None
         # Where per-run news goes (opt-outs, records that did not sync); the app's policy
         # batches it into one notification per run.
         self.notices = notices
@@ -115,8 +118,10 @@ class SyncService:
         try:
             self.remotes = self._resolve(config)
             self._stale = False
-        except UserFacingError:
+            self.unresolved = None
+        except UserFacingError as exc:
             self._stale = True
+            self.unresolved = exc  # what the new settings lack, for those who hold the remotes
 
     def writes_held(self) -> frozenset[str]:
         """The remotes ("outreach", "workbooks") the next run will not write to until a person

@@ -8,6 +8,7 @@ import contextlib
 from typing import Any
 
 from syncmonitor.app.config import MailshotSettings
+from syncmonitor.app.errors import UserFacingError
 from syncmonitor.engine.mailshots.actions import ActionOutcome, cancel, fix_name, retry
 from syncmonitor.engine.mailshots.monitor import (
     PollResult,
@@ -39,6 +40,9 @@ class QueueService:
         self.database = database
         self._sync = sync
         self.monitor: QueueMonitor | None = None  # the one open_monitor made (one per app)
+        # Why the last saved settings could not be taken (a secret missing): the monitor reads
+        # with the previous ones until they can.
+        self.unapplied: UserFacingError | None = None
 
     @property
     def watching(self) -> bool:
@@ -85,7 +89,9 @@ class QueueService:
         the old ones. When the queue can no longer be read (Workbooks or Spotler switched off)
         the monitor keeps the old ones and `problem()` says why: the window stops watching."""
         monitor, remotes = self.monitor, getattr(self._sync, "remotes", None)
-        if monitor is None or remotes is None:
+        # A secret the new settings need is not saved yet: the remotes are the previous ones.
+        self.unapplied = getattr(self._sync, "unresolved", None)
+        if monitor is None or remotes is None or self.unapplied is not None:
             return
         with contextlib.suppress(QueueNotConfiguredError):
             monitor.configure(remotes, self._settings())

@@ -77,6 +77,16 @@ def queue_settings_changed(page: QueuePage, services: ServicesLike, notices: Not
         return  # the team server reads the queue with its own settings
     problem = services.queue.problem()
     at = f"{utc_now():%H:%M} UTC"
+    unapplied = services.queue.unapplied
+    if unapplied is not None:  # a secret the new settings need is not saved yet
+        if page.poller is None:
+            page.unavailable(unapplied.title, unapplied.message)
+        else:
+            page.tell_settings(
+                f"Settings saved at {at}, but not in use for the queue yet: {unapplied.message} "
+                "Until then the queue is read with the previous settings."
+            )
+        return
     if page.poller is None:
         if problem is not None:
             page.unavailable(problem.title, problem.message)
