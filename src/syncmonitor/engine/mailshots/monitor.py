@@ -75,14 +75,14 @@ def not_configured(remotes: Remotes) -> QueueNotConfiguredError | None:
     if not remotes.workbooks_base_url or not remotes.workbooks_api_key:
         return QueueNotConfiguredError(
             "Workbooks is not configured, so the GatorMail queue cannot be read.",
-            "Set the Workbooks address and API key in Settings > Connections, or run without a "
-            "configuration to use the sandbox.",
+            "Set the Workbooks address ([workbooks] base_url) and API key in Settings > "
+            "Connections, or run without a configuration to use the sandbox.",
         )
     if not remotes.spotler_base_url:
         return QueueNotConfiguredError(
             "Spotler is not configured, so arrivals in GatorMail cannot be seen.",
-            "Set the Spotler address, consumer key and secret in Settings > Connections (or "
-            "SYNCMONITOR_SPOTLER_CONSUMER_KEY / _SECRET).",
+            "Set the Spotler address ([spotler] base_url), consumer key and secret in Settings "
+            "> Connections (or SYNCMONITOR_SPOTLER_CONSUMER_KEY / _SECRET for headless use).",
         )
     return None
 
