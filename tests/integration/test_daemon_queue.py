@@ -189,3 +189,22 @@ async def test_a_failing_sync_does_not_stop_the_queue(
         admin.clear_faults()
         admin.close()
     assert watched.daemon.queue.last is not None and watched.daemon.queue.last.error is None
+
+
+async def test_an_expired_key_is_told_once_by_the_daemon_and_its_recovery_once(
+    gatormail: GatorMailSandbox, services: Services
+) -> None:
+    gatormail.settings(undocumented_reads=True)  # an account that offers admin/api_keys
+    gatormail.api_key(valid_until=int(time.time()) - 60)
+    gatormail.create(count=2)
+    watched = Watched(services, server_config(gatormail))
+    async with watched:
+        await until(lambda: bool(watched.events("queue.blocked")), what="the expired key told")
+        assert "expired on" in watched.events("queue.blocked")[0].message
+        gatormail.api_key(valid_until=int(time.time()) + 90 * 86400)  # an admin moves Until
+        await until(lambda: bool(watched.events("queue.moving")), what="the recovery told")
+        polls = watched.daemon.queue.polls
+        await until(lambda: watched.daemon.queue.polls >= polls + 4, what="more polls")
+    assert len(watched.events("queue.blocked")) == 1
+    (moving,) = watched.events("queue.moving")
+    assert "API key is usable again" in moving.message

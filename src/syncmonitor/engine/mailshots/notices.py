@@ -87,8 +87,7 @@ class QueueNotices:
                         "queue.moving",
                         NoticeLevel.INFO,
                         "The GatorMail queue moves again",
-                        "Nothing blocks the GatorMail queue any more: the mailshots waiting "
-                        "behind are syncing again.",
+                        _recovery(self._blocked_episode),
                         key=self._blocked_episode,
                     )
                 )
@@ -150,3 +149,18 @@ class QueueNotices:
                 key=told,
             )
         )
+
+
+def _recovery(episode: str) -> str:
+    """What ended a blocking episode ("code:mailshot id"), in words."""
+    if episode.startswith("api_key:"):
+        return (
+            "The GatorMail API key is usable again, so the queue moves again: the mailshots that "
+            "waited are syncing."
+        )
+    if episode.startswith("blocked:"):
+        return (
+            "The mailshot that blocked the GatorMail queue is out of the way (renamed, fixed or "
+            "deleted): the mailshots that waited behind it are syncing again."
+        )
+    return "Nothing blocks the GatorMail queue any more: the mailshots that waited are syncing."
