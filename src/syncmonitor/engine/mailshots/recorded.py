@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -272,6 +273,21 @@ class ServerQueue:
             f"reads the queue and talks to Workbooks and Spotler, so {doing} is not done here.",
             "Do it on the server (or in Workbooks itself); this page shows the server's readings.",
         )
+
+
+def server_said(result: PollResult, by: str) -> PollResult:
+    """The reading with a first note saying whose it is and when it was taken (for the command
+    line, which shows no freshness of its own)."""
+    snapshot = result.snapshot
+    if not snapshot.reads:  # nothing read yet: its own note says so
+        return result
+    who = f" ({by})" if by else ""
+    note = Problem(
+        "server_reading",
+        f"Read by the team server{who} at {format_iso(snapshot.taken_at)}: this desktop shows "
+        "the server's readings and asks no remote itself.",
+    )
+    return replace(result, snapshot=replace(snapshot, notes=(note, *snapshot.notes)))
 
 
 def _nothing_yet() -> QueueSnapshot:

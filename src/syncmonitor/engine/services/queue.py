@@ -16,7 +16,7 @@ from syncmonitor.engine.mailshots.monitor import (
     QueueNotConfiguredError,
     not_configured,
 )
-from syncmonitor.engine.mailshots.recorded import ServerQueue
+from syncmonitor.engine.mailshots.recorded import ServerQueue, server_said
 from syncmonitor.engine.mailshots.report import read_queue_once, snapshot_json
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.services.reads import timed_read
@@ -100,7 +100,9 @@ class QueueService:
         """One read of the queue with its own event loop (the command line); on a desktop watching
         a team store, the server's last reading."""
         if self.watching:
-            return ServerQueue(self.database).read()
+            server = ServerQueue(self.database)
+            result = server.read()
+            return server_said(result, server.recorded_by)
         config = getattr(self._sync, "config", None)
         return read_queue_once(
             self.database, self._sync.remotes, getattr(config, "mailshots", None)
