@@ -1,6 +1,6 @@
-"""Saving Settings reaches the Queue page with no restart: a queue that was not set up starts
-being read once Spotler is, a changed Spotler key is used from the next read, and switching
-Spotler off stops the reading, each said on the page."""
+"""Saving Settings reaches the window with no restart: a queue that was not set up starts being
+read once Spotler is, a changed Spotler key is used from the next read, and switching Spotler off
+stops the reading, each said on the page; real addresses saved in the sandbox end its banner."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from pytestqt.qtbot import QtBot
 from syncmonitor.app.config import (
     Config,
     MailshotSettings,
+    OutreachSettings,
+    SandboxSettings,
     ScheduleSettings,
     SpotlerSettings,
     WorkbooksSettings,
@@ -98,6 +100,40 @@ async def test_settings_switch_the_queue_on_change_its_key_and_switch_it_off_wit
         polls = poller.polls
         await asyncio.sleep(2.5)  # more than two busy-rate polls (1 s)
         assert poller.polls == polls  # no read after it was switched off
+    finally:
+        await gui.shutdown()
+        gui.window.deleteLater()
+
+
+async def test_real_addresses_saved_in_the_sandbox_end_the_sandbox_banner(
+    qtbot: QtBot, tmp_home: Path, sandbox: SandboxEndpoints
+) -> None:
+    sandbox_config = Config(
+        sandbox=SandboxSettings(people=10, tick_seconds=0), schedule=ScheduleSettings(paused=True)
+    )
+    gui = SyncMonitorApp(
+        sandbox_config,
+        lambda: start_services(sandbox_config, app_paths()),
+        use_tray=False,
+        notifier=RecordingNotifier(),
+    )
+    gui.start()
+    try:
+        await eventually(lambda: gui.controller.phase is Phase.IDLE, timeout=60)
+        window = gui.window
+        assert window.banner.isVisibleTo(window) and "(sandbox)" in window.windowTitle()
+        ep = sandbox  # standing for the person's real Outreach and Workbooks
+        store_secret(Secret.OUTREACH_TOKEN, ep.outreach_token)
+        store_secret(Secret.WORKBOOKS_API_KEY, ep.workbooks_api_key)
+        gui._apply_settings(
+            replace(
+                sandbox_config,
+                outreach=OutreachSettings(base_url=ep.outreach_base_url),
+                workbooks=WorkbooksSettings(base_url=ep.workbooks_base_url),
+            )
+        )
+        await eventually(lambda: not window.banner.isVisibleTo(window), timeout=30)
+        assert "(sandbox)" not in window.windowTitle()
     finally:
         await gui.shutdown()
         gui.window.deleteLater()

@@ -286,12 +286,18 @@ def start_services(
         else:
             remotes = resolve_remotes(config)
         sandbox_remotes = remotes if sandbox is not None else None
+        gate = WriteGate(database.engine)
 
         def resolve(new: Config) -> Remotes:
             """The remotes of a changed configuration: the sandbox's while no address is set."""
             if new.sandbox_mode:
                 return sandbox_remotes or Remotes(None, None, None, None)
             return resolve_remotes(new)
+
+        def gate_for(new: Config) -> WriteGate | None:
+            """The sandbox is ours to write to; a real remote's first two-way sync is previewed
+            (also when Settings moves from the sandbox to real addresses)."""
+            return None if new.sandbox_mode and sandbox is not None else gate
 
         service = SyncService(
             config,
@@ -300,8 +306,8 @@ def start_services(
             lock=lock_for(database, paths.lock_file, role=role),
             sandbox_mode=config.sandbox_mode,
             resolve=resolve,
-            # The sandbox is ours to write to; a real remote's first two-way sync is previewed.
-            write_gate=None if sandbox is not None else WriteGate(database.engine),
+            write_gate=gate_for(config),
+            gate_for=gate_for,
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
         salesmate = resolve_salesmate(config, endpoints)

@@ -313,8 +313,9 @@ class MainWindow(QMainWindow):
     def settings_applied(self) -> None:
         """The services have taken saved Settings (`Services.reconfigure`): what the window holds
         of the old ones follows (the queue's monitor; the rest reads the services each time)."""
-        services = self.controller.services
-        if services is not None and self.controller.service is not None:
+        services, service = self.controller.services, self.controller.service
+        if services is not None and service is not None:
+            self.set_sandbox_mode(service.sandbox_mode)  # real addresses set: no sandbox banner
             queue_settings_changed(self.queue, services, self.controller.notices)
 
     def _on_run_finished(self, result: RunResult) -> None:

@@ -74,11 +74,15 @@ class SyncService:
         notices: NoticeSink | None = None,
         resolve: Callable[[Config], Remotes] | None = None,
         write_gate: WriteGate | None = None,
+        gate_for: Callable[[Config], WriteGate | None] | None = None,
     ) -> None:
         self.config = config
         # None: write freely (sandbox mode, tests); else the first two-way sync to each real
         # remote waits for a person's confirmation (engine.runs.first_sync).
         self.write_gate = write_gate
+        # The gate of a changed configuration (`reconfigure`): leaving the sandbox for real
+        # remotes in Settings must not skip the first two-way sync's preview.
+        self._gate_for = gate_for
         # How to find the remotes and their secrets for a configuration (the keyring, the
         # environment, the sandbox): after `reconfigure` the next run resolves them again.
         self._resolve = resolve
@@ -115,6 +119,9 @@ class SyncService:
         self.config = config
         if self._resolve is None:
             return
+        if self._gate_for is not None:
+            self.write_gate = self._gate_for(config)
+            self.sandbox_mode = config.sandbox_mode  # the window's banner follows
         try:
             self.remotes = self._resolve(config)
             self._stale = False
