@@ -122,6 +122,7 @@ async def test_real_addresses_saved_in_the_sandbox_end_the_sandbox_banner(
         await eventually(lambda: gui.controller.phase is Phase.IDLE, timeout=60)
         window = gui.window
         assert window.banner.isVisibleTo(window) and "(sandbox)" in window.windowTitle()
+        assert window.sandbox_menu.menuAction().isVisible()
         ep = sandbox  # standing for the person's real Outreach and Workbooks
         store_secret(Secret.OUTREACH_TOKEN, ep.outreach_token)
         store_secret(Secret.WORKBOOKS_API_KEY, ep.workbooks_api_key)
@@ -134,6 +135,7 @@ async def test_real_addresses_saved_in_the_sandbox_end_the_sandbox_banner(
         )
         await eventually(lambda: not window.banner.isVisibleTo(window), timeout=30)
         assert "(sandbox)" not in window.windowTitle()
+        assert not window.sandbox_menu.menuAction().isVisible()
     finally:
         await gui.shutdown()
         gui.window.deleteLater()

@@ -132,8 +132,9 @@ class Services(CacheServices):
 
     @property
     def sandbox_controls(self) -> SandboxControls | None:
-        """The Sandbox menu's stories, in sandbox mode; None against real remotes."""
-        if self.sandbox is None or self.sandbox.endpoints is None:
+        """The Sandbox menu's stories, in sandbox mode; None against real remotes (also once
+        Settings gave real addresses while the sandbox runs)."""
+        if self.sandbox is None or self.sandbox.endpoints is None or not self.service.sandbox_mode:
             return None
         return SandboxControls(self.sandbox.endpoints.admin_url)
 

@@ -316,6 +316,7 @@ class MainWindow(QMainWindow):
         services, service = self.controller.services, self.controller.service
         if services is not None and service is not None:
             self.set_sandbox_mode(service.sandbox_mode)  # real addresses set: no sandbox banner
+            self.sandbox_menu.offer()  # and no Sandbox menu (its stories drive the sandbox)
             queue_settings_changed(self.queue, services, self.controller.notices)
 
     def _on_run_finished(self, result: RunResult) -> None:
