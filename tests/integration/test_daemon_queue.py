@@ -146,6 +146,9 @@ async def test_the_daemon_tells_a_blocked_queue_once_and_its_recovery_once_besid
     assert len(watched.events("queue.blocked")) == 1
     assert len(watched.events("queue.moving")) == 1
     assert watched.daemon.queue.failures == 0
+    out = watched.daemon.out.getvalue()  # type: ignore[attr-defined]
+    assert out.count("queue: The GatorMail queue is blocked:") == 1  # one line each, stderr
+    assert out.count("queue: The GatorMail queue moves again:") == 1
 
 
 async def test_an_interrupted_queue_read_does_not_stop_a_sync_and_the_queue_is_read_again(

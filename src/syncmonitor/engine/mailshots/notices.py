@@ -37,6 +37,11 @@ APIKEY_EXPIRING = register_event_type(
     EventType("apikey.expiring", "The GatorMail API key expires soon", NoticeLevel.ISSUE)
 )
 
+QUEUE_EVENTS = frozenset(  # the daemon prints these on stderr too
+    e.event
+    for e in (MAILSHOT_ARRIVED, QUEUE_BLOCKED, QUEUE_MOVING, INTEGRATION_STOPPED, APIKEY_EXPIRING)
+)
+
 
 @dataclass(frozen=True)
 class StateChange:

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from syncmonitor.app.config import Config
 from syncmonitor.engine.mailshots.monitor import QueueMonitor
+from syncmonitor.engine.mailshots.notices import QUEUE_EVENTS
 from syncmonitor.engine.runs.daemon_queue import DaemonQueue
 from syncmonitor.engine.runs.events import RunResult
 from syncmonitor.engine.runs.first_sync import WRITES_HELD_HELP, held_counts
@@ -78,6 +79,8 @@ class Daemon:
     def _tell(self, notice: Notice) -> None:
         level = logging.ERROR if notice.level is NoticeLevel.ERROR else logging.INFO
         log.log(level, "Notification: %s: %s", notice.title, notice.message)
+        if notice.event in QUEUE_EVENTS:  # one line each, beside the runs' (journalctl)
+            print(f"queue: {notice.title}: {notice.message}", file=self.out, flush=True)
 
     def stop(self) -> None:
         self.stop_event.set()
