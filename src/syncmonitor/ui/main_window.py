@@ -30,7 +30,8 @@ from syncmonitor.ui.mappings.editor_page import MappingEditorPage
 from syncmonitor.ui.mappings.pages import add_mapping_pages
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people.page import PeoplePage
-from syncmonitor.ui.queue.page import QueuePage, attach_queue, queue_settings_changed
+from syncmonitor.ui.queue.page import QueuePage
+from syncmonitor.ui.queue.watch import attach_queue, queue_settings_changed
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.runs.page import RunsPage
 from syncmonitor.ui.salesmate.import_action import install_salesmate_import
