@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from syncmonitor.domain.mailshots.queue import (
     IntegrationFacts,
@@ -119,5 +120,28 @@ def test_a_watching_desktop_reads_the_latest_reading_and_says_when_it_cannot(
             save_server_reading(conn, '{"format": 2}', "2026-11-22T12:00:00Z")
         note = desktop.read().snapshot.notes[0]
         assert note.code == "server_reading_unknown" and "Update this desktop" in note.message
+    finally:
+        db.close()
+
+
+def test_a_store_that_stops_answering_keeps_the_last_reading_and_says_since_when(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = open_database(tmp_path / "store.sqlite3")
+    try:
+        record_reading(db, full_snapshot(), "server-a")
+        desktop = ServerQueue(db)
+        assert desktop.read().snapshot == full_snapshot()
+
+        def down() -> None:
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
+
+        monkeypatch.setattr(db.engine, "connect", down)
+        kept = desktop.read().snapshot
+        assert kept.items == full_snapshot().items  # the last view stays
+        note = kept.notes[0]
+        assert note.code == "store_unreachable" and "cannot be reached since" in note.message
+        monkeypatch.undo()
+        assert desktop.read().snapshot == full_snapshot()  # back by itself, the note gone
     finally:
         db.close()

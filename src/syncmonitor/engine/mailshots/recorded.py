@@ -15,6 +15,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.domain.mailshots.queue import (
@@ -236,12 +238,18 @@ class ServerQueue:
         self.recorded_by = ""
         self.meanings = StatusMeanings({})
         self.busy = False
+        self.unreachable_since: datetime | None = None
 
     def read(self) -> PollResult:
-        """The server's last reading (blocking; the poller runs it off the event loop)."""
-        with self.database.engine.connect() as conn:
-            text = load_server_reading(conn)
-            self.meanings = load_meanings(conn)
+        """The server's last reading (blocking; the poller runs it off the event loop). A store
+        that does not answer keeps the last reading on screen, with a note saying since when."""
+        try:
+            with self.database.engine.connect() as conn:
+                text = load_server_reading(conn)
+                self.meanings = load_meanings(conn)
+        except (SQLAlchemyError, UserFacingError, OSError) as exc:
+            return PollResult(self._unreachable(exc), [], WATCH_POLL_S)
+        self.unreachable_since = None
         if text is None:
             return PollResult(_nothing_yet(), [], WATCH_POLL_S)
         try:
@@ -250,6 +258,20 @@ class ServerQueue:
             return PollResult(_unreadable(), [], WATCH_POLL_S)
         self.snapshot, self.recorded_by = snapshot, by
         return PollResult(snapshot, [], WATCH_POLL_S)
+
+    def _unreachable(self, exc: BaseException) -> QueueSnapshot:
+        now = utc_now()
+        if self.unreachable_since is None:
+            self.unreachable_since = now
+        why = exc.message if isinstance(exc, UserFacingError) else type(exc).__name__
+        note = Problem(
+            "store_unreachable",
+            f"The team store cannot be reached since {self.unreachable_since:%H:%M} UTC ({why}): "
+            "the queue shown is the server's last reading this desktop got. It comes back by "
+            "itself when the store answers.",
+        )
+        last = self.snapshot or _nothing_yet()
+        return replace(last, notes=(note, *last.notes))
 
     async def poll_once(self) -> PollResult:
         return await asyncio.to_thread(self.read)
