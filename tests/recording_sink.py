@@ -22,7 +22,7 @@ class RecordingSink:
     def end_batch(self) -> None:
         """Recorded notices are never batched."""
 
-    def forget(self, event: str) -> None:
+    def forget(self, event: str, key: str = "") -> None:
         """A recording remembers everything."""
 
     def events(self) -> list[str]:

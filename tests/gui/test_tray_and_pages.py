@@ -181,27 +181,48 @@ async def test_tray_icon_states_follow_what_happens(app) -> None:  # type: ignor
     assert gui.window.status.next_label.text() == "Next full sync in 30 min"
 
 
-async def test_the_issues_page_lists_retries_and_dismisses(app) -> None:  # type: ignore[no-untyped-def]
+async def test_the_issues_page_groups_by_cause_and_acts_on_a_group_or_a_record(app) -> None:  # type: ignore[no-untyped-def]
     gui, service, _ = app
     page = gui.window.issues
     gui.window.show_page(page)
-    await eventually(lambda: page.model.rowCount() == 3)
-    assert page.count_label.text() == "3 open issues"
+    await eventually(lambda: page.model.rowCount() == 1 and not page.model.loading)
+    group = page.model.index(0, 0)
+    page.tree.expand(group)
+    assert page.model.rowCount(group) == 3  # one cause, its three records under it
+    assert page.count_label.text() == "3 open issues, 1 cause"
+    assert "3 people" in group.data()
     assert not page.retry_button.isEnabled()
-    page.table.selectRow(0)
-    assert page.retry_button.isEnabled() and page.dismiss_button.isEnabled()
-    assert "What to do:" in page.detail.text() and "Person 2" in page.detail.text()
 
-    page.retry_button.click()
+    page.select_group(0)
+    assert (
+        page.retry_button.text() == "Retry all 3" and page.dismiss_button.text() == "Dismiss all 3"
+    )
+    assert "What to do (once for all 3):" in page.detail.text()
+    page.retry_button.click()  # several people: a full sync tries each again
     await eventually(lambda: service.requests and not gui.controller.running)
+    assert service.requests[-1][2] is None
+
+    page.select_record(0, 0)
+    assert page.retry_button.text() == "Retry"
+    assert "What to do:" in page.detail.text() and "Person 2" in page.detail.text()
+    page.retry_button.click()
+    await eventually(lambda: len(service.requests) == 2 and not gui.controller.running)
     assert service.requests[-1] == ("forced", "full", 1002)  # one person, by prospect id
 
-    page.table.selectRow(0)
-    page.dismiss_button.click()
-    await eventually(lambda: page.model.rowCount() == 2 and gui.controller.issue_count == 2)
+    page.select_record(0, 0)
+    page.dismiss_button.click()  # one record of the group
+    await eventually(
+        lambda: page.model.rowCount(page.model.index(0, 0)) == 2 and gui.controller.issue_count == 2
+    )
+    page.select_group(0)
+    page.dismiss_button.click()  # the rest of the group at once
+    await eventually(lambda: page.model.rowCount() == 0 and gui.controller.issue_count == 0)
+    assert page.stack.currentWidget() is page.empty
     page.show_dismissed.setChecked(True)
-    await eventually(lambda: page.model.rowCount() == 3)
+    await eventually(lambda: page.model.rowCount() == 1 and not page.model.loading)
     assert "(dismissed)" in page.model.index(0, 0).data()
+    page.tree.expand(page.model.index(0, 0))
+    assert page.model.rowCount(page.model.index(0, 0)) == 3
 
 
 async def test_the_runs_page_shows_every_run_and_the_chart(app) -> None:  # type: ignore[no-untyped-def]
@@ -241,6 +262,13 @@ async def test_the_log_page_filters_by_level(qtbot: QtBot, tmp_path: Path) -> No
     assert page.text.toPlainText() == "2026-11-22 09:00:02,001 ERROR a: broken\nTraceback: x"
     page.level.setCurrentIndex(0)
     assert page.text.toPlainText().count("\n") == 3
+    page.find.setText("BROKEN a")  # every word, in any case
+    assert page.text.toPlainText() == "2026-11-22 09:00:02,001 ERROR a: broken\nTraceback: x"
+    assert page.count_label.text().startswith("1 of 3 entries")
+    page.find.clear()
+    assert page.text.lineWrapMode() is page.text.LineWrapMode.WidgetWidth  # long lines wrap
+    page.wrap.setChecked(False)
+    assert page.text.lineWrapMode() is page.text.LineWrapMode.NoWrap
 
 
 async def test_a_second_launch_brings_the_running_window_forward(

@@ -223,9 +223,98 @@ def test_a_delete_hazard_issue_offers_its_two_ways_out_once_read(
     page.show()
     page.set_services(services_over(database))
     qtbot.waitUntil(lambda: page.model.rowCount() == 1 and not page.model.loading, timeout=3000)
-    page.table.selectRow(0)
+    page.select_group(0)  # a cause of one record stands for that record
     hazard = page.hazard
     assert not hazard.delete_button.isVisible()  # read on a reader thread, not the GUI thread
     qtbot.waitUntil(lambda: not hazard.loading, timeout=3000)
     assert hazard.delete_button.isVisible() and hazard.unlink_button.isVisible()
     assert hazard.delete_button.text() == "Delete in Outreach too"
+
+
+def test_one_deleted_person_is_one_issue_that_keeps_both_issues_actions(
+    qtbot: QtBot, database: Database
+) -> None:
+    """The delete hazard and the push's "no Workbooks person" for the same prospect (as every
+    cache from before holds them) show as one issue with its consequence; Retry syncs the
+    prospect, Delete and Unlink settle the deletion."""
+    from types import SimpleNamespace
+
+    from syncmonitor.engine.issues import person_issue
+    from syncmonitor.engine.runs.targets import Target
+    from syncmonitor.store.issues import RecordIssue, record_issues
+    from syncmonitor.ui.issues.page import IssuesPage
+
+    with database.engine.begin() as conn:
+        record_issues(
+            conn,
+            [
+                person_issue(
+                    ("outreach", 70), "Sean O'Brien", "No Workbooks person.", unmatched=True
+                ),
+                RecordIssue(
+                    "outreach.prospects",
+                    "person",
+                    "workbooks:10070",
+                    "Sean O'Brien",
+                    "Deleted in Workbooks, but the linked Outreach record (Outreach id 70) "
+                    "still exists.",
+                    "Delete it in Outreach too, or unlink it.",
+                ),
+            ],
+            None,
+        )
+        store.note_hazards(
+            conn, [store.Hazard("person", 10070, 70, "Sean O'Brien", "crm", "2026-11-22T10:00Z")]
+        )
+    forced: list[Target] = []
+    controller = SimpleNamespace(force=forced.append, refresh_issue_count=lambda: None)
+    page = IssuesPage(controller)  # type: ignore[arg-type]
+    qtbot.addWidget(page)
+    page.show()
+    page.set_services(services_over(database))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and not page.model.loading, timeout=3000)
+    assert page.count_label.text() == "1 open issue, 1 cause"
+    assert page.model.index(0, 0).data() == "1 person deleted in Workbooks is still in Outreach"
+    page.select_record(0, 0)
+    assert "And so: no Workbooks person" in page.detail.text()
+    qtbot.waitUntil(lambda: not page.hazard.loading, timeout=3000)
+    assert page.hazard.delete_button.isVisible() and page.hazard.unlink_button.isVisible()
+    assert page.retry_button.isEnabled()
+    page.retry_button.click()
+    assert forced and forced[-1].key == "70"  # the prospect whose states wait for a person
+
+
+def test_a_cause_with_many_records_opens_quickly_and_still_acts_on_all(
+    qtbot: QtBot, database: Database
+) -> None:
+    from types import SimpleNamespace
+
+    from syncmonitor.engine.issues import person_issue
+    from syncmonitor.store.issues import record_issues
+    from syncmonitor.ui.issues.page import IssuesPage
+    from syncmonitor.ui.models.issue_groups import SHOWN_RECORDS
+
+    with database.engine.begin() as conn:
+        record_issues(
+            conn,
+            [
+                person_issue(("outreach", 5000 + i), f"P{i}", "No person.", unmatched=True)
+                for i in range(SHOWN_RECORDS + 50)
+            ],
+            None,
+        )
+    controller = SimpleNamespace(force=lambda target: None, refresh_issue_count=lambda: None)
+    page = IssuesPage(controller)  # type: ignore[arg-type]
+    qtbot.addWidget(page)
+    page.show()
+    page.set_services(services_over(database))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and not page.model.loading, timeout=5000)
+    group = page.model.index(0, 0)
+    assert page.model.rowCount(group) == 1  # its records are not rows until it is opened
+    page.tree.expand(group)
+    assert page.model.rowCount(group) == SHOWN_RECORDS + 1
+    more = page.model.index(SHOWN_RECORDS, 0, group)
+    assert more.data().startswith("… and 50 more")
+    page.tree.setCurrentIndex(more)  # the note stands for the whole cause
+    assert page.dismiss_button.text() == f"Dismiss all {SHOWN_RECORDS + 50}"
+    assert page.retry_button.text() == f"Retry all {SHOWN_RECORDS + 50}"

@@ -139,12 +139,12 @@ async def test_the_daemon_tells_a_blocked_queue_once_and_its_recovery_once_besid
         assert watched.runs[0].ok, watched.runs[0].error_message
 
         gatormail.delete(long_id)  # an admin deletes the long-named mailshot in Workbooks
-        await until(lambda: bool(watched.events("queue.moving")), what="the recovery told")
+        await until(lambda: bool(watched.events("queue.recovered")), what="the recovery told")
         polls = watched.daemon.queue.polls
         await until(lambda: watched.daemon.queue.polls >= polls + 4, what="more polls")
         await until(lambda: desktop.read().snapshot.queue_problem is None, what="recorded")
     assert len(watched.events("queue.blocked")) == 1
-    assert len(watched.events("queue.moving")) == 1
+    assert len(watched.events("queue.recovered")) == 1
     assert watched.daemon.queue.failures == 0
     out = watched.daemon.out.getvalue()  # type: ignore[attr-defined]
     assert out.count("queue: The GatorMail queue is blocked:") == 1  # one line each, stderr
@@ -205,9 +205,9 @@ async def test_an_expired_key_is_told_once_by_the_daemon_and_its_recovery_once(
         await until(lambda: bool(watched.events("queue.blocked")), what="the expired key told")
         assert "expired on" in watched.events("queue.blocked")[0].message
         gatormail.api_key(valid_until=int(time.time()) + 90 * 86400)  # an admin moves Until
-        await until(lambda: bool(watched.events("queue.moving")), what="the recovery told")
+        await until(lambda: bool(watched.events("queue.recovered")), what="the recovery told")
         polls = watched.daemon.queue.polls
         await until(lambda: watched.daemon.queue.polls >= polls + 4, what="more polls")
     assert len(watched.events("queue.blocked")) == 1
-    (moving,) = watched.events("queue.moving")
-    assert "API key is usable again" in moving.message
+    (recovered,) = watched.events("queue.recovered")
+    assert recovered.title == "The GatorMail API key is valid again"

@@ -5,7 +5,6 @@ re-created, until the person deletes it on the other side too or unlinks it."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,12 +33,14 @@ from syncmonitor.domain.mappings.fields import (
     ObjectPair,
 )
 from syncmonitor.domain.mappings.mapping_set import MappingSet
+from syncmonitor.engine.issues import person_issue
 from syncmonitor.engine.runs.events import RunOutcome
 from syncmonitor.engine.two_way.delete_hazard import HazardAction, resolve
 from syncmonitor.engine.two_way.outbound.kinds import person_kind
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store import mappings as mapping_store
 from syncmonitor.store import two_way as store
+from syncmonitor.store.issues import open_issues, record_issues
 
 
 @pytest.fixture
@@ -99,7 +100,8 @@ def test_both_sides_changed_the_rule_decides_and_the_conflict_is_recorded(
         (change_crm, change_outreach) if outreach_last else (change_outreach, change_crm)
     )
     first()
-    time.sleep(1.1)  # Workbooks keeps whole seconds: make "newest" unambiguous
+    # Workbooks keeps whole seconds: the sandbox's clock moves on so "newest" is unambiguous.
+    h.admin.advance_clock(2)
     second()
     result = h.sync()
     assert result.outcome is RunOutcome.SUCCEEDED, result.error_message
@@ -189,12 +191,26 @@ def test_person_deleted_in_workbooks_is_deleted_in_outreach_on_request(h: Harnes
         [hazard] = store.open_hazards(conn)
     assert (hazard.crm_id, hazard.deleted_side) == (pid, "crm")
     assert prospect(h, prospect_id)["id"] == prospect_id  # nothing deleted behind anyone's back
+    # The push then finds no Workbooks person for the prospect: the deletion's consequence,
+    # one issue with it, not a second one.
+    with h.engine.begin() as conn:
+        record_issues(
+            conn,
+            [person_issue(("outreach", prospect_id), "Di Start", "No person", unmatched=True)],
+            None,
+        )
+    with h.engine.connect() as conn:
+        [deletion] = [i for i in open_issues(conn) if i.record_label.startswith("Di")]
+    assert deletion.source == "outreach.prospects"
+    assert [c.record_key for c in deletion.consequences] == [str(prospect_id)]
 
     act(h, pid, HazardAction.DELETE_OTHER_SIDE)
     assert prospects_with_email(h, "gone@workbooks.org") == []
     with h.engine.connect() as conn:
         assert store.open_hazards(conn) == []
         assert store.link_of(conn, "person", pid) is None
+        # The prospect is gone too, and with it "no Workbooks person" for it.
+        assert [i for i in open_issues(conn) if i.record_label.startswith("Di")] == []
 
 
 # Every test once on a SQLite cache and once on a PostgreSQL team store (tests/store_backends.py).

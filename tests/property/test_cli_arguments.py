@@ -36,6 +36,8 @@ COMMANDS = [
     ["status", "--json"],
     ["runs"],
     ["runs", "--json", "--limit"],
+    ["issues"],
+    ["issues", "--json", "--all"],
     ["people", "show"],
     ["people"],
     ["mappings", "export"],

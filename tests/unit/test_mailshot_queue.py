@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from recording_sink import RecordingSink
 from syncmonitor.domain.mailshots.queue import (
@@ -211,11 +214,40 @@ def test_notices_tell_a_blocking_episode_once() -> None:
     assert sink.posted[0].level is NoticeLevel.ERROR
     notices.after_poll(snapshot([shot(2)]), [])  # fixed: the episode ends, told once
     notices.after_poll(snapshot([shot(2)]), [])
-    assert sink.events() == ["queue.blocked", "queue.moving"]
-    assert sink.posted[1].level is NoticeLevel.INFO
-    assert sink.posted[1].title == "The GatorMail queue moves again"
     notices.after_poll(blocked, [])  # blocked again: a new episode
-    assert sink.events() == ["queue.blocked", "queue.moving", "queue.blocked"]
+    assert sink.events() == ["queue.blocked", "queue.recovered", "queue.blocked"]
+    assert sink.posted[1].title == "The GatorMail queue moves again"
+    assert "1 mailshot is in the queue" in sink.posted[1].message
+
+
+def test_the_key_and_the_integration_coming_back_are_told_once_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="syncmonitor.engine.mailshots.notices")
+    sink = RecordingSink()
+    notices = QueueNotices(sink)
+    expired = ApiKeyFacts("GatorMail", True, None, NOW - timedelta(hours=1))
+    valid = ApiKeyFacts("GatorMail", True, None, NOW + timedelta(days=300))
+    for _ in range(2):
+        notices.after_poll(snapshot([shot(1)], key=expired), [])
+    for _ in range(2):
+        notices.after_poll(snapshot([shot(1)], key=valid), [])
+    for _ in range(2):
+        notices.after_poll(snapshot([shot(1)], key=valid, running=False), [])
+    for _ in range(2):
+        notices.after_poll(snapshot([shot(1)], key=valid, running=True), [])
+    told = [(n.event, n.title) for n in sink.posted]
+    assert told == [
+        ("queue.blocked", "The GatorMail queue is blocked"),
+        ("queue.recovered", "The GatorMail API key is valid again"),
+        ("integration.stopped", "The GatorMail integration stopped"),
+        ("queue.recovered", "The GatorMail integration runs again"),
+    ]
+    assert sink.posted[1].level is NoticeLevel.INFO
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("valid again" in line for line in lines) == 1
+    assert sum("runs again" in line for line in lines) == 1
+    assert any(r.levelno == logging.WARNING and "blocked" in r.getMessage() for r in caplog.records)
 
 
 def test_notices_for_arrival_stopped_integration_and_expiring_key() -> None:

@@ -233,3 +233,15 @@ def test_a_large_world_has_the_size_asked_for() -> None:
     world = World.generate(seed=7, people=100_000, states_per_person=3.0)
     assert len(world.sequence_states) == 300_000 or abs(len(world.sequence_states) - 300_000) < 3000
     assert len(world.sequences) == 50
+
+
+def test_the_world_clock_moves_on_when_told_and_never_back() -> None:
+    from syncmonitor.sandbox.timefmt import now_ms
+
+    world = World.generate(seed=3, people=2, states_per_person=1)
+    before = world.clock()
+    moved = world.advance_clock(5)
+    assert moved >= before + 5000  # what the next write is stamped with: 5 s on
+    assert world.clock() >= now_ms() + 4000  # and it stays ahead of the wall clock
+    with pytest.raises(ValueError, match="only moves forwards"):
+        world.advance_clock(-1)

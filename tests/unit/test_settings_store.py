@@ -94,3 +94,42 @@ def test_saving_changes_only_its_keys_keeps_other_sections_and_refuses_bad_value
     with pytest.raises(ConfigError):
         save_settings(path, {"outreach": {"base_url": "http://outreach.example.com"}})
     assert path.read_text() == before, "a refused save leaves the file alone"
+
+
+def test_a_file_that_still_sets_the_retired_status_field_keys_loads_and_says_where_they_went(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[mappings]\nlead_status_picklist = "Lead Stages"\n'
+        'lead_status_field = "cf_person_lead_stage"\n'
+        'contact_status_field = "cf_person_contact_stage"\n',
+        encoding="utf-8",
+    )
+    with caplog.at_level("WARNING", logger="syncmonitor.app.config"):
+        config, error = load_config_safely(path)
+    assert error is None  # the rest of the file is used, not the last good copy
+    assert config.mappings.lead_status_picklist == "Lead Stages"
+    assert not hasattr(config.mappings, "lead_status_field")
+    told = [r.getMessage() for r in caplog.records]
+    assert any(
+        "lead_status_field is no longer a setting" in m
+        and "Field mappings page" in m
+        and "LeadStatus" in m
+        for m in told
+    ), told
+    assert any("contact_status_field" in m and "ContactStatus" in m for m in told), told
+
+    # Saving Settings once removes them; the next load has nothing to say.
+    save_settings(path, {"schedule": {"paused": True}})
+    document = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert document["mappings"] == {"lead_status_picklist": "Lead Stages"}
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="syncmonitor.app.config"):
+        load_config_safely(path)
+    assert not caplog.records
+
+
+def test_other_unknown_mapping_keys_still_fail_the_file() -> None:
+    with pytest.raises(ConfigError, match="Unknown key 'lead_status_fields'"):
+        parse_config({"mappings": {"lead_status_fields": "x"}})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import logging
 import os
 import stat
 import tomllib
@@ -23,6 +24,9 @@ class ConfigError(UserFacingError):
     """The configuration file cannot be used as it is."""
 
     title = "The configuration file has a problem"
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,8 @@ class SalesforceSettings:
 class MappingSettings:
     lead_status_picklist: str = "Lead Status"  # Workbooks picklist names
     contact_status_picklist: str = "Contact Status"
-    lead_status_field: str = "cf_person_lead_status"  # the Workbooks person fields
-    contact_status_field: str = "cf_person_contact_status"
+    # Which Workbooks person field each status fills is a field mapping rule (Field mappings
+    # page: the LeadStatus and ContactStatus lookups), not a setting: see RETIRED_KEYS.
     sync_enabled: bool = True  # false: the sync never applies the saved mappings
 
 
@@ -344,6 +348,23 @@ _BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
 }
 
 
+# Keys older files may still set, which no longer do anything: each is skipped with this message
+# (logged when the file loads) instead of failing the whole file, and Settings drops it on save.
+_FIELD_RULE = (
+    "The Workbooks person field that the {status} fills is chosen on the Field mappings page "
+    "(the rule whose External Mapped Field is {mapped}); this key was never read. Delete the "
+    "line, or save Settings once, which removes it."
+)
+RETIRED_KEYS: dict[tuple[str, str], str] = {
+    ("mappings", "lead_status_field"): _FIELD_RULE.format(
+        status="Lead Status mapping", mapped="LeadStatus"
+    ),
+    ("mappings", "contact_status_field"): _FIELD_RULE.format(
+        status="Contact Status mapping", mapped="ContactStatus"
+    ),
+}
+
+
 def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
     """Validate a decoded TOML document into a Config; every problem names the key."""
     sections: dict[str, Any] = {}
@@ -370,6 +391,10 @@ def _parse_section(name: str, values: dict[str, Any]) -> Any:
     known = {f.name: getattr(defaults, f.name) for f in dataclasses.fields(defaults)}
     parsed: dict[str, Any] = {}
     for key, value in values.items():
+        retired = RETIRED_KEYS.get((name, key))
+        if retired is not None:
+            log.warning("[%s] %s is no longer a setting and is ignored. %s", name, key, retired)
+            continue
         if key not in known:
             raise ConfigError(
                 f"Unknown key {key!r} in [{name}].", f"Known keys: {', '.join(sorted(known))}."

@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from syncmonitor.app.config import Config, ConfigError, load_config, parse_config
+from syncmonitor.app.config import RETIRED_KEYS, Config, ConfigError, load_config, parse_config
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,10 @@ def save_settings(path: Path, changes: dict[str, dict[str, Any]]) -> Config:
             else:
                 table[key] = value
         if not table:
+            del document[section]
+    for section, key in RETIRED_KEYS:  # keys that no longer do anything go with this save
+        table = document.get(section)
+        if isinstance(table, dict) and table.pop(key, None) is not None and not table:
             del document[section]
     if "schedule" in changes and "sync" in document:
         document["sync"].pop("interval_minutes", None)  # [schedule] replaces it

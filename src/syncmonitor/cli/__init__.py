@@ -1,6 +1,6 @@
 """The `syncmonitor` command: the window with no arguments, headless commands otherwise.
 
-One module per command group, named after its command (`sync`, `runs`, `daemon`, `status`,
+One module per command group, named after its command (`sync`, `runs`, `issues`, `daemon`, `status`,
 `people`, `mappings`, `import` in imports.py, `queue`, `sandbox`; `window` for no command), each
 with `add_parser(sub)` and `run(args, config, paths)`. They are thin over the engine's services:
 everything the window shows, a script can read.
@@ -9,6 +9,7 @@ everything the window shows, a script can read.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -20,20 +21,7 @@ from syncmonitor.app.config import Config, load_config
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.app.logs import setup_logging
 from syncmonitor.app.paths import AppPaths, app_paths
-from syncmonitor.cli import (
-    cache,
-    daemon,
-    doctor,
-    imports,
-    mappings,
-    people,
-    queue,
-    runs,
-    sandbox,
-    status,
-    sync,
-    window,
-)
+from syncmonitor.cli import sandbox, window
 from syncmonitor.cli.exit_codes import (
     EXIT_FAILED,
     EXIT_NOT_FOUND,
@@ -64,22 +52,52 @@ class CommandGroup(Protocol):
     def run(self, args: argparse.Namespace, config: Config, paths: AppPaths) -> int: ...
 
 
-# The command groups in the order `--help` lists them: command name -> its module.
-COMMANDS: dict[str, CommandGroup] = {
-    "sync": sync,
-    "doctor": doctor,
-    "runs": runs,
-    "daemon": daemon,
-    "status": status,
-    "people": people,
-    "mappings": mappings,
-    "import": imports,
-    "queue": queue,
-    "cache": cache,
+# The command groups in the order `--help` lists them: command name -> its module in cli/.
+# A module is imported only when its command is used (or listed): opening the window, which
+# names no command, loads none of them (they reach the keyring, the domain's file formats...).
+COMMANDS: dict[str, str] = {
+    "sync": "sync",
+    "doctor": "doctor",
+    "runs": "runs",
+    "issues": "issues",
+    "daemon": "daemon",
+    "status": "status",
+    "people": "people",
+    "mappings": "mappings",
+    "import": "imports",
+    "queue": "queue",
+    "cache": "cache",
 }
+# The options that only the window (or the self-test) takes; each value is the number of
+# arguments that follow it.
+WINDOW_OPTIONS = {"--config": 1, "-v": 0, "--verbose": 0, "--at-login": 0, "--self-test": 0}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_group(name: str) -> CommandGroup:
+    """The module of the command `name` (a key of COMMANDS)."""
+    module: CommandGroup = importlib.import_module(f"syncmonitor.cli.{COMMANDS[name]}")
+    return module
+
+
+def names_no_command(args: Sequence[str]) -> bool:
+    """True when `args` are only window options (`--config PATH`, `-v`...): the window opens
+    and the command groups need not be loaded to read them."""
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg.startswith("--config="):
+            continue
+        if arg not in WINDOW_OPTIONS:
+            return False
+        if WINDOW_OPTIONS[arg] and not rest:
+            return False  # `--config` without its path: the full parser says so
+        del rest[: WINDOW_OPTIONS[arg]]
+    return True
+
+
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; with `commands` False only the window's options (the same
+    ones, the same help texts), for a start that names no command."""
     parser = argparse.ArgumentParser(
         prog="syncmonitor",
         description=f"{APP_NAME}: see every sync between Workbooks, Outreach and friends. "
@@ -100,9 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="check this installation end to end (Qt, cache, sandbox, one sync) in a temporary "
         "folder, then exit 0 or 1",
     )
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in COMMANDS.values():
-        group.add_parser(sub)
+    for name in COMMANDS:
+        command_group(name).add_parser(sub)
     sandbox.add_parser(sub)
     return parser
 
@@ -124,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args_list: list[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(commands=not names_no_command(args_list))
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse already printed the usage problem
@@ -155,9 +176,8 @@ def _main(args_list: list[str]) -> int:
             from syncmonitor.ui.app import run_gui  # the one command that opens the window
 
             return run_gui(config, paths, config_error=config_error, at_login=args.at_login)
-        group = COMMANDS.get(args.command)
-        if group is not None:
-            return group.run(args, config, paths)
+        if args.command in COMMANDS:
+            return command_group(args.command).run(args, config, paths)
     except UserFacingError as exc:
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
         return EXIT_FAILED

@@ -32,6 +32,8 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
     try:
         runs = mark_interrupted(cache.runs.recent(5), paths.lock_file)
         counts = cache.runs.counts()
+        open_issues = cache.issues.count()
+        causes = len(cache.issues.groups()) if open_issues else 0
         db = cache.database
         store = {
             "kind": "postgresql" if db.shared else "sqlite",
@@ -73,6 +75,7 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
         "sandbox": read_address(paths.data_dir) if config.sandbox_mode else None,
         "store": store,
         "counts": counts,
+        "issues": {"open": open_issues, "causes": causes},
         "last_run": runs[0] if runs else None,
         "recent_runs": runs,
     }
@@ -91,6 +94,11 @@ def _status(config: Config, paths: AppPaths, *, as_json: bool) -> int:
         f"People: {counts['people']:,}  Transitions: {counts['transitions']:,}  "
         f"Workbooks updates pending: {counts['workbooks_updates_pending']:,}"
     )
+    if open_issues:
+        print(
+            f"Issues: {open_issues:,} open, {causes:,} {'cause' if causes == 1 else 'causes'} "
+            "(`syncmonitor issues` lists them with what to do)"
+        )
     if runs:
         last = runs[0]
         print(f"Last run: {last['started_at']} {last['outcome']}")

@@ -8,10 +8,10 @@ and `SortOrder` is not guaranteed to be sequential. Query answers come in batche
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
+from typing_extensions import Unpack
 
 from syncmonitor.connectors.errors import (
     AuthenticationError,
@@ -21,14 +21,10 @@ from syncmonitor.connectors.errors import (
     QuotaExceededError,
 )
 from syncmonitor.connectors.http.client import (
-    DEFAULT_TIMEOUT,
-    RemoteClient,
     RemoteProblem,
-    ResilientClient,
-    Sleep,
     decode_json,
 )
-from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.http.remote import RemoteClient, TransportOptions
 from syncmonitor.domain.mappings.values import CrmStatus
 
 SALESFORCE = "Salesforce"
@@ -115,30 +111,20 @@ class SalesforceClient(RemoteClient):
         *,
         api_version: str = API_VERSION,
         batch_size: int | None = None,
-        policy: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Sleep | None = None,
-        random: Callable[[], float] | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        **options: Unpack[TransportOptions],
     ) -> None:
         self.api_version = api_version
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if batch_size is not None:  # 200 to 2000 records per query page (Salesforce's range)
             headers["Sforce-Query-Options"] = f"batchSize={batch_size}"
         super().__init__(
-            ResilientClient(
-                service=SALESFORCE,
-                base_url=base_url.rstrip("/") + "/",
-                headers=headers,
-                policy=policy,
-                transport=transport,
-                describe_error=_problem,
-                classify_error=classify_salesforce_error,
-                secrets=(token,),
-                sleep=sleep,
-                random=random,
-                timeout=timeout,
-            )
+            service=SALESFORCE,
+            base_url=base_url.rstrip("/") + "/",
+            headers=headers,
+            describe_error=_problem,
+            classify_error=classify_salesforce_error,
+            secrets=(token,),
+            **options,
         )
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:

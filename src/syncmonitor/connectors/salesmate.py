@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from typing_extensions import Unpack
 
 from syncmonitor.connectors.errors import (
     SALESMATE,
@@ -34,13 +35,11 @@ from syncmonitor.connectors.errors import (
     RequestRejectedError,
 )
 from syncmonitor.connectors.http.client import (
-    DEFAULT_TIMEOUT,
-    RemoteClient,
     RemoteProblem,
-    ResilientClient,
     Sleep,
     decode_json,
 )
+from syncmonitor.connectors.http.remote import RemoteClient, TransportOptions
 from syncmonitor.connectors.http.retry import RetryPolicy
 
 CALLS_PER_HOUR = 1500
@@ -172,36 +171,25 @@ class SalesmateClient(RemoteClient):
         access: SalesmateAccess,
         *,
         budget: HourlyBudget | None = None,
-        policy: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Sleep | None = None,
-        random: Callable[[], float] | None = None,
-        clock: Callable[[], float] | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        **options: Unpack[TransportOptions],
     ) -> None:
-        self.budget = budget or HourlyBudget(clock=clock or time.time)
-        self._policy = policy or RetryPolicy()
-        self._sleep: Sleep = sleep or asyncio.sleep
-        self._clock = clock or time.time
+        # Salesmate's hourly budget is kept here, on the same policy, sleep and clock.
+        self._clock = options.get("clock") or time.time
+        self.budget = budget or HourlyBudget(clock=self._clock)
+        self._policy = options.get("policy") or RetryPolicy()
+        self._sleep: Sleep = options.get("sleep") or asyncio.sleep
         super().__init__(
-            ResilientClient(
-                service=SALESMATE,
-                base_url=access.api_url.rstrip("/") + "/",
-                headers={
-                    "accessToken": access.token,
-                    "x-linkname": linkname_header(access.linkname),
-                    "Content-Type": "application/json",
-                    "Accept": "application/json",
-                },
-                policy=policy,
-                transport=transport,
-                describe_error=_salesmate_problem,
-                secrets=(access.token,),
-                sleep=sleep,
-                random=random,
-                clock=clock,
-                timeout=timeout,
-            )
+            service=SALESMATE,
+            base_url=access.api_url.rstrip("/") + "/",
+            headers={
+                "accessToken": access.token,
+                "x-linkname": linkname_header(access.linkname),
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            },
+            describe_error=_salesmate_problem,
+            secrets=(access.token,),
+            **options,
         )
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

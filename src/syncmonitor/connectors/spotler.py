@@ -15,24 +15,21 @@ an account that happens to offer it (None when it does not).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from oauthlib.oauth1 import SIGNATURE_HMAC, Client
+from typing_extensions import Unpack
 
 from syncmonitor.connectors.errors import SPOTLER, MalformedResponseError, NotFoundError
 from syncmonitor.connectors.http.client import (
-    DEFAULT_TIMEOUT,
-    RemoteClient,
     RemoteProblem,
-    ResilientClient,
-    Sleep,
     decode_json,
 )
-from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.http.remote import RemoteClient, TransportOptions
 
 # ISO 8601 in UTC with a Z: the description says "ISODateParam" and no more (inferred format).
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -112,29 +109,16 @@ class SpotlerClient(RemoteClient):
         base_url: str,
         consumer_key: str,
         consumer_secret: str,
-        *,
-        policy: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Sleep | None = None,
-        random: Callable[[], float] | None = None,
-        clock: Callable[[], float] | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        **options: Unpack[TransportOptions],
     ) -> None:
         super().__init__(
-            ResilientClient(
-                service=SPOTLER,
-                base_url=base_url.rstrip("/") + "/",
-                headers={"Accept": "application/json"},
-                policy=policy,
-                transport=transport,
-                describe_error=_spotler_problem,
-                secrets=(consumer_secret,),
-                sleep=sleep,
-                random=random,
-                clock=clock,
-                timeout=timeout,
-                auth=OAuth1Auth(consumer_key, consumer_secret),
-            )
+            service=SPOTLER,
+            base_url=base_url.rstrip("/") + "/",
+            headers={"Accept": "application/json"},
+            describe_error=_spotler_problem,
+            secrets=(consumer_secret,),
+            auth=OAuth1Auth(consumer_key, consumer_secret),
+            **options,
         )
 
     def _document(self, response: httpx.Response) -> dict[str, Any]:

@@ -19,7 +19,7 @@ WORKBOOKS_PUSH = "workbooks.push"
 
 SOURCE_LABELS: dict[str, str] = {WORKBOOKS_PUSH: "Workbooks update"}
 
-_UNMATCHED_TODO = (
+UNMATCHED_TODO = (
     "Check that the person exists in Workbooks with this email address, or put the Outreach "
     "prospect id in their Outreach id field; then press Retry."
 )
@@ -44,7 +44,7 @@ def person_issue(key: tuple[str, int], label: str, answer: str, *, unmatched: bo
         record_key=record_key(provider, prospect_id),
         record_label=label or f"{provider.title()} person {prospect_id}",
         problem=answer,
-        todo=_UNMATCHED_TODO if unmatched else _REFUSED_TODO,
+        todo=UNMATCHED_TODO if unmatched else _REFUSED_TODO,
     )
 
 

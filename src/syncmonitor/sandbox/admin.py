@@ -59,6 +59,11 @@ class AdminClient:
         """Change the ticker: `changes_per_tick` changes every `tick` seconds (0 freezes)."""
         return self._call("POST", "/live", {"tick": tick, "changes_per_tick": changes_per_tick})
 
+    def advance_clock(self, seconds: float) -> int:
+        """Move the sandbox's clock `seconds` on (its Workbooks and Outreach timestamps);
+        answers the new time in epoch ms."""
+        return int(self._call("POST", "/clock", {"advance_seconds": seconds})["now_ms"])
+
     def stats(self) -> dict[str, Any]:
         """Counts of records and of requests served, the live settings, the rate limit."""
         return self._call("GET", "/stats")

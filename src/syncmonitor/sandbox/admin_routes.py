@@ -127,6 +127,11 @@ class AdminApi:
             if not _whole(changes):
                 return _error(422, "changes must be a whole number >= 0")
             return json_response(200, {"changes": self.world.apply_changes(int(changes))})
+        elif route == "/clock" and method == "POST":
+            seconds = payload.get("advance_seconds", 0)
+            if not _number(seconds) or seconds < 0:
+                return _error(422, "advance_seconds must be a number >= 0")
+            return json_response(200, {"now_ms": self.world.advance_clock(float(seconds))})
         elif route == "/stats" and method == "GET":
             stats = self.world.stats()
             stats.update(self._server_stats())

@@ -12,7 +12,6 @@ failed object rolls the whole batch back.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from syncmonitor.sandbox.faults import Faults
@@ -55,7 +54,7 @@ def write_batch(
     assert selects is not None
     ids = arrays.pop("id[]", ["0"] * count)
     versions = arrays.pop("lock_version[]", ["0"] * count)
-    now = int(time.time())
+    now = world.clock() // 1000  # Workbooks keeps whole seconds
     store = endpoint.store(world)
     staged: list[tuple[str, Any, dict[str, Any]]] = []
     infos: list[dict[str, Any]] = []

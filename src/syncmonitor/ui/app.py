@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtCore import QObject, QSettings
@@ -35,13 +36,16 @@ from syncmonitor.ui.notifier import LogNotifier, Notifier, TrayNotifier
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.responsiveness import tune_for_interactive_use
 from syncmonitor.ui.runs.first_sync import FirstSyncPreview
-from syncmonitor.ui.settings.dialog import SettingsDialog
 from syncmonitor.ui.single_instance import SingleInstance, server_name
-from syncmonitor.ui.startup_probe import after_first_paint
+from syncmonitor.ui.startup_probe import start_after_first_paint
 from syncmonitor.ui.style import apply_look
 from syncmonitor.ui.sync_controller import ServicesStarter, SyncController, schedule_intervals
-from syncmonitor.ui.team_watch import TeamWatch
 from syncmonitor.ui.tray import TrayIcon, tray_available
+
+if TYPE_CHECKING:
+    from syncmonitor.ui.service_protocols import ServicesLike
+    from syncmonitor.ui.settings.dialog import SettingsDialog
+    from syncmonitor.ui.team_watch import TeamWatch
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +96,12 @@ class SyncMonitorApp(QObject):
         self.window = MainWindow(
             self.controller, sandbox_mode=config.sandbox_mode and not config.cache.shared
         )
-        self.team_watch = TeamWatch(self.window, self.controller)
+        # Only a team store is watched; its module (and the PostgreSQL driver) loads only then.
+        self.team_watch: TeamWatch | None = None
+        if config.cache.shared:
+            from syncmonitor.ui.team_watch import TeamWatch
+
+            self.team_watch = TeamWatch(self.window, self.controller)
         self.has_tray = tray_available() if use_tray is None else use_tray
         self.tray = TrayIcon(
             self.controller,
@@ -126,6 +135,8 @@ class SyncMonitorApp(QObject):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
+        from syncmonitor.ui.settings.dialog import SettingsDialog  # loads on first use
+
         paths = self.paths or app_paths()
         dialog = SettingsDialog(
             self.config,
@@ -192,13 +203,18 @@ class SyncMonitorApp(QObject):
             self.controller.start()
         else:  # the engine loads once the window is on screen
             self.window.show()
-            after_first_paint(self.window, self.controller.start, self.request_quit)
+            start_after_first_paint(self.window, self._start_behind_window, self.request_quit)
         if self.config_error is not None:
             error = self.config_error
             self.window.status.show_error(error.title, error.message)
             self.policy.post(
                 Notice("config.broken", NoticeLevel.ERROR, error.title, error.message, key="config")
             )
+
+    def _start_behind_window(self) -> None:
+        """After the first paint: the page shown, then the engine (in its worker thread)."""
+        self.window.build_shown_page()
+        self.controller.start()
 
     def request_quit(self) -> None:
         self._quit.set()
@@ -343,6 +359,11 @@ def run_gui(
 
 
 def _bootstrap(config: Config, paths: AppPaths) -> ServicesStarter:
-    from syncmonitor.engine.bootstrap import start_services  # the engine loads only when needed
+    def start() -> ServicesLike:
+        # The engine (the store, Alembic, the clients) loads here, in the starter's worker
+        # thread once the window is on screen: never before the first paint.
+        from syncmonitor.engine.bootstrap import start_services
 
-    return lambda: start_services(config, paths)
+        return start_services(config, paths)
+
+    return start

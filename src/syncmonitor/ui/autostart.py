@@ -49,7 +49,9 @@ class WinRegistry:  # pragma: no cover - exercised on Windows CI only
     """HKEY_CURRENT_USER through winreg."""
 
     def get(self, key: str, name: str) -> str | None:
-        import winreg  # type: ignore[import-not-found,unused-ignore]
+        if sys.platform != "win32":  # mypy checks the rest against winreg's stubs on Windows
+            raise OSError("The Windows registry exists only on Windows.")
+        import winreg
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key) as handle:
@@ -59,13 +61,17 @@ class WinRegistry:  # pragma: no cover - exercised on Windows CI only
             return None
 
     def set(self, key: str, name: str, value: str) -> None:
-        import winreg  # type: ignore[import-not-found,unused-ignore]
+        if sys.platform != "win32":  # mypy checks the rest against winreg's stubs on Windows
+            raise OSError("The Windows registry exists only on Windows.")
+        import winreg
 
         with winreg.CreateKey(winreg.HKEY_CURRENT_USER, key) as handle:
             winreg.SetValueEx(handle, name, 0, winreg.REG_SZ, value)
 
     def delete(self, key: str, name: str) -> None:
-        import winreg  # type: ignore[import-not-found,unused-ignore]
+        if sys.platform != "win32":  # mypy checks the rest against winreg's stubs on Windows
+            raise OSError("The Windows registry exists only on Windows.")
+        import winreg
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key, 0, winreg.KEY_SET_VALUE) as h:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from PySide6.QtCore import QEvent, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QStackedWidget,
@@ -23,19 +25,13 @@ from PySide6.QtWidgets import (
 
 from syncmonitor import APP_NAME
 from syncmonitor.engine.runs.events import RunResult
-from syncmonitor.engine.runs.scheduler import Target
-from syncmonitor.ui.issues.page import IssuesPage
-from syncmonitor.ui.log.page import LogPage
-from syncmonitor.ui.mappings.editor_page import MappingEditorPage
-from syncmonitor.ui.mappings.pages import add_mapping_pages
+from syncmonitor.engine.runs.targets import Target
 from syncmonitor.ui.page import Page
-from syncmonitor.ui.people.page import PeoplePage
-from syncmonitor.ui.queue.page import QueuePage
-from syncmonitor.ui.queue.watch import attach_queue, queue_settings_changed
+from syncmonitor.ui.page_stack import PageStack
 from syncmonitor.ui.resources import icon
-from syncmonitor.ui.runs.page import RunsPage
 from syncmonitor.ui.salesmate.import_action import install_salesmate_import
 from syncmonitor.ui.service_protocols import ServicesLike
+from syncmonitor.ui.startup_probe import after_first_paint
 from syncmonitor.ui.status_bar import SyncStatusBar
 from syncmonitor.ui.sync_controller import Phase, SyncController
 from syncmonitor.ui.widgets import named
@@ -52,6 +48,17 @@ from syncmonitor.ui.window_menu import (
     set_keys,
     show_shortcuts,
 )
+from syncmonitor.ui.window_pages import ISSUES_TITLE, add_window_pages
+
+if TYPE_CHECKING:  # the pages other than People load on their first visit (ui/page_stack.py)
+    from syncmonitor.ui.issues.page import IssuesPage
+    from syncmonitor.ui.log.page import LogPage
+    from syncmonitor.ui.mappings.editor_page import MappingEditorPage
+    from syncmonitor.ui.people.page import PeoplePage
+    from syncmonitor.ui.queue.page import QueuePage
+    from syncmonitor.ui.runs.page import RunsPage
+    from syncmonitor.ui.salesmate.import_dialog import SalesmateImportDialog
+    from syncmonitor.ui.sandbox_menu import SandboxMenu
 
 PageT = TypeVar("PageT", bound=Page)
 
@@ -67,6 +74,12 @@ class MainWindow(QMainWindow):
     close_requested = Signal()  # closed while it is the app (no tray): the app should quit
     hidden_to_tray = Signal()  # closed while the tray keeps the app running
     pause_toggled = Signal(bool)  # the person paused (True) or resumed scheduled syncs
+    start_page_shown = Signal()  # the page shown at start is built and painted
+    # The menus build_menu_bar (window_menu.py) adds.
+    sync_menu: QMenu
+    sandbox_menu: SandboxMenu
+    help_menu: QMenu
+    salesmate_import_dialog: SalesmateImportDialog  # the last one opened (salesmate/)
 
     def __init__(
         self, controller: SyncController, *, sandbox_mode: bool, parent: QWidget | None = None
@@ -162,6 +175,8 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(18, 18))
         self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
         self.pages = QStackedWidget()
+        self.page_stack = PageStack(self.pages, self._pages_built)
+        self._state_settings: QSettings | None = None  # where restore_geometry read from
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
 
         body = QWidget()
@@ -181,49 +196,83 @@ class MainWindow(QMainWindow):
         self.status = SyncStatusBar(controller, self)
         self.setStatusBar(self.status)
 
-        self.people = self.add_page(PeoplePage())
-        self.mapping_pages = add_mapping_pages(self, controller)
+        # Every page is built on its first visit (page_stack.py); the one shown at start just
+        # after the window's first paint. A later page: a line in window_pages.py, a property.
+        add_window_pages(self)
         self.import_salesmate_action = install_salesmate_import(self)
-        self.queue = self.add_page(QueuePage())
-        # Later pages: one line each, e.g. self.add_page(RunsPage()).
-        self.runs = self.add_page(RunsPage())
-        self.issues = self.add_page(IssuesPage(controller))
-        self.log_view = self.add_page(LogPage())
         self.sidebar.setCurrentRow(0)
         self._add_page_actions()
         build_menu_bar(self)
-        for page in self.mapping_pages:
-            page.workspace.changed.connect(self.update_edit_actions)
         self.sidebar.currentRowChanged.connect(lambda _row: self.update_edit_actions())
         self.update_edit_actions()
 
         self.set_sandbox_mode(sandbox_mode)
-        controller.phase_changed.connect(self._update_sync_action)
-        controller.progress.connect(self.people.set_sync_activity)
-        controller.phase_changed.connect(
-            lambda: None if controller.running else self.people.set_sync_activity(None)
-        )
+        controller.phase_changed.connect(self.update_sync_action)
         controller.services_ready.connect(self._on_services)
         controller.run_finished.connect(self._on_run_finished)
         controller.issues_changed.connect(self._show_issue_count)
-        self.people.table.selectionModel().currentRowChanged.connect(
-            lambda *_: self._update_sync_action()
-        )
-        self.sidebar.currentRowChanged.connect(lambda _row: self._update_sync_action())
-        for page in self.all_pages():
+        self.sidebar.currentRowChanged.connect(lambda _row: self.update_sync_action())
+        for page in self.built_pages():
             page.set_waiting(controller.starting_message)
-        self._update_sync_action()
+        self.update_sync_action()
 
     # Pages --------------------------------------------------------------------------------------
 
     def add_page(self, page: PageT) -> PageT:
-        """Add a page to the sidebar and the stack."""
-        item = QListWidgetItem(icon(page.icon_name), page.title)
+        """Add a page, built now, to the sidebar and the stack."""
+        self.page_stack.add_page(page)
+        self._add_sidebar_item(page.title, page.icon_name)
+        return page
+
+    def add_lazy(
+        self, group: str, rows: Sequence[tuple[str, str]], build: Callable[[], Sequence[Page]]
+    ) -> None:
+        """Add rows (title, icon name) whose pages `build` makes on their first visit."""
+        self.page_stack.add_group(group, rows, build)
+        for title, icon_name in rows:
+            self._add_sidebar_item(title, icon_name)
+
+    def _add_sidebar_item(self, title: str, icon_name: str) -> None:
+        item = QListWidgetItem(icon(icon_name), title)
         item.setSizeHint(QSize(0, 34))
         self.sidebar.addItem(item)
-        self.pages.addWidget(page)
         self._fit_sidebar()
-        return page
+
+    @property
+    def people(self) -> PeoplePage:
+        return cast("PeoplePage", self.page_stack.group("people")[0])
+
+    @property
+    def mapping_pages(self) -> list[MappingEditorPage]:
+        return cast("list[MappingEditorPage]", self.page_stack.group("mappings"))
+
+    @property
+    def queue(self) -> QueuePage:
+        return cast("QueuePage", self.page_stack.group("queue")[0])
+
+    @property
+    def runs(self) -> RunsPage:
+        return cast("RunsPage", self.page_stack.group("runs")[0])
+
+    @property
+    def issues(self) -> IssuesPage:
+        return cast("IssuesPage", self.page_stack.group("issues")[0])
+
+    @property
+    def log_view(self) -> LogPage:
+        return cast("LogPage", self.page_stack.group("log")[0])
+
+    def _pages_built(self, pages: Sequence[Page]) -> None:
+        """Pages built late catch up: their saved state, then the services or the wait."""
+        controller = self.controller
+        for page in pages:
+            page.restore_state(self._state_settings or QSettings())
+            if controller.services is not None:
+                page.set_services(controller.services)
+            elif controller.phase is Phase.START_FAILED and controller.start_error:
+                page.set_waiting(f"{controller.start_error[0]}: see the message below")
+            else:
+                page.set_waiting(controller.starting_message)
 
     def _steady_width(self, action: QAction, texts: tuple[str, ...]) -> None:
         button = self.toolbar.widgetForAction(action)
@@ -239,17 +288,19 @@ class MainWindow(QMainWindow):
 
     def _add_page_actions(self) -> None:
         """Ctrl+1 … Ctrl+8 show the pages in sidebar order (View menu)."""
-        for row, page in enumerate(self.all_pages()):
-            action = QAction(page.title, self)
+        for row, entry in enumerate(self.page_stack.entries):
+            action = QAction(entry.title, self)
             action.setObjectName(f"showPage{row + 1}")
             if row < 9:
                 action.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
-            action.triggered.connect(lambda _checked=False, p=page: self.show_page(p))
+            action.triggered.connect(lambda _checked=False, r=row: self.sidebar.setCurrentRow(r))
             self.page_actions.append(action)
 
     def _editor_page(self) -> MappingEditorPage | None:
-        page = self.pages.currentWidget()
-        return page if isinstance(page, MappingEditorPage) else None
+        row = self.pages.currentIndex()
+        if row < 0 or self.page_stack.entries[row].group != "mappings":
+            return None
+        return cast("MappingEditorPage", self.page_stack.page_at(row))
 
     def _edit(self, what: str) -> None:
         page = self._editor_page()
@@ -288,8 +339,13 @@ class MainWindow(QMainWindow):
 
     def _on_sidebar_row(self, row: int) -> None:
         """Switch pages, unless the page being left keeps the person (unsaved edits)."""
+        if row < 0:
+            return
+        if not self.isVisible() and not self.page_stack.is_built(row):
+            self.pages.setCurrentIndex(row)  # built once the window shows (showEvent)
+            return
         current = self.pages.currentWidget()
-        target = self.pages.widget(row)
+        target = self.page_stack.page_at(row)  # built now, on its first visit
         next_page = target if isinstance(target, Page) else None
         if isinstance(current, Page) and current is not target and not current.can_leave(next_page):
             self.sidebar.blockSignals(True)
@@ -299,15 +355,22 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentIndex(row)
 
     def all_pages(self) -> list[Page]:
-        return [p for i in range(self.pages.count()) if isinstance(p := self.pages.widget(i), Page)]
+        """Every page in sidebar order (building those not visited yet)."""
+        return self.page_stack.all_pages()
+
+    def built_pages(self) -> list[Page]:
+        """The pages built so far: the ones to tell what happens."""
+        return self.page_stack.built_pages()
 
     def _on_services(self, services: ServicesLike) -> None:
         service = self.controller.service
         if service is not None:
             self.set_sandbox_mode(service.sandbox_mode)
-        for page in self.all_pages():
+        for page in self.built_pages():
             page.set_services(services)
         if service is not None:  # the GatorMail queue is watched while the window lives
+            from syncmonitor.ui.queue.watch import attach_queue
+
             attach_queue(self.queue, services, self.controller.notices)
             self.queue.offer_to_scheduler(self.controller)
 
@@ -316,12 +379,14 @@ class MainWindow(QMainWindow):
         of the old ones follows (the queue's monitor; the rest reads the services each time)."""
         services, service = self.controller.services, self.controller.service
         if services is not None and service is not None:
+            from syncmonitor.ui.queue.watch import queue_settings_changed
+
             self.set_sandbox_mode(service.sandbox_mode)  # real addresses set: no sandbox banner
             self.sandbox_menu.offer()  # and no Sandbox menu (its stories drive the sandbox)
             queue_settings_changed(self.queue, services, self.controller.notices)
 
     def _on_run_finished(self, result: RunResult) -> None:
-        for page in self.all_pages():
+        for page in self.built_pages():
             page.sync_finished(result)
 
     # Sync now / Cancel --------------------------------------------------------------------------
@@ -355,14 +420,14 @@ class MainWindow(QMainWindow):
         self.controller.force(Target.person(selected[1], label))
 
     def _show_issue_count(self, count: int) -> None:
-        item = self.sidebar.item(self.pages.indexOf(self.issues))
+        item = self.sidebar.item(self.page_stack.rows("issues")[0])
         if item is not None:
-            item.setText(f"{IssuesPage.title} ({count})" if count else IssuesPage.title)
+            item.setText(f"{ISSUES_TITLE} ({count})" if count else ISSUES_TITLE)
 
     def show_page(self, page: Page) -> None:
         self.sidebar.setCurrentRow(self.pages.indexOf(page))
 
-    def _update_sync_action(self) -> None:
+    def update_sync_action(self) -> None:
         controller = self.controller
         phase = controller.phase
         queued = bool(controller.queued)
@@ -394,8 +459,8 @@ class MainWindow(QMainWindow):
             if controller.running or queued
             else f"No sync is running ({keys} cancels one)"
         )
-        on_people = self.pages.currentWidget() is self.people
-        person = self.people.selected_person()
+        on_people = self.sidebar.currentRow() == 0 and self.page_stack.is_built(0)
+        person = self.people.selected_person() if on_people else None
         self.sync_person_action.setEnabled(
             controller.service is not None
             and phase in (Phase.IDLE, Phase.SYNCING)
@@ -412,11 +477,11 @@ class MainWindow(QMainWindow):
         self.pause_action.setText("Resume" if paused else "Pause")
         self.pause_action.setEnabled(controller.service is not None)
         if phase is Phase.STARTING:
-            for page in self.all_pages():
+            for page in self.built_pages():
                 page.set_waiting(self.controller.starting_message)
         elif phase is Phase.START_FAILED and self.controller.start_error:
             title, _message = self.controller.start_error
-            for page in self.all_pages():
+            for page in self.built_pages():
                 page.set_waiting(f"{title}: see the message below")
 
     # Window -------------------------------------------------------------------------------------
@@ -432,16 +497,17 @@ class MainWindow(QMainWindow):
 
     def restore_geometry(self, settings: QSettings | None = None) -> None:
         settings = settings or QSettings()
+        self._state_settings = settings  # pages built later restore from here too
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        for page in self.all_pages():
+        for page in self.built_pages():
             page.restore_state(settings)
 
     def save_geometry(self, settings: QSettings | None = None) -> None:
         settings = settings or QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
-        for page in self.all_pages():
+        for page in self.built_pages():  # a page never built keeps what it saved last time
             page.save_state(settings)
 
     def may_quit(self) -> bool:
@@ -459,6 +525,19 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.page_stack.is_built(max(self.pages.currentIndex(), 0)):
+            after_first_paint(self, self.build_shown_page)  # shown at login from the tray
+
+    def build_shown_page(self) -> None:
+        """Build the page on screen if it is still a placeholder (the start's first paint)."""
+        row = self.pages.currentIndex()
+        if row < 0 or self.page_stack.is_built(row):
+            return
+        page = self.page_stack.page_at(row)
+        after_first_paint(page, self.start_page_shown.emit)
+
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.ApplicationPaletteChange:
@@ -466,10 +545,10 @@ class MainWindow(QMainWindow):
 
     def refresh_icons(self) -> None:
         """Redraw the sidebar's and toolbar's icons for the look in use."""
-        for row, page in enumerate(self.all_pages()):
+        for row, entry in enumerate(self.page_stack.entries):
             item = self.sidebar.item(row)
             if item is not None:
-                item.setIcon(icon(page.icon_name))
+                item.setIcon(icon(entry.icon_name))
         self.settings_action.setIcon(icon("settings"))
         self.sync_action.setIcon(icon("sync"))
         self.cancel_action.setIcon(icon("cancel"))

@@ -40,7 +40,14 @@ class TrayNotifier:
         self._timeout_ms = timeout_ms
 
     def notify(self, notice: Notice) -> None:
-        log.info("Notification (%s): %s: %s", notice.level.value, notice.title, notice.message)
+        # News the engine logged itself is in the log once already.
+        log.log(
+            logging.DEBUG if notice.logged else logging.INFO,
+            "Notification (%s): %s: %s",
+            notice.level.value,
+            notice.title,
+            notice.message,
+        )
         if self._tray.isVisible() and QSystemTrayIcon.supportsMessages():
             self._tray.showMessage(
                 notice.title, notice.message, self._ICONS[notice.level], self._timeout_ms
@@ -52,7 +59,7 @@ class LogNotifier:
 
     def notify(self, notice: Notice) -> None:
         level = logging.ERROR if notice.level is NoticeLevel.ERROR else logging.INFO
-        log.log(level, "%s: %s", notice.title, notice.message)
+        log.log(logging.DEBUG if notice.logged else level, "%s: %s", notice.title, notice.message)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,11 @@ def _boot_qt() -> str:
 
     from syncmonitor.ui.resources import icon
 
-    app = QApplication.instance() or QApplication(["syncmonitor-self-test"])
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
+        app = QApplication(["syncmonitor-self-test"])
     label = QLabel("Sync Monitor self-test")
     label.resize(320, 40)
     if label.grab().isNull():

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from syncmonitor.engine.runs.events import CancelToken, ProgressCallback, RunResult
 from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.notices import NoticeSink
-from syncmonitor.engine.services.imports import ImportsService
-from syncmonitor.engine.services.issues import IssuesService
-from syncmonitor.engine.services.mappings import MappingsService
-from syncmonitor.engine.services.people import PeopleService
-from syncmonitor.engine.services.queue import QueueService
-from syncmonitor.engine.services.runs import RunsService
-from syncmonitor.engine.services.two_way import TwoWayService
+
+if TYPE_CHECKING:  # the services (and the store and clients behind them) load after the window
+    from syncmonitor.engine.services.imports import ImportsService
+    from syncmonitor.engine.services.issues import IssuesService
+    from syncmonitor.engine.services.mappings import MappingsService
+    from syncmonitor.engine.services.people import PeopleService
+    from syncmonitor.engine.services.queue import QueueService
+    from syncmonitor.engine.services.runs import RunsService
+    from syncmonitor.engine.services.two_way import TwoWayService
 
 
 class SyncServiceLike(Protocol):

@@ -138,7 +138,7 @@ class TeamWatch(QObject):
         if result is None:
             return
         self.refreshes += 1
-        for page in self.window.all_pages():
+        for page in self.window.built_pages():
             page.sync_finished(result)
 
     def _polled(self, task: asyncio.Task[None]) -> None:

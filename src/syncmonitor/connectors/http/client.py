@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import certifi
@@ -716,24 +716,3 @@ class ResilientClient:
             return
         self.stats.seconds_waited += seconds
         await self._sleep(seconds)
-
-
-class RemoteClient:
-    """What every remote's client shares: a ResilientClient, its figures, and closing it."""
-
-    def __init__(self, http: ResilientClient) -> None:
-        self._http = http
-
-    @property
-    def stats(self) -> TransportStats:
-        """Requests, retries, redirects, bytes and rate-limit figures so far."""
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()

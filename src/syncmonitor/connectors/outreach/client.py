@@ -12,18 +12,15 @@ from typing import TypeVar
 
 import httpx
 import orjson
+from typing_extensions import Unpack
 
 from syncmonitor.connectors.errors import OUTREACH, MalformedResponseError
 from syncmonitor.connectors.http.client import (
-    DEFAULT_TIMEOUT,
     QueryParams,
-    RemoteClient,
     RemoteProblem,
-    ResilientClient,
-    Sleep,
     decode_json,
 )
-from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.http.remote import RemoteClient, TransportOptions
 from syncmonitor.connectors.outreach.errors import classify_outreach_error
 from syncmonitor.connectors.outreach.records import (
     Document,
@@ -139,12 +136,7 @@ class OutreachClient(RemoteClient):
         *,
         auth: httpx.Auth | None = None,
         page_size: int = MAX_PAGE_SIZE,
-        policy: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Sleep | None = None,
-        random: Callable[[], float] | None = None,
-        clock: Callable[[], float] | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        **options: Unpack[TransportOptions],
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
@@ -155,21 +147,14 @@ class OutreachClient(RemoteClient):
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         super().__init__(
-            ResilientClient(
-                service=OUTREACH,
-                base_url=base_url,
-                headers=headers,
-                auth=auth,
-                policy=policy,
-                transport=transport,
-                describe_error=_outreach_problem,
-                classify_error=classify_outreach_error,
-                secrets=(token or "",),
-                sleep=sleep,
-                random=random,
-                clock=clock,
-                timeout=timeout,
-            )
+            service=OUTREACH,
+            base_url=base_url,
+            headers=headers,
+            auth=auth,
+            describe_error=_outreach_problem,
+            classify_error=classify_outreach_error,
+            secrets=(token or "",),
+            **options,
         )
 
     # -- generic paging ---------------------------------------------------------------------

@@ -11,24 +11,21 @@ put it in the form body, where no log shows it.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+from typing_extensions import Unpack
 
 from syncmonitor import __version__
 from syncmonitor.connectors.errors import WORKBOOKS, MalformedResponseError, RequestRejectedError
 from syncmonitor.connectors.http.client import (
-    DEFAULT_TIMEOUT,
-    RemoteClient,
     RemoteProblem,
-    ResilientClient,
-    Sleep,
     decode_json,
 )
-from syncmonitor.connectors.http.retry import RetryPolicy
+from syncmonitor.connectors.http.remote import RemoteClient, TransportOptions
 from syncmonitor.connectors.workbooks.errors import classify_workbooks_error
 
 log = logging.getLogger(__name__)
@@ -180,29 +177,17 @@ class WorkbooksClient(RemoteClient):
         api_key: str,
         *,
         user_agent: str = DEFAULT_USER_AGENT,
-        policy: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Sleep | None = None,
-        random: Callable[[], float] | None = None,
-        clock: Callable[[], float] | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        **options: Unpack[TransportOptions],
     ) -> None:
         self._auth = (("api_key", api_key), ("_api_version", "1"), ("client", "api"))
         super().__init__(
-            ResilientClient(
-                service=WORKBOOKS,
-                base_url=base_url,
-                headers={"User-Agent": user_agent, "Accept": "application/json"},
-                policy=policy,
-                transport=transport,
-                describe_error=_workbooks_problem,
-                classify_error=classify_workbooks_error,
-                secrets=(api_key,),
-                sleep=sleep,
-                random=random,
-                clock=clock,
-                timeout=timeout,
-            )
+            service=WORKBOOKS,
+            base_url=base_url,
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            describe_error=_workbooks_problem,
+            classify_error=classify_workbooks_error,
+            secrets=(api_key,),
+            **options,
         )
 
     # -- answers ----------------------------------------------------------------------------

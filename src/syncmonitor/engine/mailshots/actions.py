@@ -18,6 +18,7 @@ the mailshot's timeline.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ from syncmonitor.domain.mailshots.queue import IN_QUEUE_ROLES
 from syncmonitor.domain.mailshots.rules import NAME_LIMIT, name_length, name_problem
 from syncmonitor.domain.mailshots.statuses import StatusRole
 from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
+
+log = logging.getLogger(__name__)  # what the person did and what came of it, at INFO
 
 DRAFT = "Draft"  # the documented status of a new mailshot (workbooks-mailshot_example.php)
 
@@ -97,10 +100,16 @@ async def fix_name(monitor: QueueMonitor, mailshot_id: int, new_name: str) -> Ac
         )
     async with monitor.action():  # one set of settings from the copy to the delete
         monitor.busy = True
+        log.info('Fix name pressed for mailshot #%s: new name "%s"', mailshot_id, new_name.strip())
         try:
-            return await _fix(monitor, mailshot_id, new_name.strip())
+            outcome = await _fix(monitor, mailshot_id, new_name.strip())
+        except MailshotActionError as error:
+            log.warning("Fix name for mailshot #%s not done: %s", mailshot_id, error)
+            raise
         finally:
             monitor.busy = False
+    log.info("Fix name done: %s", outcome.message)
+    return outcome
 
 
 async def _fix(monitor: QueueMonitor, mailshot_id: int, new_name: str) -> ActionOutcome:
@@ -373,6 +382,7 @@ async def _retry(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
     except ConnectorError as error:
         raise _nothing_changed("Workbooks did not queue the mailshot again.", error) from error
     monitor.record_event(mailshot_id, "waiting", "Retry: queued again by Sync Monitor.")
+    log.info('Retry pressed: mailshot #%s "%s" is queued again', mailshot_id, record.name)
     poll = await monitor.refresh_mailshot(mailshot_id)
     return ActionOutcome(f'"{record.name}" is queued again.', poll)
 
@@ -407,5 +417,6 @@ async def _cancel(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
     if row is not None:
         row["reason"] = f"Cancelled in Sync Monitor (status set back to {idle}; not deleted)"
         monitor.mark_dirty(mailshot_id)
+    log.info('Cancel pressed: mailshot #%s "%s" is out of the queue', mailshot_id, record.name)
     poll = await monitor.refresh_mailshot(mailshot_id)
     return ActionOutcome(f'"{record.name}" was taken out of the queue.', poll)

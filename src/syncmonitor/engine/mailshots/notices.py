@@ -3,13 +3,16 @@
 - `mailshot.arrived` (INFO): a mailshot seen in the queue arrived in Spotler.
 - `queue.blocked` (ERROR): the queue stopped moving (a blocking mailshot or the API key); told
   once per blocking episode, again only after it cleared and something blocked it anew.
-- `queue.moving` (INFO): a blocking episode is over, the queue moves again (once per episode).
 - `integration.stopped` (ERROR): the integration is not running (once per episode).
 - `apikey.expiring` (ISSUE): the GatorMail API key expires within 7 days (once per Until date).
+- `queue.recovered` (INFO): what was told as blocked or stopped works again ("The GatorMail queue
+  moves again", "The GatorMail API key is valid again", "The GatorMail integration runs again"),
+  told once per episode, in the log at INFO too. The log also holds each episode's start.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +21,7 @@ from syncmonitor.domain.timestamps import human_time
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel, NoticeSink
 from syncmonitor.engine.runs.notify_policy import EventType, register_event_type
 
+log = logging.getLogger(__name__)
 EXPIRY_WARNING_DAYS = 7
 
 # The queue's event types, so Settings > Notifications lists them with their own switches.
@@ -27,19 +31,29 @@ MAILSHOT_ARRIVED = register_event_type(
 QUEUE_BLOCKED = register_event_type(
     EventType("queue.blocked", "The mailshot queue is blocked", NoticeLevel.ERROR)
 )
-QUEUE_MOVING = register_event_type(
-    EventType("queue.moving", "The mailshot queue moves again", NoticeLevel.INFO)
-)
 INTEGRATION_STOPPED = register_event_type(
     EventType("integration.stopped", "The GatorMail integration stopped", NoticeLevel.ERROR)
 )
 APIKEY_EXPIRING = register_event_type(
     EventType("apikey.expiring", "The GatorMail API key expires soon", NoticeLevel.ISSUE)
 )
+QUEUE_RECOVERED = register_event_type(
+    EventType(
+        "queue.recovered",
+        "The mailshot queue moves again (after it was blocked or stopped)",
+        NoticeLevel.INFO,
+    )
+)
 
 QUEUE_EVENTS = frozenset(  # the daemon prints these on stderr too
     e.event
-    for e in (MAILSHOT_ARRIVED, QUEUE_BLOCKED, QUEUE_MOVING, INTEGRATION_STOPPED, APIKEY_EXPIRING)
+    for e in (
+        MAILSHOT_ARRIVED,
+        QUEUE_BLOCKED,
+        INTEGRATION_STOPPED,
+        APIKEY_EXPIRING,
+        QUEUE_RECOVERED,
+    )
 )
 
 
@@ -86,23 +100,16 @@ class QueueNotices:
         assert self.sink is not None
         problem = snapshot.queue_problem
         if problem is None or problem.code == "integration_stopped":
-            if self._blocked_episode is not None:  # the recovery, told once per episode
-                self.sink.post(
-                    Notice(
-                        "queue.moving",
-                        NoticeLevel.INFO,
-                        "The GatorMail queue moves again",
-                        _recovery(self._blocked_episode),
-                        key=self._blocked_episode,
-                    )
-                )
-            self._blocked_episode = None
+            self._unblocked(snapshot)
             return
         head = snapshot.blocked_by
         episode = f"{problem.code}:{head.id if head else ''}"
         if episode == self._blocked_episode:
             return
+        if self._blocked_episode is not None:
+            self._unblocked(snapshot)  # one cause ended, another began (key fixed, name too long)
         self._blocked_episode = episode
+        log.warning("The GatorMail queue is blocked: %s", problem.message)
         self.sink.post(
             Notice(
                 "queue.blocked",
@@ -110,14 +117,52 @@ class QueueNotices:
                 "The GatorMail queue is blocked",
                 problem.message,
                 key=episode,
+                logged=True,
             )
         )
+
+    def _unblocked(self, snapshot: QueueSnapshot) -> None:
+        """The episode told as blocked is over: say so once."""
+        assert self.sink is not None
+        episode, self._blocked_episode = self._blocked_episode, None
+        if episode is None:
+            return
+        if episode.startswith("api_key:"):
+            title = "The GatorMail API key is valid again"
+            message = "Workbooks accepts the key GatorMail uses again, so mailshots sync again."
+        else:
+            title = "The GatorMail queue moves again"
+            message = "The mailshot that blocked the queue is gone from its head."
+        waiting = len(snapshot.in_queue)
+        if waiting:
+            message += f" {waiting} mailshot{'s are' if waiting != 1 else ' is'} in the queue."
+        log.info("%s. %s", title, message)
+        self.sink.forget("queue.blocked", episode)  # the same block again later is news
+        self.sink.post(
+            Notice("queue.recovered", NoticeLevel.INFO, title, message, key=episode, logged=True)
+        )
+        self.sink.forget("queue.recovered", episode)
 
     def _integration(self, snapshot: QueueSnapshot) -> None:
         assert self.sink is not None
         stopped = snapshot.integration_running is False
+        if not stopped and self._stopped and snapshot.integration_running is True:
+            log.info("The GatorMail integration runs again: mailshots sync again.")
+            self.sink.forget("integration.stopped", "integration")
+            self.sink.post(
+                Notice(
+                    "queue.recovered",
+                    NoticeLevel.INFO,
+                    "The GatorMail integration runs again",
+                    "The integration is switched on again, so mailshots sync again.",
+                    key="integration",
+                    logged=True,
+                )
+            )
+            self.sink.forget("queue.recovered", "integration")
         if stopped and not self._stopped:
             problem = snapshot.queue_problem
+            log.warning("The GatorMail integration is not running.")
             self.sink.post(
                 Notice(
                     "integration.stopped",
@@ -125,9 +170,11 @@ class QueueNotices:
                     "The GatorMail integration stopped",
                     problem.message if problem else "The GatorMail integration is not running.",
                     key="integration",
+                    logged=True,
                 )
             )
-        self._stopped = stopped
+        if snapshot.integration_running is not None:
+            self._stopped = stopped  # an unread switch (None) is not news either way
 
     def _expiry(self, snapshot: QueueSnapshot) -> None:
         assert self.sink is not None
@@ -154,18 +201,3 @@ class QueueNotices:
                 key=told,
             )
         )
-
-
-def _recovery(episode: str) -> str:
-    """What ended a blocking episode ("code:mailshot id"), in words."""
-    if episode.startswith("api_key:"):
-        return (
-            "The GatorMail API key is usable again, so the queue moves again: the mailshots that "
-            "waited are syncing."
-        )
-    if episode.startswith("blocked:"):
-        return (
-            "The mailshot that blocked the GatorMail queue is out of the way (renamed, fixed or "
-            "deleted): the mailshots that waited behind it are syncing again."
-        )
-    return "Nothing blocks the GatorMail queue any more: the mailshots that waited are syncing."

@@ -78,6 +78,8 @@ class Daemon:
 
     def _tell(self, notice: Notice) -> None:
         level = logging.ERROR if notice.level is NoticeLevel.ERROR else logging.INFO
+        if notice.logged:  # the engine logged this news itself: once is enough
+            level = logging.DEBUG
         log.log(level, "Notification: %s: %s", notice.title, notice.message)
         if notice.event in QUEUE_EVENTS:  # one line each, beside the runs' (journalctl)
             print(f"queue: {notice.title}: {notice.message}", file=self.out, flush=True)

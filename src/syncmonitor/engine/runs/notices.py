@@ -36,14 +36,17 @@ class Notice:
     message: str
     key: str = ""
     count: int = 1  # how many occurrences this notice stands for (batched notices)
+    # The engine wrote this news to the log itself (a recovery, a blocked queue): whoever
+    # delivers the notice logs the delivery at debug only, so the log tells it once.
+    logged: bool = False
 
 
 class NoticeSink(Protocol):
     """Where the engine posts notices.
 
     A run brackets what it posts with `begin_batch()` and `end_batch()` (the policy may tell a
-    batch as one summary); `forget(event)` makes the next notice of `event` news again (after a
-    failure streak ends, say).
+    batch as one summary); `forget(event, key)` makes the next notice of `event` with `key` (of
+    every key when "") news again (after a failure streak ends, say).
     """
 
     def post(self, notice: Notice) -> None: ...
@@ -52,4 +55,4 @@ class NoticeSink(Protocol):
 
     def end_batch(self) -> None: ...
 
-    def forget(self, event: str) -> None: ...
+    def forget(self, event: str, key: str = "") -> None: ...

@@ -49,7 +49,13 @@ def register_event_type(event_type: EventType) -> EventType:
 
 SYNC_FAILED = register_event_type(EventType("sync.failed", "A sync failed", NoticeLevel.ERROR))
 SYNC_RECOVERED = register_event_type(
-    EventType("sync.recovered", "Syncing works again after a failure", NoticeLevel.INFO)
+    EventType(
+        "sync.recovered",
+        "Syncing works again after a failure",
+        NoticeLevel.INFO,
+        "{count} problems are over: the parts they stopped sync again. The log names each.",
+        batch_title="Syncing works again",
+    )
 )
 PEOPLE_OPTED_OUT = register_event_type(
     EventType(
@@ -124,9 +130,10 @@ class NotificationPolicy:
     def snoozed(self) -> bool:
         return self.snoozed_until is not None and self.clock() < self.snoozed_until
 
-    def forget(self, event: str) -> None:
-        """Re-arm an event: its next notice is news again (a failure after a recovery)."""
-        for told in [k for k in self._told if k[0] == event]:
+    def forget(self, event: str, key: str = "") -> None:
+        """Re-arm an event (one occurrence `key`, or all when ""): its next notice is news
+        again (a failure after a recovery)."""
+        for told in [k for k in self._told if k[0] == event and (not key or k[1] == key)]:
             del self._told[told]
 
     # Posting ------------------------------------------------------------------------------------

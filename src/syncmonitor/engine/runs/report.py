@@ -139,6 +139,7 @@ class Cause:
     message: str
     kind: str | None
     jobs: tuple[str, ...]  # the labels of the jobs it failed
+    service: str | None = None  # the remote that failed ("Outreach"), when one did
 
 
 def causes(reports: Iterable[JobReport]) -> list[Cause]:
@@ -149,7 +150,7 @@ def causes(reports: Iterable[JobReport]) -> list[Cause]:
             key = (report.error_title or "", report.error_message or "")
             seen.setdefault(key, []).append(report)
     return [
-        Cause(title, message, group[0].error_kind, tuple(r.label for r in group))
+        Cause(title, message, group[0].error_kind, tuple(r.label for r in group), group[0].service)
         for (title, message), group in seen.items()
     ]
 

@@ -7,7 +7,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from syncmonitor.app.config import Config
 from syncmonitor.app.errors import UserFacingError
@@ -42,13 +44,16 @@ from syncmonitor.engine.runs.jobs import (
 )
 from syncmonitor.engine.runs.kinds import SyncKind
 from syncmonitor.engine.runs.lock import AlreadySyncingError, Lock
-from syncmonitor.engine.runs.notices import NoticeSink
+from syncmonitor.engine.runs.notices import Notice, NoticeSink
 from syncmonitor.engine.runs.report import JobOutcome, JobReport, result_of
+from syncmonitor.engine.runs.workers import in_writer
 from syncmonitor.store.cache_faults import explain as explain_cache_fault
 from syncmonitor.store.database import Database
+from syncmonitor.store.issues import consequence_keys
 from syncmonitor.store.runs import finish_run, last_finished_by_kind, recent_runs, start_run
 
 log = logging.getLogger(__name__)
+RECORD_ISSUES = "sync.record_issues"
 
 __all__ = [
     "NotConfiguredError",
@@ -244,15 +249,20 @@ class SyncService:
         finally:
             await asyncio.to_thread(self._lock.release)
         self._last = result
+        # What happened, in words, at the default level; the figures per object for developers.
         log.log(
             logging.INFO if result.ok else logging.WARNING,
-            "Run %d %s in %.1f s: read %s, wrote %s%s",
+            "Run %d (%s, %s): %s",
             result.run_id,
-            result.outcome.value,
-            result.duration_s,
+            kind.value,
+            trigger,
+            result.summary,
+        )
+        log.debug(
+            "Run %d figures: read %s, wrote %s",
+            result.run_id,
             result.records_read,
             result.records_written,
-            f"; {result.error_title}: {result.error_message}" if result.error_title else "",
         )
         if progress is not None:
             progress(SyncProgress("done", result.summary, 1, 1))
@@ -291,7 +301,12 @@ class SyncService:
             cancelled = await self._one(job, ctx, report)
             if report.failed and report.service and report.error_kind in REMOTE_WIDE:
                 down.setdefault(report.service, report)
-            self._post_notices(report)
+        # Told once every job has run, so a person whose Workbooks record was deleted (found
+        # by the outbound job, after the push) is one piece of news: the deletion.
+        keys = {k for r in reports for n in r.notices if n.event == RECORD_ISSUES for k in r.issues}
+        folded = await in_writer(_deleted_people, self.database.engine, keys) if keys else set()
+        for report in reports:
+            self._post_notices(report, folded)
         return reports
 
     async def _one(self, job: Job, ctx: JobContext, report: JobReport) -> bool:
@@ -328,13 +343,17 @@ class SyncService:
             )
         return False
 
-    def _post_notices(self, report: JobReport) -> None:
+    def _post_notices(self, report: JobReport, folded: set[str]) -> None:
         """The job's own news (opt-outs, records that did not sync, delete hazards); the
         notification policy batches and de-duplicates it."""
         if self.notices is None:
             return
         for notice in report.notices:
-            self.notices.post(notice)
+            told: Notice | None = notice
+            if notice.event == RECORD_ISSUES and folded & report.issues:
+                told = _without(notice, len(folded & report.issues))
+            if told is not None:
+                self.notices.post(told)
 
     def _start(self, kind: SyncKind, trigger: str, target: str, started: datetime) -> int:
         with self.database.engine.begin() as conn:
@@ -395,4 +414,25 @@ def _refused(exc: UserFacingError) -> RunResult:
         duration_s=0.0,
         error_title=exc.title,
         error_message=exc.message,
+    )
+
+
+def _deleted_people(engine: Any, keys: set[str]) -> set[str]:
+    """Of these issue keys, the people whose Workbooks record was deleted (a delete hazard)."""
+    with engine.connect() as conn:
+        return consequence_keys(conn, keys)
+
+
+def _without(notice: Notice, folded: int) -> Notice | None:
+    """The "records did not sync" notice without the people whose Workbooks record was deleted
+    (the delete hazard's own notice tells of them); None when that was everyone."""
+    left = notice.count - folded
+    if left <= 0:
+        return None
+    noun = "person" if left == 1 else "people"
+    return replace(
+        notice,
+        count=left,
+        message=f"{left} {noun} could not be updated in Workbooks. "
+        "The Issues page says why and what to do.",
     )

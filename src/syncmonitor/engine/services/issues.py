@@ -5,15 +5,31 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from syncmonitor.engine.issue_groups import IssueGroup, consequence_text, group_issues
 from syncmonitor.engine.services.reads import timed_read
 from syncmonitor.engine.two_way.actions import act_on_hazard
 from syncmonitor.engine.two_way.delete_hazard import HazardAction
 from syncmonitor.store import two_way as two_way_store
 from syncmonitor.store.database import Database
-from syncmonitor.store.issues import StoredIssue, count_open_issues, dismiss_issue, open_issues
+from syncmonitor.store.issues import (
+    StoredIssue,
+    count_open_issues,
+    dismiss_issue,
+    dismiss_issues,
+    open_issues,
+)
 from syncmonitor.store.two_way import Hazard
 
-__all__ = ["Hazard", "HazardAction", "IssuesService", "StoredIssue"]
+__all__ = [
+    "Hazard",
+    "HazardAction",
+    "IssueGroup",
+    "IssuesService",
+    "StoredIssue",
+    "consequence_text",
+]
+# The Issues page groups at most this many issues (newest first); beyond it, the count says so.
+GROUPED_LIMIT = 20_000
 
 
 class IssuesService:
@@ -36,6 +52,12 @@ class IssuesService:
                 conn, include_dismissed=include_dismissed, limit=limit, before_id=before_id
             )
 
+    def groups(self, *, include_dismissed: bool = False) -> list[IssueGroup]:
+        """The issues grouped by cause (the newest `GROUPED_LIMIT`), newest cause first."""
+        with timed_read(self.database.engine, "the issues by cause") as conn:
+            found = open_issues(conn, include_dismissed=include_dismissed, limit=GROUPED_LIMIT)
+        return group_issues(found)
+
     def count(self) -> int:
         """How many issues are open (not dismissed)."""
         with timed_read(self.database.engine, "the issue count") as conn:
@@ -52,6 +74,15 @@ class IssuesService:
                 dismiss_issue(conn, issue_id)
 
         await asyncio.to_thread(write)
+
+    async def dismiss_many(self, issue_ids: list[int]) -> int:
+        """Hide a whole group (or an issue with its consequences) until each happens again."""
+
+        def write() -> int:
+            with self.database.engine.begin() as conn:
+                return dismiss_issues(conn, issue_ids)
+
+        return await asyncio.to_thread(write)
 
     def open_hazard(self, kind: str, crm_id: int) -> Hazard | None:
         """The unresolved delete hazard of this record, if there is one."""

@@ -22,6 +22,7 @@ from syncmonitor.connectors.outreach.sync import OutreachSyncClient
 from syncmonitor.connectors.workbooks.client import FieldValue, RecordUpdate
 from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
 from syncmonitor.domain.timestamps import format_iso, utc_now
+from syncmonitor.engine.issues import WORKBOOKS_PUSH, record_key
 from syncmonitor.engine.runs.workers import in_writer
 from syncmonitor.engine.two_way.outbound.kinds import SYNC_FIELD, OutboundKind
 from syncmonitor.engine.two_way.outbound.writes import issue_key
@@ -47,11 +48,21 @@ def _hazard(engine: Engine, kind: str, crm_id: int) -> store.Hazard | None:
         return store.hazard(conn, kind, crm_id)
 
 
-def _resolved(engine: Engine, kind: OutboundKind, crm_id: int, action: HazardAction) -> None:
+def _resolved(
+    engine: Engine, kind: OutboundKind, hazard: store.Hazard, action: HazardAction
+) -> None:
+    crm_id = hazard.crm_id
     with engine.begin() as conn:
         store.resolve_hazard(conn, kind.name, crm_id, action.value, format_iso(utc_now()))
         store.drop_link(conn, kind.name, crm_id)
         clear_issues(conn, kind.source, kind.name, [issue_key(crm_id)])
+        if hazard.deleted_side == "crm" and action is HazardAction.DELETE_OTHER_SIDE:
+            # The prospect is gone too: "no Workbooks person for it" was this deletion's
+            # consequence and is over with it. (Unlinked, the prospect lives on without a
+            # Workbooks person, and that issue stands on its own again.)
+            clear_issues(
+                conn, WORKBOOKS_PUSH, "person", [record_key("outreach", hazard.outreach_id)]
+            )
 
 
 async def resolve(
@@ -92,7 +103,7 @@ async def resolve(
                     f"{'; '.join(result.errors) or 'no reason given'}.",
                     "Try again; if the record was just edited in Workbooks, reload it first.",
                 )
-    await in_writer(_resolved, engine, kind, crm_id, action)
+    await in_writer(_resolved, engine, kind, hazard, action)
 
 
 async def _read(

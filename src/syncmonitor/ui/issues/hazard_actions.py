@@ -21,6 +21,10 @@ SOURCES = {
 }
 
 
+def other_side(hazard: Hazard) -> str:
+    return "deleted in Workbooks" if hazard.deleted_side == "crm" else "deleted in Outreach"
+
+
 def _ask(parent: QWidget, title: str, text: str) -> bool:
     answer = QMessageBox.question(parent, title, text)
     return answer == QMessageBox.StandardButton.Yes
@@ -105,6 +109,7 @@ class HazardActions:
             return
         for button in (self.delete_button, self.unlink_button):
             button.setEnabled(False)
+        log.info("%s confirmed on the Issues page for %s", title, hazard.label)
         self.task = asyncio.ensure_future(self._run(issues, hazard, action))
 
     async def _run(self, issues: IssuesService, hazard: Hazard, action: HazardAction) -> None:
@@ -116,6 +121,7 @@ class HazardActions:
             for button in (self.delete_button, self.unlink_button):
                 button.setEnabled(True)
             return
+        log.info("%s: %s (it had been %s)", hazard.label, action.value, other_side(hazard))
         self.hazard = None
         self.page.model.refresh()
         self.controller.refresh_issue_count()

@@ -1,4 +1,6 @@
-"""The Log page: the app's log file, newest at the bottom, filtered by level.
+"""The Log page: the app's log file, newest at the bottom, filtered by level and by words.
+
+Long lines wrap (switchable), so the end of a message is never off to the right.
 
 The file is read on a worker thread (it can be a few megabytes); the page re-reads it when shown
 and after each run, never on a timer while hidden.
@@ -13,9 +15,11 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QFont, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -59,9 +63,16 @@ class LogPage(Page):
         self.folder_button = QPushButton("Open log folder")
         self.folder_button.clicked.connect(self.open_folder)
         self.count_label = named(QLabel(), "count")
+        self.find = QLineEdit()
+        self.find.setPlaceholderText("Find in the log (every word)")
+        self.find.setClearButtonEnabled(True)
+        self.find.textChanged.connect(lambda _t: self._show())
+        self.wrap = QCheckBox("Wrap lines")
+        self.wrap.setChecked(True)
+        self.wrap.toggled.connect(self._set_wrap)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self._set_wrap(True)
         self.text.setMaximumBlockCount(20_000)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
@@ -69,12 +80,14 @@ class LogPage(Page):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Show:"))
         bar.addWidget(self.level)
-        bar.addWidget(self.count_label, 1)
+        bar.addWidget(self.find, 1)
+        bar.addWidget(self.wrap)
         bar.addWidget(self.refresh_button)
         bar.addWidget(self.folder_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(bar)
+        layout.addWidget(self.count_label)
         layout.addWidget(self.text, 1)
 
     @property
@@ -119,11 +132,21 @@ class LogPage(Page):
         self._entries = entries
         self._show()
 
+    def _set_wrap(self, on: bool) -> None:
+        mode = QPlainTextEdit.LineWrapMode.WidgetWidth if on else QPlainTextEdit.LineWrapMode.NoWrap
+        self.text.setLineWrapMode(mode)
+
     def _show(self) -> None:
         minimum = int(self.level.currentData())
         shown = filter_entries(self._entries, minimum)
+        words = self.find.text().casefold().split()
+        if words:
+            shown = [e for e in shown if all(w in e.text.casefold() for w in words)]
         self.text.setPlainText("\n".join(e.text for e in shown))
+        # The newest entry, from its start (not scrolled to the end of a long line).
         self.text.moveCursor(QTextCursor.MoveOperation.End)
+        self.text.moveCursor(QTextCursor.MoveOperation.StartOfBlock)
+        self.text.horizontalScrollBar().setValue(0)
         self.count_label.setText(
             f"{len(shown):,} of {len(self._entries):,} entries · {self.log_file}"
         )

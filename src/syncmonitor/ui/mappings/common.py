@@ -109,14 +109,23 @@ class EditorBar(QWidget):
         )
         self.save.setEnabled(w.dirty and not w.busy)
         self.revert.setEnabled(w.dirty)
+        # Short enough for the row at 1024 px; the tooltip says the rest (and that Lead Status,
+        # Contact Status and Field mappings are one set, saved together).
+        together = "Lead Status, Contact Status and Field mappings are saved together."
         if w.busy:
             self.state.setText(w.busy)
+            self.state.setToolTip(w.busy)
         elif w.dirty:
             self.state.setText("● Unsaved changes")
+            self.state.setToolTip(f"The sync uses the last saved mappings until Save. {together}")
         elif w.saved_at:
             self.state.setText(f"Saved {w.saved_at[:16].replace('T', ' ')} UTC")
+            self.state.setToolTip(f"The next sync uses these mappings. {together}")
         else:
-            self.state.setText("Never saved: the sync does not use these mappings yet")
+            self.state.setText("Not saved yet")
+            self.state.setToolTip(
+                f"The sync does not use these mappings until they are saved. {together}"
+            )
 
     def choose_import(self) -> Path | None:
         name, _ = QFileDialog.getOpenFileName(

@@ -15,7 +15,10 @@ from syncmonitor.ui.service_protocols import ServicesLike
 class MappingEditorPage(Page):
     """A page that edits the shared mappings."""
 
-    preview_pair = ObjectPair.PERSON_PROSPECT
+    @property
+    def preview_pair(self) -> ObjectPair:
+        """The pair of objects the preview opens on."""
+        return ObjectPair.PERSON_PROSPECT
 
     def __init__(self, workspace: MappingWorkspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)

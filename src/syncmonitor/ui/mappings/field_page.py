@@ -179,7 +179,7 @@ class FieldMappingPage(MappingEditorPage):
         return ObjectPair(pair) if pair else ObjectPair.PERSON_PROSPECT
 
     @property
-    def preview_pair(self) -> ObjectPair:  # type: ignore[override]
+    def preview_pair(self) -> ObjectPair:
         return self.current_pair
 
     @property

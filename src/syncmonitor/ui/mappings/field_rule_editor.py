@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -116,9 +116,11 @@ class RuleEditor(QGroupBox):
         self.conflict.activated.connect(
             lambda _i: self._set_option("conflict_rule", self.conflict.currentData())
         )
-        self.mapped.lineEdit().editingFinished.connect(
-            lambda: self._set_option("external_mapped_field", self.mapped.currentText().strip())
-        )
+        mapped_edit = self.mapped.lineEdit()  # the combo is editable: it has one
+        if mapped_edit is not None:
+            mapped_edit.editingFinished.connect(
+                lambda: self._set_option("external_mapped_field", self.mapped.currentText().strip())
+            )
         self.mapped.activated.connect(
             lambda _i: self._set_option("external_mapped_field", self.mapped.currentText().strip())
         )
@@ -194,7 +196,9 @@ class RuleEditor(QGroupBox):
     def _set_field(self, name: str, value: object) -> None:
         if not self._loading:
             self.page.change_rule(
-                lambda rule: replace(rule, **{name: value}), f"Change {name.replace('_', ' ')}"
+                # `name` is one of FieldRule's fields, chosen at run time: checked by the rule
+                lambda rule: replace(rule, **cast("dict[str, Any]", {name: value})),
+                f"Change {name.replace('_', ' ')}",
             )
 
     def _set_option(self, name: str, value: object) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from PySide6.QtWidgets import QWidget
 
 from syncmonitor.domain.mappings.values import StatusKind
 from syncmonitor.ui.mappings.editor_page import MappingEditorPage
@@ -11,14 +11,12 @@ from syncmonitor.ui.mappings.status_page import StatusMappingPage
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 
 
-def add_mapping_pages(window: Any, controller: Any) -> list[MappingEditorPage]:
-    """Lead Status, Contact Status and Field mappings pages, added to `window`'s sidebar."""
+def mapping_pages(window: QWidget) -> list[MappingEditorPage]:
+    """Lead Status, Contact Status and Field mappings pages (in sidebar order), over one
+    workspace owned by `window`."""
     workspace = MappingWorkspace(window)
-    pages: list[MappingEditorPage] = [
+    return [
         StatusMappingPage(workspace, StatusKind.LEAD),
         StatusMappingPage(workspace, StatusKind.CONTACT),
         FieldMappingPage(workspace),
     ]
-    for page in pages:
-        window.add_page(page)
-    return pages

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from syncmonitor.engine.services.people import CurrentStateRow
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.cells import state_cell, time_cell
 from syncmonitor.ui.models.lazy import ROW_ROLE
+
+if TYPE_CHECKING:  # types only: the engine loads after the window (ui/page_stack.py)
+    from syncmonitor.engine.services.people import CurrentStateRow
 
 Role = Qt.ItemDataRole
 AnyIndex = QModelIndex | QPersistentModelIndex

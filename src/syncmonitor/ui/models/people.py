@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 
-from syncmonitor.engine.services.people import PeopleService, PersonRow
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.cells import state_cell, time_cell
 from syncmonitor.ui.models.lazy import LazyTableModel
 from syncmonitor.ui.resources import no_email_marker
+
+if TYPE_CHECKING:  # types only: the engine loads after the window (ui/page_stack.py)
+    from syncmonitor.engine.services.people import PeopleService, PersonRow
 
 Role = Qt.ItemDataRole
 
@@ -20,7 +22,7 @@ OPTED_OUT_TIP = (
 )
 
 
-class PeopleModel(LazyTableModel[PersonRow]):
+class PeopleModel(LazyTableModel["PersonRow"]):
     """People matching `search_text`, read 200 at a time in name order (keyset paging)."""
 
     NAME, EMAIL, SEQUENCES, STATE, CHANGED = range(5)

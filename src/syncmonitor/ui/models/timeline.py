@@ -8,14 +8,16 @@ email address) has one timeline with both providers' transitions, each marked wi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 
-from syncmonitor.engine.services.people import PeopleService, PersonKey, TransitionRow
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.cells import state_cell
 from syncmonitor.ui.models.lazy import LazyTableModel
+
+if TYPE_CHECKING:  # types only: the engine loads after the window (ui/page_stack.py)
+    from syncmonitor.engine.services.people import PeopleService, PersonKey, TransitionRow
 
 Role = Qt.ItemDataRole
 TIME_ROLE = int(Role.UserRole) + 2  # "8 Sep 14:01": when the state changed
@@ -23,7 +25,7 @@ DETAIL_ROLE = int(Role.UserRole) + 3  # the second line
 PROVIDER_ROLE = int(Role.UserRole) + 4  # "Salesmate": where the transition came from
 
 
-class TimelineModel(LazyTableModel[TransitionRow]):
+class TimelineModel(LazyTableModel["TransitionRow"]):
     """The transitions of one person in every provider (`show_person`), paged backwards by
     `TransitionRow.key`."""
 

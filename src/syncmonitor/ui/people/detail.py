@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -15,8 +16,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.engine.services.people import PersonDetail, PersonView, ProspectMatch
-from syncmonitor.engine.services.two_way import Link, LinkedPerson
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models import CurrentStatesModel, TimelineModel
 from syncmonitor.ui.models.lazy import background_reader, read_in_background
@@ -24,6 +23,10 @@ from syncmonitor.ui.people.pair_view import PairView
 from syncmonitor.ui.people.timeline_view import timeline_view
 from syncmonitor.ui.service_protocols import ServicesLike
 from syncmonitor.ui.widgets import compact_table, empty_state, named, section_title
+
+if TYPE_CHECKING:  # types only: the engine loads after the window (ui/page_stack.py)
+    from syncmonitor.engine.services.people import PersonDetail, PersonView, ProspectMatch
+    from syncmonitor.engine.services.two_way import Link, LinkedPerson
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ as the last sync saw them; Refresh reads the cache again)."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -18,16 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from syncmonitor.app.config import WorkbooksSettings
-from syncmonitor.domain.mappings.apply import same
-from syncmonitor.domain.mappings.fields import FieldMapping, ObjectPair
 from syncmonitor.domain.two_way import display
-from syncmonitor.engine.services.two_way import Link, LinkedPerson, TwoWayService
-from syncmonitor.engine.two_way.outbound.kinds import person_kind
-from syncmonitor.engine.two_way.outbound.setup import with_implicit_loads
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.lazy import background_reader, read_in_background
 from syncmonitor.ui.style import bg_colour
+
+if TYPE_CHECKING:  # types only: the engine loads after the window (ui/page_stack.py)
+    from syncmonitor.engine.services.two_way import Link, LinkedPerson, TwoWayService
 from syncmonitor.ui.widgets import named, section_title
 
 COLUMNS = ("Field", "Workbooks", "Outreach", "Last synced")
@@ -95,8 +93,7 @@ class PairView(QWidget):
         if isinstance(result, BaseException):
             log.warning("Reading a person's linked records failed: %s", result)
             return
-        assert isinstance(result, LinkedPerson)
-        self.show_linked(self._prospect, result)
+        self.show_linked(self._prospect, cast("LinkedPerson", result))
 
     def show_linked(self, prospect: int | None, linked: LinkedPerson | None) -> None:
         """Show what was read of `prospect` (None: no Outreach prospect, the view hides)."""
@@ -117,6 +114,13 @@ class PairView(QWidget):
             )
             self.table.setVisible(False)
             return
+        # Loaded with the first linked person shown, not with the window.
+        from syncmonitor.app.config import WorkbooksSettings
+        from syncmonitor.domain.mappings.apply import same
+        from syncmonitor.domain.mappings.fields import FieldMapping, ObjectPair
+        from syncmonitor.engine.two_way.outbound.kinds import person_kind
+        from syncmonitor.engine.two_way.outbound.setup import with_implicit_loads
+
         mapping = (
             saved.fields[ObjectPair.PERSON_PROSPECT]
             if saved

@@ -7,7 +7,7 @@ recorded Until date drives the 7-day expiry warning, and the page shows when eac
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -93,8 +93,9 @@ class CheckDialog(QDialog):
     def until_date(self) -> datetime | None:
         if self.no_until.isChecked():
             return None
-        day = self.until.date().toPython()
-        return datetime.combine(day, time(23, 59), tzinfo=UTC)  # type: ignore[arg-type]
+        chosen = self.until.date()
+        day = date(chosen.year(), chosen.month(), chosen.day())
+        return datetime.combine(day, time(23, 59), tzinfo=UTC)
 
     def _save(self) -> None:
         if self.key_box.isChecked():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -206,9 +206,9 @@ class MailshotDetailPane(QWidget):
         colour = fg("#ae2a19" if error else "#216e4e")
         self.outcome.setText(f"<span style='color:{colour}'>{html.escape(text)}</span>")
 
-    def _emit(self, signal: Signal) -> None:
+    def _emit(self, signal: SignalInstance) -> None:
         if self._item is not None:
-            signal.emit(self._item.id)  # type: ignore[attr-defined]
+            signal.emit(self._item.id)
 
     def _fix(self) -> None:
         if self._item is not None:

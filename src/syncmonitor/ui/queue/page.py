@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -481,8 +482,8 @@ class QueuePage(Page):
         box.setDefaultButton(QMessageBox.StandardButton.No)
         poller = self.poller
 
-        def answered(button: object) -> None:
-            if box.standardButton(button) == QMessageBox.StandardButton.Yes:  # type: ignore[arg-type]
+        def answered(button: QAbstractButton) -> None:
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
                 poller.cancel(mailshot_id)
 
         box.buttonClicked.connect(answered)

@@ -14,8 +14,9 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
@@ -210,7 +211,7 @@ class QueuePoller(QObject):
 
     # running ------------------------------------------------------------------------------------
 
-    def _queue(self, make: Callable[[], Awaitable[None]]) -> None:
+    def _queue(self, make: Callable[[], Coroutine[Any, Any, None]]) -> None:
         if self.busy:
             previous = self._task
 
@@ -224,8 +225,8 @@ class QueuePoller(QObject):
             self._timer.stop()
             self._run(make())
 
-    def _run(self, coro: Awaitable[None]) -> None:
-        task = asyncio.get_event_loop().create_task(coro)  # type: ignore[arg-type]
+    def _run(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_event_loop().create_task(coro)
         task.add_done_callback(self._done)
         self._task = task
 

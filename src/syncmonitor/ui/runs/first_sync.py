@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from syncmonitor.app.errors import UserFacingError
-from syncmonitor.engine.connections.doctor import diagnose
-from syncmonitor.engine.runs.first_sync import plan_sync
-from syncmonitor.ui.runs.preview_dialog import FirstSyncDialog
+
+if TYPE_CHECKING:
+    from syncmonitor.ui.runs.preview_dialog import FirstSyncDialog
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,11 @@ class FirstSyncPreview(QObject):
         held = await asyncio.to_thread(service.writes_held)
         if not held or self.dialog is not None:
             return
+        # Loaded here, not with the window: most starts have nothing held.
+        from syncmonitor.engine.connections.doctor import diagnose
+        from syncmonitor.engine.runs.first_sync import plan_sync
+        from syncmonitor.ui.runs.preview_dialog import FirstSyncDialog
+
         dialog = FirstSyncDialog(sorted(held), parent=self.window)
         dialog.confirmed.connect(lambda: self._confirmed(service))
         dialog.finished.connect(self._closed)

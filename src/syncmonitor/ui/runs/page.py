@@ -151,13 +151,20 @@ def jobs_table(jobs: tuple[dict[str, object], ...]) -> str:
             why = f"{error.get('title') or ''}: {error.get('message') or ''}"
         elif job.get("reason"):
             why = str(job["reason"]).capitalize()
-        read = job.get("read") if isinstance(job.get("read"), dict) else {}
-        wrote = job.get("written") if isinstance(job.get("written"), dict) else {}
+        read = _counts(job.get("read"))
+        wrote = _counts(job.get("written"))
         cells += (
             f"<tr><td>{html.escape(str(job.get('label', job.get('job', ''))))}</td>"
             f"<td style='color:{colour}'><b>{OUTCOME_WORDS.get(outcome, outcome)}</b></td>"
-            f"<td>{html.escape(per_object(read) or '–')}</td>"  # type: ignore[arg-type]
-            f"<td>{html.escape(per_object(wrote) or '–')}</td>"  # type: ignore[arg-type]
+            f"<td>{html.escape(per_object(read) or '–')}</td>"
+            f"<td>{html.escape(per_object(wrote) or '–')}</td>"
             f"<td>{html.escape(why)}</td></tr>"
         )
     return f"<table cellspacing='0' cellpadding='3' style='margin-top:6px'>{cells}</table>"
+
+
+def _counts(value: object) -> dict[str, int]:
+    """A job's read or written counts from its stored report (anything else: none)."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): n for k, n in value.items() if isinstance(n, int)}

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
 
-from syncmonitor.engine.services.imports import ImportOutcome, ImportsService
 from syncmonitor.ui.resources import icon
-from syncmonitor.ui.salesmate.import_dialog import SalesmateImportDialog
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialog and the service load when the action is first used
+    from syncmonitor.engine.services.imports import ImportOutcome, ImportsService
     from syncmonitor.ui.main_window import MainWindow
+    from syncmonitor.ui.salesmate.import_dialog import SalesmateImportDialog
     from syncmonitor.ui.service_protocols import ServicesLike
 
 
@@ -39,10 +39,12 @@ def install_salesmate_import(window: MainWindow) -> QAction:
     def open_dialog() -> None:
         if not imports:
             return
+        from syncmonitor.ui.salesmate.import_dialog import SalesmateImportDialog
+
         dialog = SalesmateImportDialog(imports[0], window)
         dialog.imported.connect(lambda outcome: _after_import(window, outcome, dialog))
         dialog.finished.connect(dialog.deleteLater)
-        window.salesmate_import_dialog = dialog  # type: ignore[attr-defined]
+        window.salesmate_import_dialog = dialog
         dialog.open()
 
     window.controller.services_ready.connect(ready)
@@ -55,6 +57,8 @@ def _after_import(
 ) -> None:
     window.people.model.refresh()
     window.people.detail.refresh()
+    from syncmonitor.engine.services.imports import ImportsService
+
     # Through the notification policy, so its per-event switch and snooze apply.
     name = dialog.export.name if dialog.export else "Salesmate export"
     ImportsService.tell(window.controller.notices, outcome, name)

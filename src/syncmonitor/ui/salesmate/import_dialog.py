@@ -129,8 +129,8 @@ class SalesmateImportDialog(QDialog):
         self.table.setObjectName("importPreview")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
-        for column, width in ((0, 48), (1, 80), (2, 210), (3, 130), (4, 230), (5, 120)):
-            self.table.setColumnWidth(column, width)
+        for number, width in ((0, 48), (1, 80), (2, 210), (3, 130), (4, 230), (5, 120)):
+            self.table.setColumnWidth(number, width)
         header.setSectionResizeMode(ImportPreviewModel.PROBLEMS, QHeaderView.ResizeMode.Stretch)
         self.only_problems = QCheckBox("Show only rows with problems")
         self.only_problems.toggled.connect(self.model.set_only_problems)

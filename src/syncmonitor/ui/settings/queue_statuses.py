@@ -9,6 +9,7 @@ value shows where it was found and whether its meaning is a guess.
 from __future__ import annotations
 
 import weakref
+from typing import Protocol
 
 import shiboken6
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
@@ -16,18 +17,25 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidg
 from syncmonitor.domain.mailshots.statuses import StatusMeanings, StatusRole
 from syncmonitor.ui.widgets import named
 
+
 # The Queue page's poller registers itself here when it starts (it holds the discovered values
 # and applies the answer between two polls). Held weakly: a poller that stopped, or whose Qt
 # object is gone, is no source.
-_SOURCE: weakref.ref[object] | None = None
+class StatusSource(Protocol):
+    """What this section needs of the Queue page's poller (ui/queue/poller.py)."""
+
+    def confirm_statuses(self, roles: dict[str, StatusRole]) -> None: ...
 
 
-def register_source(poller: object | None) -> None:
+_SOURCE: weakref.ref[StatusSource] | None = None
+
+
+def register_source(poller: StatusSource | None) -> None:
     global _SOURCE
     _SOURCE = weakref.ref(poller) if poller is not None else None
 
 
-def _source() -> object | None:
+def _source() -> StatusSource | None:
     poller = _SOURCE() if _SOURCE is not None else None
     if poller is None or getattr(poller, "_stopped", False):
         return None
@@ -84,7 +92,7 @@ class QueueStatusesSection(QWidget):
         """Hand the answer to the queue (applied between two polls)."""
         source = _source()
         if source is not None and self.combos:
-            source.confirm_statuses(self.answer())  # type: ignore[attr-defined]
+            source.confirm_statuses(self.answer())
 
 
 def section(parent: QWidget | None = None) -> QueueStatusesSection:

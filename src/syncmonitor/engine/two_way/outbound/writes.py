@@ -236,10 +236,17 @@ def hazard_problem(hazard: store.Hazard) -> str:
     )
 
 
-_HAZARD_TODO = (
-    "Choose Delete in Outreach/Workbooks too (to finish the deletion) or Unlink (to keep the "
-    "record and stop syncing it to Outreach)."
-)
+def hazard_todo(hazard: store.Hazard) -> str:
+    """The two ways out, for the side that was deleted."""
+    if hazard.deleted_side == "crm":
+        return (
+            "Choose Delete in Outreach too (to finish the deletion) or Unlink (to keep the "
+            "Outreach record without a Workbooks record; it is not re-created in Workbooks)."
+        )
+    return (
+        "Choose Delete in Workbooks too (to finish the deletion) or Unlink (to keep the "
+        "Workbooks record and stop syncing it to Outreach)."
+    )
 
 
 def note_hazards(
@@ -252,7 +259,9 @@ def note_hazards(
         kind.source,
         kind.name,
         synced=[],
-        issues=[_issue(kind, h.crm_id, h.label, hazard_problem(h), _HAZARD_TODO) for h in hazards],
+        issues=[
+            _issue(kind, h.crm_id, h.label, hazard_problem(h), hazard_todo(h)) for h in hazards
+        ],
         run_id=run_id,
     )
     return new
