@@ -173,10 +173,15 @@ async def test_what_the_server_writes_appears_on_both_desktops(
             # The Salesmate import writes the store itself: on a team store the server does it.
             assert not gui.window.import_salesmate_action.isEnabled()
             assert "runs on the server" in gui.window.import_salesmate_action.toolTip()
-            # The queue is the server's to read: the page says so, not "set up Workbooks".
+            # The queue is the server's to read: the page shows its readings from the store,
+            # not "set up Workbooks".
             await eventually(
-                lambda gui=gui: "watches a team store" in gui.window.queue.empty.hint.text(), 10
+                lambda gui=gui: (
+                    gui.window.queue.poller is not None and gui.window.queue.poller.watching
+                ),
+                10,
             )
+            assert "set up" not in gui.window.queue.empty.title.text().lower()
         result = await team.server.service.sync_once(trigger="scheduled")
         assert result.ok, result.summary
         for gui in desktops:  # polled once a second: well within the 5 s the issue allows

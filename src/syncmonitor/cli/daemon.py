@@ -13,8 +13,13 @@ from syncmonitor.app.paths import AppPaths
 def add_parser(sub: Any) -> None:
     sub.add_parser(
         "daemon",
-        help="run the scheduler with no window (for a machine without a desktop); "
-        "stops cleanly on SIGTERM or Ctrl+C",
+        help="run the scheduler with no window (for a machine without a desktop, or a team "
+        "server); also watches the GatorMail queue; stops cleanly on SIGTERM or Ctrl+C",
+        description="Run the scheduled syncs with no window until SIGTERM or Ctrl+C. When "
+        "Workbooks and Spotler are configured it also reads the GatorMail mailshot queue at the "
+        "[mailshots] busy and idle intervals, tells a blocked queue (and when it moves again) once "
+        "in the log, and records each reading in the store, where desktops watching a team store "
+        "see it. A failing queue read never stops a sync, nor a failing sync the queue.",
     )
 
 

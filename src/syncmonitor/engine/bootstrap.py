@@ -132,8 +132,9 @@ class Services(CacheServices):
 
     @property
     def sandbox_controls(self) -> SandboxControls | None:
-        """The Sandbox menu's stories, in sandbox mode; None against real remotes."""
-        if self.sandbox is None or self.sandbox.endpoints is None:
+        """The Sandbox menu's stories, in sandbox mode; None against real remotes (also once
+        Settings gave real addresses while the sandbox runs)."""
+        if self.sandbox is None or self.sandbox.endpoints is None or not self.service.sandbox_mode:
             return None
         return SandboxControls(self.sandbox.endpoints.admin_url)
 
@@ -142,15 +143,18 @@ class Services(CacheServices):
         return self.database.engine
 
     def reconfigure(self, config: Config) -> None:
-        """Settings changed: the next run (and the next Salesmate import) use the new addresses
-        and credentials; a run under way finishes on the old ones."""
+        """Settings changed: the next run, the next queue read and the next Salesmate import
+        use the new addresses, credentials and intervals; a run or read under way finishes on
+        the old ones. Reads the keyring: call it off the GUI thread."""
         self.service.reconfigure(config)
+        self.queue.reconfigure()
         endpoints = self.sandbox.endpoints if self.sandbox is not None else None
         try:
             self.salesmate = resolve_salesmate(config, endpoints)
         except UserFacingError as exc:  # the token is not saved yet: imports match the cache
             log.warning("Salesmate is not usable yet: %s %s", exc.title, exc.message)
             self.salesmate = None
+        self.imports.salesmate = self.salesmate  # the import dialog holds this service
 
     def close(self) -> None:
         if self._closed:
@@ -283,12 +287,18 @@ def start_services(
         else:
             remotes = resolve_remotes(config)
         sandbox_remotes = remotes if sandbox is not None else None
+        gate = WriteGate(database.engine)
 
         def resolve(new: Config) -> Remotes:
             """The remotes of a changed configuration: the sandbox's while no address is set."""
             if new.sandbox_mode:
                 return sandbox_remotes or Remotes(None, None, None, None)
             return resolve_remotes(new)
+
+        def gate_for(new: Config) -> WriteGate | None:
+            """The sandbox is ours to write to; a real remote's first two-way sync is previewed
+            (also when Settings moves from the sandbox to real addresses)."""
+            return None if new.sandbox_mode and sandbox is not None else gate
 
         service = SyncService(
             config,
@@ -297,8 +307,8 @@ def start_services(
             lock=lock_for(database, paths.lock_file, role=role),
             sandbox_mode=config.sandbox_mode,
             resolve=resolve,
-            # The sandbox is ours to write to; a real remote's first two-way sync is previewed.
-            write_gate=None if sandbox is not None else WriteGate(database.engine),
+            write_gate=gate_for(config),
+            gate_for=gate_for,
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
         salesmate = resolve_salesmate(config, endpoints)

@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from syncmonitor.store.bulk import executemany, upsert_sql
+from syncmonitor.store.dialect import upsert_insert
 from syncmonitor.store.mailshot_schema import (
     mailshot_checks,
     mailshot_events,
     mailshot_statuses,
     mailshots,
 )
+from syncmonitor.store.schema import sync_cursors
 
 MAILSHOT_COLUMNS = tuple(c.name for c in mailshots.columns)
 EVENT_COLUMNS = ("mailshot_id", "at", "state", "detail", "source")
@@ -112,3 +114,29 @@ def add_check(conn: Connection, check: AdminCheck) -> None:
             kind=check.kind, checked_at=check.checked_at, valid_until=check.valid_until, ok=check.ok
         )
     )
+
+
+# The last reading of the queue a team server took (its whole snapshot, encoded by
+# engine.mailshots.recorded), kept as one named value beside the sync watermarks: one row,
+# replaced at every poll, so a watching desktop reads the live queue without remote credentials.
+SERVER_READING = "mailshots.server_reading"
+
+
+def save_server_reading(conn: Connection, text: str, taken_at: str) -> None:
+    """Replace the server's last queue reading (inside the caller's transaction)."""
+    stmt = upsert_insert(conn, sync_cursors).values(
+        name=SERVER_READING, value=text, updated_at=taken_at
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+    )
+
+
+def load_server_reading(conn: Connection) -> str | None:
+    """The server's last queue reading, or None before its first."""
+    return conn.execute(
+        select(sync_cursors.c.value).where(sync_cursors.c.name == SERVER_READING)
+    ).scalar_one_or_none()

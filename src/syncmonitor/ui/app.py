@@ -14,6 +14,7 @@ import logging
 import logging.handlers
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -173,8 +174,13 @@ class SyncMonitorApp(QObject):
         reconfigure = getattr(services, "reconfigure", None)
         if reconfigure is not None:  # reads the keyring: off the GUI thread
             self._reconfiguring = asyncio.get_running_loop().create_task(
-                asyncio.to_thread(reconfigure, self.config)
+                self._reconfigure(reconfigure)
             )
+
+    async def _reconfigure(self, reconfigure: Callable[[Config], None]) -> None:
+        await asyncio.to_thread(reconfigure, self.config)
+        if not self.quitting:  # then the pages holding old settings take the new ones
+            self.window.settings_applied()
 
     def _save_paused(self, paused: bool) -> None:
         if self.paths is None:

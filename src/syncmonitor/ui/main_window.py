@@ -371,10 +371,21 @@ class MainWindow(QMainWindow):
         for page in self.built_pages():
             page.set_services(services)
         if service is not None:  # the GatorMail queue is watched while the window lives
-            from syncmonitor.ui.queue.page import attach_queue
+            from syncmonitor.ui.queue.watch import attach_queue
 
             attach_queue(self.queue, services, self.controller.notices)
             self.queue.offer_to_scheduler(self.controller)
+
+    def settings_applied(self) -> None:
+        """The services have taken saved Settings (`Services.reconfigure`): what the window holds
+        of the old ones follows (the queue's monitor; the rest reads the services each time)."""
+        services, service = self.controller.services, self.controller.service
+        if services is not None and service is not None:
+            from syncmonitor.ui.queue.watch import queue_settings_changed
+
+            self.set_sandbox_mode(service.sandbox_mode)  # real addresses set: no sandbox banner
+            self.sandbox_menu.offer()  # and no Sandbox menu (its stories drive the sandbox)
+            queue_settings_changed(self.queue, services, self.controller.notices)
 
     def _on_run_finished(self, result: RunResult) -> None:
         for page in self.built_pages():

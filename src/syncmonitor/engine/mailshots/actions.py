@@ -98,15 +98,16 @@ async def fix_name(monitor: QueueMonitor, mailshot_id: int, new_name: str) -> Ac
         raise MailshotActionError(
             problem, f"Choose a name of 1 to {NAME_LIMIT} characters (an emoji counts 2)."
         )
-    monitor.busy = True
-    log.info('Fix name pressed for mailshot #%s: new name "%s"', mailshot_id, new_name.strip())
-    try:
-        outcome = await _fix(monitor, mailshot_id, new_name.strip())
-    except MailshotActionError as error:
-        log.warning("Fix name for mailshot #%s not done: %s", mailshot_id, error)
-        raise
-    finally:
-        monitor.busy = False
+    async with monitor.action():  # one set of settings from the copy to the delete
+        monitor.busy = True
+        log.info('Fix name pressed for mailshot #%s: new name "%s"', mailshot_id, new_name.strip())
+        try:
+            outcome = await _fix(monitor, mailshot_id, new_name.strip())
+        except MailshotActionError as error:
+            log.warning("Fix name for mailshot #%s not done: %s", mailshot_id, error)
+            raise
+        finally:
+            monitor.busy = False
     log.info("Fix name done: %s", outcome.message)
     return outcome
 
@@ -365,6 +366,11 @@ def _half_done(
 
 async def retry(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
     """Queue a failed mailshot again (Workbooks status Queued)."""
+    async with monitor.action():
+        return await _retry(monitor, mailshot_id)
+
+
+async def _retry(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
     record = await _read(monitor, mailshot_id)
     if monitor.meanings.role(record.status) is not StatusRole.FAILED:
         raise MailshotActionError(
@@ -383,6 +389,11 @@ async def retry(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
 
 async def cancel(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
     """Take a waiting mailshot out of the queue (its status back to Draft); it is not deleted."""
+    async with monitor.action():
+        return await _cancel(monitor, mailshot_id)
+
+
+async def _cancel(monitor: QueueMonitor, mailshot_id: int) -> ActionOutcome:
     idle = _value_for(monitor, StatusRole.IDLE, DRAFT)
     for attempt in (1, 2):
         record = await _read(monitor, mailshot_id)

@@ -16,10 +16,11 @@ thread; a mailshot never leaves the cache, its state says why it left the queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,23 @@ class QueueNotConfiguredError(UserFacingError):
     title = "The mailshot queue is not set up"
 
 
+def not_configured(remotes: Remotes) -> QueueNotConfiguredError | None:
+    """Why the queue cannot be read with these remotes (Workbooks or Spotler missing), or None."""
+    if not remotes.workbooks_base_url or not remotes.workbooks_api_key:
+        return QueueNotConfiguredError(
+            "Workbooks is not configured, so the GatorMail queue cannot be read.",
+            "Set the Workbooks address ([workbooks] base_url) and API key in Settings > "
+            "Connections, or run without a configuration to use the sandbox.",
+        )
+    if not remotes.spotler_base_url:
+        return QueueNotConfiguredError(
+            "Spotler is not configured, so arrivals in GatorMail cannot be seen.",
+            "Set the Spotler address ([spotler] base_url), consumer key and secret in Settings "
+            "> Connections (or SYNCMONITOR_SPOTLER_CONSUMER_KEY / _SECRET for headless use).",
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class PollResult:
     """One look at the queue: the snapshot, what changed, when to look again, and what failed."""
@@ -94,18 +112,9 @@ class QueueMonitor(QueueTimeline):
         clock: Callable[[], datetime] = utc_now,
         policy: RetryPolicy | None = None,
     ) -> None:
-        if not remotes.workbooks_base_url or not remotes.workbooks_api_key:
-            raise QueueNotConfiguredError(
-                "Workbooks is not configured, so the GatorMail queue cannot be read.",
-                "Set [workbooks] base_url and the Workbooks API key, or run without a "
-                "configuration to use the sandbox.",
-            )
-        if not remotes.spotler_base_url:
-            raise QueueNotConfiguredError(
-                "Spotler is not configured, so arrivals in GatorMail cannot be seen.",
-                "Set [spotler] base_url and the Spotler consumer key and secret "
-                "(SYNCMONITOR_SPOTLER_CONSUMER_KEY / _SECRET or Settings).",
-            )
+        problem = not_configured(remotes)
+        if problem is not None:
+            raise problem
         self.database = database
         self.remotes = remotes
         self.settings = settings or MailshotSettings()
@@ -137,6 +146,73 @@ class QueueMonitor(QueueTimeline):
         self.status_every = self.settings.idle_poll_seconds
         self._workbooks: MailshotsClient | None = None
         self._spotler: SpotlerClient | None = None
+        # Settings saved while the monitor runs: taken at the start of the next poll, refresh
+        # or action, never in the middle of one (a read in flight finishes on the old ones).
+        self._next: tuple[Remotes, MailshotSettings] | None = None
+        self._acting = False
+        self.settings_taken = 0  # how many times new settings were taken (the page tells it)
+
+    # settings -----------------------------------------------------------------------------------
+
+    def configure(self, remotes: Remotes, settings: MailshotSettings | None = None) -> None:
+        """New addresses, credentials or [mailshots] intervals: the next poll, refresh or action
+        uses them; one under way finishes on the old ones. Raises QueueNotConfiguredError (and
+        keeps the old ones) when Workbooks or Spotler is missing from `remotes`.
+
+        May be called from another thread (Settings applies them off the GUI thread): it only
+        swaps one attribute, which the monitor's own loop picks up."""
+        problem = not_configured(remotes)
+        if problem is not None:
+            raise problem
+        self._next = (remotes, settings or MailshotSettings())
+
+    async def take_new_settings(self) -> bool:
+        """Start using settings given to `configure` (between operations only); True if any."""
+        pending = self._next
+        if pending is None or self._acting:
+            return False
+        self._next = None
+        remotes, settings = pending
+        old_wb = (self.remotes.workbooks_base_url, self.remotes.workbooks_api_key)
+        old_sp = (
+            self.remotes.spotler_base_url,
+            self.remotes.spotler_consumer_key,
+            self.remotes.spotler_consumer_secret,
+        )
+        self.remotes, self.settings = remotes, settings
+        self.status_every = settings.idle_poll_seconds
+        new_wb = (remotes.workbooks_base_url, remotes.workbooks_api_key)
+        new_sp = (
+            remotes.spotler_base_url,
+            remotes.spotler_consumer_key,
+            remotes.spotler_consumer_secret,
+        )
+        if new_wb != old_wb and self._workbooks is not None:
+            await self._workbooks.aclose()
+            self._workbooks = None
+        if new_sp != old_sp and self._spotler is not None:
+            await self._spotler.aclose()
+            self._spotler = None
+        if new_wb != old_wb or new_sp != old_sp:
+            # Another key or account may answer what the old one could not: ask again.
+            self._probed.clear()
+            self._statuses_read = False
+            self._statuses_tried_at = 0.0
+            self._audiences.clear()
+        self.settings_taken += 1
+        log.info("The queue monitor uses the new settings from this read on")
+        return True
+
+    @contextlib.asynccontextmanager
+    async def action(self) -> AsyncIterator[None]:
+        """One action (Fix name, Queue again, Cancel) on one set of settings from start to end:
+        new settings are taken before it starts, never between its steps."""
+        await self.take_new_settings()
+        self._acting = True
+        try:
+            yield
+        finally:
+            self._acting = False
 
     # clients ------------------------------------------------------------------------------------
 
@@ -179,6 +255,7 @@ class QueueMonitor(QueueTimeline):
         Each read is isolated. When the Workbooks mailshot read itself fails the last snapshot
         stays (with the failure said) and comes back as `error`; any other failing read only
         marks its own figures stale (the connectors already retried what could succeed)."""
+        await self.take_new_settings()
         before = self.requests_made()
         await self._load()
         ok = await self._read_remotes()
@@ -196,6 +273,7 @@ class QueueMonitor(QueueTimeline):
 
     async def refresh_mailshot(self, mailshot_id: int) -> PollResult:
         """Read one mailshot again now (and Spotler's arrivals): "sync this one now"."""
+        await self.take_new_settings()
         before = self.requests_made()
         await self._load()
         now = self.clock()

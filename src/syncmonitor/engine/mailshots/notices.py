@@ -45,6 +45,17 @@ QUEUE_RECOVERED = register_event_type(
     )
 )
 
+QUEUE_EVENTS = frozenset(  # the daemon prints these on stderr too
+    e.event
+    for e in (
+        MAILSHOT_ARRIVED,
+        QUEUE_BLOCKED,
+        INTEGRATION_STOPPED,
+        APIKEY_EXPIRING,
+        QUEUE_RECOVERED,
+    )
+)
+
 
 @dataclass(frozen=True)
 class StateChange:

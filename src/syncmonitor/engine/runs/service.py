@@ -79,15 +79,22 @@ class SyncService:
         notices: NoticeSink | None = None,
         resolve: Callable[[Config], Remotes] | None = None,
         write_gate: WriteGate | None = None,
+        gate_for: Callable[[Config], WriteGate | None] | None = None,
     ) -> None:
         self.config = config
         # None: write freely (sandbox mode, tests); else the first two-way sync to each real
         # remote waits for a person's confirmation (engine.runs.first_sync).
         self.write_gate = write_gate
+        # The gate of a changed configuration (`reconfigure`): leaving the sandbox for real
+        # remotes in Settings must not skip the first two-way sync's preview.
+        self._gate_for = gate_for
         # How to find the remotes and their secrets for a configuration (the keyring, the
         # environment, the sandbox): after `reconfigure` the next run resolves them again.
         self._resolve = resolve
         self._stale = False
+        # Why the last reconfigure could not resolve the remotes (a secret not saved yet); the
+        # remotes are still the previous ones. None: they match the configuration.
+        self.unresolved: UserFacingError | None = None
         # Where per-run news goes (opt-outs, records that did not sync); the app's policy
         # batches it into one notification per run.
         self.notices = notices
@@ -117,11 +124,16 @@ class SyncService:
         self.config = config
         if self._resolve is None:
             return
+        if self._gate_for is not None:
+            self.write_gate = self._gate_for(config)
+            self.sandbox_mode = config.sandbox_mode  # the window's banner follows
         try:
             self.remotes = self._resolve(config)
             self._stale = False
-        except UserFacingError:
+            self.unresolved = None
+        except UserFacingError as exc:
             self._stale = True
+            self.unresolved = exc  # what the new settings lack, for those who hold the remotes
 
     def writes_held(self) -> frozenset[str]:
         """The remotes ("outreach", "workbooks") the next run will not write to until a person

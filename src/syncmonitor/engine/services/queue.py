@@ -4,10 +4,19 @@ mailshot (fix its name, cancel it, queue it again), plus one mailshot's timeline
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
+from syncmonitor.app.config import MailshotSettings
+from syncmonitor.app.errors import UserFacingError
 from syncmonitor.engine.mailshots.actions import ActionOutcome, cancel, fix_name, retry
-from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor, QueueNotConfiguredError
+from syncmonitor.engine.mailshots.monitor import (
+    PollResult,
+    QueueMonitor,
+    QueueNotConfiguredError,
+    not_configured,
+)
+from syncmonitor.engine.mailshots.recorded import ServerQueue, server_said
 from syncmonitor.engine.mailshots.report import read_queue_once, snapshot_json
 from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.services.reads import timed_read
@@ -15,7 +24,14 @@ from syncmonitor.engine.team.asking import Done, ask, watching
 from syncmonitor.store.database import Database
 from syncmonitor.store.mailshots import TimelineEvent, timeline
 
-__all__ = ["ActionOutcome", "PollResult", "QueueMonitor", "QueueService", "TimelineEvent"]
+__all__ = [
+    "ActionOutcome",
+    "PollResult",
+    "QueueMonitor",
+    "QueueService",
+    "ServerQueue",
+    "TimelineEvent",
+]
 
 
 def _outcome(done: Done) -> ActionOutcome:
@@ -29,32 +45,70 @@ class QueueService:
     def __init__(self, database: Database, sync: Any = None) -> None:
         self.database = database
         self._sync = sync
+        self.monitor: QueueMonitor | None = None  # the one open_monitor made (one per app)
+        # Why the last saved settings could not be taken (a secret missing): the monitor reads
+        # with the previous ones until they can.
+        self.unapplied: UserFacingError | None = None
 
-    def open_monitor(self, notices: NoticeSink | None) -> QueueMonitor | None:
+    @property
+    def watching(self) -> bool:
+        """A desktop watching a team store: the server's daemon reads the queue, not this one."""
+        from syncmonitor.engine.team.desktop import TeamDesktopService
+
+        return isinstance(self._sync, TeamDesktopService)
+
+    def open_monitor(self, notices: NoticeSink | None) -> QueueMonitor | ServerQueue | None:
         """The live queue (one per app), or None when no remotes are known at all.
 
         Raises QueueNotConfiguredError (a UserFacingError) when Workbooks or Spotler is not set up.
         """
-        if watching(self._sync) is not None:  # no secrets here: the team server reads it
-            raise QueueNotConfiguredError(
-                "This desktop watches a team store: the mailshot queue is read by the Sync "
-                "Monitor server, with its Workbooks and Spotler keys, and this page cannot show "
-                "the server's reading of it yet.",
-                "Run `syncmonitor queue` on the server to see it (docs/team-mode.md).",
-            )
         remotes = getattr(self._sync, "remotes", None)
         if remotes is None:
             return None
-        config = getattr(self._sync, "config", None)
-        return QueueMonitor(
+        if self.watching:  # the team server reads the queue; this desktop shows its readings
+            return ServerQueue(self.database)
+        if self.monitor is not None:  # opened again (Settings set the queue up): a fresh one
+            self.monitor.configure(remotes, self._settings())
+            self.monitor.notices.sink = notices
+            return self.monitor
+        self.monitor = QueueMonitor(
             self.database,
             remotes,
-            settings=getattr(config, "mailshots", None),
+            settings=self._settings(),
             sink=notices,  # through the notification policy: switches, snooze, de-dup
         )
+        return self.monitor
+
+    def _settings(self) -> MailshotSettings | None:
+        return getattr(getattr(self._sync, "config", None), "mailshots", None)
+
+    def problem(self) -> QueueNotConfiguredError | None:
+        """Why the queue cannot be read with the current settings (None: it can)."""
+        remotes = getattr(self._sync, "remotes", None)
+        if remotes is None or self.watching:
+            return None
+        return not_configured(remotes)
+
+    def reconfigure(self) -> None:
+        """Settings were saved (the SyncService has taken them): the open monitor's next read uses
+        the new addresses, credentials and [mailshots] intervals; a read under way finishes on
+        the old ones. When the queue can no longer be read (Workbooks or Spotler switched off)
+        the monitor keeps the old ones and `problem()` says why: the window stops watching."""
+        monitor, remotes = self.monitor, getattr(self._sync, "remotes", None)
+        # A secret the new settings need is not saved yet: the remotes are the previous ones.
+        self.unapplied = getattr(self._sync, "unresolved", None)
+        if monitor is None or remotes is None or self.unapplied is not None:
+            return
+        with contextlib.suppress(QueueNotConfiguredError):
+            monitor.configure(remotes, self._settings())
 
     def read_once(self) -> PollResult:
-        """One read of the queue with its own event loop (the command line)."""
+        """One read of the queue with its own event loop (the command line); on a desktop watching
+        a team store, the server's last reading."""
+        if self.watching:
+            server = ServerQueue(self.database)
+            result = server.read()
+            return server_said(result, server.recorded_by)
         config = getattr(self._sync, "config", None)
         return read_queue_once(
             self.database, self._sync.remotes, getattr(config, "mailshots", None)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy import select
 from syncmonitor.domain.mappings.files import from_json as mappings_from_json
 from syncmonitor.domain.scope import ScopeFilter
 from syncmonitor.domain.scope import from_json as scope_from_json
+from syncmonitor.engine.mailshots.actions import ActionOutcome
 from syncmonitor.engine.mailshots.monitor import QueueMonitor
 from syncmonitor.engine.runs.service import SyncService
 from syncmonitor.engine.services.issues import HazardAction, IssuesService
@@ -42,6 +43,7 @@ MAX_CONDITIONS = 100
 MAX_ISSUES = 20_000  # one Dismiss all: 20,000 ids of 7 digits fit in a request (256 kB)
 HAZARD_KINDS = ("person", "organisation", "opportunity")
 MonitorSource = Callable[[], QueueMonitor | None]
+QueueTurn = Callable[[Callable[[QueueMonitor], Awaitable[ActionOutcome]]], Awaitable[ActionOutcome]]
 
 
 def record_id(request: Request, key: str) -> int:
@@ -98,6 +100,9 @@ class ServerActions:
 
     service: SyncService
     queue_monitor: MonitorSource | None = None
+    # The daemon's turn on its queue monitor (DaemonQueue.act): an action waits for a poll under
+    # way, and the reading after it is recorded for the watching desktops.
+    queue_turn: QueueTurn | None = None
 
     def __post_init__(self) -> None:
         db = self.service.database
@@ -133,7 +138,8 @@ class ServerActions:
         if found is not None:
             return found
         if self._own_monitor is None:
-            self._own_monitor = self.queue.open_monitor(None)
+            opened = self.queue.open_monitor(None)  # the server's: never a ServerQueue
+            self._own_monitor = opened if isinstance(opened, QueueMonitor) else None
         if self._own_monitor is None:
             raise BadRequestError(
                 "The server has no Workbooks or Spotler configured, so it cannot act on the "
@@ -142,18 +148,28 @@ class ServerActions:
             )
         return self._own_monitor
 
+    async def _on_queue(
+        self, action: Callable[[QueueMonitor], Awaitable[ActionOutcome]]
+    ) -> Outcome:
+        monitor = self.monitor()
+        daemons = self.queue_monitor() if self.queue_monitor is not None else None
+        if self.queue_turn is not None and daemons is monitor:  # the daemon's: between its polls
+            outcome = await self.queue_turn(action)
+        else:
+            outcome = await action(monitor)
+        return True, outcome.message, {"copy_id": outcome.copy_id}
+
     async def fix_name(self, request: Request) -> Outcome:
         mailshot, name = record_id(request, "mailshot"), short_text(request, "name")
-        outcome = await self.queue.fix_name(self.monitor(), mailshot, name)
-        return True, outcome.message, {"copy_id": outcome.copy_id}
+        return await self._on_queue(lambda m: self.queue.fix_name(m, mailshot, name))
 
     async def retry(self, request: Request) -> Outcome:
-        outcome = await self.queue.retry(self.monitor(), record_id(request, "mailshot"))
-        return True, outcome.message, {"copy_id": outcome.copy_id}
+        mailshot = record_id(request, "mailshot")
+        return await self._on_queue(lambda m: self.queue.retry(m, mailshot))
 
     async def cancel(self, request: Request) -> Outcome:
-        outcome = await self.queue.cancel(self.monitor(), record_id(request, "mailshot"))
-        return True, outcome.message, {"copy_id": outcome.copy_id}
+        mailshot = record_id(request, "mailshot")
+        return await self._on_queue(lambda m: self.queue.cancel(m, mailshot))
 
     # -- mappings --------------------------------------------------------------------------------
 

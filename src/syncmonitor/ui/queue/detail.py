@@ -127,6 +127,10 @@ class MailshotDetailPane(QWidget):
     def set_service(self, service: QueueService | None) -> None:
         self._service = service
 
+    @property
+    def service(self) -> QueueService | None:
+        return self._service
+
     def show_item(self, item: QueueItem | None, *, reload_timeline: bool = True) -> None:
         """Show `item` (None: nothing selected). The timeline is re-read when asked."""
         changed = item is None or self._item is None or item.id != self._item.id

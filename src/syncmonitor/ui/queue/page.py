@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import time
 from collections.abc import Callable
@@ -23,14 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor.app.errors import UserFacingError
+from syncmonitor.domain.durations import duration_text
 from syncmonitor.domain.mailshots.queue import QueueSnapshot
 from syncmonitor.domain.mailshots.rules import format_date
 from syncmonitor.domain.timestamps import utc_now
 from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
+from syncmonitor.engine.mailshots.recorded import ServerQueue
 from syncmonitor.engine.mailshots.report import FIGURE_SOURCES
 from syncmonitor.engine.mailshots.runs import MAILSHOT, mailshot_run_result
 from syncmonitor.engine.runs.events import RunResult
-from syncmonitor.engine.runs.notices import NoticeSink
 from syncmonitor.engine.runs.targets import RunRequest, Target
 from syncmonitor.ui.acts import acts
 from syncmonitor.ui.models.mailshot_queue import QueueTableModel
@@ -48,19 +50,9 @@ if TYPE_CHECKING:
 
 # The banner's, the summary's and the error's colours are in ui/style.py (light and dark).
 
-
-def attach_queue(page: QueuePage, services: ServicesLike, notices: NoticeSink) -> None:
-    """Start watching the queue with the running app's remotes and settings (once)."""
-    if page.poller is not None:
-        return
-    try:
-        # Through the notification policy: switches, snooze, de-dup.
-        monitor = services.queue.open_monitor(notices)
-    except UserFacingError as error:
-        page.unavailable(error.title, error.message)
-        return
-    if monitor is not None:
-        page.attach(monitor)
+# A server reading older than this is said to be old: its daemon reads at least every idle
+# interval (a minute by default), so five minutes means it has probably stopped.
+STALE_SERVER_READING_S = 300
 
 
 class QueuePage(Page):
@@ -77,6 +69,7 @@ class QueuePage(Page):
         self._selected: int | None = None
         self._snapshot: QueueSnapshot | None = None
         self._read_at: float | None = None
+        self.stopping: asyncio.Future[None] | None = None  # a poller Settings switched off
 
         self.banner = named(QFrame(), "queueBanner")
         self.banner_text = named(QLabel(), "queueBannerText")
@@ -117,6 +110,10 @@ class QueuePage(Page):
         self.notes.setWordWrap(True)
         self.notes.setTextFormat(Qt.TextFormat.RichText)
         self.notes.hide()
+        # What saving Settings changed for the queue (new settings taken, switched on or off).
+        self.settings_note = named(QLabel(), "queueSettingsNote")
+        self.settings_note.setWordWrap(True)
+        self.settings_note.hide()
 
         self.model = QueueTableModel(self)
         self.table = compact_table(self.model)
@@ -151,6 +148,7 @@ class QueuePage(Page):
         left_layout.addWidget(self.banner)
         left_layout.addWidget(self.error)
         left_layout.addWidget(self.notes)
+        left_layout.addWidget(self.settings_note)
         left_layout.addWidget(self.list_stack, 1)
         # Side by side from 1100 px; below, the detail goes under the queue, which keeps its
         # State, In queue and ETA columns in view.
@@ -179,10 +177,15 @@ class QueuePage(Page):
 
     def set_services(self, services: ServicesLike | None) -> None:
         self.detail.set_service(services.queue if services else None)
+        if self.poller is not None:
+            self.poller.service = self.detail.service
 
-    def attach(self, monitor: QueueMonitor) -> QueuePoller:
-        """Start watching the queue through `monitor` (in the background, whatever page shows)."""
+    def attach(self, monitor: QueueMonitor | ServerQueue) -> QueuePoller:
+        """Start watching the queue through `monitor` (in the background, whatever page shows);
+        a ServerQueue on a desktop watching a team store: the server's readings, from the
+        store."""
         self.poller = QueuePoller(monitor, self)
+        self.poller.service = self.detail.service  # a watching desktop's actions: requests
         self.poller.polled.connect(self.show_result)
         self.poller.action_started.connect(lambda text: self.detail.set_busy(True, text))
         self.poller.action_finished.connect(self._action_finished)
@@ -192,9 +195,22 @@ class QueuePage(Page):
 
         register_source(self.poller)
         self.poller.set_visible(self.isVisible())
-        self.empty.set_text(
-            "Reading the GatorMail queue…", "Workbooks mailshots and Spotler campaigns"
-        )
+        if self.poller.watching:
+            self.empty.set_text(
+                "Reading the team server's record of the GatorMail queue…",
+                "The server's daemon reads Workbooks and Spotler; this desktop shows its readings.",
+            )
+            self.record_check.hide()  # what an admin saw is recorded where the queue is read
+            self.read_now.setText("Show latest")
+            self.read_now.setToolTip(
+                "Show the team server's latest reading of the queue now. The server's daemon "
+                "reads Workbooks and Spotler; this desktop looks at its readings every few "
+                "seconds and needs no credentials of its own."
+            )
+        else:
+            self.empty.set_text(
+                "Reading the GatorMail queue…", "Workbooks mailshots and Spotler campaigns"
+            )
         self.poller.start()
         self.read_now.setEnabled(True)
         self._clock.start()
@@ -203,11 +219,14 @@ class QueuePage(Page):
     def offer_to_scheduler(self, controller: SyncController) -> None:
         """Make "sync this mailshot now" a scheduler target: one run at a time with the syncs,
         coalesced when pressed twice, shown on the Sync button like any forced sync."""
-        poller = self.poller
-        if poller is None:
-            return
 
         async def run(request: RunRequest, progress: object, cancel: object) -> RunResult:
+            poller = self.poller  # the one watching now (Settings may have started or stopped it)
+            if poller is None:
+                raise UserFacingError(
+                    "The mailshot queue is not being read, so the mailshot cannot be read again.",
+                    "Set up Workbooks and Spotler in Settings > Connections.",
+                )
             started = utc_now()
             poll = await poller.refresh_and_wait(int(request.target.key))
             return mailshot_run_result(poll, started, utc_now())
@@ -219,6 +238,29 @@ class QueuePage(Page):
         """The queue cannot be watched (not configured): say why on the page."""
         self.empty.set_text(title, message)
         self.list_stack.setCurrentWidget(self.empty)
+
+    def detach(self, title: str, message: str) -> None:
+        """Stop watching (Settings switched Workbooks or Spotler off): a read under way finishes,
+        no new one starts, and the page says why in place of the table."""
+        poller, self.poller = self.poller, None
+        if poller is not None:  # a stopped poller is no source for Settings > Queue statuses
+            poller.polled.disconnect(self.show_result)
+            self.stopping = asyncio.ensure_future(poller.stop())
+        self._clock.stop()
+        self.read_now.setEnabled(False)
+        self.banner.hide()
+        self.notes.hide()
+        self.settings_note.hide()
+        self.summary.setText("")
+        self.freshness.setText("")
+        self._snapshot = None
+        self._selected = None
+        self.detail.show_item(None)
+        self.unavailable(title, message)
+
+    def tell_settings(self, text: str) -> None:
+        self.settings_note.setText(text)
+        self.settings_note.show()
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("queue/splitter", self.splitter.saveState())
@@ -258,6 +300,12 @@ class QueuePage(Page):
         self.model.set_snapshot(snapshot)
         if snapshot.items:
             self.list_stack.setCurrentWidget(self.table)
+        elif self.poller is not None and self.poller.watching and not snapshot.reads:
+            self.empty.set_text(
+                "The team server has not read the GatorMail queue yet",
+                "Its daemon reads it once Workbooks and Spotler are set up in the server's "
+                "configuration; this page shows the readings as they come.",
+            )
         else:
             self.empty.set_text(
                 "No GatorMail mailshots yet",
@@ -321,6 +369,9 @@ class QueuePage(Page):
         self.summary.setToolTip("\n".join(tips))
 
     def _update_freshness(self) -> None:
+        if self.poller is not None and self.poller.watching:
+            self.freshness.setText(self._server_freshness())
+            return
         if self._read_at is None or self.poller is None:
             self.freshness.setText("")
             return
@@ -330,6 +381,23 @@ class QueuePage(Page):
         if following is not None:
             text += f", next in {int(following) + 1} s"
         self.freshness.setText(text)
+
+    def _server_freshness(self) -> str:
+        """Whose reading this is and how old (the server reads; this desktop only shows)."""
+        assert self.poller is not None
+        monitor = self.poller.monitor
+        if not isinstance(monitor, ServerQueue) or monitor.snapshot is None:
+            return "the team server has not read the queue yet"
+        taken = monitor.snapshot.taken_at
+        ago = max(0, int((utc_now() - taken).total_seconds()))
+        by = f" ({monitor.recorded_by})" if monitor.recorded_by else ""
+        when = f"{taken.astimezone():%H:%M:%S}"
+        if ago >= STALE_SERVER_READING_S:
+            return (
+                f"read by the team server{by} at {when}, {duration_text(ago)} ago: is its daemon "
+                "running?"
+            )
+        return f"read by the team server{by} {duration_text(ago)} ago, at {when}"
 
     # selection ----------------------------------------------------------------------------------
 

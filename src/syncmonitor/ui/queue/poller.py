@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
@@ -24,6 +24,10 @@ from syncmonitor.app.errors import UserFacingError
 from syncmonitor.domain.mailshots.statuses import StatusRole
 from syncmonitor.engine.mailshots.actions import ActionOutcome, cancel, fix_name, retry
 from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
+from syncmonitor.engine.mailshots.recorded import ServerQueue
+
+if TYPE_CHECKING:
+    from syncmonitor.engine.services.queue import QueueService
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +43,12 @@ class QueuePoller(QObject):
     action_failed = Signal(str, str, bool)  # title, message, half done (the fix needs finishing)
     copy_made = Signal(int)  # Fix name made this copy: the page selects it
 
-    def __init__(self, monitor: QueueMonitor, parent: QObject | None = None) -> None:
+    def __init__(self, monitor: QueueMonitor | ServerQueue, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.monitor = monitor
+        # On a desktop watching a team store, the queue's actions are requests the server
+        # carries out through this service (engine/team/asking.py); None: not offered here.
+        self.service: QueueService | None = None
         self.visible = False
         self.last_result: PollResult | None = None
         self.polls = 0
@@ -100,39 +107,79 @@ class QueuePoller(QObject):
 
     # actions ------------------------------------------------------------------------------------
 
+    @property
+    def watching(self) -> bool:
+        """The queue as the team server read it: this desktop reads the store, asks no remote."""
+        return isinstance(self.monitor, ServerQueue)
+
+    @property
+    def _asks_server(self) -> bool:
+        """A desktop watching a team store: the queue's actions are requests to the server."""
+        return self.watching and self.service is not None and self.service.watching
+
+    def _live(self, doing: str) -> QueueMonitor | None:
+        """The live monitor, or None after telling why a watching desktop does not do this."""
+        monitor = self.monitor
+        if isinstance(monitor, ServerQueue):
+            error = monitor.refuse(doing)
+            self.action_failed.emit(error.title, error.message, False)
+            return None
+        return monitor
+
     def fix_name(self, mailshot_id: int, new_name: str) -> None:
-        self._act(
-            "Making the copy and deleting the original…",
-            fix_name(self.monitor, mailshot_id, new_name),
-        )
+        if self._asks_server:  # a request the team server carries out
+            self._act(
+                "Sending Fix name to the team server…",
+                self.service.fix_name(None, mailshot_id, new_name),
+            )
+        elif (monitor := self._live("Fix name")) is not None:
+            self._act(
+                "Making the copy and deleting the original…",
+                fix_name(monitor, mailshot_id, new_name),
+            )
 
     def retry(self, mailshot_id: int) -> None:
-        self._act("Queueing it again…", retry(self.monitor, mailshot_id))
+        if self._asks_server:
+            self._act(
+                "Sending Queue again to the team server…", self.service.retry(None, mailshot_id)
+            )
+        elif (monitor := self._live("Queue again")) is not None:
+            self._act("Queueing it again…", retry(monitor, mailshot_id))
 
     def cancel(self, mailshot_id: int) -> None:
-        self._act("Taking it out of the queue…", cancel(self.monitor, mailshot_id))
+        if self._asks_server:
+            self._act("Sending Cancel to the team server…", self.service.cancel(None, mailshot_id))
+        elif (monitor := self._live("Cancel")) is not None:
+            self._act("Taking it out of the queue…", cancel(monitor, mailshot_id))
 
     def record_key_check(self, until: datetime | None, enabled: bool) -> None:
         """What an admin saw of the GatorMail API key (no API reads it), then read again."""
+        if (monitor := self._live("recording a check")) is None:
+            return
 
         async def record() -> None:
-            await self.monitor.record_key_check(until, enabled)
+            await monitor.record_key_check(until, enabled)
             await self._poll_inline()
 
         self._queue(record)
 
     def record_integration_check(self, running: bool) -> None:
+        if (monitor := self._live("recording a check")) is None:
+            return
+
         async def record() -> None:
-            await self.monitor.record_integration_check(running)
+            await monitor.record_integration_check(running)
             await self._poll_inline()
 
         self._queue(record)
 
     def confirm_statuses(self, roles: dict[str, StatusRole]) -> None:
         """The admin's answer to "which status means what", then read again."""
+        if (monitor := self._live("confirming what the statuses mean")) is None:
+            return
 
         async def confirm() -> None:
-            await self.monitor.confirm_statuses(roles)
+            await monitor.confirm_statuses(roles)
             await self._poll_inline()
 
         self._queue(confirm)
