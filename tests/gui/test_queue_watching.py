@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from recording_sink import RecordingSink
 from syncmonitor.app.config import MailshotSettings
+from syncmonitor.engine.mailshots.actions import ActionOutcome
 from syncmonitor.engine.mailshots.monitor import QueueMonitor
 from syncmonitor.engine.mailshots.recorded import ServerQueue, record_reading
 from syncmonitor.engine.runs.service import Remotes
@@ -155,3 +156,45 @@ async def test_an_old_server_reading_says_the_daemon_may_have_stopped(
         poller.monitor.snapshot = replace(old, taken_at=old.taken_at - timedelta(minutes=20))
         page._update_freshness()
         assert "is its daemon running?" in page.freshness.text()
+
+
+class AskingQueue:
+    """A watching desktop's QueueService: each action is a request the team server carries out
+    (engine/team/asking.py; the request itself is tested in test_team_actions.py)."""
+
+    watching = True
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, int, str | None]] = []
+
+    async def fix_name(self, monitor: object, mailshot_id: int, name: str) -> ActionOutcome:
+        assert monitor is None  # no monitor of its own: the server's does it
+        self.asked.append(("fix_name", mailshot_id, name))
+        words = f'Fix name: done by the team server. "{name}" (#99) is queued.'
+        return ActionOutcome(words, None, 99)
+
+    async def cancel(self, monitor: object, mailshot_id: int) -> ActionOutcome:
+        self.asked.append(("cancel", mailshot_id, None))
+        return ActionOutcome("Cancel: done by the team server.", None)
+
+
+async def test_a_watching_desktops_fix_name_is_sent_to_the_team_server(
+    qtbot: QtBot, page: QueuePage, database: Database, sandbox: SandboxEndpoints
+) -> None:
+    server = Server(database, sandbox)
+    try:
+        (long_id,) = server.create(name=LONG)
+        for _ in range(4):
+            await server.read()
+        async with watching(page, database) as poller:
+            asking = AskingQueue()
+            poller.service = asking  # type: ignore[assignment]
+            await eventually(lambda: page.banner.isVisible(), timeout=10)
+            page.select_mailshot(long_id)
+            page._fix(long_id, "A short name")
+            await eventually(lambda: "done by the team server" in page.detail.outcome.text())
+            assert asking.asked == [("fix_name", long_id, "A short name")]
+            assert "This desktop watches the team store" not in page.detail.outcome.text()
+            assert poller.monitor.requests_made() == 0  # this desktop asked no remote
+    finally:
+        await server.monitor.aclose()

@@ -113,9 +113,11 @@ class QueuePoller(QObject):
         return isinstance(self.monitor, ServerQueue)
 
     @property
-    def _asks_server(self) -> bool:
-        """A desktop watching a team store: the queue's actions are requests to the server."""
-        return self.watching and self.service is not None and self.service.watching
+    def _server(self) -> QueueService | None:
+        """On a desktop watching a team store, the service whose queue actions are requests the
+        server carries out; None when this desktop acts (or refuses) itself."""
+        service = self.service
+        return service if self.watching and service is not None and service.watching else None
 
     def _live(self, doing: str) -> QueueMonitor | None:
         """The live monitor, or None after telling why a watching desktop does not do this."""
@@ -127,10 +129,10 @@ class QueuePoller(QObject):
         return monitor
 
     def fix_name(self, mailshot_id: int, new_name: str) -> None:
-        if self._asks_server:  # a request the team server carries out
+        if (server := self._server) is not None:  # a request the team server carries out
             self._act(
                 "Sending Fix name to the team server…",
-                self.service.fix_name(None, mailshot_id, new_name),
+                server.fix_name(None, mailshot_id, new_name),
             )
         elif (monitor := self._live("Fix name")) is not None:
             self._act(
@@ -139,16 +141,14 @@ class QueuePoller(QObject):
             )
 
     def retry(self, mailshot_id: int) -> None:
-        if self._asks_server:
-            self._act(
-                "Sending Queue again to the team server…", self.service.retry(None, mailshot_id)
-            )
+        if (server := self._server) is not None:
+            self._act("Sending Queue again to the team server…", server.retry(None, mailshot_id))
         elif (monitor := self._live("Queue again")) is not None:
             self._act("Queueing it again…", retry(monitor, mailshot_id))
 
     def cancel(self, mailshot_id: int) -> None:
-        if self._asks_server:
-            self._act("Sending Cancel to the team server…", self.service.cancel(None, mailshot_id))
+        if (server := self._server) is not None:
+            self._act("Sending Cancel to the team server…", server.cancel(None, mailshot_id))
         elif (monitor := self._live("Cancel")) is not None:
             self._act("Taking it out of the queue…", cancel(monitor, mailshot_id))
 
