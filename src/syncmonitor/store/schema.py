@@ -85,6 +85,24 @@ sequence_states = Table(
     Column("error_reason", Text),
 )
 Index("ix_sequence_states_prospect", sequence_states.c.provider, sequence_states.c.prospect_id)
+# The People filters (migration 0013_people_filters): by state (and when it changed), by period.
+_s = sequence_states.c
+Index(
+    "ix_sequence_states_filter_state",
+    _s.state,
+    _s.state_changed_at,
+    _s.provider,
+    _s.prospect_id,
+    _s.sequence_id,
+)
+Index(
+    "ix_sequence_states_filter_changed",
+    _s.state_changed_at,
+    _s.provider,
+    _s.prospect_id,
+    _s.state,
+    _s.sequence_id,
+)
 
 state_history = Table(
     "state_history",

@@ -1,0 +1,35 @@
+"""The People filters: two indexes so "opted out this week" is an index range, not a walk.
+
+The filters look at a person's current sequence states by state and by when the state changed
+(`store/people_filters`). `(state, state_changed_at, ...)` serves a state with or without a
+period ("Bounced", "Bounced today"); `(state_changed_at, ...)` a period alone ("Changed today").
+Both carry the provider, the prospect and the sequence, so the filter reads the index alone.
+Measured by bench/bench_people_page.py --filters (100,000 people, 1,000,000 history rows).
+Same DDL on SQLite and PostgreSQL.
+
+Revision ID: 0013_people_filters
+Revises: 0012
+Create Date: 2026-12-01 16:55:00
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0013_people_filters"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+_STATE = ["state", "state_changed_at", "provider", "prospect_id", "sequence_id"]
+_CHANGED = ["state_changed_at", "provider", "prospect_id", "state", "sequence_id"]
+
+
+def upgrade() -> None:
+    op.create_index("ix_sequence_states_filter_state", "sequence_states", _STATE)
+    op.create_index("ix_sequence_states_filter_changed", "sequence_states", _CHANGED)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_sequence_states_filter_changed", table_name="sequence_states")
+    op.drop_index("ix_sequence_states_filter_state", table_name="sequence_states")
