@@ -231,6 +231,16 @@ def _period_counts(
     return {p: int(n) for p, n in zip(COUNTED_PERIODS, found, strict=True)}
 
 
+def all_sequences(conn: Connection) -> list[SequenceCount]:
+    """Every sequence in the cache, by name (people: 0, not counted), for choosing by name."""
+    rows = conn.execute(
+        select(sequences.c.provider, sequences.c.id, sequences.c.name).order_by(
+            sequences.c.name, sequences.c.provider, sequences.c.id
+        )
+    )
+    return [SequenceCount(p, i, n or f"Sequence {i}", 0) for p, i, n in rows]
+
+
 def _sequence_names(conn: Connection, keys: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
     if not keys:
         return {}
@@ -253,6 +263,7 @@ def _sequence_names(conn: Connection, keys: list[tuple[str, int]]) -> dict[tuple
 __all__ = [
     "FilterCounts",
     "SequenceCount",
+    "all_sequences",
     "filter_counts",
     "person_condition",
     "state_conditions",

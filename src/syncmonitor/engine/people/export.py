@@ -63,9 +63,9 @@ def all_rows(
         after = page[-1].key
 
 
-def write_csv(out: TextIO, rows: Iterable[Any]) -> int:
+def write_csv(out: TextIO, rows: Iterable[Any], *, line_end: str = "\r\n") -> int:
     """Write the header and one line per person; the number of people written."""
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator=line_end)
     writer.writerow(HEADERS)
     written = 0
     for row in rows:

@@ -28,7 +28,7 @@ from syncmonitor.store.people import (
     find_person,
     search_people,
 )
-from syncmonitor.store.people_filters import FilterCounts, SequenceCount
+from syncmonitor.store.people_filters import FilterCounts, SequenceCount, all_sequences
 
 __all__ = [
     "CurrentStateRow",
@@ -91,6 +91,11 @@ class PeopleService:
         with timed_read(self.database.engine, "the filter counts") as conn:
             return counts_for_choices(conn, filt, now=self.now(), tz=self.tz)
 
+    def sequences(self) -> list[SequenceCount]:
+        """Every sequence in the cache, by name."""
+        with timed_read(self.database.engine, "the sequences") as conn:
+            return all_sequences(conn)
+
     def view_counts(self, views: list[NamedView]) -> dict[str, int]:
         """How many people each named view holds now (the sidebar's numbers)."""
         with timed_read(self.database.engine, "the views' counts") as conn:
@@ -103,10 +108,10 @@ class PeopleService:
 
     def export_csv(self, filt: PeopleFilter, path: Path | None = None) -> int:
         """Write everyone matching `filt` to `path` as CSV (UTF-8 with a BOM, for Excel; None:
-        to standard output, no BOM); the number of people written."""
+        to standard output, no BOM, newline line ends); the number of people written."""
         rows = all_rows(self.search, filt)
         if path is None:
-            return write_csv(sys.stdout, rows)
+            return write_csv(sys.stdout, rows, line_end="\n")  # a pipe: as scripts expect
         return write_csv_file(path, rows)
 
     async def export_csv_async(self, filt: PeopleFilter, path: Path) -> int:
