@@ -8,94 +8,27 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert
 
+from people_world import fill_world
 from syncmonitor.domain.people_filter import BUILT_IN_VIEWS, PeopleFilter, Period, period_window
 from syncmonitor.domain.states import CanonicalState, Provider
-from syncmonitor.domain.timestamps import format_iso
 from syncmonitor.engine.people.views import PeopleViews, ViewNameError
 from syncmonitor.engine.services.people import PeopleService, at
-from syncmonitor.store.schema import prospects, sequence_states, sequences
 
 # Tuesday 1 December 2026, 12:00 UTC; the week began on Monday 30 November.
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 S = CanonicalState
 
 
-def ago(**delta: float) -> str:
-    return format_iso(NOW - timedelta(**delta))
-
-
-# name, provider, id, email, [(sequence id, state, changed)]
-WORLD = [
-    (
-        "Ada Opted",
-        "outreach",
-        1,
-        "ada@x.test",
-        [(1, S.OPTED_OUT, ago(hours=30)), (2, S.ACTIVE_RUNNING, ago(days=40))],
-    ),
-    (
-        "Ben Oldoptout",
-        "outreach",
-        2,
-        "ben@x.test",
-        [(1, S.OPTED_OUT, ago(days=20)), (2, S.FINISHED, ago(hours=2))],
-    ),
-    ("Cleo Bounced", "outreach", 3, "cleo@x.test", [(2, S.BOUNCED, ago(hours=1))]),
-    ("Dan Active", "outreach", 4, "dan@x.test", [(1, S.ACTIVE_RUNNING, ago(days=3))]),
-    ("Eve Nostates", "outreach", 5, "eve@x.test", []),
-    # Fay is in Outreach and in Salesmate (same email): listed once, with both records' states.
-    ("Fay Twin", "outreach", 6, "fay@x.test", [(1, S.ACTIVE_RUNNING, ago(days=50))]),
-    ("Fay Twin", "salesmate", 60, "fay@x.test", [(7, S.BOUNCED, ago(hours=3))]),
-    ('=HYPERLINK("http://evil")', "salesmate", 70, "-sum@x.test", [(7, S.FAILED, ago(days=9))]),
-]
-
-
 @pytest.fixture
 def people(tmp_path: Path, store_backend) -> PeopleService:
     db = store_backend.open(tmp_path)
-    with db.engine.begin() as conn:
-        conn.execute(
-            insert(sequences),
-            [
-                {"provider": "outreach", "id": 1, "name": "Webinar follow-up"},
-                {"provider": "outreach", "id": 2, "name": "Demo request"},
-                {"provider": "salesmate", "id": 7, "name": "Renewals"},
-            ],
-        )
-        for name, provider, pid, email, states in WORLD:
-            conn.execute(
-                insert(prospects),
-                {
-                    "provider": provider,
-                    "id": pid,
-                    "email": email,
-                    "name": name,
-                    "opted_out": any(s is S.OPTED_OUT for _q, s, _c in states),
-                    "search_text": f"{name} {email}".lower(),
-                },
-            )
-            for seq, state, changed in states:
-                conn.execute(
-                    insert(sequence_states),
-                    {
-                        "provider": provider,
-                        "id": pid * 100 + seq,
-                        "prospect_id": pid,
-                        "sequence_id": seq,
-                        "raw_state": state.value.lower(),
-                        "state": state.value,
-                        "reason": "",
-                        "state_changed_at": changed,
-                        "updated_at": changed,
-                    },
-                )
+    fill_world(db, NOW)
     service = PeopleService(db, tmp_path / "settings", tz=UTC)
     service.now = at(NOW)
     yield service
