@@ -167,7 +167,13 @@ class MainWindow(QMainWindow):
         body_layout = QHBoxLayout(body)
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.setSpacing(0)
-        body_layout.addWidget(self.sidebar)
+        # The sidebar's column: the pages, then the named People views under them.
+        self.sidebar_column = named(QWidget(), "sidebarColumn")
+        column_layout = QVBoxLayout(self.sidebar_column)
+        column_layout.setContentsMargins(0, 0, 0, 0)
+        column_layout.setSpacing(0)
+        column_layout.addWidget(self.sidebar)
+        body_layout.addWidget(self.sidebar_column)
         body_layout.addWidget(self.pages, 1)
         central = QWidget()
         central_layout = QVBoxLayout(central)
@@ -181,6 +187,12 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self.people = self.add_page(PeoplePage())
+        column_layout.addWidget(self.people.views_list, 1)
+        self.people.views_list.open_view.connect(lambda _view: self.show_page(self.people))
+        self.export_people_action = QAction("Export People as CSV…", self)
+        self.export_people_action.setObjectName("exportPeople")
+        self.export_people_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.export_people_action.triggered.connect(self._export_people)
         self.mapping_pages = add_mapping_pages(self, controller)
         self.import_salesmate_action = install_salesmate_import(self)
         self.queue = self.add_page(QueuePage())
@@ -191,6 +203,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(0)
         self._add_page_actions()
         build_menu_bar(self)
+        self._fit_sidebar_height()
         for page in self.mapping_pages:
             page.workspace.changed.connect(self.update_edit_actions)
         self.sidebar.currentRowChanged.connect(lambda _row: self.update_edit_actions())
@@ -275,6 +288,17 @@ class MainWindow(QMainWindow):
     def _find_person(self) -> None:
         self.show_page(self.people)
         self.people.focus_search()
+
+    def _export_people(self) -> None:
+        """File > Export People as CSV…: the People page's filtered list."""
+        self.show_page(self.people)
+        self.people.export.ask()
+
+    def _fit_sidebar_height(self) -> None:
+        """The pages' list as tall as its pages, so the People views fit under it."""
+        rows = sum(self.sidebar.sizeHintForRow(i) for i in range(self.sidebar.count()))
+        spacing = self.sidebar.spacing() * 2 * self.sidebar.count()
+        self.sidebar.setFixedHeight(rows + spacing + 2 * self.sidebar.frameWidth() + 8)
 
     def _fit_sidebar(self) -> None:
         """Wide enough for the longest page name (plus a count such as "(12)"): never elided."""
