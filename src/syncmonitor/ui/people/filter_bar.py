@@ -90,10 +90,10 @@ class FilterButton(QToolButton):
     def show_chosen(self, chosen: list[str]) -> None:
         if not chosen:
             text = self.name
-        elif len(chosen) == 1:
-            text = f"{self.name}: {chosen[0]}"
         else:
-            text = f"{self.name}: {len(chosen)} chosen"
+            text = f"{self.name}: {', '.join(chosen)}"
+            if len(text) > MAX_BUTTON_TEXT and len(chosen) > 1:
+                text = f"{self.name}: {len(chosen)} chosen"
         self.setText(_short(text))
         self.setToolTip(f"{self.name}: " + (", ".join(chosen) if chosen else "any"))
         self.setProperty("active", bool(chosen))

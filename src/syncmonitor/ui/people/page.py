@@ -10,11 +10,13 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -113,13 +115,10 @@ class PeoplePage(Page):
         bar.setSpacing(12)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.count_label)
+        bar.addWidget(self.save_view_button)
+        bar.addWidget(self.export_button)
         left_layout.addLayout(bar)
-        tools = QHBoxLayout()
-        tools.setSpacing(6)
-        tools.addWidget(self.filters, 1)
-        tools.addWidget(self.save_view_button)
-        tools.addWidget(self.export_button)
-        left_layout.addLayout(tools)
+        left_layout.addWidget(self.filters)
         left_layout.addWidget(self.message)
         left_layout.addWidget(self.list_stack, 1)
 
@@ -127,7 +126,15 @@ class PeoplePage(Page):
         # list keeps every column (name, email, state, changed) in view.
         self.splitter = AdaptiveSplitter(wide_from=1080)
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.detail)
+        # Stacked (below 1080 px) the detail scrolls inside its share of the height rather than
+        # claiming its whole natural height and squeezing the list to a few rows.
+        self.detail_scroll = named(QScrollArea(), "detailScroll")
+        self.detail_scroll.setWidget(self.detail)
+        self.detail_scroll.setWidgetResizable(True)
+        self.detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.detail_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.detail_scroll.setMinimumWidth(340)
+        self.splitter.addWidget(self.detail_scroll)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self._sized = False

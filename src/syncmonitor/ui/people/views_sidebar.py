@@ -52,9 +52,10 @@ class _ViewDelegate(QStyledItemDelegate):
         count_text = "…" if count is None else f"{count:,}"
         count_width = metrics.horizontalAdvance(count_text)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        role = opt.palette.ColorRole.HighlightedText if selected else opt.palette.ColorRole.Text
         painter.save()
-        painter.setPen(opt.palette.color(role))
+        # The selected line keeps the text colour: the style sheet's selection is a light tint
+        # (dark in the dark look), on which the palette's "highlighted text" white is unreadable.
+        painter.setPen(opt.palette.color(opt.palette.ColorRole.Text))
         name_rect = QRect(rect.left(), rect.top(), rect.width() - count_width - 8, rect.height())
         painter.drawText(
             name_rect,
@@ -63,6 +64,9 @@ class _ViewDelegate(QStyledItemDelegate):
         )
         if not selected:
             painter.setPen(opt.palette.color(opt.palette.ColorRole.PlaceholderText))
+        font = painter.font()
+        font.setBold(selected)
+        painter.setFont(font)
         painter.drawText(
             rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight), count_text
         )
