@@ -23,8 +23,8 @@ from sqlalchemy import (
     Connection,
     and_,
     case,
+    distinct,
     func,
-    literal,
     or_,
     select,
     tuple_,
@@ -134,7 +134,12 @@ def _person_states(
     ss = sequence_states
     cond = state_conditions(filt, window, skip=skip)
     own = (
-        select(prospects.c.provider.label("pp"), prospects.c.id.label("pid"), *columns)
+        select(
+            prospects.c.provider.label("pp"),
+            prospects.c.id.label("pid"),
+            _who(prospects).label("who"),
+            *columns,
+        )
         .select_from(
             prospects.join(
                 ss, and_(ss.c.provider == prospects.c.provider, ss.c.prospect_id == prospects.c.id)
@@ -147,7 +152,7 @@ def _person_states(
     twin = prospects.alias("twin")
     person = prospects.alias("person")
     via_twin = (
-        select(person.c.provider, person.c.id, *columns)
+        select(person.c.provider, person.c.id, _who(person), *columns)
         .select_from(
             ss.join(twin, and_(twin.c.provider == "salesmate", twin.c.id == ss.c.prospect_id)).join(
                 person, and_(person.c.provider == "outreach", person.c.email == twin.c.email)
@@ -160,12 +165,18 @@ def _person_states(
     return union_all(own, via_twin).subquery()
 
 
+def _who(table: FromClause) -> ColumnElement[int]:
+    """One number per listed person (id and provider), so people are counted with one
+    count(DISTINCT ...), which both engines do far faster than a DISTINCT over a union."""
+    code = case((table.c.provider == "outreach", 0), (table.c.provider == "salesmate", 1), else_=2)
+    return table.c.id * 4 + code
+
+
 def _grouped(conn: Connection, rows: FromClause, key_columns: int) -> list[tuple[object, ...]]:
-    """Distinct people per key: SELECT key, count(*) FROM (SELECT DISTINCT pp, pid, key...)."""
-    cols = list(rows.c)
-    distinct = select(*cols).distinct().subquery()
-    keys = list(distinct.c)[2 : 2 + key_columns]
-    return [tuple(r) for r in conn.execute(select(*keys, func.count()).group_by(*keys))]
+    """Distinct people per key: SELECT key, count(DISTINCT who) ... GROUP BY key."""
+    keys = list(rows.c)[3 : 3 + key_columns]
+    query = select(*keys, func.count(distinct(rows.c.who))).group_by(*keys)
+    return [tuple(r) for r in conn.execute(query)]
 
 
 def filter_counts(
@@ -216,18 +227,13 @@ def filter_counts(
 def _period_counts(
     conn: Connection, rows: Callable[..., Subquery], now: datetime, tz: tzinfo | None
 ) -> dict[Period, int]:
-    """People per period, from each person's latest matching change (one query)."""
+    """People per period: one pass over the matching states, one distinct count per period."""
     changed = rows("changed", sequence_states.c.state_changed_at.label("k"))
-    latest = (
-        select(changed.c.pp, changed.c.pid, func.max(changed.c.k).label("at"))
-        .group_by(changed.c.pp, changed.c.pid)
-        .subquery()
-    )
-    sums = []
+    counts = []
     for period in COUNTED_PERIODS:
         since = period_window(period, now, tz).since
-        sums.append(func.coalesce(func.sum(case((latest.c.at >= since, 1), else_=0)), literal(0)))
-    found = conn.execute(select(*sums)).one()
+        counts.append(func.count(distinct(case((changed.c.k >= since, changed.c.who)))))
+    found = conn.execute(select(*counts)).one()
     return {p: int(n) for p, n in zip(COUNTED_PERIODS, found, strict=True)}
 
 

@@ -45,6 +45,8 @@ Index("ix_prospects_email", prospects.c.email)
 # Covering index for the People search: the name-ordered walk filters on search_text without
 # visiting the table, so a rare word is an index scan rather than 100,000 row lookups.
 Index("ix_prospects_name_search", prospects.c.name, prospects.c.id, prospects.c.search_text)
+# An Outreach prospect's Salesmate twin by email, within a provider (0013_people_filters).
+Index("ix_prospects_provider_email", prospects.c.provider, prospects.c.email)
 
 sequences = Table(
     "sequences",
