@@ -175,6 +175,8 @@ def test_view_names_are_checked(tmp_path: Path) -> None:
     with pytest.raises(ViewNameError, match="needs a name"):
         views.save("   ", PeopleFilter())
     views.save("Opted out this week", PeopleFilter(), replace=True)  # saving over is allowed
+    hostile = views.save("Bad\x1b]0;title\x07 name\u202e\n", PeopleFilter())
+    assert hostile.name == "Bad ]0;title name"  # no terminal escapes, no bidi override
 
 
 def test_a_damaged_views_file_is_set_aside(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ Monday, ISO 8601), and compared with the providers' UTC timestamps. Pure: no I/O
 from __future__ import annotations
 
 import enum
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -224,5 +225,7 @@ MAX_VIEW_NAME = 60
 
 
 def clean_view_name(name: str) -> str:
-    """A view's name as kept: one line, trimmed, at most MAX_VIEW_NAME characters."""
-    return " ".join(name.split())[:MAX_VIEW_NAME]
+    """A view's name as kept: one line of printable text, trimmed, at most MAX_VIEW_NAME
+    characters (a name is shown in the sidebar and in a terminal: no control characters)."""
+    printable = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in name)
+    return " ".join(printable.split())[:MAX_VIEW_NAME]

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QInputDialog,
     QLabel,
@@ -45,7 +46,7 @@ class _ViewDelegate(QStyledItemDelegate):
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         text, opt.text = opt.text, ""
-        style = opt.widget.style() if opt.widget else QStyle()
+        style = opt.widget.style() if opt.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         rect = opt.rect.adjusted(10, 0, -8, 0)
         metrics = opt.fontMetrics
