@@ -11,19 +11,30 @@ from syncmonitor.ui.models.lazy import background_reader, read_in_background
 class _Reader:
     """One kind of read: only the newest result is delivered (a generation number)."""
 
-    def __init__(self, deliver: Callable[[object], None]) -> None:
+    def __init__(self, deliver: Callable[[object], None], *, slow: bool = False) -> None:
         self._deliver = deliver
         self._key = background_reader(self)
+        self._slow = slow
         self.generation = 0
 
     def start(self, job: Callable[[], object]) -> None:
+        """Read `job`'s result; a read still queued when a newer one starts is skipped."""
         self.generation += 1
-        read_in_background(job, self._key, self.generation)
+        mine = self.generation
+
+        def unless_stale() -> object:
+            return None if mine != self.generation else job()
+
+        read_in_background(unless_stale, self._key, mine, slow=self._slow)
 
     def _on_read(self, generation: int, result: object, _kind: str) -> None:
         # A failed count leaves the choices without numbers; the list itself reports the
         # cache's problems (its reads fail the same way, and say so).
-        if generation == self.generation and not isinstance(result, Exception):
+        if (
+            generation == self.generation
+            and result is not None
+            and not isinstance(result, Exception)
+        ):
             self._deliver(result)
 
 
@@ -33,7 +44,7 @@ class PageReads:
     def __init__(
         self, on_counts: Callable[[object], None], on_sequences: Callable[[object], None]
     ) -> None:
-        self._counts = _Reader(on_counts)
+        self._counts = _Reader(on_counts, slow=True)
         self._sequences = _Reader(on_sequences)
 
     def read_counts(self, people: PeopleService, people_filter: PeopleFilter) -> None:

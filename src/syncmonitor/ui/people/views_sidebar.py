@@ -142,12 +142,16 @@ class PeopleViewsList(QWidget):
             return
         self._generation += 1
         views = self.views()
-        read_in_background(lambda: people.view_counts(views), self._reader, self._generation)
+        mine = self._generation
+
+        def counts() -> object:  # skipped when a newer read is queued behind it
+            return None if mine != self._generation else people.view_counts(views)
+
+        read_in_background(counts, self._reader, mine, slow=True)
 
     def _on_read(self, generation: int, result: object, _kind: str) -> None:
-        if generation != self._generation or isinstance(result, Exception):
+        if generation != self._generation or not isinstance(result, dict):
             return  # a failed count leaves "…": the People page reports cache problems
-        assert isinstance(result, dict)
         self._counts = result
         for row in range(self.list.count()):
             item = self.list.item(row)
