@@ -29,7 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "gui"))
 
 from gui_cache import build_large_cache
-from gui_fakes import succeeded_run
+from gui_fakes import services_over, succeeded_run
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -73,7 +73,7 @@ def one_round(cache: Database) -> tuple[float, float, float]:
     model = page.model
     watch = LoopWatch()
     started = time.perf_counter()
-    page.set_database(cache)
+    page.set_services(services_over(cache))  # (was set_database, gone with the facade)
     wait_until(lambda: model.rowCount() == 200)
     first_window = time.perf_counter() - started
     for loaded in (400, 600):

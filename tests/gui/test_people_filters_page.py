@@ -250,3 +250,15 @@ async def test_views_sit_under_the_pages_in_the_sidebar_and_open_the_people_page
     finally:
         await gui.shutdown()
         gui.window.deleteLater()
+
+
+def test_a_hidden_page_reads_its_filter_counts_when_it_is_shown(qtbot: QtBot, db: Database) -> None:
+    hidden = PeoplePage()
+    qtbot.addWidget(hidden)
+    hidden.set_services(services_over(db))
+    qtbot.waitUntil(lambda: not hidden.model.loading, timeout=3000)
+    qtbot.wait(100)
+    assert hidden.filters._counts is None  # nobody sees them: not read
+    hidden.show()
+    qtbot.waitUntil(lambda: hidden.filters._counts is not None, timeout=3000)
+    assert hidden.filters.state_actions[S.OPTED_OUT].text() == "Opted Out (2)"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable
@@ -93,7 +94,18 @@ _EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cache-read")
 # Reads that may take seconds over a big cache and nobody waits for (the counts beside the People
 # filters' choices, the named views' counts) queue on their own thread, so they never hold up
 # the list, a scroll or a person's detail behind them.
-_SLOW_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-read-slow")
+
+
+def _lower_priority() -> None:
+    """The slow lane's thread yields the CPU to the GUI and the list's readers (Linux: a thread's
+    nice value is its own; elsewhere this does nothing)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+_SLOW_EXECUTOR = ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="cache-read-slow", initializer=_lower_priority
+)
 _PENDING: set[Future[None]] = set()
 _SLOW_PENDING: set[Future[None]] = set()
 _PENDING_LOCK = threading.Lock()

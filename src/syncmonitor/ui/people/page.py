@@ -52,6 +52,7 @@ class PeoplePage(Page):
         self._syncing: str | None = None  # the running sync's progress, None when idle
         self._people: PeopleService | None = None
         self.current_view: NamedView | None = None  # the named view shown, while unchanged
+        self._choices_stale = False  # the filter counts wait for the page to be shown
 
         self.search = named(QLineEdit(), "search")
         self.search.setPlaceholderText("Search by name or email")
@@ -183,6 +184,8 @@ class PeoplePage(Page):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self._choices_stale:
+            self._read_choices()
         if not self._sized:  # first show: the list gets 60 %, unless restore_state said otherwise
             self._sized = True
             QTimer.singleShot(0, self, self._initial_split)
@@ -277,10 +280,15 @@ class PeoplePage(Page):
         self.message.style().polish(self.message)
 
     def _read_choices(self) -> None:
-        """Read the count beside each filter choice, and the sequences, off the GUI thread."""
+        """Read the count beside each filter choice, and the sequences, off the GUI thread
+        (while the page is hidden, when it is shown next: nobody reads them meanwhile)."""
         people = self._people
         if people is None:
             return
+        if not self.isVisible():
+            self._choices_stale = True
+            return
+        self._choices_stale = False
         self.filters.set_counts(None)
         self._reads.read_counts(people, self.people_filter())
         self._reads.read_sequences(people)
