@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from gui_fakes import services_over, succeeded_run
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog
 from pytestqt.qtbot import QtBot
@@ -262,3 +262,22 @@ def test_a_hidden_page_reads_its_filter_counts_when_it_is_shown(qtbot: QtBot, db
     hidden.show()
     qtbot.waitUntil(lambda: hidden.filters._counts is not None, timeout=3000)
     assert hidden.filters.state_actions[S.OPTED_OUT].text() == "Opted Out (2)"
+
+
+def test_the_state_menu_stays_open_while_several_states_are_ticked(
+    qtbot: QtBot, page: PeoplePage
+) -> None:
+    from PySide6.QtCore import QPoint
+
+    menu = page.filters.state_button.menu_
+    menu.popup(page.filters.state_button.mapToGlobal(QPoint(0, 0)))
+    qtbot.waitUntil(menu.isVisible, timeout=2000)
+    for state in (S.BOUNCED, S.FAILED):
+        where = menu.actionGeometry(page.filters.state_actions[state]).center()
+        qtbot.mouseMove(menu, where)
+        qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=where)
+    assert menu.isVisible()  # still open: both ticked in one visit
+    settled(qtbot, page)
+    assert names(page) == ['=HYPERLINK("http://evil")', "Cleo Bounced", "Fay Twin"]
+    qtbot.keyClick(menu, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not menu.isVisible(), timeout=2000)

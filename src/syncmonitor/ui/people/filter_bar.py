@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -74,16 +74,36 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_BUTTON_TEXT else text[: MAX_BUTTON_TEXT - 1] + "…"
 
 
+class ChoicesMenu(QMenu):
+    """A menu of several choices that stays open while they are ticked (Bounced, then Failed);
+    Esc or a click outside closes it."""
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        action = self.activeAction()
+        if action is not None and action.isCheckable() and action.isEnabled():
+            action.trigger()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        action = self.activeAction()
+        keys = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if action is not None and action.isCheckable() and event.key() in keys:
+            action.trigger()
+            return
+        super().keyPressEvent(event)
+
+
 class FilterButton(QToolButton):
     """A filter's button: its name, or its name and what is chosen ("State: Bounced")."""
 
-    def __init__(self, name: str, object_name: str) -> None:
+    def __init__(self, name: str, object_name: str, *, several: bool = True) -> None:
         super().__init__()
         self.name = name
         named(self, object_name)
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.menu_ = QMenu(self)
+        self.menu_ = ChoicesMenu(self) if several else QMenu(self)
         self.setMenu(self.menu_)
         self.show_chosen([])
 
@@ -116,7 +136,7 @@ class PeopleFilterBar(QWidget):
         self.state_button = FilterButton("State", "stateFilter")
         self.provider_button = FilterButton("Provider", "providerFilter")
         self.sequence_button = FilterButton("Sequence", "sequenceFilter")
-        self.changed_button = FilterButton("Changed", "changedFilter")
+        self.changed_button = FilterButton("Changed", "changedFilter", several=False)
         self.clear_button = named(QToolButton(), "clearFilters")
         self.clear_button.setText("Clear filters")
         self.clear_button.setToolTip("Show everyone again (the search text stays)")
