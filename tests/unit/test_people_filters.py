@@ -200,3 +200,30 @@ def test_a_filter_saved_by_a_newer_version_keeps_what_this_one_knows() -> None:
         last_day=date(2026, 3, 4),
     )
     assert PeopleFilter.from_dict(f.to_dict()) == f
+
+
+def test_paging_keeps_two_people_with_the_same_name_and_number(
+    people: PeopleService, tmp_path: Path
+) -> None:
+    from sqlalchemy import insert
+
+    from syncmonitor.store.schema import prospects
+
+    with people.database.engine.begin() as conn:  # Salesmate contact 1, another Ada Opted
+        conn.execute(
+            insert(prospects),
+            {
+                "provider": "salesmate",
+                "id": 1,
+                "email": "ada@elsewhere.test",
+                "name": "Ada Opted",
+                "opted_out": False,
+                "search_text": "ada opted ada@elsewhere.test",
+            },
+        )
+    seen, after = [], None
+    while page := people.search(PeopleFilter(), after, 1):  # a window ends between the two
+        seen.append((page[0].name, page[0].provider))
+        after = page[-1].key
+    assert seen[1:3] == [("Ada Opted", "outreach"), ("Ada Opted", "salesmate")]
+    assert len(seen) == people.count(PeopleFilter()) == 8

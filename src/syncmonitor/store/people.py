@@ -55,9 +55,11 @@ class PersonRow:
     latest_changed_at: str | None
 
     @property
-    def key(self) -> tuple[str, int]:
-        """The keyset position of this row in the name-ordered list."""
-        return (self.name, self.prospect_id)
+    def key(self) -> tuple[str, int, str]:
+        """The keyset position of this row in the name-ordered list. The provider is part of it:
+        an Outreach prospect and a Salesmate contact may share a name and a number, and a
+        window ending between the two must not lose the second."""
+        return (self.name, self.prospect_id, self.provider)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +162,7 @@ def search_people(
     conn: Connection,
     text: str | PeopleFilter = "",
     *,
-    after: tuple[str, int] | None = None,
+    after: tuple[str, int, str] | None = None,
     limit: int = 200,
     window: ChangeWindow | None = None,
 ) -> list[PersonRow]:
@@ -189,8 +191,9 @@ def search_people(
     )
     query = _filtered(query, _as_filter(text), window)
     if after is not None:
-        query = query.where(tuple_(prospects.c.name, prospects.c.id) > tuple_(*after))
-    query = query.order_by(prospects.c.name, prospects.c.id).limit(limit)
+        position = tuple_(prospects.c.name, prospects.c.id, prospects.c.provider)
+        query = query.where(position > tuple_(*after))
+    query = query.order_by(prospects.c.name, prospects.c.id, prospects.c.provider).limit(limit)
     return _with_latest_states(conn, conn.execute(query).all())
 
 

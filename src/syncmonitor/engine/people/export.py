@@ -51,7 +51,8 @@ def person_cells(row: Any) -> list[str]:
 
 
 def all_rows(
-    search: Callable[[PeopleFilter, tuple[str, int] | None, int], list[Any]], filt: PeopleFilter
+    search: Callable[[PeopleFilter, tuple[str, int, str] | None, int], list[Any]],
+    filt: PeopleFilter,
 ) -> Iterator[Any]:
     """Every person matching `filt`, read WINDOW at a time in the list's order."""
     after = None

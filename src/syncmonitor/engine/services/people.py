@@ -73,7 +73,7 @@ class PeopleService:
         self.now = utc_now  # the clock the periods are read at (tests set their own)
 
     def search(
-        self, query: str | PeopleFilter, after: tuple[str, int] | None, limit: int
+        self, query: str | PeopleFilter, after: tuple[str, int, str] | None, limit: int
     ) -> list[PersonRow]:
         """People matching the search text and the filters, by name, after `after`."""
         filt = _as_filter(query)
