@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QUrl
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from shiboken6 import isValid
 
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.engine.services.people import NamedView, PeopleFilter, PeopleService
@@ -102,8 +103,8 @@ class PeopleExport:
         )
 
     def _on_read(self, generation: int, result: object, _kind: str) -> None:
-        if generation != self._generation:
-            return
+        if generation != self._generation or not isValid(self.page):
+            return  # (the window closed while the file was written: it was written)
         self.running = False
         self.page.export_button.setEnabled(True)
         path = self._target or Path()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from syncmonitor.engine.runs.events import RunResult, SyncProgress
 from syncmonitor.engine.services.people import NamedView, PeopleFilter, PeopleService
@@ -294,10 +295,12 @@ class PeoplePage(Page):
         self._reads.read_sequences(people)
 
     def _on_counts(self, counts: object) -> None:
-        self.filters.set_counts(counts)  # type: ignore[arg-type]
+        if isValid(self.filters):  # the window may have closed while the counts were read
+            self.filters.set_counts(counts)  # type: ignore[arg-type]
 
     def _on_sequences(self, found: object) -> None:
-        self.filters.set_sequences(found)  # type: ignore[arg-type]
+        if isValid(self.filters):
+            self.filters.set_sequences(found)  # type: ignore[arg-type]
 
     # Selection ----------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.engine.services.people import NamedView, PeopleService
@@ -150,7 +151,7 @@ class PeopleViewsList(QWidget):
         read_in_background(counts, self._reader, mine, slow=True)
 
     def _on_read(self, generation: int, result: object, _kind: str) -> None:
-        if generation != self._generation or not isinstance(result, dict):
+        if generation != self._generation or not isinstance(result, dict) or not isValid(self.list):
             return  # a failed count leaves "…": the People page reports cache problems
         self._counts = result
         for row in range(self.list.count()):
