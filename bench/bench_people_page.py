@@ -1,6 +1,11 @@
 """How smooth the People page stays over 100,000 people and 1,000,000 transitions.
 
     python bench/bench_people_page.py [--people 100000] [--transitions 10] [--repeats 5]
+    python bench/bench_people_page.py --filters [--postgres-url URL] [--repeats 11]
+
+`--filters` (bench_people_filters.py): the People filters' list window, count and per-choice
+counts on SQLite and PostgreSQL, with and without migration 0014's indexes (the People filters), and the longest stall
+of the GUI loop while a filter is chosen.
 
 In one GUI process (offscreen), a 5 ms timer on the GUI thread measures the event loop while the
 page opens a large cache, scrolls two windows down, selects a person, refreshes after a sync and
@@ -24,7 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "gui"))
 
 from gui_cache import build_large_cache
-from gui_fakes import succeeded_run
+from gui_fakes import services_over, succeeded_run
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -68,7 +73,7 @@ def one_round(cache: Database) -> tuple[float, float, float]:
     model = page.model
     watch = LoopWatch()
     started = time.perf_counter()
-    page.set_database(cache)
+    page.set_services(services_over(cache))  # (was set_database, gone with the facade)
     wait_until(lambda: model.rowCount() == 200)
     first_window = time.perf_counter() - started
     for loaded in (400, 600):
@@ -77,7 +82,7 @@ def one_round(cache: Database) -> tuple[float, float, float]:
     page.table.selectRow(450)
     wait_until(lambda: page.detail.timeline.rowCount() > 0)
     page.sync_finished(succeeded_run())
-    wait_for_reads()
+    wait_for_reads(slow=False)  # the refresh (the filter counts read on, on their own thread)
     wait_until(lambda: not model.loading and model.rowCount() == 600)
     typed = time.perf_counter()
     page.search.setText("person09999")
@@ -97,7 +102,13 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--transitions", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--filters", action="store_true", help="the People filters instead")
+    parser.add_argument("--postgres-url", help="with --filters: a superuser's address")
     args = parser.parse_args()
+    if args.filters:
+        from bench_people_filters import run_filters
+
+        return run_filters(args.people, args.transitions, max(args.repeats, 5), args.postgres_url)
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory(prefix="bench-people-") as tmp:
         cache = build_large_cache(Path(tmp) / "cache.sqlite3", args.people, args.transitions)

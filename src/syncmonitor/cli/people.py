@@ -1,4 +1,5 @@
-"""`syncmonitor people show EMAIL`: one person's current states and whole history."""
+"""`syncmonitor people show EMAIL`: one person's current states and whole history;
+`syncmonitor people list`: the People page's filtered list (cli/people_list.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from syncmonitor.app.config import Config
 from syncmonitor.app.paths import AppPaths
 from syncmonitor.cli.exit_codes import EXIT_NOT_FOUND, EXIT_OK
+from syncmonitor.cli.people_list import add_list_parser, run_list
 
 
 def add_parser(sub: Any) -> None:
@@ -18,9 +20,18 @@ def add_parser(sub: Any) -> None:
     show = people_sub.add_parser("show", help="one person's states and full history")
     show.add_argument("who", metavar="EMAIL", help="email address (or Outreach prospect id)")
     show.add_argument("--json", action="store_true", help="print as JSON")
+    add_list_parser(people_sub)
 
 
 def run(args: argparse.Namespace, config: Config, paths: AppPaths) -> int:
+    if args.people_command == "list":
+        from syncmonitor.engine.bootstrap import open_cache
+
+        cache = open_cache(paths, config.cache)
+        try:
+            return run_list(args, cache)
+        finally:
+            cache.close()
     return _people_show(config, paths, args.who, as_json=args.json)
 
 

@@ -65,6 +65,7 @@ class CacheServices:
     database: Database
     sync: Any = None
     salesmate: SalesmateAccess | None = None
+    settings_dir: Path | None = None  # where the People views are kept (None: in memory)
     runs: RunsService = field(init=False)
     people: PeopleService = field(init=False)
     issues: IssuesService = field(init=False)
@@ -76,7 +77,7 @@ class CacheServices:
     def __post_init__(self) -> None:
         db, sync = self.database, self.sync
         self.runs = RunsService(db, sync)
-        self.people = PeopleService(db)
+        self.people = PeopleService(db, self.settings_dir)
         self.issues = IssuesService(db, sync)
         self.two_way = TwoWayService(db, sync)
         self.mappings = MappingsService(db, sync)
@@ -105,7 +106,9 @@ def open_cache(
     (`salesmate`: Salesmate's API for the import's matching; None: the cache only)."""
     paths.ensure()
     return CacheServices(
-        open_store(cache or CacheSettings(), paths.database_file), salesmate=salesmate
+        open_store(cache or CacheSettings(), paths.database_file),
+        salesmate=salesmate,
+        settings_dir=paths.config_dir,
     )
 
 
@@ -122,8 +125,9 @@ class Services(CacheServices):
         salesmate: SalesmateAccess | None = None,
         *,
         address_dir: Path | None = None,
+        settings_dir: Path | None = None,
     ) -> None:
-        super().__init__(database, service, salesmate)
+        super().__init__(database, service, salesmate, settings_dir)
         self.service = service
         self.sandbox = sandbox
         # Where the sandbox's address is noted for `syncmonitor status` (the data folder).
@@ -312,7 +316,14 @@ def start_services(
         )
         endpoints = sandbox.endpoints if sandbox is not None else None
         salesmate = resolve_salesmate(config, endpoints)
-        return Services(service, database, sandbox, salesmate, address_dir=paths.data_dir)
+        return Services(
+            service,
+            database,
+            sandbox,
+            salesmate,
+            address_dir=paths.data_dir,
+            settings_dir=paths.config_dir,
+        )
     except BaseException:
         database.close()
         raise

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    FromClause,
     Join,
+    Select,
     Table,
     and_,
     bindparam,
@@ -24,7 +27,10 @@ from sqlalchemy import (
     tuple_,
 )
 
+from syncmonitor.domain.people_filter import ChangeWindow, PeopleFilter
 from syncmonitor.domain.states import CanonicalState, ResolvedState, StateReason
+from syncmonitor.domain.timestamps import utc_now
+from syncmonitor.store.people_filters import FilterCounts, filter_counts, person_condition
 from syncmonitor.store.schema import (
     prospects,
     sequence_states,
@@ -49,9 +55,11 @@ class PersonRow:
     latest_changed_at: str | None
 
     @property
-    def key(self) -> tuple[str, int]:
-        """The keyset position of this row in the name-ordered list."""
-        return (self.name, self.prospect_id)
+    def key(self) -> tuple[str, int, str]:
+        """The keyset position of this row in the name-ordered list. The provider is part of it:
+        an Outreach prospect and a Salesmate contact may share a name and a number, and a
+        window ending between the two must not lose the second."""
+        return (self.name, self.prospect_id, self.provider)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +126,25 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _search_filter(text: str):  # type: ignore[no-untyped-def]
+def _search_filter(text: str, table: FromClause = prospects) -> ColumnElement[bool]:
     words = text.lower().split()
-    return and_(*(prospects.c.search_text.like(f"%{_escape_like(w)}%", escape="\\") for w in words))
+    return and_(*(table.c.search_text.like(f"%{_escape_like(w)}%", escape="\\") for w in words))
+
+
+def _as_filter(query: str | PeopleFilter) -> PeopleFilter:
+    return PeopleFilter(text=query) if isinstance(query, str) else query
+
+
+def _filtered(query: Select[Any], filt: PeopleFilter, window: ChangeWindow | None) -> Select[Any]:
+    """`query` over prospects with the list's rules: the search text, listed once, the filters."""
+    if filt.text.strip():
+        query = query.where(_search_filter(filt.text))
+    query = query.where(_listed_once())
+    if filt.filters_states:
+        on_states = person_condition(filt, window or filt.window(utc_now()))
+        if on_states is not None:
+            query = query.where(on_states)
+    return query
 
 
 def _listed_once() -> ColumnElement[bool]:
@@ -136,14 +160,17 @@ def _listed_once() -> ColumnElement[bool]:
 
 def search_people(
     conn: Connection,
-    text: str = "",
+    text: str | PeopleFilter = "",
     *,
-    after: tuple[str, int] | None = None,
+    after: tuple[str, int, str] | None = None,
     limit: int = 200,
+    window: ChangeWindow | None = None,
 ) -> list[PersonRow]:
-    """People whose name or email contains every word of `text`, ordered by name.
+    """People whose name or email contains every word of the search text and who match the
+    filters (`text`: the text alone, or a whole PeopleFilter), ordered by name.
 
     `after` is the key of the last row already shown; the next window starts behind it.
+    `window`: the filter's period resolved (None: at this moment, in this computer's zone).
     """
     count = (
         select(func.count())
@@ -154,7 +181,7 @@ def search_people(
         .correlate(prospects)
         .scalar_subquery()
     )
-    query = select(
+    query: Select[Any] = select(
         prospects.c.provider,
         prospects.c.id,
         prospects.c.name,
@@ -162,12 +189,11 @@ def search_people(
         prospects.c.opted_out,
         count,
     )
-    if text.strip():
-        query = query.where(_search_filter(text))
-    query = query.where(_listed_once())
+    query = _filtered(query, _as_filter(text), window)
     if after is not None:
-        query = query.where(tuple_(prospects.c.name, prospects.c.id) > tuple_(*after))
-    query = query.order_by(prospects.c.name, prospects.c.id).limit(limit)
+        position = tuple_(prospects.c.name, prospects.c.id, prospects.c.provider)
+        query = query.where(position > tuple_(*after))
+    query = query.order_by(prospects.c.name, prospects.c.id, prospects.c.provider).limit(limit)
     return _with_latest_states(conn, conn.execute(query).all())
 
 
@@ -262,12 +288,20 @@ def _add_salesmate_twins(
     return counts
 
 
-def count_people(conn: Connection, text: str = "") -> int:
-    """How many people match `text` (the same rule as search_people)."""
-    query = select(func.count()).select_from(prospects).where(_listed_once())
-    if text.strip():
-        query = query.where(_search_filter(text))
+def count_people(
+    conn: Connection, text: str | PeopleFilter = "", *, window: ChangeWindow | None = None
+) -> int:
+    """How many people match (the same rules as search_people)."""
+    query = _filtered(select(func.count()).select_from(prospects), _as_filter(text), window)
     return int(conn.execute(query).scalar_one())
+
+
+def counts_for_choices(
+    conn: Connection, filt: PeopleFilter, *, now: datetime, tz: tzinfo | None = None
+) -> FilterCounts:
+    """How many people each filter choice would give, the rest of `filt` kept."""
+    search = (lambda table: _search_filter(filt.text, table)) if filt.text.strip() else None
+    return filter_counts(conn, filt, _listed_once(), search, now=now, tz=tz)
 
 
 def _with_sequence_and_step(table: Table) -> Join:

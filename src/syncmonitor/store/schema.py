@@ -45,6 +45,8 @@ Index("ix_prospects_email", prospects.c.email)
 # Covering index for the People search: the name-ordered walk filters on search_text without
 # visiting the table, so a rare word is an index scan rather than 100,000 row lookups.
 Index("ix_prospects_name_search", prospects.c.name, prospects.c.id, prospects.c.search_text)
+# An Outreach prospect's Salesmate twin by email, within a provider (0014_people_filters).
+Index("ix_prospects_provider_email", prospects.c.provider, prospects.c.email)
 
 sequences = Table(
     "sequences",
@@ -85,6 +87,24 @@ sequence_states = Table(
     Column("error_reason", Text),
 )
 Index("ix_sequence_states_prospect", sequence_states.c.provider, sequence_states.c.prospect_id)
+# The People filters (migration 0014_people_filters): by state (and when it changed), by period.
+_s = sequence_states.c
+Index(
+    "ix_sequence_states_filter_state",
+    _s.state,
+    _s.state_changed_at,
+    _s.provider,
+    _s.prospect_id,
+    _s.sequence_id,
+)
+Index(
+    "ix_sequence_states_filter_changed",
+    _s.state_changed_at,
+    _s.provider,
+    _s.prospect_id,
+    _s.state,
+    _s.sequence_id,
+)
 
 state_history = Table(
     "state_history",

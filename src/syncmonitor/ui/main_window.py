@@ -184,7 +184,14 @@ class MainWindow(QMainWindow):
         body_layout = QHBoxLayout(body)
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.setSpacing(0)
-        body_layout.addWidget(self.sidebar)
+        # The sidebar's column: the pages, then the named People views under them.
+        self.sidebar_column = named(QWidget(), "sidebarColumn")
+        column_layout = QVBoxLayout(self.sidebar_column)
+        column_layout.setContentsMargins(0, 0, 0, 0)
+        column_layout.setSpacing(0)
+        column_layout.addWidget(self.sidebar, 0, Qt.AlignmentFlag.AlignTop)
+        self._sidebar_column_layout = column_layout  # the People views join it (show_people_views)
+        body_layout.addWidget(self.sidebar_column)
         body_layout.addWidget(self.pages, 1)
         central = QWidget()
         central_layout = QVBoxLayout(central)
@@ -200,10 +207,15 @@ class MainWindow(QMainWindow):
         # Every page is built on its first visit (page_stack.py); the one shown at start just
         # after the window's first paint. A later page: a line in window_pages.py, a property.
         add_window_pages(self)
+        self.export_people_action = QAction("Export People as CSV…", self)
+        self.export_people_action.setObjectName("exportPeople")
+        self.export_people_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.export_people_action.triggered.connect(self._export_people)
         self.import_salesmate_action = install_salesmate_import(self)
         self.sidebar.setCurrentRow(0)
         self._add_page_actions()
         build_menu_bar(self)
+        self._fit_sidebar_height()
         self.sidebar.currentRowChanged.connect(lambda _row: self.update_edit_actions())
         self.update_edit_actions()
 
@@ -329,6 +341,22 @@ class MainWindow(QMainWindow):
     def _find_person(self) -> None:
         self.show_page(self.people)
         self.people.focus_search()
+
+    def show_people_views(self, page: PeoplePage) -> None:
+        """The People page's named views, under the pages in the sidebar (once it is built)."""
+        self._sidebar_column_layout.addWidget(page.views_list, 1)
+        page.views_list.open_view.connect(lambda _view: self.show_page(self.people))
+
+    def _export_people(self) -> None:
+        """File > Export People as CSV…: the People page's filtered list."""
+        self.show_page(self.people)
+        self.people.export.ask()
+
+    def _fit_sidebar_height(self) -> None:
+        """The pages' list as tall as its pages, so the People views fit under it."""
+        rows = sum(self.sidebar.sizeHintForRow(i) for i in range(self.sidebar.count()))
+        spacing = self.sidebar.spacing() * 2 * self.sidebar.count()
+        self.sidebar.setFixedHeight(rows + spacing + 2 * self.sidebar.frameWidth() + 8)
 
     def _fit_sidebar(self) -> None:
         """Wide enough for the longest page name (plus a count such as "(12)"): never elided."""

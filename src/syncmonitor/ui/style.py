@@ -181,6 +181,20 @@ QListWidget#sidebar::item:selected {{
     background: {t.sidebar_selected}; color: {t.sidebar_selected_text};
 }}
 QListWidget#sidebar::item:hover:!selected {{ background: {t.hover}; }}
+QWidget#sidebarColumn {{ background: {t.sidebar}; }}
+QLabel#viewsTitle {{
+    color: {t.muted}; background: {t.sidebar}; border-right: 1px solid {t.border};
+}}
+QListWidget#peopleViews {{
+    background: {t.sidebar}; border: none; border-right: 1px solid {t.border};
+    padding: 0 6px 8px 6px; outline: 0;
+}}
+QListWidget#peopleViews::item {{ border-radius: 6px; }}
+QListWidget#peopleViews::item:selected {{ background: {t.sidebar_selected}; }}
+QListWidget#peopleViews::item:hover:!selected {{ background: {t.hover}; }}
+QToolButton[active="true"] {{ color: {t.accent}; font-weight: 600; }}
+QLabel#pageMessage {{ color: {t.muted}; }}
+QLabel#pageMessage[error="true"] {{ color: {t.error}; }}
 
 QFrame#sandboxBanner {{ background: {t.banner}; border-bottom: 1px solid {t.banner_border}; }}
 QLabel#sandboxText {{ color: {t.banner_text}; }}

@@ -88,6 +88,7 @@ def build_menu_bar(window: MainWindow) -> None:
 
     file_menu = bar.addMenu("&File")
     file_menu.addAction(window.import_salesmate_action)
+    file_menu.addAction(window.export_people_action)
     file_menu.addSeparator()
     file_menu.addAction(window.settings_action)
     file_menu.addSeparator()

@@ -29,6 +29,7 @@ def _people_page(window: MainWindow) -> Sequence[Page]:
         lambda: None if controller.running else page.set_sync_activity(None)
     )
     page.table.selectionModel().currentRowChanged.connect(lambda *_: window.update_sync_action())
+    window.show_people_views(page)
     return [page]
 
 

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
 
+from syncmonitor.domain.people_filter import ChangeWindow, NamedView, PeopleFilter, Period
+from syncmonitor.domain.timestamps import utc_now
+from syncmonitor.engine.people.export import all_rows, write_csv, write_csv_file
+from syncmonitor.engine.people.views import FILE_NAME, PeopleViews
 from syncmonitor.engine.services.reads import timed_read
 from syncmonitor.store.database import Database
 from syncmonitor.store.linked_people import PersonKey, linked_keys, merged_history, person_by_key
@@ -14,19 +23,26 @@ from syncmonitor.store.people import (
     PersonRow,
     TransitionRow,
     count_people,
+    counts_for_choices,
     current_states,
     find_person,
     search_people,
 )
+from syncmonitor.store.people_filters import FilterCounts, SequenceCount, all_sequences
 
 __all__ = [
     "CurrentStateRow",
+    "FilterCounts",
+    "NamedView",
+    "PeopleFilter",
     "PeopleService",
+    "Period",
     "PersonDetail",
     "PersonKey",
     "PersonRow",
     "PersonView",
     "ProspectMatch",
+    "SequenceCount",
     "TransitionRow",
 ]
 
@@ -46,17 +62,63 @@ class PersonView:
 class PeopleService:
     """Reads of the people in the cache (blocking: call them off the GUI thread)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self, database: Database, views_folder: Path | None = None, tz: tzinfo | None = None
+    ) -> None:
         self.database = database
+        # Named views live in the settings folder (see engine/people/views.py); None: kept in
+        # memory only (a cache opened without the app's paths).
+        self.views = PeopleViews(views_folder / FILE_NAME if views_folder else None)
+        self.tz = tz  # the zone "today" and "this week" are counted in (None: this computer's)
+        self.now = utc_now  # the clock the periods are read at (tests set their own)
 
-    def search(self, text: str, after: tuple[str, int] | None, limit: int) -> list[PersonRow]:
-        """People whose name or email has every word of `text`, by name, after `after`."""
+    def search(
+        self, query: str | PeopleFilter, after: tuple[str, int, str] | None, limit: int
+    ) -> list[PersonRow]:
+        """People matching the search text and the filters, by name, after `after`."""
+        filt = _as_filter(query)
         with timed_read(self.database.engine, "the people list") as conn:
-            return search_people(conn, text, after=after, limit=limit)
+            return search_people(conn, filt, after=after, limit=limit, window=self._window(filt))
 
-    def count(self, text: str = "") -> int:
+    def count(self, query: str | PeopleFilter = "") -> int:
+        """How many people match (the list's whole length, not the rows read)."""
+        filt = _as_filter(query)
         with timed_read(self.database.engine, "the people count") as conn:
-            return count_people(conn, text)
+            return count_people(conn, filt, window=self._window(filt))
+
+    def counts(self, filt: PeopleFilter) -> FilterCounts:
+        """The count beside each filter choice: how many people that choice would give."""
+        with timed_read(self.database.engine, "the filter counts") as conn:
+            return counts_for_choices(conn, filt, now=self.now(), tz=self.tz)
+
+    def sequences(self) -> list[SequenceCount]:
+        """Every sequence in the cache, by name."""
+        with timed_read(self.database.engine, "the sequences") as conn:
+            return all_sequences(conn)
+
+    def view_counts(self, views: list[NamedView]) -> dict[str, int]:
+        """How many people each named view holds now (the sidebar's numbers)."""
+        with timed_read(self.database.engine, "the views' counts") as conn:
+            return {
+                v.name: count_people(conn, v.filter, window=self._window(v.filter)) for v in views
+            }
+
+    async def view_counts_async(self, views: list[NamedView]) -> dict[str, int]:
+        return await asyncio.to_thread(self.view_counts, views)
+
+    def export_csv(self, filt: PeopleFilter, path: Path | None = None) -> int:
+        """Write everyone matching `filt` to `path` as CSV (UTF-8 with a BOM, for Excel; None:
+        to standard output, no BOM, newline line ends); the number of people written."""
+        rows = all_rows(self.search, filt)
+        if path is None:
+            return write_csv(sys.stdout, rows, line_end="\n")  # a pipe: as scripts expect
+        return write_csv_file(path, rows)
+
+    async def export_csv_async(self, filt: PeopleFilter, path: Path) -> int:
+        return await asyncio.to_thread(self.export_csv, filt, path)
+
+    def _window(self, filt: PeopleFilter) -> ChangeWindow:
+        return filt.window(self.now(), self.tz)
 
     def person(self, provider: str, prospect_id: int) -> PersonView:
         """One person: linked records, current states, Workbooks match, parked activities."""
@@ -90,3 +152,12 @@ class PeopleService:
             if len(page) < window:
                 return rows
             before = page[-1].key
+
+
+def _as_filter(query: str | PeopleFilter) -> PeopleFilter:
+    return PeopleFilter(text=query) if isinstance(query, str) else query
+
+
+def at(now: datetime) -> Callable[[], datetime]:
+    """A fixed clock for `PeopleService.now` (tests and benchmarks)."""
+    return lambda: now

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable
@@ -90,7 +91,23 @@ _NEW, _REFRESH, _MORE = "new", "refresh", "more"
 # Qt on the worker thread when it finishes, which crashed the interpreter under load (seen in the
 # test suite). A queued signal still carries each result back to the GUI thread.
 _EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cache-read")
+# Reads that may take seconds over a big cache and nobody waits for (the counts beside the People
+# filters' choices, the named views' counts) queue on their own thread, so they never hold up
+# the list, a scroll or a person's detail behind them.
+
+
+def _lower_priority() -> None:
+    """The slow lane's thread yields the CPU to the GUI and the list's readers (Linux: a thread's
+    nice value is its own; elsewhere this does nothing)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+_SLOW_EXECUTOR = ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="cache-read-slow", initializer=_lower_priority
+)
 _PENDING: set[Future[None]] = set()
+_SLOW_PENDING: set[Future[None]] = set()
 _PENDING_LOCK = threading.Lock()
 
 
@@ -103,16 +120,22 @@ def _read(job: Callable[[], Any], key: int, generation: int, kind: str, to: _Rou
         to.done.emit(key, generation, result, kind)
 
 
-def _submit(job: Callable[[], Any], key: int, generation: int, kind: str) -> None:
-    future = _EXECUTOR.submit(_read, job, key, generation, kind, _router())
+def _submit(
+    job: Callable[[], Any], key: int, generation: int, kind: str, *, slow: bool = False
+) -> None:
+    executor = _SLOW_EXECUTOR if slow else _EXECUTOR
+    future = executor.submit(_read, job, key, generation, kind, _router())
     with _PENDING_LOCK:
         _PENDING.add(future)
+        if slow:
+            _SLOW_PENDING.add(future)
     future.add_done_callback(_forget)
 
 
 def _forget(future: Future[None]) -> None:
     with _PENDING_LOCK:
         _PENDING.discard(future)
+        _SLOW_PENDING.discard(future)
 
 
 def background_reader(owner: object) -> int:
@@ -124,15 +147,19 @@ def background_reader(owner: object) -> int:
     return key
 
 
-def read_in_background(job: Callable[[], Any], key: int, generation: int) -> None:
-    """Run `job` on a reader thread and hand its result to the owner registered as `key`."""
-    _submit(job, key, generation, _NEW)
+def read_in_background(
+    job: Callable[[], Any], key: int, generation: int, *, slow: bool = False
+) -> None:
+    """Run `job` on a reader thread and hand its result to the owner registered as `key`
+    (`slow`: on the thread of the reads nobody waits for, behind none of the others)."""
+    _submit(job, key, generation, _NEW, slow=slow)
 
 
-def wait_for_reads(msecs: int = 5000) -> bool:
-    """Wait for background reads to finish (shutdown, tests); False if some are still running."""
+def wait_for_reads(msecs: int = 5000, *, slow: bool = True) -> bool:
+    """Wait for background reads to finish (shutdown, tests); False if some are still running
+    (`slow=False`: only the reads on the list's threads, not the slow lane's counts)."""
     with _PENDING_LOCK:
-        pending = set(_PENDING)
+        pending = set(_PENDING) if slow else set(_PENDING) - _SLOW_PENDING
     _done, not_done = futures_wait(pending, timeout=msecs / 1000)
     return not not_done
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 
+from syncmonitor.domain.people_filter import PeopleFilter
 from syncmonitor.ui import formatting
 from syncmonitor.ui.models.cells import state_cell, time_cell
 from syncmonitor.ui.models.lazy import LazyTableModel
@@ -23,36 +24,49 @@ OPTED_OUT_TIP = (
 
 
 class PeopleModel(LazyTableModel["PersonRow"]):
-    """People matching `search_text`, read 200 at a time in name order (keyset paging)."""
+    """People matching the search text and the filters (`people_filter`), read 200 at a time in
+    name order (keyset paging)."""
 
     NAME, EMAIL, SEQUENCES, STATE, CHANGED = range(5)
     headers = ("Name", "Email", "Sequences", "Latest state", "Changed")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(page_size=200, parent=parent)
-        self.search_text = ""
+        self.people_filter = PeopleFilter()
         self.total = 0  # how many people match, not how many are loaded
+
+    @property
+    def search_text(self) -> str:
+        return self.people_filter.text
+
+    @search_text.setter
+    def search_text(self, text: str) -> None:
+        self.people_filter = self.people_filter.but(text=text.strip())
 
     def set_search(self, text: str) -> None:
         """Show the people matching `text` (every word in the name or email)."""
-        self.search_text = text.strip()
+        self.set_filter(self.people_filter.but(text=text.strip()))
+
+    def set_filter(self, people_filter: PeopleFilter) -> None:
+        """Show the people matching `people_filter` (its search text and its filters)."""
+        self.people_filter = people_filter.but(text=people_filter.text.strip())
         self.reload()
 
     def clear(self) -> None:
         self.total = 0
         super().clear()
 
-    def query(self) -> str:
-        return self.search_text
+    def query(self) -> PeopleFilter:
+        return self.people_filter
 
     @staticmethod
     def read_window(
-        source: PeopleService, query: str, after: PersonRow | None, limit: int
+        source: PeopleService, query: PeopleFilter, after: PersonRow | None, limit: int
     ) -> list[PersonRow]:
         return source.search(query, after.key if after else None, limit)
 
     @staticmethod
-    def read_extra(source: PeopleService, query: str) -> int:
+    def read_extra(source: PeopleService, query: PeopleFilter) -> int:
         return source.count(query)
 
     def apply_extra(self, extra: int) -> None:
