@@ -384,9 +384,10 @@ def check_rows(
                 _error(
                     line,
                     "nul-character",
-                    f"The {' and '.join(nul).lower()} hold a NUL character (a zero byte), which "
-                    "no name or address has: the file is damaged or was saved by a program that "
-                    "writes binary data. Export it again, or fix the row.",
+                    f"The {' and '.join(nul).lower()} {'holds' if len(nul) == 1 else 'hold'} a "
+                    "NUL character (a zero byte), which no name or address has: the file is "
+                    "damaged or was saved by a program that writes binary data. Export it "
+                    "again, or fix the row.",
                 )
             )
         changed_at = None
