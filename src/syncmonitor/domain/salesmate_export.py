@@ -22,13 +22,13 @@ is checked in bounded memory.
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import Protocol
 
 from syncmonitor.domain.export_dates import (
     DateError,
@@ -325,13 +325,15 @@ def check_rows(
     known_people: KnownPeople | None = None,
     decision: OrderDecision | None = None,
     on_row: Callable[[EnrolmentRow], None] | None = None,
+    seen: SeenTransitions | None = None,
 ) -> CheckedExport:
     """Check every data row `rows()` yields, in one pass (two when `decision`, the file's date
     order, is not given), holding only counts and bounded examples: any size of file fits.
 
     `known_people(emails)` returns those of `emails` that belong to a person Sync Monitor knows;
     None skips that check (nothing to match against). `on_row` receives every row that will be
-    imported, in file order (an import writes them as they come).
+    imported, in file order (an import writes them as they come). `seen` keeps the digests of
+    the transitions found (None: in memory; an import passes one on disk).
     """
     result = CheckedExport(row_count=row_count)
     headers = list(headers)
@@ -363,7 +365,7 @@ def check_rows(
         order = decision.order or DateOrder.AUTO
     result.date_order = order
 
-    matcher = _Matcher(result, known_people, on_row)
+    matcher = _Matcher(result, known_people, on_row, seen if seen is not None else SeenInMemory())
     for line, row in rows():
         problems = _row_problems(line, row, headers)
         email = cell(row, mapping, Column.EMAIL).lower()
@@ -378,7 +380,7 @@ def check_rows(
             problems.append(_error(line, "missing-value", "The sequence is empty."))
         if not raw_state:
             problems.append(_error(line, "missing-value", "The state is empty."))
-        nul = [c.label for c in Column if "\x00" in cell(row, mapping, c)]
+        nul = [c.label for c in Column if "\x00" in cell(row, mapping, c)] if _has_nul(row) else []
         if nul:
             problems.append(
                 _error(
@@ -434,13 +436,38 @@ def check_rows(
     return result
 
 
+class SeenTransitions(Protocol):
+    """The transitions earlier lines gave, by digest: where each was first seen."""
+
+    def first_lines(self, digests: Sequence[int]) -> dict[int, int]:
+        """digest -> its first line, for those of `digests` already added."""
+        ...
+
+    def add(self, firsts: Iterable[tuple[int, int]]) -> None:
+        """Note (digest, line) pairs, none of them added before."""
+        ...
+
+
+class SeenInMemory:
+    """`SeenTransitions` in a dict: for small files and tests (an import of a file passes one
+    on disk, `store.scratch.DigestSet`, so a million rows cost no memory)."""
+
+    def __init__(self) -> None:
+        self._lines: dict[int, int] = {}
+
+    def first_lines(self, digests: Sequence[int]) -> dict[int, int]:
+        return {d: self._lines[d] for d in digests if d in self._lines}
+
+    def add(self, firsts: Iterable[tuple[int, int]]) -> None:
+        self._lines.update(firsts)
+
+
 class _Matcher:
     """Rows that passed their own checks, matched in batches against the people Sync Monitor
     knows, and against the transitions earlier lines already gave (a repeat is imported once).
 
-    Repeats are found by a 64-bit digest of the transition, not the transition itself: a million
-    distinct rows cost tens of megabytes, not a gigabyte (two different transitions sharing a
-    digest is a one in ten billion chance for a million rows)."""
+    Repeats are found by a 64-bit digest of the transition, kept in `seen` (two different
+    transitions sharing a digest is a one in ten million chance for a million rows)."""
 
     BATCH = 2000
 
@@ -449,12 +476,13 @@ class _Matcher:
         result: CheckedExport,
         known_people: KnownPeople | None,
         on_row: Callable[[EnrolmentRow], None] | None,
+        seen: SeenTransitions,
     ) -> None:
         self.result = result
         self.known_people = known_people
         self.on_row = on_row
+        self.seen = seen
         self.pending: list[tuple[EnrolmentRow, list[str]]] = []
-        self.seen: dict[int, int] = {}  # digest of the transition -> its first line
         self.warned: set[int] = set()  # lines of the pending batch with a warning already
 
     def add(self, row: EnrolmentRow, cells: list[str]) -> None:
@@ -466,9 +494,13 @@ class _Matcher:
         result, batch = self.result, self.pending
         self.pending = []
         known = self.known_people({r.email for r, _ in batch}) if self.known_people else None
-        for r, cells in batch:
+        # The digest of each row of a known person (None: nobody Sync Monitor knows).
+        digests = [_digest(r) if known is None or r.email in known else None for r, _ in batch]
+        earlier = self.seen.first_lines(sorted({d for d in digests if d is not None}))
+        firsts: dict[int, int] = {}
+        for (r, cells), digest in zip(batch, digests, strict=True):
             warned = r.line in self.warned
-            if known is not None and r.email not in known:
+            if digest is None:
                 result.add(
                     _error(
                         r.line,
@@ -483,8 +515,7 @@ class _Matcher:
                     result.lines_in_error.add(r.line)
                 self._keep(r.line, cells)
                 continue
-            digest = _digest(r)
-            first = self.seen.get(digest)
+            first = earlier.get(digest, firsts.get(digest))
             if first is not None:
                 result.add(
                     Problem(
@@ -497,13 +528,14 @@ class _Matcher:
                 result.warning_row_count += not warned
                 self._keep(r.line, cells)
                 continue
-            self.seen[digest] = r.line
+            firsts[digest] = r.line
             result.warning_row_count += warned
             result.ready_count += 1
             if len(result.rows) < ROWS_KEPT:
                 result.rows.append(r)
             if self.on_row is not None:
                 self.on_row(r)
+        self.seen.add(firsts.items())
         self.warned.clear()
 
     def _keep(self, line: int, cells: list[str]) -> None:
@@ -512,8 +544,13 @@ class _Matcher:
 
 
 def _digest(row: EnrolmentRow) -> int:
-    key = "\x1f".join((row.email, row.sequence, row.state.raw.lower(), row.changed_at.isoformat()))
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+    """A 64-bit digest of the transition (Python's own hash: one check and its import run in
+    one process, so the same transition always has the same digest)."""
+    return hash(row.key)
+
+
+def _has_nul(row: Sequence[str]) -> bool:
+    return any("\x00" in value for value in row)
 
 
 def _check_columns(

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor import APP_NAME
-from syncmonitor.engine.runs.events import RunResult
+from syncmonitor.engine.runs.events import RunOutcome, RunResult
 from syncmonitor.engine.runs.scheduler import Target
 from syncmonitor.ui.issues.page import IssuesPage
 from syncmonitor.ui.log.page import LogPage
@@ -30,6 +30,7 @@ from syncmonitor.ui.mappings.editor_page import MappingEditorPage
 from syncmonitor.ui.mappings.pages import add_mapping_pages
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.people.page import PeoplePage
+from syncmonitor.ui.problem_banner import ProblemBanner
 from syncmonitor.ui.queue.page import QueuePage, attach_queue
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.runs.page import RunsPage
@@ -175,10 +176,17 @@ class MainWindow(QMainWindow):
         central_layout.setSpacing(0)
         central_layout.addWidget(self.banner)
         central_layout.addWidget(body, 1)
+        # A long problem (a damaged cache, a broken config) whole, under the pages.
+        self.problem_banner = ProblemBanner()
+        central_layout.addWidget(self.problem_banner)
         self.setCentralWidget(central)
 
         self.status = SyncStatusBar(controller, self)
         self.setStatusBar(self.status)
+        self.status.details_requested.connect(self.problem_banner.show_problem)
+        self.status.error_cleared.connect(self.problem_banner.hide)
+        controller.services_failed.connect(self.problem_banner.show_problem)
+        controller.run_finished.connect(self._show_cache_fault)
 
         self.people = self.add_page(PeoplePage())
         self.mapping_pages = add_mapping_pages(self, controller)
@@ -315,6 +323,14 @@ class MainWindow(QMainWindow):
             page.sync_finished(result)
 
     # Sync now / Cancel --------------------------------------------------------------------------
+
+    def _show_cache_fault(self, result: RunResult) -> None:
+        """A run stopped by the cache (damaged, read-only, a full disk): the whole message, with
+        the copy kept and what to do, not only the status bar's line."""
+        if result.outcome is RunOutcome.FAILED and result.error_kind == "cache":
+            self.problem_banner.show_problem(
+                result.error_title or "The local cache cannot be used", result.error_message or ""
+            )
 
     def set_sandbox_mode(self, sandbox: bool) -> None:
         self.banner.setVisible(sandbox)

@@ -59,6 +59,7 @@ from syncmonitor.store.salesmate_store import (
     known_emails,
     write_enrolments,
 )
+from syncmonitor.store.scratch import DigestSet
 
 log = logging.getLogger(__name__)
 
@@ -262,17 +263,19 @@ def _check(
     decision: OrderDecision | None,
     on_row: Callable[[EnrolmentRow], None] | None = None,
 ) -> CheckedExport:
-    return check_rows(
-        export.rows,
-        export.headers,
-        mapping,
-        row_count=export.data_rows,
-        date_order=date_order,
-        zone=zone,
-        known_people=lambda wanted: wanted & known,
-        decision=decision,
-        on_row=on_row,
-    )
+    with DigestSet() as seen:  # the repeated rows found on disk: no memory per row
+        return check_rows(
+            export.rows,
+            export.headers,
+            mapping,
+            row_count=export.data_rows,
+            date_order=date_order,
+            zone=zone,
+            known_people=lambda wanted: wanted & known,
+            decision=decision,
+            on_row=on_row,
+            seen=seen,
+        )
 
 
 @dataclass(frozen=True)
