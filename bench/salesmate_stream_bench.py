@@ -69,7 +69,9 @@ def write_export(path: Path, megabytes: float, people: int) -> int:
     limit = int(megabytes * 1024 * 1024)
     n = 0
     with path.open("w", encoding="utf-8", newline="") as out:
-        out.write("Contact Name,Contact Email,Sequence Name,Enrollment Status,Status Changed At\r\n")
+        out.write(
+            "Contact Name,Contact Email,Sequence Name,Enrollment Status,Status Changed At\r\n"
+        )
         previous = ""
         while out.tell() < limit:
             if n % 50 == 49:

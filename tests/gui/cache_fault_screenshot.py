@@ -26,10 +26,12 @@ from PySide6.QtWidgets import QApplication
 from test_cache_faults_window import damaged_cache
 
 from syncmonitor.app.config import Config
+from syncmonitor.engine.services.imports import ImportsService
 from syncmonitor.store import cache_faults
 from syncmonitor.store.database import open_database
 from syncmonitor.ui.app import SyncMonitorApp, make_application
 from syncmonitor.ui.notifier import RecordingNotifier
+from syncmonitor.ui.salesmate.import_dialog import SalesmateImportDialog
 from syncmonitor.ui.style import apply_look
 
 
@@ -84,6 +86,27 @@ async def shoot(folder: Path, tmp: Path) -> None:
             lambda s=service: FakeServices(s),
             (full.title, f"{full.what} {full.todo}"),
         )
+        db.close()
+
+        # The import dialog on a 3,000-row export with a repeated header and unknown people.
+        db = build_cache(tmp / f"{theme}-import.sqlite3", people=40, transitions=3)
+        export = tmp / f"{theme}-export.csv"
+        lines = ["Email,Sequence,Status,Status,Date"]
+        lines += [
+            f"p{n}@example.com,Sequence {n % 5},{'Active' if n % 3 else 'Hibernating'},x,"
+            f"2026-03-{1 + n % 28:02d} 10:00"
+            for n in range(3000)
+        ]
+        export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        dialog = SalesmateImportDialog(ImportsService(db))
+        dialog.resize(1024, 700)
+        dialog.show()
+        dialog.load_file(export)
+        await until(lambda d=dialog: d.preview is not None)
+        await dialog.wait_idle()
+        await asyncio.sleep(0.4)
+        dialog.grab().save(str(folder / f"{theme}-import.png"))
+        dialog.close()
         db.close()
 
 

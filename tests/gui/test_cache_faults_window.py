@@ -10,6 +10,7 @@ import pytest
 from gui_cache import build_cache
 from gui_fakes import FakeServices, FakeSyncService, eventually, succeeded_run
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from syncmonitor.app.config import Config
@@ -18,6 +19,18 @@ from syncmonitor.store.database import open_database
 from syncmonitor.ui.app import SyncMonitorApp
 from syncmonitor.ui.crash import CrashReporter
 from syncmonitor.ui.notifier import RecordingNotifier
+
+
+def clipped_labels(window: QWidget) -> list[str]:
+    """The visible one-line labels whose text is wider than the label (cut off on screen)."""
+    cut = []
+    for label in window.findChildren(QLabel):
+        text = label.text()
+        if not label.isVisible() or label.wordWrap() or not text or "<" in text:
+            continue
+        if label.fontMetrics().horizontalAdvance(text) > label.contentsRect().width() + 1:
+            cut.append(f"{label.objectName() or type(label.parent()).__name__}: {text}")
+    return cut
 
 
 def damaged_cache(folder: Path) -> Path:
@@ -61,6 +74,9 @@ async def test_a_damaged_cache_is_told_in_the_window(qtbot: QtBot, tmp_path: Pat
     assert "rename cache.sqlite3 to cache.sqlite3.damaged" in banner.text
     assert str(path) in banner.text  # the file, to find it
     assert banner.message_label.width() <= gui.window.width()
+    gui.window.resize(1024, 700)
+    await eventually(lambda: gui.window.width() == 1024)
+    assert clipped_labels(gui.window) == []
     qtbot.mouseClick(banner.hide_button, Qt.MouseButton.LeftButton)
     assert not banner.isVisible()
     qtbot.mouseClick(status.details_button, Qt.MouseButton.LeftButton)  # one click away
@@ -91,6 +107,7 @@ async def test_a_full_disk_during_a_run_is_shown_whole(qtbot: QtBot, tmp_path: P
     assert "Everything saved before that is kept" in banner.text
     assert "Free some space on that disk" in banner.text
     assert gui.window.status.error_label.text() == "The disk is full"
+    assert clipped_labels(gui.window) == []
     service.fail_with = service.fail_kind = None
     gui.controller.sync_now()  # it works again: the message goes
     await eventually(lambda: not banner.isVisible())

@@ -281,6 +281,7 @@ class SalesmateImportDialog(QDialog):
         assert self.preview is not None
         checked = self.preview.checked
         notes = [p.message for p in checked.file_errors]
+        notes += [p.message for p in checked.warnings if p.line is None]  # a repeated header
         if checked.date_decision is not None and not any(
             p.kind == "date-order" for p in checked.file_errors
         ):
