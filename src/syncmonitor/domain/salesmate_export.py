@@ -214,9 +214,12 @@ class CheckedExport:
     shown: dict[int, list[str]] = field(default_factory=dict)
 
     def add(self, problem: Problem) -> None:
+        """Count the problem; keep it while its kind has fewer than PROBLEMS_KEPT, and always
+        for a row the preview shows (a shown row never looks "Ready" for want of its
+        problem)."""
         key = (problem.severity, problem.kind)
         self.counts[key] += 1
-        if self.counts[key] <= PROBLEMS_KEPT:
+        if self.counts[key] <= PROBLEMS_KEPT or problem.line in self.shown:
             self.problems.append(problem)
 
     @property
@@ -408,10 +411,10 @@ def check_rows(
                     "as Unknown with the text kept.",
                 )
             )
-        for problem in problems:
-            result.add(problem)
         if len(result.shown) < ROWS_KEPT or (problems and len(result.shown) < 2 * ROWS_KEPT):
             result.shown[line] = list(row)
+        for problem in problems:
+            result.add(problem)
         if any(p.severity is Severity.ERROR for p in problems) or changed_at is None:
             result.error_row_count += 1
             if len(result.lines_in_error) < PROBLEMS_KEPT:
@@ -501,6 +504,7 @@ class _Matcher:
         for (r, cells), digest in zip(batch, digests, strict=True):
             warned = r.line in self.warned
             if digest is None:
+                self._keep(r.line, cells)
                 result.add(
                     _error(
                         r.line,
@@ -513,10 +517,10 @@ class _Matcher:
                 result.error_row_count += 1
                 if len(result.lines_in_error) < PROBLEMS_KEPT:
                     result.lines_in_error.add(r.line)
-                self._keep(r.line, cells)
                 continue
             first = earlier.get(digest, firsts.get(digest))
             if first is not None:
+                self._keep(r.line, cells)
                 result.add(
                     Problem(
                         r.line,
@@ -526,7 +530,6 @@ class _Matcher:
                     )
                 )
                 result.warning_row_count += not warned
-                self._keep(r.line, cells)
                 continue
             firsts[digest] = r.line
             result.warning_row_count += warned
