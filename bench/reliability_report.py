@@ -283,7 +283,7 @@ REVIEW_NOTES = {
     "41": "The suite measures a 25 MB export; bench/salesmate_stream_bench.py measures 100 MB "
     "(bench/README.md: peak RSS and rows/s before and after). The import streams: counts, the "
     "first problems of each kind and a sample of rows are kept, repeats are found on disk, and "
-    "rows are written in batches of 5,000, so memory does not grow with the rows.",
+    "rows are written in batches of 20,000, so memory does not grow with the rows.",
     "19 (note)": "Refused when the configuration is read, with the known names listed (a typo "
     "would otherwise switch nothing off); tests/unit/test_notification_names.py keeps the list "
     "and the engine's registry in step.",

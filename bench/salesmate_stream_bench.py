@@ -12,8 +12,10 @@ prospects (Core inserts, no sandbox), then runs, as a person would,
     syncmonitor import salesmate FILE --no-salesmate --timezone UTC --skip-invalid-rows
 
 in a child process, sampling its RSS every 50 ms. Prints and writes to
-`bench/results/salesmate_stream.json`: the file's size and rows, the peak RSS, the wall time,
-rows per second, the exit code and the number of lines printed. `--dry-run` adds `--dry-run`.
+`bench/results/salesmate_stream.json`: the file's size and rows, the peak RSS, the wall time and
+the CPU time (user + system) of the import, rows per second of each, the load average at the end
+(a shared machine stretches wall time), the exit code and the number of lines printed.
+`--dry-run` adds `--dry-run`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -114,6 +117,7 @@ def main() -> int:
     command = [sys.executable, "-m", "syncmonitor", "import", "salesmate", str(export)]
     command += ["--no-salesmate", "--timezone", "UTC", "--skip-invalid-rows"]
     command += ["--dry-run"] if args.dry_run else []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     child = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -125,6 +129,8 @@ def main() -> int:
         time.sleep(0.05)
     stdout, stderr = child.communicate()
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     result = {
         "megabytes": round(size / 1024 / 1024, 1),
         "rows": rows,
@@ -134,6 +140,11 @@ def main() -> int:
         "peak_rss_mb": round(peak / 1024 / 1024),
         "seconds": round(seconds, 1),
         "rows_per_second": round(rows / seconds),
+        # CPU time (user + system) of the import: on a shared machine the wall time depends on
+        # the other processes, this much less
+        "cpu_seconds": round(cpu, 1),
+        "rows_per_cpu_second": round(rows / cpu) if cpu else None,
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "lines_printed": len((stdout + stderr).splitlines()),
         "outcome": stdout.strip().splitlines()[-1:] or stderr.strip().splitlines()[-1:],
     }
