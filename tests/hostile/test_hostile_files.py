@@ -200,7 +200,9 @@ def test_a_big_export_is_read_in_bounded_memory_with_its_problems_summarised(
     assert len(stderr.splitlines()) < 60  # was one line per problem: millions
     assert "more warnings of this kind (unknown-state)" in stderr
     assert "more errors of this kind (unknown-person)" in stderr
-    assert peak_mb < 120 + 12 * size_mb  # the review measured 15x the file, 1.5 GB for 100 MB
+    # The import streams: memory does not grow with the file (the review measured 15 times the
+    # file, 1.5 GB for 100 MB; bench/salesmate_stream_bench.py measures 100 MB).
+    assert peak_mb < 200
 
 
 @pytest.mark.parametrize("command", ["salesmate", "mappings"])
