@@ -248,7 +248,7 @@ async def test_an_unreachable_store_is_named_with_the_time_and_the_view_is_kept(
         try:
             status = gui.window.status
             await eventually(lambda: status.error_box.isVisible(), timeout=15)
-            shown = status.error_label.text()
+            shown = status.error_text  # the whole message (the label has its title)
             assert "The team store cannot be reached since " in shown
             since = gui.team_watch.unreachable_since
             assert since is not None and f"since {since:%H:%M}" in shown

@@ -105,3 +105,20 @@ def test_config_on_a_fifo_or_a_device_is_refused_at_once(tmp_path: Path, kind: s
 def test_config_on_dev_null_still_means_the_defaults(tmp_path: Path) -> None:
     done = run(tmp_path, "--config", os.devnull, "status", "--json")
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("key", ["off", "on"])
+def test_an_unknown_notification_name_is_refused_and_named(tmp_path: Path, key: str) -> None:
+    write_config(tmp_path, f'[notifications]\n{key} = ["sync.failed", "nonexistent.event"]\n')
+    done = run(tmp_path, "status")
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert f"[notifications] {key} names a notification Sync Monitor does not have" in said
+    assert "'nonexistent.event'" in said and "people.opted_out" in said  # the names to use
+    assert "Traceback" not in said and "Unexpected error" not in said
+
+
+def test_the_known_notification_names_are_accepted(tmp_path: Path) -> None:
+    write_config(tmp_path, '[notifications]\noff = ["people.opted_out", "salesmate.imported"]\n')
+    done = run(tmp_path, "status", "--json")
+    assert done.returncode == 0, done.stderr

@@ -19,7 +19,7 @@ from syncmonitor.domain.mappings.files import (
     export_bytes,
     import_bytes,
 )
-from syncmonitor.domain.salesmate_export import Severity, check_export
+from syncmonitor.domain.salesmate_export import Severity, check_rows
 from syncmonitor.engine.salesmate.imports import load_export_bytes
 
 cells = st.text(max_size=12) | st.sampled_from(
@@ -95,10 +95,13 @@ def test_a_salesmate_export_loads_and_checks_or_says_why_it_cannot(data: bytes) 
         assert "export.csv" in exc.message or exc.message
         return
     try:
-        checked = check_export(export.table, export.guessed, first_line=export.first_line, zone=UTC)
+        checked = check_rows(
+            export.rows, export.headers, export.guessed, row_count=export.data_rows, zone=UTC
+        )
     except UserFacingError as exc:  # e.g. dates that read both ways: the person must choose
         assert exc.message
         return
     for problem in checked.problems:
         assert problem.message and problem.severity in (Severity.ERROR, Severity.WARNING)
-    assert len(checked.rows) <= checked.row_count
+    assert len(checked.rows) <= checked.ready_count <= checked.row_count
+    assert checked.ready_count + checked.error_row_count <= checked.row_count

@@ -16,7 +16,7 @@ from syncmonitor.domain.csv_text import (
     sniff_delimiter,
 )
 from syncmonitor.domain.export_dates import DateError, DateOrder, decide_order, parse_export_date
-from syncmonitor.domain.salesmate_export import Column, check_export, guess_mapping
+from syncmonitor.domain.salesmate_export import Column, check_rows, guess_mapping
 from syncmonitor.engine.salesmate.imports import load_export_bytes
 
 TEXT = "Email;Sequence;Status;Date\nzoë@exämple.com;Relance Q4 — été;Paused O3;23/04/2026\n"
@@ -73,7 +73,9 @@ def test_excel_sep_line_names_the_delimiter_and_line_numbers_stay_true() -> None
     assert export.delimiter == "," and export.first_line == 3
     assert export.headers == ["Email", "Sequence", "Status", "Date"]
     assert export.data_rows == 2 and "2 rows" in export.describe()
-    checked = check_export(export.table, export.guessed, first_line=export.first_line, zone=UTC)
+    checked = check_rows(
+        export.rows, export.headers, export.guessed, row_count=export.data_rows, zone=UTC
+    )
     assert [r.line for r in checked.rows] == [4]
     assert {p.line for p in checked.problems} == {6}  # the editor's line 6, blank line counted
 

@@ -8,6 +8,7 @@ import pytest
 
 from syncmonitor.domain.export_dates import DateOrder
 from syncmonitor.domain.salesmate_export import (
+    PROBLEMS_KEPT,
     CheckedExport,
     Column,
     Severity,
@@ -179,3 +180,39 @@ def test_email_shapes(text: str, ok: bool) -> None:
 def test_severity_order_within_a_line_is_errors_first() -> None:
     checked = check([["bad", "Q4", "Hibernating", "2026-11-03"]])
     assert [p.severity for p in checked.problems] == [Severity.ERROR, Severity.WARNING]
+
+
+def _big(rows: list[str]) -> list[list[str]]:
+    return [["Email", "Sequence", "State", "Date"]] + [r.split(",") for r in rows]
+
+
+def test_a_big_file_keeps_a_bounded_sample_and_no_shown_row_looks_ready_wrongly() -> None:
+    # 3,000 rows of nobody Sync Monitor knows, and 1,500 with three empty values each: more
+    # problems of one kind than are kept, yet every row the preview shows carries its error.
+    table = _big(
+        [f"p{n}@example.com,S,Active,2026-01-{1 + n % 28:02d}" for n in range(3000)]
+        + [f"q{n}@example.com,,," for n in range(1500)]
+    )
+    checked = check_export(table, guess_mapping(table[0]), zone=UTC, known_people=lambda _e: set())
+    assert checked.row_count == 4500 and checked.ready_count == 0
+    assert checked.error_row_count == 4500
+    assert len(checked.shown) == 2000 < checked.row_count  # bounded: a sample, said as such
+    with_error = {p.line for p in checked.problems if p.severity is Severity.ERROR}
+    assert set(checked.shown) <= with_error
+    assert checked.counts[(Severity.ERROR, "unknown-person")] == 3000
+    assert len(checked.problems) <= 2 * PROBLEMS_KEPT + 3 * 2000
+
+
+def test_repeats_are_found_across_batches_and_counted_once() -> None:
+    rows = [f"p{n % 2500}@example.com,S,Active,2026-01-01" for n in range(6000)]
+    table = _big(rows)
+    checked = check_export(table, guess_mapping(table[0]), zone=UTC)
+    assert checked.ready_count == 2500
+    assert checked.counts[(Severity.WARNING, "duplicate")] == 3500
+    assert checked.warning_row_count == 3500
+    # n = 4,999 (line 5,001) repeats n = 2,499 (line 2,501): found in another batch of 2,000
+    first_repeat = [p for p in checked.problems if p.line == 2502]
+    assert [p.message for p in first_repeat] == [
+        "The same transition as line 2; it is imported once."
+    ]
+    assert checked.shown[2502] == ["p0@example.com", "S", "Active", "2026-01-01"]

@@ -192,6 +192,28 @@ class ScheduleSettings:
     paused: bool = False
 
 
+# Every notification a person can switch on or off ([notifications] on / off, and Settings).
+# The engine registers each with its label and default (`engine.runs.notify_policy`); this list
+# is the names alone, so a name the app does not have is refused when the file is read
+# (review-reliability.md #19: a typo would otherwise turn nothing off, silently).
+# tests/unit/test_notification_names.py keeps the two in step.
+NOTIFICATION_EVENTS = (
+    "apikey.expiring",
+    "app.still_running",
+    "config.broken",
+    "integration.stopped",
+    "mailshot.arrived",
+    "people.opted_out",
+    "queue.blocked",
+    "queue.recovered",
+    "salesmate.imported",
+    "sync.delete_hazard",
+    "sync.failed",
+    "sync.record_issues",
+    "sync.recovered",
+)
+
+
 @dataclass(frozen=True)
 class NotificationSettings:
     """[notifications]: the person's per-event toggles (events not listed follow defaults)."""
@@ -385,6 +407,18 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
     return Config(source=source, **sections)
 
 
+def _check_event_names(key: str, names: list[str]) -> None:
+    unknown = [n for n in names if n not in NOTIFICATION_EVENTS]
+    if unknown:
+        shown = ", ".join(repr(n.encode("unicode_escape").decode("ascii")) for n in unknown[:5])
+        what = "a notification" if len(unknown) == 1 else "notifications"
+        raise ConfigError(
+            f"[notifications] {key} names {what} Sync Monitor does not have: {shown}.",
+            f"Use the names of the notifications: {', '.join(NOTIFICATION_EVENTS)} (or switch "
+            "them in Settings, Notifications).",
+        )
+
+
 def _parse_section(name: str, values: dict[str, Any]) -> Any:
     cls = _SECTIONS[name]
     defaults = cls()
@@ -407,6 +441,8 @@ def _parse_section(name: str, values: dict[str, Any]) -> Any:
                     f"[{name}] {key} must be a list of names in quotes, not {value!r}.",
                     'For example: off = ["people.opted_out"].',
                 )
+            if name == "notifications":
+                _check_event_names(key, value)
             parsed[key] = tuple(value)
             continue
         if expected is float and isinstance(value, int) and not isinstance(value, bool):

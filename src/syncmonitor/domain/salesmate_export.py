@@ -6,12 +6,17 @@ a spreadsheet is likely to have typed); the person can override each guess. Ever
 validated on its own and given problems a person can act on, with the file's line number:
 
 - errors (the row cannot be imported as it is): a missing or malformed email address, an empty
-  sequence or state, a date that is not a date, a person Sync Monitor does not know;
+  sequence or state, a date that is not a date, a person Sync Monitor does not know, a NUL
+  character (a zero byte) in a value (review-reliability.md #32: a damaged file, never a name);
 - warnings (imported, but worth a look): a state Salesmate did not document (imported as Unknown
   with the raw text kept), a row repeated in the file (imported once).
 
 A file with any error is imported all or nothing: nothing, unless the person explicitly asks to
 skip the rows in error, and then exactly the rows without one.
+
+Checking streams: rows come from a function that reads them again for each pass, and only
+counts, the first problems of each kind and a bounded sample of rows are kept, so a 100 MB export
+is checked in bounded memory.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ import enum
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import Protocol
 
 from syncmonitor.domain.export_dates import (
     DateError,
@@ -175,11 +181,23 @@ class EnrolmentRow:
 
 # Problems of one kind kept with their message (all are counted).
 PROBLEMS_KEPT = 1000
+# Rows kept for a preview: the first ROWS_KEPT rows, and up to ROWS_KEPT more with a problem;
+# the rest of a file is counted, never held (a 100 MB export has a million rows).
+ROWS_KEPT = 1000
+
+# One data row of a file: its line number and its cells.
+NumberedRow = tuple[int, Sequence[str]]
+RowSource = Callable[[], Iterable[NumberedRow]]
 
 
 @dataclass
 class CheckedExport:
-    """The outcome of checking every row: the good rows, every problem, and what was decided."""
+    """The outcome of checking every row: counts of everything, and bounded examples.
+
+    `rows` holds the first ROWS_KEPT rows that will be imported (a small file: all of them),
+    `lines_in_error` the first lines in error; `ready_count` and `error_row_count` count them
+    all. `shown` is the rows a preview shows (line -> cells): the first ROWS_KEPT, then rows with
+    a problem."""
 
     rows: list[EnrolmentRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -190,11 +208,18 @@ class CheckedExport:
     # Every problem counted by (severity, kind); `problems` keeps the first PROBLEMS_KEPT of
     # each kind, so a file of a million repeated rows does not hold a million messages.
     counts: Counter[tuple[Severity, str]] = field(default_factory=Counter)
+    ready_count: int = 0  # rows that will be imported
+    error_row_count: int = 0  # rows with an error (skipped, or blocking the import)
+    warning_row_count: int = 0  # rows with a warning
+    shown: dict[int, list[str]] = field(default_factory=dict)
 
     def add(self, problem: Problem) -> None:
+        """Count the problem; keep it while its kind has fewer than PROBLEMS_KEPT, and always
+        for a row the preview shows (a shown row never looks "Ready" for want of its
+        problem)."""
         key = (problem.severity, problem.kind)
         self.counts[key] += 1
-        if self.counts[key] <= PROBLEMS_KEPT:
+        if self.counts[key] <= PROBLEMS_KEPT or problem.line in self.shown:
             self.problems.append(problem)
 
     @property
@@ -204,6 +229,11 @@ class CheckedExport:
     @property
     def warning_count(self) -> int:
         return sum(n for (severity, _), n in self.counts.items() if severity is Severity.WARNING)
+
+    @property
+    def shown_partly(self) -> bool:
+        """Whether the preview shows fewer rows than the file has."""
+        return len(self.shown) < self.row_count
 
     def summary(self, shown: int = 5) -> list[str]:
         """The problems as lines for a terminal: per kind the first `shown`, then how many
@@ -238,9 +268,9 @@ class CheckedExport:
         when the person chose to skip those rows (and something is left)."""
         if self.file_errors:
             return False
-        if self.row_errors and not skip_invalid_rows:
+        if self.error_row_count and not skip_invalid_rows:
             return False
-        return bool(self.rows)
+        return self.ready_count > 0
 
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\].]{2,}$")
@@ -254,6 +284,12 @@ def is_email(text: str) -> bool:
 KnownPeople = Callable[[set[str]], set[str]]
 
 
+def cell(row: Sequence[str], mapping: dict[Column, int | None], column: Column) -> str:
+    """A row's value for `column` (empty when not mapped or the row is short)."""
+    index = mapping.get(column)
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
 def check_export(
     table: Sequence[Sequence[str]],
     mapping: dict[Column, int | None],
@@ -264,13 +300,267 @@ def check_export(
     known_people: KnownPeople | None = None,
 ) -> CheckedExport:
     """Check every data row of `table` (its first row is the header, on line `first_line` of
-    the file; an empty row is a blank line and is skipped).
+    the file; an empty row is a blank line and is skipped). See `check_rows`."""
+    headers = list(table[0]) if table else []
+
+    def rows() -> Iterable[NumberedRow]:
+        return ((n, row) for n, row in enumerate(table[1:], start=first_line + 1) if row)
+
+    return check_rows(
+        rows,
+        headers,
+        mapping,
+        row_count=sum(1 for row in table[1:] if row),
+        date_order=date_order,
+        zone=zone,
+        known_people=known_people,
+    )
+
+
+def check_rows(
+    rows: RowSource,
+    headers: Sequence[str],
+    mapping: dict[Column, int | None],
+    *,
+    row_count: int,
+    date_order: DateOrder = DateOrder.AUTO,
+    zone: tzinfo,
+    known_people: KnownPeople | None = None,
+    decision: OrderDecision | None = None,
+    on_row: Callable[[EnrolmentRow], None] | None = None,
+    seen: SeenTransitions | None = None,
+) -> CheckedExport:
+    """Check every data row `rows()` yields, in one pass (two when `decision`, the file's date
+    order, is not given), holding only counts and bounded examples: any size of file fits.
 
     `known_people(emails)` returns those of `emails` that belong to a person Sync Monitor knows;
-    None skips that check (nothing to match against).
+    None skips that check (nothing to match against). `on_row` receives every row that will be
+    imported, in file order (an import writes them as they come). `seen` keeps the digests of
+    the transitions found (None: in memory; an import passes one on disk).
     """
-    result = CheckedExport(row_count=sum(1 for row in table[1:] if row))
-    headers = list(table[0]) if table else []
+    result = CheckedExport(row_count=row_count)
+    headers = list(headers)
+    _check_columns(result, headers, mapping)
+    if result.row_count == 0:
+        result.add(Problem(None, Severity.ERROR, "no-rows", "The file has a header but no rows."))
+    if result.file_errors:
+        return result
+
+    if decision is None:
+        decision = decide_order(cell(r, mapping, Column.DATE) for _, r in rows())
+    result.date_decision = decision
+    order = DateOrder(date_order)
+    if order is DateOrder.AUTO:
+        if decision.conflict:
+            result.add(Problem(None, Severity.ERROR, "date-order", decision.note()))
+            return result
+        if decision.needs_choice:
+            result.add(
+                Problem(
+                    None,
+                    Severity.ERROR,
+                    "date-order",
+                    decision.note() + " Choose the date order (in the window: Dates; on the "
+                    "command line: --date-order dmy or mdy).",
+                )
+            )
+            return result
+        order = decision.order or DateOrder.AUTO
+    result.date_order = order
+
+    matcher = _Matcher(result, known_people, on_row, seen if seen is not None else SeenInMemory())
+    for line, row in rows():
+        problems = _row_problems(line, row, headers)
+        email = cell(row, mapping, Column.EMAIL).lower()
+        sequence = cell(row, mapping, Column.SEQUENCE)
+        raw_state = cell(row, mapping, Column.STATE)
+        when_text = cell(row, mapping, Column.DATE)
+        if not email:
+            problems.append(_error(line, "missing-value", "The contact email is empty."))
+        elif not is_email(email):
+            problems.append(_error(line, "bad-email", f"“{email}” is not an email address."))
+        if not sequence:
+            problems.append(_error(line, "missing-value", "The sequence is empty."))
+        if not raw_state:
+            problems.append(_error(line, "missing-value", "The state is empty."))
+        nul = [c.label for c in Column if "\x00" in cell(row, mapping, c)] if _has_nul(row) else []
+        if nul:
+            problems.append(
+                _error(
+                    line,
+                    "nul-character",
+                    f"The {' and '.join(nul).lower()} {'holds' if len(nul) == 1 else 'hold'} a "
+                    "NUL character (a zero byte), which no name or address has: the file is "
+                    "damaged or was saved by a program that writes binary data. Export it "
+                    "again, or fix the row.",
+                )
+            )
+        changed_at = None
+        try:
+            changed_at = parse_export_date(when_text, order, zone)
+        except DateError as exc:
+            problems.append(_error(line, "bad-date", f"The date is not usable: {exc}."))
+        state = resolve_salesmate(raw_state)
+        if raw_state and state.state is CanonicalState.UNKNOWN:
+            problems.append(
+                Problem(
+                    line,
+                    Severity.WARNING,
+                    "unknown-state",
+                    f"“{raw_state}” is not a Salesmate state Sync Monitor knows; it is imported "
+                    "as Unknown with the text kept.",
+                )
+            )
+        if len(result.shown) < ROWS_KEPT or (problems and len(result.shown) < 2 * ROWS_KEPT):
+            result.shown[line] = list(row)
+        for problem in problems:
+            result.add(problem)
+        if any(p.severity is Severity.ERROR for p in problems) or changed_at is None:
+            result.error_row_count += 1
+            if len(result.lines_in_error) < PROBLEMS_KEPT:
+                result.lines_in_error.add(line)
+            continue
+        if problems:
+            matcher.warned.add(line)
+        matcher.add(
+            EnrolmentRow(
+                line,
+                email,
+                sequence,
+                state,
+                changed_at,
+                cell(row, mapping, Column.NAME),
+                cell(row, mapping, Column.CONTACT_ID),
+            ),
+            list(row),
+        )
+    matcher.flush()
+    result.problems.sort(key=lambda p: (p.line or 0, p.severity != Severity.ERROR))
+    return result
+
+
+class SeenTransitions(Protocol):
+    """The transitions earlier lines gave, by digest: where each was first seen."""
+
+    def first_lines(self, digests: Sequence[int]) -> dict[int, int]:
+        """digest -> its first line, for those of `digests` already added."""
+        ...
+
+    def add(self, firsts: Iterable[tuple[int, int]]) -> None:
+        """Note (digest, line) pairs, none of them added before."""
+        ...
+
+
+class SeenInMemory:
+    """`SeenTransitions` in a dict: for small files and tests (an import of a file passes one
+    on disk, `store.scratch.DigestSet`, so a million rows cost no memory)."""
+
+    def __init__(self) -> None:
+        self._lines: dict[int, int] = {}
+
+    def first_lines(self, digests: Sequence[int]) -> dict[int, int]:
+        return {d: self._lines[d] for d in digests if d in self._lines}
+
+    def add(self, firsts: Iterable[tuple[int, int]]) -> None:
+        self._lines.update(firsts)
+
+
+class _Matcher:
+    """Rows that passed their own checks, matched in batches against the people Sync Monitor
+    knows, and against the transitions earlier lines already gave (a repeat is imported once).
+
+    Repeats are found by a 64-bit digest of the transition, kept in `seen` (two different
+    transitions sharing a digest is a one in ten million chance for a million rows)."""
+
+    BATCH = 2000
+
+    def __init__(
+        self,
+        result: CheckedExport,
+        known_people: KnownPeople | None,
+        on_row: Callable[[EnrolmentRow], None] | None,
+        seen: SeenTransitions,
+    ) -> None:
+        self.result = result
+        self.known_people = known_people
+        self.on_row = on_row
+        self.seen = seen
+        self.pending: list[tuple[EnrolmentRow, list[str]]] = []
+        self.warned: set[int] = set()  # lines of the pending batch with a warning already
+
+    def add(self, row: EnrolmentRow, cells: list[str]) -> None:
+        self.pending.append((row, cells))
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        result, batch = self.result, self.pending
+        self.pending = []
+        known = self.known_people({r.email for r, _ in batch}) if self.known_people else None
+        # The digest of each row of a known person (None: nobody Sync Monitor knows).
+        digests = [_digest(r) if known is None or r.email in known else None for r, _ in batch]
+        earlier = self.seen.first_lines(sorted({d for d in digests if d is not None}))
+        firsts: dict[int, int] = {}
+        for (r, cells), digest in zip(batch, digests, strict=True):
+            warned = r.line in self.warned
+            if digest is None:
+                self._keep(r.line, cells)
+                result.add(
+                    _error(
+                        r.line,
+                        "unknown-person",
+                        f"No person with the email {r.email} is known to Sync Monitor (not in "
+                        "Outreach, Workbooks, Salesmate or an earlier import). Check the "
+                        "address, or sync first.",
+                    )
+                )
+                result.error_row_count += 1
+                if len(result.lines_in_error) < PROBLEMS_KEPT:
+                    result.lines_in_error.add(r.line)
+                continue
+            first = earlier.get(digest, firsts.get(digest))
+            if first is not None:
+                self._keep(r.line, cells)
+                result.add(
+                    Problem(
+                        r.line,
+                        Severity.WARNING,
+                        "duplicate",
+                        f"The same transition as line {first}; it is imported once.",
+                    )
+                )
+                result.warning_row_count += not warned
+                continue
+            firsts[digest] = r.line
+            result.warning_row_count += warned
+            result.ready_count += 1
+            if len(result.rows) < ROWS_KEPT:
+                result.rows.append(r)
+            if self.on_row is not None:
+                self.on_row(r)
+        self.seen.add(firsts.items())
+        self.warned.clear()
+
+    def _keep(self, line: int, cells: list[str]) -> None:
+        if len(self.result.shown) < 2 * ROWS_KEPT:
+            self.result.shown[line] = cells
+
+
+def _digest(row: EnrolmentRow) -> int:
+    """A 64-bit digest of the transition (Python's own hash: one check and its import run in
+    one process, so the same transition always has the same digest)."""
+    return hash(row.key)
+
+
+def _has_nul(row: Sequence[str]) -> bool:
+    return any("\x00" in value for value in row)
+
+
+def _check_columns(
+    result: CheckedExport, headers: list[str], mapping: dict[Column, int | None]
+) -> None:
+    """File-level problems of the column mapping: a required column missing or out of range
+    (errors), a header naming two columns (a warning)."""
     missing = [c for c in REQUIRED if mapping.get(c) is None]
     for column in missing:
         result.add(
@@ -311,115 +601,6 @@ def check_export(
                     f"it by its number (--{column.value.replace('_', '-')}-column N).",
                 )
             )
-    if result.row_count == 0:
-        result.add(Problem(None, Severity.ERROR, "no-rows", "The file has a header but no rows."))
-    if result.file_errors:
-        return result
-
-    def cell(row: Sequence[str], column: Column) -> str:
-        index = mapping.get(column)
-        return row[index].strip() if index is not None and index < len(row) else ""
-
-    data = [(n, row) for n, row in enumerate(table[1:], start=first_line + 1) if row]
-    decision = decide_order(cell(r, Column.DATE) for _, r in data)
-    result.date_decision = decision
-    order = DateOrder(date_order)
-    if order is DateOrder.AUTO:
-        if decision.conflict:
-            result.add(Problem(None, Severity.ERROR, "date-order", decision.note()))
-            return result
-        if decision.needs_choice:
-            result.add(
-                Problem(
-                    None,
-                    Severity.ERROR,
-                    "date-order",
-                    decision.note() + " Choose the date order (in the window: Dates; on the "
-                    "command line: --date-order dmy or mdy).",
-                )
-            )
-            return result
-        order = decision.order or DateOrder.AUTO
-    result.date_order = order
-
-    candidates: list[EnrolmentRow] = []
-    for line, row in data:
-        problems = _row_problems(line, row, headers)
-        email = cell(row, Column.EMAIL).lower()
-        sequence = cell(row, Column.SEQUENCE)
-        raw_state = cell(row, Column.STATE)
-        when_text = cell(row, Column.DATE)
-        if not email:
-            problems.append(_error(line, "missing-value", "The contact email is empty."))
-        elif not is_email(email):
-            problems.append(_error(line, "bad-email", f"“{email}” is not an email address."))
-        if not sequence:
-            problems.append(_error(line, "missing-value", "The sequence is empty."))
-        if not raw_state:
-            problems.append(_error(line, "missing-value", "The state is empty."))
-        changed_at = None
-        try:
-            changed_at = parse_export_date(when_text, order, zone)
-        except DateError as exc:
-            problems.append(_error(line, "bad-date", f"The date is not usable: {exc}."))
-        state = resolve_salesmate(raw_state)
-        if raw_state and state.state is CanonicalState.UNKNOWN:
-            problems.append(
-                Problem(
-                    line,
-                    Severity.WARNING,
-                    "unknown-state",
-                    f"“{raw_state}” is not a Salesmate state Sync Monitor knows; it is imported "
-                    "as Unknown with the text kept.",
-                )
-            )
-        for problem in problems:
-            result.add(problem)
-        if any(p.severity is Severity.ERROR for p in problems) or changed_at is None:
-            result.lines_in_error.add(line)
-            continue
-        candidates.append(
-            EnrolmentRow(
-                line,
-                email,
-                sequence,
-                state,
-                changed_at,
-                cell(row, Column.NAME),
-                cell(row, Column.CONTACT_ID),
-            )
-        )
-
-    known = known_people({r.email for r in candidates}) if known_people else None
-    seen: dict[tuple[str, str, str, datetime], int] = {}
-    for r in candidates:
-        if known is not None and r.email not in known:
-            result.add(
-                _error(
-                    r.line,
-                    "unknown-person",
-                    f"No person with the email {r.email} is known to Sync Monitor (not in "
-                    "Outreach, Workbooks, Salesmate or an earlier import). Check the address, or "
-                    "sync first.",
-                )
-            )
-            result.lines_in_error.add(r.line)
-            continue
-        first = seen.get(r.key)
-        if first is not None:
-            result.add(
-                Problem(
-                    r.line,
-                    Severity.WARNING,
-                    "duplicate",
-                    f"The same transition as line {first}; it is imported once.",
-                )
-            )
-            continue
-        seen[r.key] = r.line
-        result.rows.append(r)
-    result.problems.sort(key=lambda p: (p.line or 0, p.severity != Severity.ERROR))
-    return result
 
 
 def _error(line: int, kind: str, message: str) -> Problem:

@@ -207,6 +207,7 @@ class SyncMonitorApp(QObject):
         if self.config_error is not None:
             error = self.config_error
             self.window.status.show_error(error.title, error.message)
+            self.window.problem_banner.show_problem(error.title, error.message)
             self.policy.post(
                 Notice("config.broken", NoticeLevel.ERROR, error.title, error.message, key="config")
             )

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from syncmonitor import APP_NAME
-from syncmonitor.engine.runs.events import RunResult
+from syncmonitor.engine.runs.events import RunOutcome, RunResult
 from syncmonitor.engine.runs.targets import Target
 from syncmonitor.ui.page import Page
 from syncmonitor.ui.page_stack import PageStack
+from syncmonitor.ui.problem_banner import ProblemBanner
 from syncmonitor.ui.resources import icon
 from syncmonitor.ui.salesmate.import_action import install_salesmate_import
 from syncmonitor.ui.service_protocols import ServicesLike
@@ -199,10 +200,17 @@ class MainWindow(QMainWindow):
         central_layout.setSpacing(0)
         central_layout.addWidget(self.banner)
         central_layout.addWidget(body, 1)
+        # A long problem (a damaged cache, a broken config) whole, under the pages.
+        self.problem_banner = ProblemBanner()
+        central_layout.addWidget(self.problem_banner)
         self.setCentralWidget(central)
 
         self.status = SyncStatusBar(controller, self)
         self.setStatusBar(self.status)
+        self.status.details_requested.connect(self.problem_banner.show_problem)
+        self.status.error_cleared.connect(self.problem_banner.hide)
+        controller.services_failed.connect(self.problem_banner.show_problem)
+        controller.run_finished.connect(self._show_cache_fault)
 
         # Every page is built on its first visit (page_stack.py); the one shown at start just
         # after the window's first paint. A later page: a line in window_pages.py, a property.
@@ -420,6 +428,14 @@ class MainWindow(QMainWindow):
             page.sync_finished(result)
 
     # Sync now / Cancel --------------------------------------------------------------------------
+
+    def _show_cache_fault(self, result: RunResult) -> None:
+        """A run stopped by the cache (damaged, read-only, a full disk): the whole message, with
+        the copy kept and what to do, not only the status bar's line."""
+        if result.outcome is RunOutcome.FAILED and result.error_kind == "cache":
+            self.problem_banner.show_problem(
+                result.error_title or "The local cache cannot be used", result.error_message or ""
+            )
 
     def set_sandbox_mode(self, sandbox: bool) -> None:
         self.banner.setVisible(sandbox)

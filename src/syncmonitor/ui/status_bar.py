@@ -6,7 +6,7 @@ and "next sync" never shows a time in the past.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from syncmonitor.domain.timestamps import utc_now
@@ -19,7 +19,14 @@ REFRESH_MS = 30_000
 
 
 class SyncStatusBar(QStatusBar):
-    """Progress while a sync runs, a dismissible error after a failed one, last and next sync."""
+    """Progress while a sync runs, a dismissible error after a failed one, last and next sync.
+
+    An error is shown in its short form, the title, with a Details button: the whole message
+    (what happened, the copy kept, what to do) is several sentences and a path, which a status
+    bar line would cut off; `details_requested` asks the window to show it whole."""
+
+    details_requested = Signal(str, str)  # title, message
+    error_cleared = Signal()
 
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +44,10 @@ class SyncStatusBar(QStatusBar):
         self.error_box = named(QWidget(), "errorBox")
         self.error_label = named(QLabel(), "errorText")
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_button = named(QToolButton(), "errorDetails")
+        self.details_button.setText("Details…")
+        self.details_button.setToolTip("Show the whole message: what happened and what to do")
+        self.details_button.clicked.connect(self._ask_details)
         self.dismiss_button = named(QToolButton(), "dismissError")
         self.dismiss_button.setText("Dismiss")
         self.dismiss_button.setToolTip("Hide this message (the next sync reports again)")
@@ -45,6 +56,7 @@ class SyncStatusBar(QStatusBar):
         error_layout.setContentsMargins(8, 0, 4, 0)
         error_layout.setSpacing(8)
         error_layout.addWidget(self.error_label, 1)
+        error_layout.addWidget(self.details_button)
         error_layout.addWidget(self.dismiss_button)
         self.error_box.hide()
 
@@ -57,6 +69,7 @@ class SyncStatusBar(QStatusBar):
         self.addPermanentWidget(self.next_label)
 
         self._pending: SyncProgress | None = None
+        self._error: tuple[str, str] = ("", "")
         self._clock = QTimer(self)
         self._clock.setInterval(REFRESH_MS)
         self._clock.timeout.connect(self.refresh_times)
@@ -126,20 +139,32 @@ class SyncStatusBar(QStatusBar):
     # Errors -------------------------------------------------------------------------------------
 
     def show_error(self, title: str, message: str) -> None:
-        text = f"{title}. {message}".strip() if message else title
-        self.error_label.setText(text)
-        self.error_label.setToolTip(text)
+        """The title here; the whole message in the tooltip and one click away (Details)."""
+        self._error = (title, message)
+        self.error_label.setText(title)
+        self.error_label.setToolTip(self._full_text())
+        self.details_button.setVisible(bool(message))
         self.error_box.show()
         self.activity.setVisible(False)
 
     def dismiss_error(self) -> None:
         self.error_box.hide()
         self.error_label.clear()
+        self._error = ("", "")
         self.activity.setVisible(True)
+        self.error_cleared.emit()
+
+    def _ask_details(self) -> None:
+        self.details_requested.emit(*self._error)
+
+    def _full_text(self) -> str:
+        title, message = self._error
+        return f"{title}. {message}".strip() if message else title
 
     @property
     def error_text(self) -> str:
-        return self.error_label.text() if self.error_box.isVisibleTo(self) else ""
+        """The whole error (title and message) while one is shown, else empty."""
+        return self._full_text() if self.error_box.isVisibleTo(self) else ""
 
     # Times --------------------------------------------------------------------------------------
 

@@ -224,6 +224,9 @@ QStatusBar {{ border-top: 1px solid {t.border}; }}
 QStatusBar::item {{ border: none; }}
 QWidget#errorBox {{ background: {t.error_background}; border-radius: 4px; }}
 QLabel#errorText {{ color: {t.error}; }}
+QFrame#problemBanner {{ background: {t.error_background}; border-top: 1px solid {t.error}; }}
+QLabel#problemTitle {{ color: {t.error}; font-weight: 600; }}
+QLabel#problemText {{ color: {t.text}; }}
 QToolButton#dismissError {{ color: {t.error}; border: none; padding: 1px 6px; }}
 QToolButton#dismissError:hover {{ text-decoration: underline; }}
 QStatusBar QLabel#lastSync, QStatusBar QLabel#nextSync {{ color: {t.muted}; padding: 0 8px; }}

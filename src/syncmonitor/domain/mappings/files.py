@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
@@ -279,6 +280,8 @@ def _json_field_rule(row: object, where: str, problems: list[str]) -> FieldRule 
     if not isinstance(crm, str) or not isinstance(outreach, str):
         problems.append(f"{where} needs crm_field and outreach_field as text")
         return None
+    if not _field_names_ok(crm, outreach, where, problems):
+        return None
     direction = _enum(Direction, row.get("direction", "both"), f"{where}.direction", problems)
     enabled = row.get("enabled", True)
     if not isinstance(enabled, bool):
@@ -415,11 +418,30 @@ def _csv_row(
     enabled = _flag(row["enabled"] or "true", f"{where} enabled", problems)
     if pair is None or direction is None or enabled is None:
         return
+    if not _field_names_ok(row["crm"].strip(), row["outreach"].strip(), where, problems):
+        return
     fields[pair].append(
         FieldRule(
             row["crm"].strip(), row["outreach"].strip(), direction, FieldOptions(**values), enabled
         )
     )
+
+
+def _field_names_ok(crm: str, outreach: str, where: str, problems: list[str]) -> bool:
+    """A field's name is an API name (`cf_region`, `custom12`): an invisible control character
+    in one, a NUL above all, is a damaged file, never a field (review-reliability.md #44); it
+    would never match and cannot be shown or typed."""
+    ok = True
+    for what, name in (("CRM field", crm), ("Outreach field", outreach)):
+        bad = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf")), None)
+        if bad is not None:
+            shown = name.encode("unicode_escape").decode("ascii")
+            problems.append(
+                f"{where}: the {what} name {shown!r} contains an invisible control character "
+                f"(U+{ord(bad):04X}); field names are API names such as cf_region"
+            )
+            ok = False
+    return ok
 
 
 def _flag(cell: str, where: str, problems: list[str]) -> bool | None:

@@ -65,7 +65,8 @@ class RunResult:
     error_message: str | None = None
     # What kind of failure: "offline" (no answer from the remote), "auth" (credentials refused),
     # "permission" (accepted but not allowed), "unavailable" (the remote said it is down for a
-    # while), "rate-limited", "server", "malformed", or None. The scheduler shows offline
+    # while), "rate-limited", "server", "malformed", "cache" (the local cache is damaged,
+    # read-only or on a full disk), or None. The scheduler shows offline
     # differently and backs off either way.
     error_kind: str | None = None
     jobs: tuple[JobReport, ...] = ()  # every job's report, in the order they ran

@@ -334,6 +334,7 @@ class SyncService:
             if cache is not None:  # a full disk, a damaged or read-only cache: no bug
                 log.error("Job %s stopped: %s", job.name, cache)
                 report.error_title, report.error_message = cache.title, cache.message
+                report.error_kind = "cache"  # the window shows it whole, not only a line
                 return False
             log.exception("Job %s failed unexpectedly", job.name)
             report.error_title = "Unexpected error"

@@ -29,24 +29,23 @@ class ImportPreviewModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._table: list[list[str]] = []
+        self._rows: dict[int, list[str]] = {}  # line -> cells: a sample of a big file
         self._mapping: dict[Column, int | None] = {}
         self._problems: dict[int, list[Problem]] = {}
         self._file_ok = False
         self._lines: list[int] = []  # file line numbers shown, in order
-        self._first_line = 1  # the header's line
         self.only_problems = False
 
     def show(
         self,
-        table: list[list[str]],
+        rows: dict[int, list[str]],
         mapping: dict[Column, int | None],
         checked: CheckedExport | None,
-        first_line: int = 1,
     ) -> None:
+        """Show `rows` (line -> cells; for a big file the sample the check kept: its first rows,
+        then rows with problems) with the problems of `checked`."""
         self.beginResetModel()
-        self._table, self._mapping = table, dict(mapping)
-        self._first_line = first_line
+        self._rows, self._mapping = rows, dict(mapping)
         self._problems = {}
         # Before the file as a whole passes (a required column not chosen yet), no row has
         # been checked: calling one "Ready" would contradict the "0 ready" under the table.
@@ -64,8 +63,7 @@ class ImportPreviewModel(QAbstractTableModel):
         self.endResetModel()
 
     def _relist(self) -> None:
-        first = self._first_line
-        lines = [first + i for i in range(1, len(self._table)) if self._table[i]]
+        lines = sorted(self._rows)
         self._lines = [n for n in lines if not self.only_problems or n in self._problems]
 
     def line_at(self, row: int) -> int:
@@ -79,7 +77,7 @@ class ImportPreviewModel(QAbstractTableModel):
 
     def _value(self, line: int, column: Column) -> str:
         index = self._mapping.get(column)
-        row = self._table[line - self._first_line]
+        row = self._rows[line]
         return row[index] if index is not None and index < len(row) else ""
 
     def _severity(self, line: int) -> Severity | None:

@@ -281,6 +281,7 @@ class SalesmateImportDialog(QDialog):
         assert self.preview is not None
         checked = self.preview.checked
         notes = [p.message for p in checked.file_errors]
+        notes += [p.message for p in checked.warnings if p.line is None]  # a repeated header
         if checked.date_decision is not None and not any(
             p.kind == "date-order" for p in checked.file_errors
         ):
@@ -290,7 +291,8 @@ class SalesmateImportDialog(QDialog):
         self.notes.setText("\n".join(notes))
         self.notes.setProperty("error", bool(checked.file_errors))
         export = self.preview.export
-        self.model.show(export.table, self.preview.mapping, checked, export.first_line)
+        rows = checked.shown if checked.shown else export.sample
+        self.model.show(rows, self.preview.mapping, checked)
         self.problem_list.setPlainText(
             "\n".join(
                 f"Line {p.line}: {p.severity.value}: {p.message}"
@@ -309,15 +311,21 @@ class SalesmateImportDialog(QDialog):
     def _summary_text(self) -> str:
         assert self.preview is not None
         checked = self.preview.checked
-        errors = len(checked.lines_in_error)
-        warnings = len({p.line for p in checked.warnings if p.line is not None})
-        ready = len(checked.rows)
+        errors = checked.error_row_count
+        warnings = checked.warning_row_count
+        ready = checked.ready_count
         parts = [f"{checked.row_count:,} rows: {ready:,} ready"]
         if errors:
             parts.append(f"{errors:,} with errors")
         if warnings:
             parts.append(f"{warnings:,} with warnings")
         text = ", ".join(parts) + "."
+        shown = len(checked.shown or self.preview.export.sample)
+        if shown < checked.row_count:
+            text += (
+                f" The table shows {shown:,} of them: the first rows, then rows with problems "
+                "(every row is checked and counted)."
+            )
         if checked.file_errors:
             text += " Fix the problem above before importing."
         elif errors and self.skip_invalid.isChecked():
@@ -341,14 +349,16 @@ class SalesmateImportDialog(QDialog):
         )
         self.import_button.setEnabled(ok)
         self.skip_invalid.setEnabled(
-            self.outcome is None and bool(self.preview and self.preview.checked.row_errors)
+            self.outcome is None
+            and bool(self.preview and self.preview.checked.error_row_count)
+            and not (self.preview and self.preview.checked.file_errors)
         )
         if self.preview is not None and self.outcome is None:
             # The label follows "Skip the rows with errors": with errors and no skip, nothing
             # would be imported, so it names no count (the summary says why).
             checked = self.preview.checked
-            count = len(checked.rows)
-            skipped = len(checked.lines_in_error)
+            count = checked.ready_count
+            skipped = checked.error_row_count
             if not ok:
                 self.import_button.setText("Import")
             elif skipped and skip:
@@ -407,7 +417,7 @@ class SalesmateImportDialog(QDialog):
 
     def _show_empty(self, message: str = "") -> None:
         self._busy = False
-        self.model.show([], {}, None)
+        self.model.show({}, {}, None)
         self.problem_list.clear()
         self.notes.setText(message)
         self.summary.setText("" if message else "Choose the file Salesmate exported.")
