@@ -17,6 +17,7 @@ from syncmonitor.app.config import (
     _BOUNDS,
     _CHOICES,
     _SECTIONS,
+    NOTIFICATION_EVENTS,
     Config,
     ConfigError,
     load_config,
@@ -65,6 +66,8 @@ def _valid_value(section: str, key: str) -> st.SearchStrategy[Any]:
         return st.sampled_from(
             ("postgresql+psycopg://db.example.org/sync", "postgresql+psycopg://h/db")
         )
+    if section == "notifications" and isinstance(default, tuple):  # names it knows (#19)
+        return st.lists(st.sampled_from(NOTIFICATION_EVENTS), max_size=3)
     if isinstance(default, tuple):  # a list of names
         return st.lists(st.text(min_size=1, max_size=20), max_size=3)
     if isinstance(default, bool):
