@@ -7,8 +7,10 @@ interrupted: nothing lost, nothing doubled, `PRAGMA integrity_check` ok, no run 
 
 Each round gets a fresh data folder and a fresh sandbox built from the same seed (so Workbooks
 starts from the same records); kills are drawn from a seeded generator between 0.05 s and the
-length of the last run, so they land in start-up, the database migration, the Outreach pull and
-the Workbooks push. A round ends when a run finishes by itself; rounds go on until at least
+length of the last whole run (the reference run, then the last round whose first run finished
+without a kill: the window follows the machine's load, so a round is not wasted on a delay longer
+than the run), so they land in start-up, the database migration, the Outreach pull and the
+Workbooks push. A round ends when a run finishes by itself; rounds go on until at least
 `KILLS` processes were killed mid-run.
 """
 
@@ -169,12 +171,12 @@ def kill_again_and_again(tmp_path: Path, make_sandbox: MakeSandbox, *, two_way: 
         rounds += 1
         remote = _sandbox(make_sandbox)
         cli = _cli(tmp_path / f"round-{rounds}", remote, two_way=two_way)
-        longest = full_run
+        fresh = True
         while True:
             attempts += 1
             assert attempts <= MAX_ATTEMPTS, f"only {kills} kills landed in {attempts} runs"
             process = _start(cli)
-            delay = rng.uniform(0.05, longest)
+            delay = rng.uniform(0.05, full_run)
             begun = time.monotonic()
             try:
                 process.wait(timeout=delay)
@@ -182,6 +184,7 @@ def kill_again_and_again(tmp_path: Path, make_sandbox: MakeSandbox, *, two_way: 
                 process.send_signal(signal.SIGKILL)
                 process.wait(timeout=30)
                 kills += 1
+                fresh = False
                 continue
             finally:
                 if process.stderr is not None:
@@ -189,7 +192,8 @@ def kill_again_and_again(tmp_path: Path, make_sandbox: MakeSandbox, *, two_way: 
                     process.stderr.close()
             # It finished before the kill: this round is over; check it converged.
             assert process.returncode == 0, stderr
-            longest = max(0.2, time.monotonic() - begun)
+            if fresh:  # a whole run from scratch, timed on the machine as it is now
+                full_run = max(0.2, time.monotonic() - begun)
             break
 
         database = _cache(cli.home)
