@@ -11,7 +11,7 @@ length of the last whole run (the reference run, then the last round whose first
 without a kill: the window follows the machine's load, so a round is not wasted on a delay longer
 than the run), so they land in start-up, the database migration, the Outreach pull and the
 Workbooks push. A round ends when a run finishes by itself; rounds go on until at least
-`KILLS` processes were killed mid-run.
+`KILLS` processes were killed mid-run, and the run after the last kill is left to finish.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ PEOPLE = 2500
 PAGE_SIZE = 25  # many small pages: many commit points for a kill to fall between
 KILLS = 20
 MAX_ATTEMPTS = 120
+LAST_RUN_LIMIT = 600.0  # seconds; the reference sync's own limit
 
 # What must match the fault-free run, per table. Local bookkeeping (autoincrement ids, when we
 # observed or queued something, run records) is left out; everything the remotes said is in.
@@ -176,13 +177,16 @@ def kill_again_and_again(tmp_path: Path, make_sandbox: MakeSandbox, *, two_way: 
             attempts += 1
             assert attempts <= MAX_ATTEMPTS, f"only {kills} kills landed in {attempts} runs"
             process = _start(cli)
-            delay = rng.uniform(0.05, full_run)
+            # Once enough kills have landed, the round's last run must finish by itself: a loaded
+            # machine can make every resumed run longer than the window, and the round endless.
+            delay = rng.uniform(0.05, full_run) if kills < KILLS else LAST_RUN_LIMIT
             begun = time.monotonic()
             try:
                 process.wait(timeout=delay)
             except subprocess.TimeoutExpired:
                 process.send_signal(signal.SIGKILL)
                 process.wait(timeout=30)
+                assert kills < KILLS, f"a run after the last kill took over {LAST_RUN_LIMIT} s"
                 kills += 1
                 fresh = False
                 continue
