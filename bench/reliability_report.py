@@ -38,6 +38,7 @@ AREAS: dict[str, list[str]] = {
     ],
     "Crash safety": [
         "tests/integration/test_crash_safety.py",
+        "tests/integration/test_crash_safety_two_way.py",
         "tests/integration/test_two_instances.py",
     ],
     "Hostile input": ["tests/property"],

@@ -96,6 +96,30 @@ def tmp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+# pytest-xdist with `--dist loadfile` hands out whole files, by default the files with the most
+# tests first. The longest files have few tests (the crash-safety rounds, the frozen-app build),
+# so they started last and one worker ground through them alone at the end while the other sat
+# idle. The longest go first instead (longest-first is what balances a queue): files with a
+# `slow` test, then the others; in each, by the largest time limit a test of theirs declares
+# (`pytest.mark.timeout`), then most tests first as xdist does; the order within a file is kept.
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False  # keep the order pytest_collection_modifyitems made
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def first(name: str) -> tuple[int, float, int]:
+        limits = [m.args[0] for i in files[name] for m in i.iter_markers("timeout") if m.args]
+        slow = any(item.get_closest_marker("slow") for item in files[name])
+        return (0 if slow else 1, -max(limits, default=0), -len(files[name]))
+
+    items[:] = [item for name in sorted(files, key=first) for item in files[name]]
+
+
 # pytest-xdist: a worker that crashes after its last test (at interpreter exit) has already sent
 # its results, and xdist ignores its exit status; the run would pass on a process that aborted.
 _worker_gateways: list[Any] = []

@@ -5,12 +5,21 @@ superuser's address on loopback). Each pytest worker (xdist) migrates one templa
 own, once, and every store a test opens is a fresh copy of it (CREATE DATABASE ... TEMPLATE, a file
 copy, far quicker than migrating again), dropped when the test ends. Without the variable the
 PostgreSQL cases are skipped, except in CI (CI=true), where a missing PostgreSQL is a failure.
+
+SQLite does the same: a new cache file a test opens through this module is a copy of one file this
+worker migrated once (`open_database` then finds it at the newest schema and only checks its
+pages). Alembic's runs from an empty or an older file are tested where they matter, in
+tests/unit/test_database.py, which calls `open_database` itself.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +47,33 @@ def postgres_admin_url() -> str | None:
 
 def _worker() -> str:
     return re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main")) or "main"
+
+
+_sqlite_template: Path | None = None
+
+
+def _migrated_sqlite_template() -> Path:
+    """This process's migrated, empty SQLite cache (made once, removed at exit)."""
+    global _sqlite_template
+    if _sqlite_template is None:
+        folder = Path(tempfile.mkdtemp(prefix="syncmonitor-test-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        template = folder / "cache.sqlite3"
+        open_database(template).close()
+        with sqlite3.connect(template) as conn:  # everything into the main file: no -wal to copy
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _sqlite_template = template
+    return _sqlite_template
+
+
+def open_sqlite(path: Path) -> Database:
+    """`open_database(path)`; a cache that does not exist yet starts as a copy of the migrated
+    template instead of running every migration again."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        shutil.copyfile(_migrated_sqlite_template(), path)
+        path.chmod(0o600)  # as open_database makes it
+    return open_database(path)
 
 
 @dataclass
@@ -119,8 +155,7 @@ class StoreFactory:
                 self.by_folder[folder] = self.new_url()
             db = open_store(self.by_folder[folder], None)
         else:
-            folder.mkdir(parents=True, exist_ok=True)
-            db = open_database(folder / "cache.sqlite3")
+            db = open_sqlite(folder / "cache.sqlite3")
         self.opened.append(db)
         return db
 
@@ -141,8 +176,7 @@ def open_cache(folder: Path) -> Database:
     """A store for a helper: on the running test's engine, or a SQLite file by default."""
     if active is not None:
         return active.open(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    return open_database(folder / "cache.sqlite3")
+    return open_sqlite(folder / "cache.sqlite3")
 
 
 def factory_for(backend: str, cluster: PostgresCluster | None) -> Iterator[StoreFactory]:

@@ -368,7 +368,8 @@ async def test_a_spotler_error_mid_fix_changes_nothing(
     await monitor.poll_once()
     before = gatormail.state()["mailshots"]
     with AdminClient(gatormail.endpoints.admin_url) as admin:
-        admin.set_faults(target="spotler", fail_next=5, fail_status=503)
+        # Retry-After 1 s, not the sandbox's default 30: the client honours it before each retry
+        admin.set_faults(target="spotler", fail_next=5, fail_status=503, retry_after=1)
         with pytest.raises(MailshotActionError, match="Nothing was changed"):
             await fix_name(monitor, long_id, "Short")
         admin.clear_faults()
@@ -544,7 +545,7 @@ async def test_a_workbooks_outage_keeps_the_last_snapshot(
 ) -> None:
     first = await monitor.poll_once()
     with AdminClient(gatormail.endpoints.admin_url) as admin:
-        admin.set_faults(target="workbooks", fail_next=10, fail_status=503)
+        admin.set_faults(target="workbooks", fail_next=10, fail_status=503, retry_after=1)
         result = await monitor.poll_once()
         admin.clear_faults()
     assert result.error is not None and "Workbooks is having trouble" in result.error.title
