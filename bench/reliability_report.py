@@ -1,6 +1,7 @@
 """The reliability report: run the fault, crash, hostile-input and secrets suites; summarise.
 
     .venv/bin/python bench/reliability_report.py            # writes docs/reliability-report.md
+    .venv/bin/python bench/reliability_report.py --workers 2  # the same, on two processes
 
 It runs pytest on the reliability suites with `SYNCMONITOR_RELIABILITY_LOG` set (the tests append
 their numbers there: kills, runs, records compared, secrets found) and a JUnit XML file (every
@@ -327,7 +328,9 @@ class AreaResult:
     failures: list[str] = field(default_factory=list)
 
 
-def run_suites(paths: list[str], log: Path, junit: Path, timeout: int | None = None) -> int:
+def run_suites(
+    paths: list[str], log: Path, junit: Path, timeout: int | None = None, workers: int = 1
+) -> int:
     env = dict(os.environ, SYNCMONITOR_RELIABILITY_LOG=str(log), QT_QPA_PLATFORM="offscreen")
     command = [
         sys.executable,
@@ -338,6 +341,8 @@ def run_suites(paths: list[str], log: Path, junit: Path, timeout: int | None = N
         "no:cacheprovider",
         f"--junitxml={junit}",
         *(["-o", f"timeout={timeout}"] if timeout else []),
+        # pytest-xdist, one file per worker as in CI; the facts are one appended line each
+        *(["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []),
         *paths,
     ]
     print("running:", " ".join(command), flush=True)
@@ -460,11 +465,17 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="seconds one test may take (default: pytest's setting); a busy machine needs more",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="test processes (pytest-xdist, one file each at a time); default 1",
+    )
     args = parser.parse_args(argv)
     suites = [s for area in AREAS.values() for s in area if (ROOT / s).exists()]
     with tempfile.TemporaryDirectory() as folder:
         log, junit = Path(folder) / "facts.jsonl", Path(folder) / "junit.xml"
-        status = run_suites(suites, log, junit, args.timeout)
+        status = run_suites(suites, log, junit, args.timeout, args.workers)
         report = render(read_junit(junit), read_facts(log), status)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
