@@ -9,7 +9,7 @@ import pytest
 from gui_fakes import services_over, succeeded_run
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from people_world import fill_world
@@ -137,7 +137,17 @@ def test_save_a_view_open_it_in_one_click_rename_delete_and_keep_it(
     assert page.filters.state_actions[S.BOUNCED].isChecked()
 
     page.views_list.rename(page.views_list.views()[-1], "  Bounced  (all) ")
-    page.views_list.delete(page.views_list.views()[0])
+    first = page.views_list.views()[0]
+    for answer in ("Cancel", "Delete view"):  # asked first; Cancel keeps it
+        page.views_list.ask_delete(first)
+        boxes = page.views_list.window().findChildren(QMessageBox, "deleteView")
+        box = next(b for b in boxes if b.isVisible())  # the one just opened
+        assert first.name in box.text()
+        assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+        button = next(b for b in box.buttons() if b.text() == answer)
+        button.click()
+        shown = [v.name for v in page.views_list.views()]
+        assert (first.name in shown) is (answer == "Cancel")
     kept = PeopleViews(tmp_path / "settings" / "people-views.json").all()  # a restart
     assert [v.name for v in kept] == [
         "Bounced this week",

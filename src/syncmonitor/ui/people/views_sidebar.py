@@ -185,7 +185,7 @@ class PeopleViewsList(QWidget):
         menu = QMenu(self)
         menu.addAction("Open", lambda: self.open_view.emit(view))
         menu.addAction("Rename…", lambda: self.ask_rename(view))
-        menu.addAction("Delete", lambda: self.delete(view))
+        menu.addAction("Delete…", lambda: self.ask_delete(view))
         menu.popup(self.list.viewport().mapToGlobal(point))
 
     def ask_rename(self, view: NamedView) -> None:
@@ -212,6 +212,32 @@ class PeopleViewsList(QWidget):
             self._counts[renamed.name] = self._counts.pop(view.name)
         self.reload()
         self.views_changed.emit()
+
+    def ask_delete(self, view: NamedView) -> None:
+        """Delete a view after asking: it is the admin's saved work, and there is no undo."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete view",
+            f"Delete the view '{view.name}'?",
+            parent=self.window(),
+        )
+        box.setInformativeText(
+            "Only this saved set of filters goes; the people and their history stay as they are."
+        )
+        delete = box.addButton("Delete view", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setObjectName("deleteView")
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is delete:
+                self.delete(view)
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        self._dialog = box
+        box.open()
 
     def delete(self, view: NamedView) -> None:
         if self._people is None:
