@@ -6,7 +6,7 @@ The cache: build_large_cache's people (two sequence states each, ten transitions
 states spread over the last 60 days and the state vocabulary (1 % opted out, 2 % bounced, 14 %
 finished...), plus 10 % Salesmate contacts, half of them twins of an Outreach prospect. For each
 filter: the list's first window (200 rows), its count and the per-choice counts (medians of
-`repeats` after one warm run). SQLite is measured with and without migration 0014's indexes (the People filters);
+`repeats` after one warm run). SQLite is measured with and without migration 0014's indexes;
 PostgreSQL gets a copy of the same rows (engine.team.copy) and ANALYZE. Then the GUI: the page
 over the SQLite cache, a filter chosen from the filter bar, and the longest gap between ticks of
 a 5 ms timer until the list and its counts are in.

@@ -4,7 +4,7 @@
     python bench/bench_people_page.py --filters [--postgres-url URL] [--repeats 11]
 
 `--filters` (bench_people_filters.py): the People filters' list window, count and per-choice
-counts on SQLite and PostgreSQL, with and without migration 0014's indexes (the People filters), and the longest stall
+counts on SQLite and PostgreSQL, with and without migration 0014's indexes, and the longest stall
 of the GUI loop while a filter is chosen.
 
 In one GUI process (offscreen), a 5 ms timer on the GUI thread measures the event loop while the

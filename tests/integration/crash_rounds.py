@@ -35,8 +35,8 @@ from syncmonitor.sandbox.process import ENV_OUTREACH_TOKEN, ENV_WORKBOOKS_API_KE
 
 # What a kill falls between is a commit point, one per page: 1,200 people in pages of 25 give
 # 48 prospect pages, each followed by its states, history and Workbooks pushes, for 20 kills
-# drawn over the whole run. 2,500 people (100 pages) took twice the time and CPU for the same
-# 20 kills and the same comparisons (bench/README.md, "The whole test suite").
+# drawn over the whole run. 2,500 people (100 pages) made each of the 20-odd runs about twice as
+# long for the same 20 kills and the same comparisons.
 PEOPLE = 1200
 PAGE_SIZE = 25  # many small pages: many commit points for a kill to fall between
 KILLS = 20
