@@ -122,7 +122,7 @@ async def test_a_watching_desktop_shows_the_servers_reading_with_its_age(
             assert shown == server.monitor.snapshot  # every figure as the server read it
             assert "read by the team server (queue-server-1)" in page.freshness.text()
             assert page.read_now.text() == "Show latest"
-            assert page.record_check.isHidden()
+            assert not page.record_check.isHidden()  # a check is a request to the server
 
             (long_id,) = server.create(name=LONG)
             server.create(count=2)
@@ -173,6 +173,10 @@ class AskingQueue:
         words = f'Fix name: done by the team server. "{name}" (#99) is queued.'
         return ActionOutcome(words, None, 99)
 
+    async def record_key_check(self, monitor: object, until: object, enabled: bool) -> None:
+        assert monitor is None
+        self.asked.append(("key_check", 0, str(enabled)))
+
     async def cancel(self, monitor: object, mailshot_id: int) -> ActionOutcome:
         self.asked.append(("cancel", mailshot_id, None))
         return ActionOutcome("Cancel: done by the team server.", None)
@@ -194,6 +198,9 @@ async def test_a_watching_desktops_fix_name_is_sent_to_the_team_server(
             page._fix(long_id, "A short name")
             await eventually(lambda: "done by the team server" in page.detail.outcome.text())
             assert asking.asked == [("fix_name", long_id, "A short name")]
+            poller.record_key_check(None, True)  # "Record a check": the server records it
+            await eventually(lambda: ("key_check", 0, "True") in asking.asked)
+            await eventually(lambda: "recorded the check" in page.detail.outcome.text())
             assert "This desktop watches the team store" not in page.detail.outcome.text()
             assert poller.monitor.requests_made() == 0  # this desktop asked no remote
     finally:

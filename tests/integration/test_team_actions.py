@@ -12,6 +12,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,7 @@ from syncmonitor.engine.team.server import RequestServer
 from syncmonitor.store import team_requests
 from syncmonitor.store.database import Database, open_store
 from syncmonitor.store.issues import RecordIssue, open_issues, record_issues
+from syncmonitor.store.mailshots import latest_checks
 
 pytestmark = pytest.mark.asyncio
 
@@ -263,6 +265,9 @@ async def test_a_malformed_request_fails_with_its_message_and_the_server_lives_o
         ("save_scope", {"scope": {"mine": "yes"}}, None, "not a valid two-way scope"),
         ("hazard_action", {"kind": "planet", "crm_id": 1}, None, "not a kind of record"),
         ("save_mappings", {"mappings": "{}"}, None, "mapping"),
+        ("queue_key_check", {"enabled": "yes"}, None, "must be true or false"),
+        ("queue_key_check", {"enabled": True, "until": "soon"}, None, "a date and time or empty"),
+        ("queue_integration_check", {}, None, "must be true or false"),
     ]
     with engine.begin() as conn:
         ids = [
@@ -280,6 +285,30 @@ async def test_a_malformed_request_fails_with_its_message_and_the_server_lives_o
                 assert request is not None and request.state == "failed", action
                 assert words in (request.result or ""), (action, request.result)
         assert requests_in(server.database)[-1].state == "done"
+    finally:
+        a.services.close()
+
+
+async def test_a_check_recorded_on_a_desktop_is_recorded_by_the_server(server: Server) -> None:
+    """Record a check (what an admin saw of the API key and the integration): no API reads
+    them, so a watching desktop's answer is a request and the server's monitor keeps it."""
+    a = open_desktop(server.url)
+    until = datetime(2027, 3, 1, tzinfo=UTC)
+    try:
+        async with serving(server):
+            await a.services.queue.record_key_check(None, until, True)
+            await a.services.queue.record_integration_check(None, False)
+        with server.database.engine.connect() as conn:
+            checks = latest_checks(conn)
+        key = checks["api_key"]
+        assert key.ok is True and key.valid_until is not None
+        assert key.valid_until.startswith("2027-03-01")
+        assert checks["integration"].ok is False
+        assert [r.action for r in requests_in(server.database)] == [
+            "queue_key_check",
+            "queue_integration_check",
+        ]
+        assert a.told[-1].startswith("Record a check: done by the team server.")
     finally:
         a.services.close()
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
 from typing import Any
 
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.app.errors import UserFacingError
+from syncmonitor.domain.timestamps import format_iso
 from syncmonitor.engine.mailshots.actions import ActionOutcome, cancel, fix_name, retry
 from syncmonitor.engine.mailshots.monitor import (
     PollResult,
@@ -144,6 +146,26 @@ class QueueService:
             return _outcome(done)
         assert monitor is not None, "a desktop that acts itself has a queue monitor"
         return await cancel(monitor, mailshot_id)
+
+    async def record_key_check(
+        self, monitor: QueueMonitor | None, until: datetime | None, enabled: bool
+    ) -> None:
+        """What an admin saw of the GatorMail API key (no API reads it)."""
+        if (desktop := watching(self._sync)) is not None:
+            payload = {"until": format_iso(until) if until else None, "enabled": enabled}
+            await ask(desktop, "queue_key_check", payload, doing="Record a check")
+            return
+        assert monitor is not None, "a desktop that acts itself has a queue monitor"
+        await monitor.record_key_check(until, enabled)
+
+    async def record_integration_check(self, monitor: QueueMonitor | None, running: bool) -> None:
+        """What an admin saw of 'Integration running' in GatorMail."""
+        if (desktop := watching(self._sync)) is not None:
+            payload = {"running": running}
+            await ask(desktop, "queue_integration_check", payload, doing="Record a check")
+            return
+        assert monitor is not None, "a desktop that acts itself has a queue monitor"
+        await monitor.record_integration_check(running)
 
     def timeline(self, mailshot_id: int) -> list[TimelineEvent]:
         """What happened to one mailshot, oldest first."""

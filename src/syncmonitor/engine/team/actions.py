@@ -26,6 +26,7 @@ from sqlalchemy import select
 from syncmonitor.domain.mappings.files import from_json as mappings_from_json
 from syncmonitor.domain.scope import ScopeFilter
 from syncmonitor.domain.scope import from_json as scope_from_json
+from syncmonitor.domain.timestamps import parse_iso
 from syncmonitor.engine.mailshots.actions import ActionOutcome
 from syncmonitor.engine.mailshots.monitor import QueueMonitor
 from syncmonitor.engine.runs.service import SyncService
@@ -53,6 +54,16 @@ def record_id(request: Request, key: str) -> int:
         raise BadRequestError(
             f"The request's {key!r} must be a positive whole number (an id), not {value!r:.60}.",
             "Nothing was done.",
+        )
+    return value
+
+
+def a_bool(request: Request, key: str) -> bool:
+    value = request.payload.get(key)
+    if not isinstance(value, bool):
+        raise BadRequestError(
+            f"The request's {key!r} must be true or false, not {value!r:.60}.",
+            "Nothing was recorded.",
         )
     return value
 
@@ -117,6 +128,8 @@ class ServerActions:
             ("queue_fix_name", self.fix_name),
             ("queue_retry", self.retry),
             ("queue_cancel", self.cancel),
+            ("queue_key_check", self.key_check),
+            ("queue_integration_check", self.integration_check),
             ("save_mappings", self.save_mappings),
             ("dismiss_issue", self.dismiss_issue),
             ("dismiss_issues", self.dismiss_issues),
@@ -170,6 +183,33 @@ class ServerActions:
     async def cancel(self, request: Request) -> Outcome:
         mailshot = record_id(request, "mailshot")
         return await self._on_queue(lambda m: self.queue.cancel(m, mailshot))
+
+    async def key_check(self, request: Request) -> Outcome:
+        """What an admin saw of the GatorMail API key in Workbooks (no API reads it)."""
+        enabled = a_bool(request, "enabled")
+        until_text = request.payload.get("until")
+        until = parse_iso(until_text) if isinstance(until_text, str) else None
+        if until_text is not None and until is None:
+            raise BadRequestError(
+                f"The request's 'until' must be a date and time or empty, not {until_text!r:.60}.",
+                "Nothing was recorded.",
+            )
+
+        async def record(monitor: QueueMonitor) -> ActionOutcome:
+            await monitor.record_key_check(until, enabled)
+            return ActionOutcome("The server recorded the API key check.", None)
+
+        return await self._on_queue(record)
+
+    async def integration_check(self, request: Request) -> Outcome:
+        """What an admin saw of 'Integration running' in GatorMail."""
+        running = a_bool(request, "running")
+
+        async def record(monitor: QueueMonitor) -> ActionOutcome:
+            await monitor.record_integration_check(running)
+            return ActionOutcome("The server recorded the integration check.", None)
+
+        return await self._on_queue(record)
 
     # -- mappings --------------------------------------------------------------------------------
 

@@ -36,6 +36,8 @@ REPEATABLE_ACTIONS = frozenset(
         "dismiss_issue",
         "dismiss_issues",
         "save_scope",
+        "queue_key_check",  # records what an admin saw: the same again changes nothing
+        "queue_integration_check",
         "count_scope",  # reads
         "refresh_sources",  # reads into the cache
         "read_samples",  # reads into the cache

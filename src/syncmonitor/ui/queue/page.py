@@ -100,6 +100,7 @@ class QueuePage(Page):
             "you saw in Workbooks and GatorMail."
         )
         self.record_check.clicked.connect(self.open_check_dialog)
+        acts(self.record_check)
         self.check_dialog: CheckDialog | None = None
         self.error = named(QLabel(), "queueError")
         self.error.setWordWrap(True)
@@ -200,7 +201,8 @@ class QueuePage(Page):
                 "Reading the team server's record of the GatorMail queue…",
                 "The server's daemon reads Workbooks and Spotler; this desktop shows its readings.",
             )
-            self.record_check.hide()  # what an admin saw is recorded where the queue is read
+            # What an admin saw is recorded by the team server, where the queue is read (a
+            # request, like Fix name): the button stays.
             self.read_now.setText("Show latest")
             self.read_now.setToolTip(
                 "Show the team server's latest reading of the queue now. The server's daemon "

@@ -154,6 +154,13 @@ class QueuePoller(QObject):
 
     def record_key_check(self, until: datetime | None, enabled: bool) -> None:
         """What an admin saw of the GatorMail API key (no API reads it), then read again."""
+        if (server := self._server) is not None:  # recorded by the team server, where it reads
+
+            async def ask() -> None:
+                await self._ask_server(server.record_key_check(None, until, enabled))
+
+            self._queue(ask)
+            return
         if (monitor := self._live("recording a check")) is None:
             return
 
@@ -164,6 +171,13 @@ class QueuePoller(QObject):
         self._queue(record)
 
     def record_integration_check(self, running: bool) -> None:
+        if (server := self._server) is not None:
+
+            async def ask() -> None:
+                await self._ask_server(server.record_integration_check(None, running))
+
+            self._queue(ask)
+            return
         if (monitor := self._live("recording a check")) is None:
             return
 
@@ -172,6 +186,16 @@ class QueuePoller(QObject):
             await self._poll_inline()
 
         self._queue(record)
+
+    async def _ask_server(self, asked: Awaitable[None]) -> None:
+        """A check sent to the team server: said on the page, then its next reading shown."""
+        try:
+            await asked
+        except UserFacingError as error:
+            self.action_failed.emit(error.title, error.message, False)
+            return
+        self.action_finished.emit("The team server recorded the check.")
+        await self._poll_inline()
 
     def confirm_statuses(self, roles: dict[str, StatusRole]) -> None:
         """The admin's answer to "which status means what", then read again."""
