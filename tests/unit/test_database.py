@@ -122,3 +122,46 @@ def test_a_migration_cut_short_leaves_nothing_half_made(
             assert MigrationContext.configure(conn).get_current_revision() == head_revision()
     finally:
         database.close()
+
+
+def test_the_written_out_head_is_alembics_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import syncmonitor.store.database as database
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(database._MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    assert script.get_current_head() == database.HEAD_REVISION == head_revision()
+    newest_file = max((database._MIGRATIONS / "versions").glob("[0-9]*.py")).name
+    assert newest_file.startswith(f"{database.HEAD_REVISION}_")
+
+
+def test_a_cache_at_the_head_opens_without_loading_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "cache.sqlite3"
+    open_database(path).close()
+    probe = (
+        "import sys; from pathlib import Path; "
+        "from syncmonitor.store.database import open_database; "
+        f"open_database(Path({str(path)!r})).close(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    # An older stamp still goes through Alembic, which upgrades it (and keeps a copy first).
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0013'")
+        for index in ("filter_state", "filter_changed"):
+            conn.execute(f"DROP INDEX ix_sequence_states_{index}")
+        conn.execute("DROP INDEX ix_prospects_provider_email")
+    open_database(path).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0014"
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert "ix_prospects_provider_email" in indexes  # 0014 ran again
+    assert (tmp_path / "cache.sqlite3.before-0013.bak").exists()

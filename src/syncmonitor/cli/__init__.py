@@ -95,9 +95,28 @@ def names_no_command(args: Sequence[str]) -> bool:
     return True
 
 
-def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+def named_command(args: Sequence[str]) -> str | None:
+    """The command `args` name after the window's options (`status` in `-v status --json`), or
+    None when they name none, or start with an option only the whole parser knows (`--help`)."""
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg.startswith("--config="):
+            continue
+        if arg in WINDOW_OPTIONS:
+            del rest[: WINDOW_OPTIONS[arg]]
+            continue
+        if arg in COMMANDS or arg == "sandbox":
+            return arg
+        return None
+    return None
+
+
+def build_parser(*, commands: bool = True, only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with `commands` False only the window's options (the same
-    ones, the same help texts), for a start that names no command."""
+    ones, the same help texts), for a start that names no command; with `only` a command's
+    name, the window's options and that command alone: a command loads its own module, not
+    the ten others (together about a fifth of its start-up)."""
     parser = argparse.ArgumentParser(
         prog="syncmonitor",
         description=f"{APP_NAME}: see every sync between Workbooks, Outreach and friends. "
@@ -123,8 +142,10 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        command_group(name).add_parser(sub)
-    sandbox.add_parser(sub)
+        if only is None or name == only:
+            command_group(name).add_parser(sub)
+    if only is None or only == "sandbox":
+        sandbox.add_parser(sub)
     return parser
 
 
@@ -145,7 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args_list: list[str]) -> int:
-    parser = build_parser(commands=not names_no_command(args_list))
+    if names_no_command(args_list):
+        parser = build_parser(commands=False)
+    else:
+        parser = build_parser(only=named_command(args_list))
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse already printed the usage problem
