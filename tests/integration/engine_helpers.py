@@ -289,7 +289,8 @@ def workbooks_datetime(text: str | None) -> datetime | None:
 
 def read_people(admin: AdminClient, count: int) -> dict[int, dict[str, Any]]:
     """Every stored Workbooks person (deleted ones too), as the sandbox keeps them."""
-    return {i: admin.person(i) for i in range(FIRST_PERSON_ID, FIRST_PERSON_ID + count)}
+    stored = admin.people()  # one request (one per person made crash safety's rounds 30% longer)
+    return {i: stored[i] for i in range(FIRST_PERSON_ID, FIRST_PERSON_ID + count)}
 
 
 def person_sequence_fields(person: dict[str, Any]) -> tuple[Any, datetime | None, bool]:

@@ -173,6 +173,18 @@ def test_deleted_people_show_only_when_the_filter_asks(workbooks: httpx.Client) 
     assert len(everyone) == len(visible) + len(deleted)
 
 
+def test_the_admin_reads_every_stored_person_at_once_as_one_by_one(
+    sandbox: SandboxEndpoints,
+) -> None:
+    with AdminClient(sandbox.admin_url) as admin:
+        stored = admin.people()
+        deleted = [pid for pid, person in stored.items() if person["is_deleted"]]
+        assert len(stored) == admin.stats()["people"] and deleted
+        assert list(stored) == sorted(stored)
+        for pid in [*list(stored)[:3], *deleted[:3], max(stored)]:
+            assert stored[pid] == admin.person(pid)
+
+
 @pytest.mark.parametrize(
     ("condition", "keep"),
     [

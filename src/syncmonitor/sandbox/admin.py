@@ -72,6 +72,10 @@ class AdminClient:
         """A Workbooks person exactly as stored, every field."""
         return self._call("GET", f"/workbooks/people/{person_id}")
 
+    def people(self) -> dict[int, dict[str, Any]]:
+        """Every Workbooks person exactly as stored (deleted ones too), by id, in one request."""
+        return {int(p["id"]): p for p in self._call("GET", "/workbooks/people")["people"]}
+
     def shutdown(self) -> None:
         """Ask the sandbox to stop; it answers first, then stops."""
         self._call("POST", "/shutdown")

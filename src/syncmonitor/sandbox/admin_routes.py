@@ -140,6 +140,8 @@ class AdminApi:
             return json_response(200, stats)
         elif route == "/change" and method == "POST":
             return self._change(payload)
+        elif route == "/workbooks/people" and method == "GET":
+            return self._people()
         elif route.startswith("/workbooks/people/") and method == "GET":
             return self._person(route.rsplit("/", 1)[1])
         elif route == "/outreach/scopes" and self.outreach_scopes is not None:
@@ -196,6 +198,16 @@ class AdminApi:
         if change is None:
             return _error(409, f"No record can take a {kind} change now.")
         return json_response(200, change)
+
+    def _people(self) -> Response:
+        """Every stored Workbooks person, deleted ones too, in id order: what a test compares
+        after a run, in one answer instead of one request per person."""
+        with self.world.lock:
+            records = [
+                record_json(self.world, PERSON_FIELDS, self.world.people[pid], list(PERSON_FIELDS))
+                for pid in sorted(self.world.people)
+            ]
+        return json_response(200, {"people": records})
 
     def _person(self, raw_id: str) -> Response:
         with self.world.lock:
