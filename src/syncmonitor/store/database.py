@@ -65,11 +65,16 @@ def head_revision() -> str:
 def _stamped_revision(engine: Engine) -> str | None:
     """The revision the store says it is at, without Alembic; None when it has no stamp (a new
     store, or one Alembic must look at)."""
+    # Any other failure (a read-only folder's WAL, a damaged file) is raised, as Alembic did.
+    exists = (
+        "SELECT to_regclass('alembic_version') IS NOT NULL"
+        if engine.dialect.name == "postgresql"
+        else "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    )
     with engine.connect() as conn:
-        try:
-            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
-        except DBAPIError:
-            return None  # no version table yet (the rollback on leaving clears the failed query)
+        if not conn.exec_driver_sql(exists).scalar():
+            return None
+        rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
