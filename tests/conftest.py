@@ -12,6 +12,13 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
 import sys
+
+# Bytecode is written as Python does by default (`__pycache__`, ignored by git), even where
+# PYTHONDONTWRITEBYTECODE says not to (as on these machines): without it each test worker
+# rewrote and compiled all 145 test modules afresh (4 of its 6.6 s of collecting), and each of the
+# ~300 app processes a run starts compiled the app's 180 modules (see _compile_the_app).
+_BYTECODE_WAS_OFF = sys.dont_write_bytecode
+sys.dont_write_bytecode = False  # pytest's rewritten test modules are cached from here on
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,13 +120,13 @@ def _compile_the_app() -> None:
     """Write the app's bytecode once when this Python is told not to (PYTHONDONTWRITEBYTECODE).
 
     The suite starts about 300 processes of the app (every `syncmonitor ...` a test runs, each
-    killed and resumed sync of the crash-safety rounds, the sandboxes); without the bytecode each
-    compiled some 180 modules from source first, about 0.2 s of CPU apiece, a minute of the
-    suite's CPU in all. The files are what Python writes beside the sources by default
-    (`__pycache__`, ignored by git) and are checked against the sources' times on every import.
+    killed and resumed sync of the crash-safety rounds, the sandboxes), which inherit that
+    setting; without the bytecode each compiled some 180 modules from source first, about 0.2 s
+    of CPU apiece, a minute of the suite's CPU in all. Python checks the files against the
+    sources' times on every import, so an edited module is never run stale.
     """
-    if not sys.dont_write_bytecode:
-        return  # Python writes them itself on the first import
+    if not _BYTECODE_WAS_OFF:
+        return  # the processes write them themselves on their first import
     import compileall
 
     import syncmonitor
