@@ -12,13 +12,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
 import sys
-
-# Bytecode is written as Python does by default (`__pycache__`, ignored by git), even where
-# PYTHONDONTWRITEBYTECODE says not to (as on these machines): without it each test worker
-# rewrote and compiled all 145 test modules afresh (4 of its 6.6 s of collecting), and each of the
-# ~300 app processes a run starts compiled the app's 180 modules (see _compile_the_app).
-_BYTECODE_WAS_OFF = sys.dont_write_bytecode
-sys.dont_write_bytecode = False  # pytest's rewritten test modules are cached from here on
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +24,13 @@ import keyring.errors
 import pytest
 
 from syncmonitor.app.paths import HOME_ENV
+
+# Bytecode is written as Python does by default (`__pycache__`, ignored by git), even where
+# PYTHONDONTWRITEBYTECODE says not to (as on these machines): without it each test worker
+# rewrote and compiled all 145 test modules afresh (4 of its 6.6 s of collecting), and each of the
+# ~300 app processes a run starts compiled the app's 180 modules (see _compile_the_app).
+_BYTECODE_WAS_OFF = sys.dont_write_bytecode
+sys.dont_write_bytecode = False  # pytest's rewritten test modules are cached from here on
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -336,14 +336,14 @@ async def test_switching_the_crm_source_checks_against_salesforce_values(
 async def test_refresh_and_create_a_stage_against_the_sandbox(qtbot: QtBot, tmp_path: Path) -> None:
     from types import SimpleNamespace
 
+    from store_backends import open_sqlite
     from syncmonitor.app.config import Config
     from syncmonitor.engine.runs.service import Remotes
     from syncmonitor.sandbox.process import SandboxProcess
-    from syncmonitor.store.database import open_database
 
     sandbox = SandboxProcess(seed=5, people=20, tick=0)
     e = sandbox.start()
-    db = open_database(tmp_path / "live.sqlite3")
+    db = open_sqlite(tmp_path / "live.sqlite3")
     try:
         remotes = Remotes(
             e.outreach_base_url,

@@ -13,11 +13,12 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from people_world import fill_world
+from store_backends import open_sqlite
 from syncmonitor.domain.people_filter import PeopleFilter, Period
 from syncmonitor.domain.states import CanonicalState
 from syncmonitor.domain.timestamps import utc_now
 from syncmonitor.engine.people.views import PeopleViews
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 from syncmonitor.ui.models import PeopleModel
 from syncmonitor.ui.people.export_flow import FOLDER_KEY
 from syncmonitor.ui.people.page import PeoplePage
@@ -28,7 +29,7 @@ S = CanonicalState
 
 @pytest.fixture
 def db(tmp_path: Path) -> Database:
-    database = open_database(tmp_path / "cache.sqlite3")
+    database = open_sqlite(tmp_path / "cache.sqlite3")
     fill_world(database, utc_now())
     yield database
     database.close()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from recording_sink import RecordingSink
+from store_backends import open_sqlite
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.domain.mailshots.queue import QueueState
@@ -26,7 +27,7 @@ from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.engine.runs.notify_policy import EVENT_TYPES, NotificationPolicy
 from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.sandbox.process import SandboxProcess
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 from syncmonitor.ui.notifier import RecordingNotifier
 from syncmonitor.ui.queue.page import QueuePage
 from syncmonitor.ui.queue.poller import QueuePoller
@@ -82,7 +83,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    db = open_database(tmp_path / "cache.sqlite3")
+    db = open_sqlite(tmp_path / "cache.sqlite3")
     yield db
     db.close()
 

@@ -16,13 +16,14 @@ from gui_fakes import eventually, services_over
 from pytestqt.qtbot import QtBot
 
 from recording_sink import RecordingSink
+from store_backends import open_sqlite
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.engine.mailshots.actions import ActionOutcome
 from syncmonitor.engine.mailshots.monitor import QueueMonitor
 from syncmonitor.engine.mailshots.recorded import ServerQueue, record_reading
 from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 from syncmonitor.ui.queue.page import QueuePage
 from syncmonitor.ui.queue.poller import QueuePoller
 
@@ -49,7 +50,7 @@ def sandbox() -> Iterator[SandboxEndpoints]:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    db = open_database(tmp_path / "store.sqlite3")
+    db = open_sqlite(tmp_path / "store.sqlite3")
     yield db
     db.close()
 

@@ -13,11 +13,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from store_backends import open_sqlite
 from syncmonitor.domain.scope import Condition, ScopeFilter
 from syncmonitor.engine.services.runs import RunsService
 from syncmonitor.engine.services.two_way import TwoWayService
 from syncmonitor.store import two_way as store
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 from syncmonitor.ui.people.detail import PersonDetailPane
 from syncmonitor.ui.people.pair_view import PairView
 from syncmonitor.ui.runs.conflicts_view import ConflictsView
@@ -28,7 +29,7 @@ FIELDS = [("person_last_name", "Last Name"), ("main_location[country]", "Country
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    db = open_database(tmp_path / "cache.sqlite3")
+    db = open_sqlite(tmp_path / "cache.sqlite3")
     yield db
     db.close()
 

@@ -13,6 +13,7 @@ import pytest_asyncio
 from gatormail_helpers import LONG_NAME, GatorMailSandbox, start_gatormail
 
 from recording_sink import RecordingSink
+from store_backends import open_sqlite
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.connectors.http.retry import RetryPolicy
 from syncmonitor.domain.mailshots.queue import QueueState
@@ -26,7 +27,7 @@ from syncmonitor.engine.mailshots.actions import (
 )
 from syncmonitor.engine.mailshots.monitor import PollResult, QueueMonitor
 from syncmonitor.sandbox.admin import AdminClient
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 from syncmonitor.store.mailshots import load_mailshots, timeline
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(90)]
@@ -41,7 +42,7 @@ def gatormail() -> Iterator[GatorMailSandbox]:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    db = open_database(tmp_path / "cache.sqlite3")
+    db = open_sqlite(tmp_path / "cache.sqlite3")
     yield db
     db.close()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from store_backends import open_sqlite
 from syncmonitor.app.config import Config
 from syncmonitor.connectors.errors import AuthenticationError, RequestRejectedError
 from syncmonitor.connectors.salesforce import SalesforceClient
@@ -23,7 +24,7 @@ from syncmonitor.engine.mappings.sources import (
 )
 from syncmonitor.sandbox.process import SandboxEndpoints
 from syncmonitor.store import mappings as store
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 
 MakeSandbox = Callable[..., SandboxEndpoints]
 
@@ -43,7 +44,7 @@ def remotes(e: SandboxEndpoints, **override: str | None) -> SourceRemotes:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Database:
-    database = open_database(tmp_path / "cache.sqlite3")
+    database = open_sqlite(tmp_path / "cache.sqlite3")
     yield database  # type: ignore[misc]
     database.close()
 

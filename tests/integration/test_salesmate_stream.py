@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from store_backends import open_sqlite
 from syncmonitor.engine.salesmate import imports
 from syncmonitor.engine.salesmate.imports import (
     ImportRefusedError,
@@ -22,7 +23,7 @@ from syncmonitor.engine.salesmate.imports import (
     write_import,
 )
 from syncmonitor.store import bulk
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 from syncmonitor.store.schema import prospects, state_history
 
 PEOPLE = 60
@@ -30,7 +31,7 @@ PEOPLE = 60
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(tmp_path / "cache.sqlite3")
+    database = open_sqlite(tmp_path / "cache.sqlite3")
     columns = ("provider", "id", "email", "name", "opted_out", "search_text")
     sql = bulk.upsert_sql(prospects, columns, ("provider", "id"))
     rows = [("outreach", i, f"p{i}@example.com", f"P {i}", False, f"p {i}") for i in range(PEOPLE)]

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
+from store_backends import open_sqlite
 from syncmonitor.engine.issue_groups import consequence_text, group_issues
 from syncmonitor.engine.issues import UNMATCHED_TODO, person_issue
 from syncmonitor.engine.services.issues import IssuesService
 from syncmonitor.engine.two_way.outbound.writes import hazard_problem
 from syncmonitor.store import two_way as two_way_store
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 from syncmonitor.store.issues import (
     RecordIssue,
     count_open_issues,
@@ -48,7 +49,7 @@ def hazard_issue(crm_id: int, prospect: int, name: str) -> RecordIssue:
 
 
 def cache(tmp_path: Path) -> Database:
-    db = open_database(tmp_path / "cache.db")
+    db = open_sqlite(tmp_path / "cache.db")
     with db.engine.begin() as conn:
         record_issues(
             conn,
@@ -143,7 +144,7 @@ def test_the_issues_command_prints_the_causes_as_the_page_shows_them(
 ) -> None:
     from syncmonitor.cli import main
 
-    db = open_database(_data_dir() / "cache.sqlite3")
+    db = open_sqlite(_data_dir() / "cache.sqlite3")
     with db.engine.begin() as conn:
         record_issues(conn, [unmatched(100 + i, f"Person {i}") for i in range(12)], None)
         record_issues(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from recording_sink import RecordingSink
+from store_backends import open_sqlite
 from syncmonitor.app.config import Config
 from syncmonitor.app.errors import UserFacingError
 from syncmonitor.connectors.errors import AuthenticationError, NetworkError
@@ -20,7 +21,6 @@ from syncmonitor.engine.runs.lock import SyncLock
 from syncmonitor.engine.runs.notices import Notice, NoticeLevel
 from syncmonitor.engine.runs.report import JobOutcome, JobReport
 from syncmonitor.engine.runs.service import SyncService
-from syncmonitor.store.database import open_database
 from syncmonitor.store.runs import recent_runs
 
 
@@ -37,7 +37,7 @@ def job(name: str, *, fails: Exception | None = None, **kw: object) -> Job:
 
 def run_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *jobs: Job) -> tuple:
     monkeypatch.setitem(service_module.KINDS, SyncKind.FULL, tuple(jobs))
-    database = open_database(tmp_path / "cache.sqlite3")
+    database = open_sqlite(tmp_path / "cache.sqlite3")
     sink = RecordingSink()
     service = SyncService(
         Config(),

@@ -7,14 +7,14 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from store_backends import open_sqlite
 from syncmonitor.store import mailshot_schema
-from syncmonitor.store.database import open_database
 from syncmonitor.store.mailshots import load_mailshots, save_mailshots, timeline
 from syncmonitor.store.schema import metadata
 
 
 def test_migration_0005_builds_exactly_the_declared_tables(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "cache.sqlite3")
+    db = open_sqlite(tmp_path / "cache.sqlite3")
     try:
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
@@ -93,7 +93,7 @@ def test_status_meanings_and_admin_checks_survive_a_restart(tmp_path: Path) -> N
     from syncmonitor.engine.mailshots.checks import load_meanings, save_meanings
     from syncmonitor.store.mailshots import AdminCheck, add_check, latest_checks
 
-    db = open_database(tmp_path / "cache.sqlite3")
+    db = open_sqlite(tmp_path / "cache.sqlite3")
     meanings = StatusMeanings({}).with_values(["Sent", "Queued"], "picklist", "t0")
     meanings = meanings.confirmed({"Queued": StatusRole.QUEUED})
     with db.engine.begin() as conn:
@@ -101,7 +101,7 @@ def test_status_meanings_and_admin_checks_survive_a_restart(tmp_path: Path) -> N
         add_check(conn, AdminCheck("api_key", "2026-12-01T10:00:00Z", "2026-12-05T23:59:00Z", True))
         add_check(conn, AdminCheck("api_key", "2026-12-02T10:00:00Z", None, True))
     db.close()
-    db = open_database(tmp_path / "cache.sqlite3")
+    db = open_sqlite(tmp_path / "cache.sqlite3")
     with db.engine.connect() as conn:
         again = load_meanings(conn)
         checks = latest_checks(conn)

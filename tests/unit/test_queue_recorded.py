@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from store_backends import open_sqlite
 from syncmonitor.domain.mailshots.queue import (
     IntegrationFacts,
     MailshotFacts,
@@ -22,7 +23,6 @@ from syncmonitor.domain.mailshots.queue import (
 from syncmonitor.domain.mailshots.rules import ApiKeyFacts
 from syncmonitor.domain.mailshots.statuses import StatusRole
 from syncmonitor.engine.mailshots.recorded import ServerQueue, decode, encode, record_reading
-from syncmonitor.store.database import open_database
 from syncmonitor.store.mailshots import save_server_reading
 
 NOW = datetime(2026, 11, 22, 12, 0, 5, 123456, tzinfo=UTC)
@@ -108,7 +108,7 @@ def test_a_reading_of_another_format_is_refused_not_guessed() -> None:
 def test_a_watching_desktop_reads_the_latest_reading_and_says_when_it_cannot(
     tmp_path: Path,
 ) -> None:
-    db = open_database(tmp_path / "store.sqlite3")
+    db = open_sqlite(tmp_path / "store.sqlite3")
     try:
         desktop = ServerQueue(db)
         assert desktop.read().snapshot.notes[0].code == "server_not_read"
@@ -127,7 +127,7 @@ def test_a_watching_desktop_reads_the_latest_reading_and_says_when_it_cannot(
 def test_a_store_that_stops_answering_keeps_the_last_reading_and_says_since_when(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = open_database(tmp_path / "store.sqlite3")
+    db = open_sqlite(tmp_path / "store.sqlite3")
     try:
         record_reading(db, full_snapshot(), "server-a")
         desktop = ServerQueue(db)

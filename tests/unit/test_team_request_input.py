@@ -10,18 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from store_backends import open_sqlite
 from syncmonitor.app.config import Config
 from syncmonitor.engine.runs.lock import SyncLock
 from syncmonitor.engine.runs.service import Remotes, SyncService
 from syncmonitor.engine.team.actions import ServerActions
 from syncmonitor.engine.team.server import RequestServer
 from syncmonitor.store import team_requests
-from syncmonitor.store.database import Database, open_database
+from syncmonitor.store.database import Database
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    db = open_database(tmp_path / "cache.sqlite3")
+    db = open_sqlite(tmp_path / "cache.sqlite3")
     yield db
     db.close()
 
