@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 from gui_fakes import eventually
 from pytestqt.qtbot import QtBot
 
+import loopback_http
 from syncmonitor.app.config import Config, MailshotSettings, SandboxSettings
 from syncmonitor.app.paths import app_paths
 from syncmonitor.engine.bootstrap import Services, start_services
@@ -54,7 +54,7 @@ async def test_the_queue_is_watched_in_the_background_and_a_block_is_told(
 
         sandbox = started[0].sandbox
         assert sandbox is not None and sandbox.endpoints is not None
-        with httpx.Client(base_url=sandbox.endpoints.admin_url) as admin:
+        with loopback_http.client(base_url=sandbox.endpoints.admin_url) as admin:
             admin.put("/gatormail", json={"new_every": 0, "seconds_per_mailshot": 0.05})
             admin.post("/gatormail/mailshots", json={"name": "N" * 130})
             admin.post("/gatormail/mailshots", json={"count": 2})

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+import loopback_http
 from recording_sink import RecordingSink
 from store_backends import open_sqlite
 from syncmonitor.app.config import MailshotSettings
@@ -60,7 +61,7 @@ class Sandbox:
 def sandbox() -> Iterator[Sandbox]:
     with SandboxProcess(seed=9, people=10, tick=0) as process:
         ep = process.endpoints
-        with httpx.Client(base_url=ep.admin_url, timeout=30) as admin:
+        with loopback_http.client(base_url=ep.admin_url, timeout=30) as admin:
             box = Sandbox(
                 admin,
                 Remotes(

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
 from gui_fakes import eventually
 from pytestqt.qtbot import QtBot
 
+import loopback_http
 from syncmonitor.app.config import (
     Config,
     MailshotSettings,
@@ -80,7 +80,8 @@ async def test_settings_switch_the_queue_on_change_its_key_and_switch_it_off_wit
         poller = page.poller
         assert poller is not None
         polls = poller.polls
-        with httpx.Client(base_url=ep.admin_url) as admin:  # something waits: Spotler is asked
+        # Something waits: Spotler is asked.
+        with loopback_http.client(base_url=ep.admin_url) as admin:
             admin.put("/gatormail", json={"new_every": 0, "seconds_per_mailshot": 30})
             admin.post("/gatormail/mailshots", json={"count": 1})
         gui._apply_settings(replace(with_spotler))

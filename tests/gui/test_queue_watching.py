@@ -10,11 +10,11 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from gui_fakes import eventually, services_over
 from pytestqt.qtbot import QtBot
 
+import loopback_http
 from recording_sink import RecordingSink
 from store_backends import open_sqlite
 from syncmonitor.app.config import MailshotSettings
@@ -36,7 +36,7 @@ def sandbox() -> Iterator[SandboxEndpoints]:
     with SandboxProcess(seed=9, people=10, tick=0) as process:
         ep = process.endpoints
         assert ep is not None
-        with httpx.Client(base_url=ep.admin_url, timeout=30) as admin:
+        with loopback_http.client(base_url=ep.admin_url, timeout=30) as admin:
             admin.put(
                 "/gatormail",
                 json={"seconds_per_mailshot": 0.05, "seconds_per_record": 0.00005, "new_every": 0},
@@ -82,7 +82,7 @@ class Server:
         record_reading(self.database, result.snapshot, "queue-server-1")
 
     def create(self, **fields: object) -> list[int]:
-        response = httpx.post(f"{self.ep.admin_url}/gatormail/mailshots", json=fields)
+        response = loopback_http.post(f"{self.ep.admin_url}/gatormail/mailshots", json=fields)
         response.raise_for_status()
         return list(response.json()["ids"])
 

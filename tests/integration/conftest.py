@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+import loopback_http
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 
@@ -68,7 +69,7 @@ def outreach_http() -> Iterator[Callable[[SandboxEndpoints], httpx.Client]]:
     clients: list[httpx.Client] = []
 
     def make(endpoints: SandboxEndpoints) -> httpx.Client:
-        client = httpx.Client(
+        client = loopback_http.client(
             base_url=endpoints.outreach_base_url,
             headers={
                 "Authorization": f"Bearer {endpoints.outreach_token}",
@@ -90,7 +91,7 @@ def workbooks_http() -> Iterator[Callable[[SandboxEndpoints], httpx.Client]]:
     clients: list[httpx.Client] = []
 
     def make(endpoints: SandboxEndpoints) -> httpx.Client:
-        client = httpx.Client(
+        client = loopback_http.client(
             base_url=endpoints.workbooks_base_url,
             headers={"User-Agent": "syncmonitor-tests/1.0"},
             params={"api_key": endpoints.workbooks_api_key},

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 from sqlalchemy import Engine, select
 
+import loopback_http
 from store_backends import open_cache
 from syncmonitor.app.config import Config, OutreachSettings, WorkbooksSettings
 from syncmonitor.connectors.http.retry import RetryPolicy
@@ -227,7 +227,7 @@ def _iso(text: str | None) -> datetime | None:
 
 
 def _outreach_pages(endpoints: SandboxEndpoints, collection: str) -> Iterator[dict[str, Any]]:
-    with httpx.Client(
+    with loopback_http.client(
         headers={
             "Authorization": f"Bearer {endpoints.outreach_token}",
             "Content-Type": "application/vnd.api+json",
@@ -352,7 +352,7 @@ def workbooks_write(
             elif isinstance(value, bool):
                 value = "1" if value else "0"
             form.append((f"{name}[]", str(value)))
-    response = httpx.put(
+    response = loopback_http.put(
         f"{endpoints.workbooks_base_url}/{endpoint}.api",
         content=urlencode(form).encode(),
         headers={

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+import loopback_http
 from syncmonitor.engine.runs.service import Remotes
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 
@@ -68,7 +69,7 @@ class GatorMailSandbox:
     def workbooks(self, path: str, params: list[tuple[str, str]]) -> dict[str, Any]:
         """A read of the sandbox's Workbooks API, as any client would make it."""
         ep = self.endpoints
-        response = httpx.get(
+        response = loopback_http.get(
             f"{ep.workbooks_base_url}/{path}",
             params=[("api_key", ep.workbooks_api_key), *params],
             headers={"User-Agent": "tests"},
@@ -89,7 +90,7 @@ class GatorMailSandbox:
             ("lock_version[]", str(version)),
             ("status[]", status),
         ]
-        response = httpx.put(
+        response = loopback_http.put(
             f"{ep.workbooks_base_url}/email/integrated_mailshots.api",
             content=urlencode(form),
             headers={"User-Agent": "tests", "Content-Type": "application/x-www-form-urlencoded"},
@@ -122,7 +123,7 @@ def start_gatormail() -> Iterator[GatorMailSandbox]:
     """Run a fast GatorMail sandbox for one test (use with `yield from` in a fixture)."""
     process = SandboxProcess(seed=5, people=10, tick=0)
     endpoints = process.start(timeout=60)
-    admin = httpx.Client(base_url=endpoints.admin_url, timeout=30)
+    admin = loopback_http.client(base_url=endpoints.admin_url, timeout=30)
     sandbox = GatorMailSandbox(endpoints, admin)
     try:
         sandbox.settings(**FAST)

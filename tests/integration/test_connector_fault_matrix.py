@@ -11,9 +11,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 
+import loopback_http
 from reliability_log import record
 from syncmonitor.connectors.errors import ConnectorError, RequestRejectedError
 from syncmonitor.connectors.http.retry import RetryPolicy
@@ -87,7 +87,7 @@ def sandbox() -> Iterator[SandboxEndpoints]:
     with SandboxProcess(seed=9, people=60, tick=0) as process:
         assert process.endpoints is not None
         # A still world: no new mailshots and no arrivals in Spotler while reads are compared.
-        httpx.put(
+        loopback_http.put(
             process.endpoints.admin_url + "/gatormail",
             json={"running": False, "new_every": 0},
             timeout=10,
@@ -160,7 +160,9 @@ def test_every_connector_survives_a_latency_spike_and_reports_a_remote_too_slow(
 
 
 def _salesmate_faults(e: SandboxEndpoints, **switches: Any) -> None:
-    httpx.put(e.admin_url + "/salesmate/faults", json=switches, timeout=10).raise_for_status()
+    loopback_http.put(
+        e.admin_url + "/salesmate/faults", json=switches, timeout=10
+    ).raise_for_status()
 
 
 async def _salesmate(e: SandboxEndpoints, emails: list[str]) -> Any:
@@ -180,7 +182,7 @@ async def _salesmate(e: SandboxEndpoints, emails: list[str]) -> Any:
 def test_salesmate_survives_server_errors_and_refuses_failures_at_once(
     sandbox: SandboxEndpoints, admin: AdminClient, switches: dict[str, Any]
 ) -> None:
-    with httpx.Client(timeout=10) as http:
+    with loopback_http.client(timeout=10) as http:
         emails = [
             p["main_location[email]"]
             for p in (
@@ -201,6 +203,6 @@ def test_salesmate_survives_server_errors_and_refuses_failures_at_once(
         with pytest.raises(RequestRejectedError):  # HTTP 200 with "Status": "failure"
             asyncio.run(_salesmate(sandbox, emails))
     finally:
-        httpx.delete(sandbox.admin_url + "/salesmate/faults", timeout=10).raise_for_status()
+        loopback_http.delete(sandbox.admin_url + "/salesmate/faults", timeout=10).raise_for_status()
     assert asyncio.run(_salesmate(sandbox, emails)) == baseline
     record("fault matrix", f"Salesmate: {caught.value.status_code or 'HTTP error'}", runs=4)

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-import httpx
 import pytest
 
+import loopback_http
 from syncmonitor.connectors.errors import (
     AuthenticationError,
     RateLimitedError,
@@ -36,16 +36,16 @@ def faults(sandbox: SandboxEndpoints) -> Iterator[Any]:
     url = sandbox.admin_url + "/salesmate/faults"
 
     def set_faults(**switches: Any) -> dict[str, Any]:
-        response = httpx.put(url, json=switches, timeout=10)
+        response = loopback_http.put(url, json=switches, timeout=10)
         response.raise_for_status()
         return dict(response.json())
 
     yield set_faults
-    httpx.delete(url, timeout=10).raise_for_status()
+    loopback_http.delete(url, timeout=10).raise_for_status()
 
 
 def stats(sandbox: SandboxEndpoints) -> dict[str, Any]:
-    return dict(httpx.get(sandbox.admin_url + "/salesmate/stats", timeout=10).json())
+    return dict(loopback_http.get(sandbox.admin_url + "/salesmate/stats", timeout=10).json())
 
 
 def run(access: SalesmateAccess, work: Any, **options: Any) -> Any:
@@ -59,7 +59,7 @@ def run(access: SalesmateAccess, work: Any, **options: Any) -> Any:
 
 
 def sandbox_emails(sandbox: SandboxEndpoints, count: int) -> list[str]:
-    with httpx.Client(
+    with loopback_http.client(
         base_url=sandbox.workbooks_base_url,
         headers={"User-Agent": "syncmonitor-tests/1.0"},
         params={"api_key": sandbox.workbooks_api_key},

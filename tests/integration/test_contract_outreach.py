@@ -191,7 +191,7 @@ def test_the_spec_file_is_the_one_the_rules_read() -> None:
 
 def test_the_sandboxs_errors_have_the_specs_error_shape(sandbox: SandboxEndpoints) -> None:
     """[OA] every path's error answer: {"errors": [{"id", "title", "detail"}]} (strings)."""
-    import httpx
+    import loopback_http
 
     spec_error = openapi()["paths"]["/prospects"]["get"]["responses"]["422"]["content"][
         "application/vnd.api+json"
@@ -203,9 +203,9 @@ def test_the_sandboxs_errors_have_the_specs_error_shape(sandbox: SandboxEndpoint
     }
     base = sandbox.outreach_base_url
     answers = [
-        httpx.get(f"{base}/prospects/99999999", headers=headers),
-        httpx.get(f"{base}/prospects", params={"filter[nonsense]": "1"}, headers=headers),
-        httpx.get(f"{base}/prospects", headers={**headers, "Authorization": "Bearer nope"}),
+        loopback_http.get(f"{base}/prospects/99999999", headers=headers),
+        loopback_http.get(f"{base}/prospects", params={"filter[nonsense]": "1"}, headers=headers),
+        loopback_http.get(f"{base}/prospects", headers={**headers, "Authorization": "Bearer nope"}),
     ]
     assert [a.status_code for a in answers] == [404, 422, 401]
     for answer in answers:

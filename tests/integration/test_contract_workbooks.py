@@ -19,6 +19,7 @@ from contract_rules import (
     wb_param_problems,
 )
 
+import loopback_http
 from syncmonitor.connectors.workbooks.client import WorkbooksClient
 from syncmonitor.connectors.workbooks.mapping import WorkbooksMappingClient
 from syncmonitor.connectors.workbooks.sync import WorkbooksSyncClient
@@ -32,7 +33,7 @@ def _metadata(sandbox: SandboxEndpoints, *columns: str) -> list[dict[str, Any]]:
     params: list[tuple[str, str]] = [("api_key", sandbox.workbooks_api_key)]
     params += [("class_names[]", c) for c in CLASSES]
     params += [("_select_columns[]", c) for c in columns]
-    response = httpx.get(
+    response = loopback_http.get(
         f"{sandbox.workbooks_base_url}/metadata/types.api",
         params=params,
         headers={"User-Agent": "contract-test"},
@@ -249,18 +250,18 @@ def test_the_sandboxs_write_and_error_answers_have_the_documented_shapes(
     """Errors carry a reason (guide "Login": failure_reason); the shapes of the guide."""
     base = sandbox.workbooks_base_url
     agent = {"User-Agent": "contract-test"}
-    no_key = httpx.get(f"{base}/crm/people.api", headers=agent)
+    no_key = loopback_http.get(f"{base}/crm/people.api", headers=agent)
     assert no_key.status_code == 401
     assert no_key.json()["success"] is False and no_key.json()["failure_reason"]
     assert wb_answer_problems(no_key.json()) == []
-    no_agent = httpx.get(
+    no_agent = loopback_http.get(
         f"{base}/crm/people.api",
         params={"api_key": sandbox.workbooks_api_key},
         headers={"User-Agent": ""},
     )
     assert no_agent.status_code == 403
     assert no_agent.json()["failure_reason"] == "user_agent_required"
-    read = httpx.get(
+    read = loopback_http.get(
         f"{base}/crm/people.api",
         params=[("api_key", sandbox.workbooks_api_key), ("_start", "0"), ("_limit", "2")],
         headers=agent,

@@ -8,9 +8,9 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
+import loopback_http
 from store_backends import open_sqlite
 from syncmonitor.app.config import Config
 from syncmonitor.connectors.errors import AuthenticationError, RequestRejectedError
@@ -107,7 +107,7 @@ def test_salesforce_needs_its_token(sandbox: SandboxEndpoints, db: Database) -> 
 
 def test_salesforce_soql_errors_and_paging(make_sandbox: MakeSandbox) -> None:
     e = make_sandbox(seed=3, people=5)
-    admin = httpx.Client(base_url=e.admin_url)
+    admin = loopback_http.client(base_url=e.admin_url)
     for n in range(250):  # more than one batch of 200
         admin.post(
             "/salesforce/lead_statuses", json={"api_name": f"Extra {n:03d}"}
@@ -151,7 +151,7 @@ def test_values_renamed_deleted_remotely_show_after_a_refresh(
     make_sandbox: MakeSandbox, db: Database
 ) -> None:
     e = make_sandbox(seed=3, people=5)
-    admin = httpx.Client(base_url=e.admin_url)
+    admin = loopback_http.client(base_url=e.admin_url)
     admin.put("/workbooks/picklist_entries/103", json={"value": "Working on it"}).raise_for_status()
     admin.delete("/workbooks/picklist_entries/104").raise_for_status()
     admin.delete("/outreach/stages/6").raise_for_status()
@@ -194,5 +194,5 @@ def test_sample_records_for_the_preview_are_read_without_writing(
         org_pairs = store.sample_pairs(conn, "organisation", "account")
     assert org_pairs and org_pairs[0].outreach["customId"] == str(org_pairs[0].crm_id)
     for pair in pairs:  # nothing was written: every person is still at the version read
-        stored = httpx.get(f"{sandbox.admin_url}/workbooks/people/{pair.crm_id}").json()
+        stored = loopback_http.get(f"{sandbox.admin_url}/workbooks/people/{pair.crm_id}").json()
         assert stored["lock_version"] == pair.crm["lock_version"]

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from engine_helpers import Harness, harness, workbooks_write
 
+import loopback_http
 from syncmonitor.domain.mappings.fields import (
     Direction,
     FieldMapping,
@@ -60,7 +60,7 @@ def h(make_sandbox: Callable[..., SandboxEndpoints], tmp_path: Path) -> Iterator
 
 
 def admin_get(h: Harness, path: str) -> Any:
-    response = httpx.get(f"{h.endpoints.admin_url}{path}", timeout=30)
+    response = loopback_http.get(f"{h.endpoints.admin_url}{path}", timeout=30)
     response.raise_for_status()
     return response.json()
 
@@ -93,7 +93,7 @@ def linked(h: Harness) -> dict[int, int]:
         "Authorization": f"Bearer {h.endpoints.outreach_token}",
         "Content-Type": "application/vnd.api+json",
     }
-    for resource in httpx.get(url, headers=headers, timeout=30).json()["data"]:
+    for resource in loopback_http.get(url, headers=headers, timeout=30).json()["data"]:
         found[int(resource["attributes"]["externalId"])] = resource["id"]
     return found
 
@@ -211,7 +211,7 @@ def test_loading_options_change_what_outreach_gets(
     some = sorted(prospects.items())[:5]
     for _person, pid in some:
         body = {"data": {"type": "prospect", "id": pid, "attributes": {"custom2": "from before"}}}
-        httpx.patch(
+        loopback_http.patch(
             f"{h.endpoints.outreach_base_url}/prospects/{pid}", json=body, headers=headers
         ).raise_for_status()
     save(h, [FieldRule("created_through_reference", "custom2", Direction.LOAD, options)], {})
@@ -224,7 +224,7 @@ def test_loading_options_change_what_outreach_gets(
 def test_lookup_options_resolve_the_employer(h: Harness) -> None:
     """employer_link (an organisation id) looked up to its Outreach account: its id, or with
     Display name its name; by name, a renamed organisation no longer matches and is skipped."""
-    accounts = httpx.get(
+    accounts = loopback_http.get(
         f"{h.endpoints.outreach_base_url}/accounts?page[size]=1000",
         headers={
             "Authorization": f"Bearer {h.endpoints.outreach_token}",
@@ -258,7 +258,7 @@ def test_look_up_by_name_misses_a_renamed_organisation_where_by_id_still_finds_i
 ) -> None:
     employed = {i: p for i, p in people(h).items() if p["employer_link"] and not p["is_deleted"]}
     renamed_org = next(iter(employed.values()))["employer_link"]
-    org = httpx.get(
+    org = loopback_http.get(
         f"{h.endpoints.workbooks_base_url}/crm/organisations.api",
         params={
             "api_key": h.endpoints.workbooks_api_key,
@@ -279,7 +279,7 @@ def test_look_up_by_name_misses_a_renamed_organisation_where_by_id_still_finds_i
         ("lock_version[]", str(org["lock_version"])),
         ("name[]", "Renamed In The CRM Ltd"),
     ]
-    answer = httpx.put(
+    answer = loopback_http.put(
         f"{h.endpoints.workbooks_base_url}/crm/organisations.api",
         data=dict(form),
         headers={"User-Agent": "syncmonitor-tests/1.0"},

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from engine_helpers import Harness, harness, person_sequence_fields
 from sqlalchemy import func, select
 
+import loopback_http
 from recording_sink import RecordingSink
 from syncmonitor.connectors.salesmate import SalesmateAccess
 from syncmonitor.domain.export_dates import DateOrder
@@ -270,14 +270,14 @@ def test_salesmate_contacts_make_unknown_emails_known(synced: Harness) -> None:
 
 def test_salesmate_failing_does_not_stop_the_import(synced: Harness) -> None:
     (ann,) = emails(synced, 1)
-    httpx.put(
+    loopback_http.put(
         synced.endpoints.admin_url + "/salesmate/faults", json={"failure_next": 10}, timeout=10
     ).raise_for_status()
     try:
         text = HEADER + f"{ann},Q4,Active,2026-12-01\nnew.person@example.org,Q4,Active,2026-12-01\n"
         preview = preview_of(synced, text, salesmate=True)
     finally:
-        httpx.delete(synced.endpoints.admin_url + "/salesmate/faults", timeout=10)
+        loopback_http.delete(synced.endpoints.admin_url + "/salesmate/faults", timeout=10)
     assert "could not be asked" in preview.salesmate_note
     assert "Salesmate refused a request" in preview.salesmate_note
     assert [p.kind for p in preview.checked.problems] == ["unknown-person"]

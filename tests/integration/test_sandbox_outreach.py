@@ -16,6 +16,7 @@ import pytest
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
+import loopback_http
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints
 
@@ -389,13 +390,13 @@ def test_a_missing_or_wrong_token_is_401(sandbox: SandboxEndpoints) -> None:
     url = f"{sandbox.outreach_base_url}/prospects"
     json_api = {"Content-Type": "application/vnd.api+json"}
     for headers in (json_api, {**json_api, "Authorization": "Bearer not-the-token"}):
-        response = httpx.get(url, headers=headers)
+        response = loopback_http.get(url, headers=headers)
         assert response.status_code == 401
         assert response.json()["errors"][0]["id"] == "unauthorized"
 
 
 def test_a_missing_content_type_is_415(sandbox: SandboxEndpoints) -> None:
-    response = httpx.get(
+    response = loopback_http.get(
         f"{sandbox.outreach_base_url}/prospects",
         headers={"Authorization": f"Bearer {sandbox.outreach_token}"},
     )

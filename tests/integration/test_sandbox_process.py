@@ -13,6 +13,7 @@ import httpx
 import psutil
 import pytest
 
+import loopback_http
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints, SandboxProcess
 
@@ -60,10 +61,10 @@ def test_credentials_come_from_the_environment_not_the_command_line() -> None:
         assert "token-from-env" not in command_line and "key-from-env" not in command_line
         json_api = {"Content-Type": "application/vnd.api+json"}
         url = f"{endpoints.outreach_base_url}/stages"
-        assert httpx.get(
+        assert loopback_http.get(
             url, headers={**json_api, "Authorization": "Bearer token-from-env"}
         ).is_success
-        default = httpx.get(
+        default = loopback_http.get(
             url, headers={**json_api, "Authorization": "Bearer sandbox-outreach-token"}
         )
         assert default.status_code == 401
@@ -76,7 +77,7 @@ def test_stop_is_a_clean_sigterm() -> None:
     assert process.stop() == 0
     assert not process.running
     with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{endpoints.admin_url}/stats", timeout=2)
+        loopback_http.get(f"{endpoints.admin_url}/stats", timeout=2)
 
 
 def test_admin_shutdown_stops_the_child() -> None:
@@ -172,7 +173,7 @@ def _world(endpoints: SandboxEndpoints, outreach_http: MakeClient) -> dict[str, 
     for collection in ("sequenceStates", "prospects", "sequences", "sequenceSteps", "accounts"):
         document = client.get(f"/{collection}", params={"page[size]": "1000"}).json()
         world[collection] = [{k: v for k, v in r.items() if k != "links"} for r in document["data"]]
-    people = httpx.get(
+    people = loopback_http.get(
         f"{endpoints.workbooks_base_url}/crm/people.api",
         params={"api_key": endpoints.workbooks_api_key, "_start": "0", "_limit": "1000"},
         headers={"User-Agent": "syncmonitor-tests/1.0"},

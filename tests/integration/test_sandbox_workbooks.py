@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+import loopback_http
 from syncmonitor.sandbox.admin import AdminClient
 from syncmonitor.sandbox.process import SandboxEndpoints
 
@@ -105,7 +106,7 @@ def put_form(client: httpx.Client, form: Params) -> dict[str, Any]:
 
 
 def test_a_missing_user_agent_is_403(sandbox: SandboxEndpoints) -> None:
-    with httpx.Client(base_url=sandbox.workbooks_base_url) as client:
+    with loopback_http.client(base_url=sandbox.workbooks_base_url) as client:
         client.headers.pop("User-Agent")
         response = client.get(PEOPLE, params={"api_key": sandbox.workbooks_api_key})
     assert response.status_code == 403
@@ -116,7 +117,7 @@ def test_a_missing_user_agent_is_403(sandbox: SandboxEndpoints) -> None:
 @pytest.mark.parametrize("key", [None, "wrong-key"])
 def test_a_missing_or_wrong_api_key_is_401(sandbox: SandboxEndpoints, key: str | None) -> None:
     params = {"api_key": key} if key else {}
-    response = httpx.get(
+    response = loopback_http.get(
         f"{sandbox.workbooks_base_url}{PEOPLE}",
         params=params,
         headers={"User-Agent": "syncmonitor-tests/1.0"},
@@ -127,7 +128,7 @@ def test_a_missing_or_wrong_api_key_is_401(sandbox: SandboxEndpoints, key: str |
 
 
 def test_a_read_can_be_a_post_with_the_key_in_the_form(sandbox: SandboxEndpoints) -> None:
-    response = httpx.post(
+    response = loopback_http.post(
         f"{sandbox.workbooks_base_url}{PEOPLE}",
         data={"api_key": sandbox.workbooks_api_key, "_method": "GET", "_start": "0", "_limit": "3"},
         headers={"User-Agent": "syncmonitor-tests/1.0"},

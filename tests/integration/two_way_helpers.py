@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 from engine_helpers import Harness, workbooks_write
 
+import loopback_http
 from syncmonitor.domain.scope import ScopeFilter, to_json
 from syncmonitor.engine.two_way.outbound.setup import save_scope
 
@@ -21,7 +21,7 @@ def everyone(h: Harness) -> None:
 
 
 def outreach(h: Harness, method: str, path: str, body: Any = None, **params: str) -> Any:
-    response = httpx.request(
+    response = loopback_http.request(
         method,
         f"{h.endpoints.outreach_base_url}/{path}",
         params=params or None,
@@ -84,7 +84,7 @@ def workbooks_list(h: Harness, endpoint: str, **filters: str) -> list[dict[str, 
     for name, value in filters.items():
         params += [("_ff[]", name), ("_ft[]", "eq"), ("_fc[]", value)]
     params += [("_start", "0"), ("_limit", "1000")]
-    response = httpx.get(
+    response = loopback_http.get(
         f"{h.endpoints.workbooks_base_url}/{endpoint}.api?{urlencode(params)}",
         headers={"User-Agent": "syncmonitor-tests/1.0"},
         timeout=30,

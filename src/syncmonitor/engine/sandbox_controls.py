@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from syncmonitor.connectors.http.client import tls_context
+
 log = logging.getLogger(__name__)
 
 ADDRESS_FILE = "sandbox.json"
@@ -163,7 +165,10 @@ class SandboxControls:
         story = self.story(key)
         try:
             async with httpx.AsyncClient(
-                base_url=self.admin_url, timeout=TIMEOUT_S, transport=self._transport
+                base_url=self.admin_url,
+                timeout=TIMEOUT_S,
+                transport=self._transport,
+                verify=tls_context(),  # built once; else each story loaded the CA bundle anew
             ) as client:
                 for method, route, body in story.calls():
                     response = await client.request(method, route, json=body)
