@@ -3,6 +3,9 @@
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
+
+(A new head: set HEAD_REVISION in store/database.py to this revision; tests/unit/test_database.py
+fails until it is.)
 """
 
 from __future__ import annotations
