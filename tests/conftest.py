@@ -28,7 +28,7 @@ from syncmonitor.app.paths import HOME_ENV
 # Bytecode is written as Python does by default (`__pycache__`, ignored by git), even where
 # PYTHONDONTWRITEBYTECODE says not to (as on these machines): without it each test worker
 # rewrote and compiled all 145 test modules afresh (4 of its 6.6 s of collecting), and each of the
-# ~300 app processes a run starts compiled the app's 180 modules (see _compile_the_app).
+# ~650 app processes a run starts compiled the app's modules (see _compile_the_app).
 _BYTECODE_WAS_OFF = sys.dont_write_bytecode
 sys.dont_write_bytecode = False  # pytest's rewritten test modules are cached from here on
 
@@ -119,10 +119,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def _compile_the_app() -> None:
     """Write the app's bytecode once when this Python is told not to (PYTHONDONTWRITEBYTECODE).
 
-    The suite starts about 300 processes of the app (every `syncmonitor ...` a test runs, each
-    killed and resumed sync of the crash-safety rounds, the sandboxes), which inherit that
-    setting; without the bytecode each compiled some 180 modules from source first, about 0.2 s
-    of CPU apiece, a minute of the suite's CPU in all. Python checks the files against the
+    The suite starts about 650 processes of the app (some 220 `syncmonitor ...` commands, the
+    crash-safety rounds' killed and resumed syncs, some 380 sandboxes), which inherit that
+    setting; without the bytecode a command compiled some 180 modules from source first (0.1 to
+    0.2 s of CPU), a sandbox its own few dozen. Python checks the files against the
     sources' times on every import, so an edited module is never run stale.
     """
     if not _BYTECODE_WAS_OFF:
