@@ -14,10 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, literal, select
 
-from store_backends import open_sqlite
 from syncmonitor.domain.states import resolve_outreach, workbooks_sequence_state
 from syncmonitor.domain.timestamps import format_iso
-from syncmonitor.store.database import Database
+from syncmonitor.store.database import Database, open_database
 from syncmonitor.store.people import resolved_from_row
 from syncmonitor.store.schema import (
     prospects,
@@ -220,7 +219,7 @@ def build_cache(
     path: Path, people: int = 0, transitions: int = 4, *, extra: Sequence[PersonSpec] = ()
 ) -> Database:
     """Open a fresh cache at `path` and fill it with generated people plus `extra`."""
-    db = open_sqlite(path)
+    db = open_database(path)
     insert_people(db, list(generated_people(people, transitions)) + list(extra))
     return db
 
@@ -244,7 +243,7 @@ def build_large_cache(path: Path, people: int, transitions_each: int) -> Databas
     100,000 people with 10 transitions each (1,000,000 history rows) take about 3 s this way;
     one executemany row per transition takes over half a minute.
     """
-    db = open_sqlite(path)
+    db = open_database(path)
     n = _series("n", 1, people)
     m = _series("m", 0, transitions_each - 1)
     name = func.printf("Person %06d", n.c.v)

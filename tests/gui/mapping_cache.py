@@ -7,7 +7,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from store_backends import open_sqlite
 from syncmonitor.app.config import Config
 from syncmonitor.connectors.outreach.mapping import outreach_fields
 from syncmonitor.connectors.workbooks.mapping import parse_fields
@@ -17,7 +16,7 @@ from syncmonitor.sandbox import picklists
 from syncmonitor.sandbox.changes import DEFAULT_STAGES
 from syncmonitor.sandbox.workbooks_metadata import metadata_types
 from syncmonitor.store import mappings as store
-from syncmonitor.store.database import Database
+from syncmonitor.store.database import Database, open_database
 
 AT = "2026-11-22T09:00:00.000Z"
 STAGES = [Stage(i, name, i) for i, (name, _colour) in enumerate(DEFAULT_STAGES, 1)]
@@ -135,7 +134,7 @@ def fill_sources(db: Database) -> None:
 
 
 def mapping_cache(path: Path) -> Database:
-    db = open_sqlite(path)
+    db = open_database(path)
     fill_sources(db)
     return db
 

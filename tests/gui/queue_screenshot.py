@@ -19,10 +19,10 @@ from gui_fakes import services_over
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import httpx
 import qasync
 from PySide6.QtWidgets import QApplication
 
-import loopback_http
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.engine.mailshots.monitor import QueueMonitor
 from syncmonitor.engine.runs.service import Remotes
@@ -48,7 +48,7 @@ async def until(condition: object, timeout: float = 20.0) -> None:
 async def shoot(out: Path, folder: Path) -> None:
     with SandboxProcess(seed=3, people=20, tick=0) as sandbox:
         ep = sandbox.endpoints
-        admin = loopback_http.client(base_url=ep.admin_url)
+        admin = httpx.Client(base_url=ep.admin_url)
         admin.put(
             "/gatormail",
             json={"seconds_per_mailshot": 0.5, "seconds_per_record": 0.0008, "new_every": 0},

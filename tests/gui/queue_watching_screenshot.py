@@ -18,10 +18,10 @@ from gui_fakes import services_over
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import httpx
 import qasync
 from PySide6.QtWidgets import QApplication
 
-import loopback_http
 from syncmonitor.app.config import MailshotSettings
 from syncmonitor.engine.mailshots.monitor import QueueMonitor
 from syncmonitor.engine.mailshots.recorded import ServerQueue, record_reading
@@ -43,7 +43,7 @@ async def until(condition: object, timeout: float = 20.0) -> None:
 async def shoot(out: Path, folder: Path) -> None:
     with SandboxProcess(seed=3, people=20, tick=0) as sandbox:
         ep = sandbox.endpoints
-        admin = loopback_http.client(base_url=ep.admin_url)
+        admin = httpx.Client(base_url=ep.admin_url)
         admin.put("/gatormail", json={"seconds_per_mailshot": 30, "new_every": 0})
         admin.post("/gatormail/mailshots", json={"name": "N" * 104})
         admin.post("/gatormail/mailshots", json={"count": 2})
