@@ -347,3 +347,29 @@ def test_the_page_says_how_the_address_matched_and_what_waits_for_a_person(
     assert not detail.match_label.isVisibleTo(detail)
     assert detail.parked_label.isVisibleTo(detail)
     assert "1 call, 2 skipped tasks" in detail.parked_label.text()
+
+
+def test_a_team_store_gone_during_a_read_leaves_the_list_as_it_was(
+    qtbot: QtBot,
+    page: PeoplePage,
+    make_cache: Callable[..., Database],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from syncmonitor.engine.services.reads import StoreUnreachableError
+
+    db = make_cache(people=30)
+    services = services_over(db)
+    page.set_services(services)
+    qtbot.waitUntil(lambda: not page.model.loading and page.model.rowCount() == 30, timeout=3000)
+    shown = names(page)
+    failed: list[str] = []
+
+    def unreachable(*_args: object) -> object:
+        failed.append("search")
+        raise StoreUnreachableError("The team store at postgresql://h/db did not answer.", "Wait.")
+
+    monkeypatch.setattr(services.people, "search", unreachable)
+    page.sync_finished(succeeded_run())  # a refresh, whose read fails
+    qtbot.waitUntil(lambda: bool(failed) and not page.model.loading, timeout=3000)
+    qtbot.wait(50)  # the failed read's answer is delivered on the GUI thread
+    assert names(page) == shown  # kept; nothing reached sys.excepthook (the conftest checks)

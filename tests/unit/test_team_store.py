@@ -248,3 +248,24 @@ def test_two_processes_starting_at_once_migrate_once(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     engine.dispose()
+
+
+def test_a_read_of_a_team_store_that_refuses_the_connection_is_told_unreachable() -> None:
+    from syncmonitor.engine.services.reads import timed_read
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    engine = create_engine(f"postgresql+psycopg://someone:secret@127.0.0.1:{port}/store")
+    try:
+        with pytest.raises(StoreUnreachableError) as caught, timed_read(engine, "the people list"):
+            raise AssertionError("a refused connection gave a connection")
+    finally:
+        engine.dispose()
+    assert f"127.0.0.1:{port}/store did not answer or refused the login" in caught.value.message
+    assert "secret" not in caught.value.message
+    # The SQLite cache's own faults are not called an unreachable team store.
+    sqlite = create_engine("sqlite:////nonexistent-folder/cache.sqlite3")
+    with pytest.raises(Exception) as other, timed_read(sqlite, "the people list"):
+        pass
+    assert not isinstance(other.value, StoreUnreachableError)

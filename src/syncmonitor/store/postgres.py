@@ -92,12 +92,17 @@ def check_reachable(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except OperationalError as exc:
-        raise StoreUnreachableError(
-            f"The team store at {safe_url(engine.url)} did not answer or refused the login: "
-            f"{_first_line(exc)}",
-            "Check that the server is running and reachable from here, and the user name and "
-            "password (Settings, or SYNCMONITOR_CACHE_PASSWORD).",
-        ) from exc
+        raise unreachable(engine, exc) from exc
+
+
+def unreachable(engine: Engine, exc: OperationalError) -> StoreUnreachableError:
+    """What a refused or unanswered connection to the team store at `engine` means."""
+    return StoreUnreachableError(
+        f"The team store at {safe_url(engine.url)} did not answer or refused the login: "
+        f"{_first_line(exc)}",
+        "Check that the server is running and reachable from here, and the user name and "
+        "password (Settings, or SYNCMONITOR_CACHE_PASSWORD).",
+    )
 
 
 def lock_for_migration(conn: Connection) -> None:

@@ -8,6 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from syncmonitor.store.postgres import StoreUnreachableError, unreachable
+
+__all__ = ["StoreUnreachableError", "timed_read"]
 
 log = logging.getLogger(__name__)
 
@@ -16,9 +21,19 @@ SLOW_QUERY_S = 0.05
 
 @contextmanager
 def timed_read(engine: Engine, what: str) -> Iterator[Connection]:
-    """A connection for one bounded read; a read slower than SLOW_QUERY_S is logged."""
+    """A connection for one bounded read; a read slower than SLOW_QUERY_S is logged.
+
+    A team store that refuses or does not answer the connection raises StoreUnreachableError:
+    a watching desktop's pages keep what they show (the status bar says the store is away).
+    """
     started = time.perf_counter()
-    with engine.connect() as conn:
+    try:
+        connection = engine.connect()
+    except OperationalError as exc:
+        if engine.dialect.name == "postgresql":
+            raise unreachable(engine, exc) from exc
+        raise  # the SQLite cache: its faults are told as such where they are caught
+    with connection as conn:
         yield conn
     elapsed = time.perf_counter() - started
     if elapsed > SLOW_QUERY_S:

@@ -267,6 +267,14 @@ class LazyTableModel(QAbstractTableModel, Generic[RowT]):
             return  # a newer query replaced this one
         self.loading = self.fetching = False
         if isinstance(result, BaseException):
+            from syncmonitor.engine.services.reads import StoreUnreachableError  # on failure only
+
+            if isinstance(result, StoreUnreachableError):
+                # A watching desktop's team store went away during the read: the list keeps the
+                # rows it shows, the status bar says the store cannot be reached, and the read
+                # after it is back fills the list in.
+                log.warning("%s: %s", result.title, result.message)
+                return
             raise result  # reaches sys.excepthook: logged and shown
         assert isinstance(result, _Batch)
         if kind == _MORE:
