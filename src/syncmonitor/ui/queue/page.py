@@ -140,11 +140,17 @@ class QueuePage(Page):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(12, 12, 12, 12)
         left_layout.setSpacing(8)
-        top = QHBoxLayout()  # above the banner, so a banner never moves Read now
-        top.addWidget(self.summary, 1)
-        top.addWidget(self.freshness)
-        top.addWidget(self.record_check)
-        top.addWidget(self.read_now)
+        # Above the banner, so a banner never moves Read now. How fresh the reading is goes under
+        # the summary: beside it, a watching desktop's "read by the team server (name) ... ago"
+        # squeezed the summary into five lines next to the two buttons.
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        texts.addWidget(self.summary)
+        texts.addWidget(self.freshness)
+        top = QHBoxLayout()
+        top.addLayout(texts, 1)
+        top.addWidget(self.record_check, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.read_now, 0, Qt.AlignmentFlag.AlignTop)
         left_layout.addLayout(top)
         left_layout.addWidget(self.banner)
         left_layout.addWidget(self.error)
