@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from gui_fakes import eventually
 from mapping_cache import mapping_cache, offline_service
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
@@ -29,14 +30,6 @@ from syncmonitor.ui.mappings.status_page import StatusMappingPage
 from syncmonitor.ui.mappings.workspace import MappingWorkspace
 
 pytestmark = pytest.mark.asyncio
-
-
-async def eventually(condition: Callable[[], Any], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 @pytest_asyncio.fixture
